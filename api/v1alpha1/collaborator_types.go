@@ -1,0 +1,168 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// CollaboratorType says whether a person is a paid Member or a free Guest.
+// +kubebuilder:validation:Enum=Member;Guest
+type CollaboratorType string
+
+const (
+	// Member is a paid collaborator; members hold the account's licenses.
+	Member CollaboratorType = "Member"
+	// Guest is a free collaborator who cannot hold member-only permissions.
+	Guest CollaboratorType = "Guest"
+)
+
+// AdminRole is a Member's account-level security role.
+// +kubebuilder:validation:Enum=None;WorkCenterAdministrator;UserAdministrator;AccountAdministrator
+type AdminRole string
+
+const (
+	AdminRoleNone                    AdminRole = "None"
+	AdminRoleWorkCenterAdministrator AdminRole = "WorkCenterAdministrator"
+	AdminRoleUserAdministrator       AdminRole = "UserAdministrator"
+	AdminRoleAccountAdministrator    AdminRole = "AccountAdministrator"
+)
+
+// AssignmentState is the state of one WorkCenter assignment of a Collaborator.
+// +kubebuilder:validation:Enum=Active;Archived;Rejected;Pending
+type AssignmentState string
+
+const (
+	// AssignmentActive: the role's permissions are in effect.
+	AssignmentActive AssignmentState = "Active"
+	// AssignmentArchived: in effect, cut to view and download by an archived WorkCenter.
+	AssignmentArchived AssignmentState = "Archived"
+	// AssignmentRejected: the spec breaks a rule (RoleRequiresMember, RoleTerminating,
+	// InclusionCycle, DuplicateEmail).
+	AssignmentRejected AssignmentState = "Rejected"
+	// AssignmentPending: waiting for something that will come (a missing reference, a
+	// license, an active account).
+	AssignmentPending AssignmentState = "Pending"
+)
+
+// WorkCenterAssignment gives the collaborator one role in one WorkCenter.
+type WorkCenterAssignment struct {
+	// name is the WorkCenter's name.
+	// +required
+	Name ObjectName `json:"name"`
+	// role is the WorkCenterRole's name.
+	// +required
+	Role ObjectName `json:"role"`
+}
+
+// CollaboratorSpec defines the desired state of a Collaborator.
+// +kubebuilder:validation:XValidation:rule="!has(self.adminRole) || self.adminRole == 'None' || (has(self.type) && self.type == 'Member')",message="adminRole other than None requires type: Member (guests cannot be administrators)"
+// +kubebuilder:validation:XValidation:rule="(has(self.type) && self.type == 'Member') || !has(self.workCenters) || !self.workCenters.exists(w, w.role == 'workcenter-owner')",message="a Guest cannot hold the workcenter-owner role: it has member-only permissions; make the collaborator a Member first"
+type CollaboratorSpec struct {
+	// email is the person's address, unique within the account (case-insensitive).
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@[:space:]]+@[^@[:space:]]+$')",message="email must be an address like name@example.com"
+	Email string `json:"email"`
+
+	// displayName is the person's name as people see it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// type is Member (paid, holds a license) or Guest (free; the default, as new people
+	// are added).
+	// +optional
+	// +kubebuilder:default=Guest
+	Type CollaboratorType `json:"type"`
+
+	// adminRole is the Member's account-level role; anything but None requires type Member.
+	// +optional
+	// +kubebuilder:default=None
+	AdminRole AdminRole `json:"adminRole"`
+
+	// workCenters assigns one role per WorkCenter.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	WorkCenters []WorkCenterAssignment `json:"workCenters,omitempty"`
+}
+
+// WorkCenterAssignmentStatus is the observed state of one assignment.
+type WorkCenterAssignmentStatus struct {
+	// name is the WorkCenter's name.
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// role is the WorkCenterRole's name.
+	// +kubebuilder:validation:MaxLength=253
+	Role string `json:"role"`
+	// state is Active, Archived, Rejected or Pending.
+	State AssignmentState `json:"state"`
+	// reason says why the assignment is not Active, e.g. RoleRequiresMember, RoleNotFound.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Reason string `json:"reason"`
+	// message explains the reason for a person.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// CollaboratorStatus defines the observed state of a Collaborator.
+type CollaboratorStatus struct {
+	// observedGeneration is the generation last fully processed.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// licensed (Members only) is true when the Member holds one of the account's licenses.
+	// +optional
+	Licensed *bool `json:"licensed,omitempty"`
+	// workCenters has one entry per spec entry.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	WorkCenters []WorkCenterAssignmentStatus `json:"workCenters,omitempty"`
+	// conditions: Ready, Reconciling, Stalled, DeletionBlocked.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Collaborator is a person of the account: a paid Member or a free Guest, with one role
+// per WorkCenter.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=collab,categories=procorem
+// +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Admin",type=string,JSONPath=`.spec.adminRole`
+// +kubebuilder:printcolumn:name="WorkCenters",type=string,JSONPath=`.spec.workCenters[*].name`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Collaborator struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec CollaboratorSpec `json:"spec"`
+	// +optional
+	Status CollaboratorStatus `json:"status,omitempty,omitzero"`
+}
+
+// +kubebuilder:object:root=true
+
+// CollaboratorList contains a list of Collaborator.
+type CollaboratorList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Collaborator `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Collaborator{}, &CollaboratorList{})
+}
