@@ -1,0 +1,139 @@
+package access
+
+import (
+	"fmt"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// ReasonWorkCenterArchived is the reason of an assignment in an archived WorkCenter.
+const ReasonWorkCenterArchived = "WorkCenterArchived"
+
+// AssignmentInput is everything one assignment's state depends on.
+type AssignmentInput struct {
+	// Account is the namespace's Account; nil when there is none.
+	Account *v1alpha1.Account
+	// Collaborator holds the assignment.
+	Collaborator *v1alpha1.Collaborator
+	// Licensed is true when the collaborator (a Member) holds a license (R4).
+	Licensed bool
+	// DuplicateEmail is R5's violation for the collaborator, if any.
+	DuplicateEmail *Violation
+	// Assignment is the spec entry.
+	Assignment v1alpha1.WorkCenterAssignment
+	// WorkCenter is the assigned WorkCenter; nil when it does not exist.
+	WorkCenter *v1alpha1.WorkCenter
+	// Roles are the account's roles.
+	Roles Roles
+	// WasInEffect is true when this same (WorkCenter, role) assignment was already in
+	// effect (Active or Archived): an existing assignment, not a new one, for R10.
+	WasInEffect bool
+}
+
+// EvaluateAssignment decides an assignment's state and reason, checking in this order:
+// the account (Pending), the email (R5, Rejected), the WorkCenter and the role
+// (Pending while missing), the role's deletion (R10, Rejected), its includes
+// (InclusionCycle Rejected; a missing include Pending), member-only permissions for a
+// Guest (R2/R3, Rejected), the license (R4, Pending), and an archived WorkCenter.
+func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus {
+	wcName, roleName := string(in.Assignment.Name), string(in.Assignment.Role)
+	out := v1alpha1.WorkCenterAssignmentStatus{Name: wcName, Role: roleName}
+	set := func(state v1alpha1.AssignmentState, reason, msg string) v1alpha1.WorkCenterAssignmentStatus {
+		out.State, out.Reason, out.Message = state, reason, msg
+		return out
+	}
+	switch {
+	case in.Account == nil:
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountNotFound,
+			"waiting for an Account in the namespace")
+	case in.Account.Spec.State == v1alpha1.AccountDeactivated:
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountDeactivated,
+			fmt.Sprintf("Account %q is Deactivated; nobody has any access until it is Active again", in.Account.Name))
+	case in.DuplicateEmail != nil:
+		return set(v1alpha1.AssignmentRejected, in.DuplicateEmail.Reason, in.DuplicateEmail.Message)
+	case in.WorkCenter == nil:
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonWorkCenterNotFound,
+			fmt.Sprintf("waiting for WorkCenter %q", wcName))
+	}
+	role, ok := in.Roles[roleName]
+	if !ok {
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
+			fmt.Sprintf("waiting for WorkCenterRole %q", roleName))
+	}
+	if !in.WasInEffect {
+		if v := CheckRoleNotTerminating(in.Collaborator, wcName, role); v != nil {
+			return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
+		}
+	}
+	perms, err := in.Roles.Effective(roleName)
+	switch e := err.(type) {
+	case *CycleError:
+		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonInclusionCycle,
+			fmt.Sprintf("role %q cannot be resolved: %s", roleName, e.Error()))
+	case *RoleNotFoundError:
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
+			fmt.Sprintf("waiting: %s", e.Error()))
+	}
+	if v := CheckRoleForGuest(in.Collaborator, wcName, roleName, perms); v != nil {
+		return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
+	}
+	if IsMember(in.Collaborator) && !in.Licensed {
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonLicenseLimitExceeded,
+			fmt.Sprintf("Member %q holds none of Account %q's %d licenses", in.Collaborator.Name, in.Account.Name, in.Account.Spec.Licenses))
+	}
+	if in.WorkCenter.Spec.Archived {
+		return set(v1alpha1.AssignmentArchived, ReasonWorkCenterArchived,
+			fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", wcName))
+	}
+	return set(v1alpha1.AssignmentActive, "", "")
+}
+
+// InEffect reports whether an assignment state grants access (Active or Archived).
+func InEffect(state v1alpha1.AssignmentState) bool {
+	return state == v1alpha1.AssignmentActive || state == v1alpha1.AssignmentArchived
+}
+
+// ArchivedPermissions is what an archived WorkCenter still grants, at most.
+func ArchivedPermissions() Set { return NewSet(WorkCenterView, FilesDownload) }
+
+// AccessInput is everything a collaborator's effective access in one WorkCenter
+// depends on.
+type AccessInput struct {
+	// Account is the namespace's Account; nil when there is none.
+	Account *v1alpha1.Account
+	// Collaborator is the person.
+	Collaborator *v1alpha1.Collaborator
+	// Licensed is true when the collaborator (a Member) holds a license.
+	Licensed bool
+	// WorkCenter is the WorkCenter asked about.
+	WorkCenter *v1alpha1.WorkCenter
+	// Assignment is the collaborator's evaluated assignment to it; nil when none.
+	Assignment *v1alpha1.WorkCenterAssignmentStatus
+	// Roles are the account's roles.
+	Roles Roles
+}
+
+// EffectiveAccess is SPEC section 2's effective access of a collaborator in a WorkCenter,
+// in order: no Account or a Deactivated one gives nothing; an unlicensed Member gets
+// nothing; Account and WorkCenter Administrators get every permission, assigned or not;
+// otherwise the assigned role's permissions when the assignment is in effect; and an
+// archived WorkCenter cuts whatever that gave to view and download.
+func EffectiveAccess(in AccessInput) Set {
+	var perms Set
+	switch {
+	case in.Account == nil || in.Account.Spec.State == v1alpha1.AccountDeactivated:
+		return Set{}
+	case IsMember(in.Collaborator) && !in.Licensed:
+		return Set{}
+	case IsAdministrator(in.Collaborator):
+		perms = All()
+	case in.Assignment != nil && InEffect(in.Assignment.State):
+		perms, _ = in.Roles.Effective(in.Assignment.Role)
+	default:
+		return Set{}
+	}
+	if in.WorkCenter != nil && in.WorkCenter.Spec.Archived {
+		return perms.Intersect(ArchivedPermissions())
+	}
+	return perms
+}

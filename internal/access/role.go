@@ -1,0 +1,183 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// Roles is an account's WorkCenterRoles by name: everything a role's permissions can
+// depend on.
+type Roles map[string]*v1alpha1.WorkCenterRole
+
+// NewRoles indexes roles by name.
+func NewRoles(roles ...*v1alpha1.WorkCenterRole) Roles {
+	r := make(Roles, len(roles))
+	for _, role := range roles {
+		r[role.Name] = role
+	}
+	return r
+}
+
+// specOf returns the spec that decides a role's permissions: the catalog's for built-in
+// names, the object's otherwise.
+func specOf(role *v1alpha1.WorkCenterRole) v1alpha1.WorkCenterRoleSpec {
+	if spec, ok := BuiltInRoleSpec(role.Name); ok {
+		return spec
+	}
+	return role.Spec
+}
+
+// DirectPermissions is what a spec grants by itself: workCenter.view, its levels and its
+// granular permissions, without its includes.
+func DirectPermissions(spec v1alpha1.WorkCenterRoleSpec) Set {
+	s := NewSet(WorkCenterView)
+	for area, level := range levelsByArea(spec.Levels) {
+		s.Union(LevelPermissions(area, level))
+	}
+	s.Add(spec.Permissions...)
+	return s
+}
+
+// RoleNotFoundError says that a role, or one it includes (directly or not), is missing.
+type RoleNotFoundError struct {
+	// Path is the chain of includes from the role asked for to the missing one, both
+	// included; a single name when the role asked for is itself missing.
+	Path []string
+}
+
+// Missing is the name of the role that does not exist.
+func (e *RoleNotFoundError) Missing() string { return e.Path[len(e.Path)-1] }
+
+func (e *RoleNotFoundError) Error() string {
+	if len(e.Path) == 1 {
+		return fmt.Sprintf("WorkCenterRole %q does not exist", e.Path[0])
+	}
+	return fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist", e.Path[0], e.Missing()) +
+		pathSuffix(e.Path)
+}
+
+// CycleError says that roles include each other in a cycle.
+type CycleError struct {
+	// Cycle names the roles of the cycle in include order, the first repeated at the end,
+	// starting from the smallest name so the same cycle always reads the same.
+	Cycle []string
+}
+
+func (e *CycleError) Error() string {
+	return "WorkCenterRoles include each other in a cycle: " + strings.Join(e.Cycle, " -> ")
+}
+
+func pathSuffix(path []string) string {
+	if len(path) <= 2 {
+		return ""
+	}
+	return " (via " + strings.Join(path, " -> ") + ")"
+}
+
+// Effective returns a role's effective permissions: the union of its own levels and
+// permissions, workCenter.view, and the effective permissions of every role it includes.
+// When an include is missing or the includes form a cycle, it returns what could be
+// resolved together with a *RoleNotFoundError or *CycleError. A cycle wins over a
+// missing role, since waiting will not fix it.
+func (r Roles) Effective(name string) (Set, error) {
+	res := resolver{roles: r, state: map[string]int{}}
+	set := Set{}
+	res.walk(name, nil, set)
+	if res.cycle != nil {
+		return set, res.cycle
+	}
+	if res.missing != nil {
+		return set, res.missing
+	}
+	return set, nil
+}
+
+type resolver struct {
+	roles   Roles
+	state   map[string]int // 0 unvisited, 1 on the current path, 2 done
+	cycle   *CycleError
+	missing *RoleNotFoundError
+}
+
+func (res *resolver) walk(name string, path []string, into Set) {
+	path = append(path, name)
+	switch res.state[name] {
+	case 1:
+		if res.cycle == nil {
+			start := slices.Index(path, name)
+			res.cycle = &CycleError{Cycle: canonicalCycle(path[start : len(path)-1])}
+		}
+		return
+	case 2:
+		return
+	}
+	role, ok := res.roles[name]
+	if !ok {
+		if res.missing == nil {
+			res.missing = &RoleNotFoundError{Path: slices.Clone(path)}
+		}
+		return
+	}
+	res.state[name] = 1
+	spec := specOf(role)
+	into.Union(DirectPermissions(spec))
+	includes := make([]string, len(spec.Includes))
+	for i, inc := range spec.Includes {
+		includes[i] = string(inc)
+	}
+	slices.Sort(includes)
+	for _, inc := range includes {
+		res.walk(inc, path, into)
+	}
+	res.state[name] = 2
+}
+
+// canonicalCycle rotates a cycle to start at its smallest name and closes it.
+func canonicalCycle(c []string) []string {
+	start := 0
+	for i, n := range c {
+		if n < c[start] {
+			start = i
+		}
+	}
+	out := append(slices.Clone(c[start:]), c[:start]...)
+	return append(out, out[0])
+}
+
+// IncludedBy returns the names of the roles that include name directly, sorted.
+func (r Roles) IncludedBy(name string) []string {
+	var out []string
+	for n, role := range r {
+		if slices.Contains(specOf(role).Includes, v1alpha1.ObjectName(name)) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Dependents returns name and every role that includes it directly or through other
+// roles, sorted: the roles whose effective permissions change when name changes.
+func (r Roles) Dependents(name string) []string {
+	seen := map[string]bool{name: true}
+	queue := []string{name}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, by := range r.IncludedBy(n) {
+			if !seen[by] {
+				seen[by] = true
+				queue = append(queue, by)
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,260 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// Violation is a broken rule: which rule, its reason constant, and a message that names
+// the objects and permissions involved. Admission denies with the message; the
+// controllers put the reason and message into status.
+type Violation struct {
+	// Rule is the rule's number in SPEC section 3, e.g. "R2".
+	Rule string
+	// Reason is one of the v1alpha1 Reason constants.
+	Reason string
+	// Message explains the violation to a person.
+	Message string
+}
+
+func (v *Violation) Error() string { return v.Message }
+
+// Older reports whether a comes before b in the account's seniority: creation time
+// first, then name. An object not created yet (zero timestamp) is the newest.
+func Older(a, b *v1alpha1.Collaborator) bool {
+	ta, tb := a.CreationTimestamp, b.CreationTimestamp
+	switch {
+	case ta.IsZero() != tb.IsZero():
+		return tb.IsZero()
+	case !ta.Equal(&tb):
+		return ta.Before(&tb)
+	default:
+		return a.Name < b.Name
+	}
+}
+
+// IsMember reports whether the collaborator is a paid Member.
+func IsMember(c *v1alpha1.Collaborator) bool { return c.Spec.Type == v1alpha1.Member }
+
+// IsAdministrator reports whether the collaborator's admin role supersedes WorkCenter
+// roles (SPEC section 2, step 3): AccountAdministrator or WorkCenterAdministrator.
+func IsAdministrator(c *v1alpha1.Collaborator) bool {
+	return IsMember(c) && (c.Spec.AdminRole == v1alpha1.AdminRoleAccountAdministrator ||
+		c.Spec.AdminRole == v1alpha1.AdminRoleWorkCenterAdministrator)
+}
+
+// IsAccountAdministrator reports whether the collaborator is an AccountAdministrator.
+func IsAccountAdministrator(c *v1alpha1.Collaborator) bool {
+	return IsMember(c) && c.Spec.AdminRole == v1alpha1.AdminRoleAccountAdministrator
+}
+
+// CheckRoleForGuest is R2 (and R3) for one assignment: a Guest never holds a role with
+// member-only permissions. perms is the role's effective set.
+func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms Set) *Violation {
+	if IsMember(c) {
+		return nil
+	}
+	mo := perms.MemberOnly()
+	if len(mo) == 0 {
+		return nil
+	}
+	return &Violation{
+		Rule:   "R2",
+		Reason: v1alpha1.ReasonRoleRequiresMember,
+		Message: fmt.Sprintf("Guest %q cannot hold role %q in WorkCenter %q: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
+			c.Name, role, workCenter, joinPermissions(mo)),
+	}
+}
+
+// CheckGuestRoles is R2 and R3 for a whole Collaborator: every assignment whose role
+// (as far as it resolves) has member-only permissions while the collaborator is a Guest.
+// Roles that do not exist yet are skipped: they wait, they are not rejected.
+func CheckGuestRoles(c *v1alpha1.Collaborator, roles Roles) []Violation {
+	var out []Violation
+	for _, a := range c.Spec.WorkCenters {
+		perms, _ := roles.Effective(string(a.Role))
+		if v := CheckRoleForGuest(c, string(a.Name), string(a.Role), perms); v != nil {
+			if c.Spec.Type == v1alpha1.Guest {
+				v.Rule = "R2"
+			}
+			out = append(out, *v)
+		}
+	}
+	return out
+}
+
+// CheckRoleChange is R2 for a WorkCenterRole change: with role replacing its current
+// version in roles, no Guest may end up holding a member-only role, whether it holds this
+// role or one that includes it. The message names the guests and the permissions.
+func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators []*v1alpha1.Collaborator) *Violation {
+	next := make(Roles, len(roles)+1)
+	for n, r := range roles {
+		next[n] = r
+	}
+	next[role.Name] = role
+	affected := next.Dependents(role.Name)
+	var guests []string
+	var perms Set
+	for _, c := range collaborators {
+		if IsMember(c) {
+			continue
+		}
+		for _, a := range c.Spec.WorkCenters {
+			if !slices.Contains(affected, string(a.Role)) {
+				continue
+			}
+			eff, _ := next.Effective(string(a.Role))
+			if mo := eff.MemberOnly(); len(mo) > 0 {
+				guests = append(guests, fmt.Sprintf("%s (%s in %s)", c.Name, a.Role, a.Name))
+				if perms == nil {
+					perms = Set{}
+				}
+				perms.Add(mo...)
+			}
+		}
+	}
+	if len(guests) == 0 {
+		return nil
+	}
+	slices.Sort(guests)
+	return &Violation{
+		Rule:   "R2",
+		Reason: v1alpha1.ReasonRoleRequiresMember,
+		Message: fmt.Sprintf("WorkCenterRole %q would give member-only permissions (%s) to guests: %s; make them Members or assign them another role first",
+			role.Name, perms, ListWithTotal(guests, 10)),
+	}
+}
+
+// AllocateLicenses is R4: licenses go to the oldest Members first (creation time, then
+// name) and never exceed licenses. It returns the names of the Members holding one.
+func AllocateLicenses(collaborators []*v1alpha1.Collaborator, licenses int32) map[string]bool {
+	members := make([]*v1alpha1.Collaborator, 0, len(collaborators))
+	for _, c := range collaborators {
+		if IsMember(c) {
+			members = append(members, c)
+		}
+	}
+	slices.SortFunc(members, func(a, b *v1alpha1.Collaborator) int {
+		if Older(a, b) {
+			return -1
+		}
+		if Older(b, a) {
+			return 1
+		}
+		return 0
+	})
+	licensed := make(map[string]bool, len(members))
+	for i, m := range members {
+		if int32(i) >= licenses {
+			break
+		}
+		licensed[m.Name] = true
+	}
+	return licensed
+}
+
+// CheckLicenseAvailable is R4 at admission: a new Member, or a Guest upgraded to Member,
+// needs a free license. existing are the account's other Collaborators.
+func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, existing []*v1alpha1.Collaborator, account *v1alpha1.Account) *Violation {
+	if account == nil || !IsMember(c) || (old != nil && IsMember(old)) {
+		return nil
+	}
+	used := int32(0)
+	for _, o := range existing {
+		if o.Name != c.Name && IsMember(o) {
+			used++
+		}
+	}
+	if used < account.Spec.Licenses {
+		return nil
+	}
+	return &Violation{
+		Rule:   "R4",
+		Reason: v1alpha1.ReasonLicenseLimitExceeded,
+		Message: fmt.Sprintf("Account %q has no free license for Member %q: %d of %d licenses are used; raise spec.licenses or add the collaborator as a Guest",
+			account.Name, c.Name, used, account.Spec.Licenses),
+	}
+}
+
+// SameEmail returns the other Collaborators whose email equals c's, ignoring case.
+func SameEmail(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator) []*v1alpha1.Collaborator {
+	var out []*v1alpha1.Collaborator
+	for _, o := range collaborators {
+		if o.Name != c.Name && strings.EqualFold(o.Spec.Email, c.Spec.Email) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// CheckEmailUnique is R5: emails are unique within an account, and the oldest
+// Collaborator keeps an email it shares. It returns a violation for c when another
+// Collaborator with the same email is older (at admission c is new, so any will do).
+func CheckEmailUnique(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator) *Violation {
+	var holder *v1alpha1.Collaborator
+	for _, o := range SameEmail(c, collaborators) {
+		if Older(o, c) && (holder == nil || Older(o, holder)) {
+			holder = o
+		}
+	}
+	if holder == nil {
+		return nil
+	}
+	return &Violation{
+		Rule:   "R5",
+		Reason: v1alpha1.ReasonDuplicateEmail,
+		Message: fmt.Sprintf("email %q is already used by Collaborator %q; emails are unique within an account (case-insensitive)",
+			c.Spec.Email, holder.Name),
+	}
+}
+
+// CheckCategory is R8: a WorkCenter's category is in the Account's picklist. Without an
+// Account there is nothing to check against yet.
+func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Violation {
+	if wc.Spec.Category == "" || account == nil {
+		return nil
+	}
+	cats := account.Spec.Picklists.WorkCenterCategories
+	if slices.Contains(cats, v1alpha1.PicklistItem(wc.Spec.Category)) {
+		return nil
+	}
+	names := make([]string, len(cats))
+	for i, c := range cats {
+		names[i] = string(c)
+	}
+	known := "the Account has no workCenterCategories"
+	if len(names) > 0 {
+		known = "known categories: " + strings.Join(names, ", ")
+	}
+	return &Violation{
+		Rule:   "R8",
+		Reason: v1alpha1.ReasonUnknownCategory,
+		Message: fmt.Sprintf("WorkCenter %q has category %q, which is not in Account %q's workCenterCategories (%s)",
+			wc.Name, wc.Spec.Category, account.Name, known),
+	}
+}
+
+// CheckRoleNotTerminating is R10: no new assignment to a role that is being deleted.
+func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *v1alpha1.WorkCenterRole) *Violation {
+	if role == nil || role.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	return &Violation{
+		Rule:   "R10",
+		Reason: v1alpha1.ReasonRoleTerminating,
+		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q in WorkCenter %q",
+			role.Name, c.Name, workCenter),
+	}
+}
+
+// ListWithTotal joins up to limit names and says how many there are in all when some
+// are left out: "a, b, c and 7 more (10 in total)".
+func ListWithTotal(names []string, limit int) string {
+	if len(names) <= limit {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (%d in total)", strings.Join(names[:limit], ", "), len(names)-limit, len(names))
+}
