@@ -1,0 +1,251 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// AccountReconciler keeps an account's built-in roles, counts its people and
+// WorkCenters, reports licensing (R4) and administrators, and protects an Account that
+// still has objects from deletion (R11).
+type AccountReconciler struct {
+	client.Client
+	// APIReader reads live from the API server, for finalizer decisions.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts/finalizers,verbs=update
+
+// Reconcile brings one Account, and its built-in roles, in line.
+func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var acct v1alpha1.Account
+	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := acct.DeepCopy()
+	owner, err := accountOf(ctx, r, acct.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if owner == nil { // the cache has not seen it yet
+		owner = &acct
+	}
+	if err := r.computeStatus(ctx, &acct); err != nil {
+		return ctrl.Result{}, err
+	}
+	if owner.Name != acct.Name {
+		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
+			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, owner.Name)))
+	} else if acct.DeletionTimestamp.IsZero() {
+		if err := r.ensureBuiltInRoles(ctx, &acct); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+
+	if acct.DeletionTimestamp.IsZero() {
+		// Only the Account that owns the namespace is protected.
+		if err := ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, owner.Name == acct.Name); err != nil {
+			return ctrl.Result{}, err
+		}
+		setDeletionBlocked(&acct.Status.Conditions, acct.Generation, false, "", "")
+	} else if controllerutil.ContainsFinalizer(&acct, v1alpha1.FinalizerAccountProtection) {
+		blocker, err := r.inUseBlock(ctx, &acct)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if blocker == "" {
+			logf.FromContext(ctx).Info("releasing account-protection finalizer")
+			return ctrl.Result{}, ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, false)
+		}
+		setDeletionBlocked(&acct.Status.Conditions, acct.Generation, true, v1alpha1.ReasonAccountInUse, blocker)
+	}
+	recordBlocked(r.Recorder, before.Status.Conditions, &acct, acct.Status.Conditions)
+	return ctrl.Result{}, patchStatus(ctx, r.Client, &acct, before, acct.Status, before.Status)
+}
+
+// computeStatus counts the account's people and WorkCenters and sets Licensed,
+// AdministratorAssigned and Ready.
+func (r *AccountReconciler) computeStatus(ctx context.Context, acct *v1alpha1.Account) error {
+	var collabs v1alpha1.CollaboratorList
+	if err := r.List(ctx, &collabs, client.InNamespace(acct.Namespace)); err != nil {
+		return err
+	}
+	var wcs v1alpha1.WorkCenterList
+	if err := r.List(ctx, &wcs, client.InNamespace(acct.Namespace)); err != nil {
+		return err
+	}
+	st := &acct.Status
+	st.Members, st.Guests, st.AccountAdministrators = 0, 0, 0
+	var unlicensed []string
+	licensed := access.AllocateLicenses(pointers(collabs.Items), acct.Spec.Licenses)
+	for i := range collabs.Items {
+		c := &collabs.Items[i]
+		if !access.IsMember(c) {
+			st.Guests++
+			continue
+		}
+		st.Members++
+		if access.IsAccountAdministrator(c) {
+			st.AccountAdministrators++
+		}
+		if !licensed[c.Name] {
+			unlicensed = append(unlicensed, c.Name)
+		}
+	}
+	st.LicensesUsed = int32(len(licensed))
+	st.WorkCenters, st.ArchivedWorkCenters = int32(len(wcs.Items)), 0
+	for _, wc := range wcs.Items {
+		if wc.Spec.Archived {
+			st.ArchivedWorkCenters++
+		}
+	}
+	st.ObservedGeneration = acct.Generation
+
+	gen := acct.Generation
+	if len(unlicensed) == 0 {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, true, v1alpha1.ReasonLicensesAvailable,
+			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, acct.Spec.Licenses))
+	} else {
+		slices.Sort(unlicensed)
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
+			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
+				access.ListWithTotal(unlicensed, maxBlockersListed)))
+	}
+	if st.AccountAdministrators > 0 {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionAdministratorAssigned, true, v1alpha1.ReasonAdministratorPresent,
+			fmt.Sprintf("%d AccountAdministrators", st.AccountAdministrators))
+	} else {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionAdministratorAssigned, false, v1alpha1.ReasonNoAccountAdministrator,
+			"no Member has adminRole AccountAdministrator")
+	}
+	msg := "account is Active"
+	if acct.Spec.State == v1alpha1.AccountDeactivated {
+		msg = "account is Deactivated: objects are kept and nobody has any access until it is Active again"
+	}
+	setReadiness(&st.Conditions, gen, readyOutcome(msg))
+	return nil
+}
+
+// ensureBuiltInRoles creates the three built-in roles and reverts any edit of them
+// (R9), like Kubernetes' bootstrap RBAC roles.
+func (r *AccountReconciler) ensureBuiltInRoles(ctx context.Context, acct *v1alpha1.Account) error {
+	for _, name := range v1alpha1.BuiltInRoleNames {
+		spec, _ := access.BuiltInRoleSpec(name)
+		var role v1alpha1.WorkCenterRole
+		err := r.Get(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: name}, &role)
+		if apierrors.IsNotFound(err) {
+			role = v1alpha1.WorkCenterRole{
+				ObjectMeta: metav1.ObjectMeta{Namespace: acct.Namespace, Name: name,
+					Labels: map[string]string{v1alpha1.LabelBuiltIn: "true"}},
+				Spec: spec,
+			}
+			if err := controllerutil.SetControllerReference(acct, &role, r.Scheme()); err != nil {
+				return err
+			}
+			if err := r.Create(ctx, &role); err != nil && !apierrors.IsAlreadyExists(err) {
+				return err
+			}
+			r.Recorder.Eventf(acct, &role, corev1.EventTypeNormal, v1alpha1.ReasonBuiltInRoleRestored, "Restore",
+				"created built-in WorkCenterRole %q", name)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !role.DeletionTimestamp.IsZero() {
+			continue // recreated once it is gone
+		}
+		want := role.DeepCopy()
+		want.Spec = spec
+		if want.Labels == nil {
+			want.Labels = map[string]string{}
+		}
+		want.Labels[v1alpha1.LabelBuiltIn] = "true"
+		want.OwnerReferences = slices.DeleteFunc(want.OwnerReferences, func(o metav1.OwnerReference) bool {
+			return o.Controller != nil && *o.Controller && o.UID != acct.UID
+		})
+		if err := controllerutil.SetControllerReference(acct, want, r.Scheme()); err != nil {
+			return err
+		}
+		if equality.Semantic.DeepEqual(want.Spec, role.Spec) && equality.Semantic.DeepEqual(want.ObjectMeta, role.ObjectMeta) {
+			continue
+		}
+		if err := r.Patch(ctx, want, client.MergeFromWithOptions(&role, client.MergeFromWithOptimisticLock{})); err != nil {
+			return err
+		}
+		r.Recorder.Eventf(acct, want, corev1.EventTypeNormal, v1alpha1.ReasonBuiltInRoleRestored, "Restore",
+			"reverted an edit of built-in WorkCenterRole %q", name)
+	}
+	return nil
+}
+
+// inUseBlock decides from live reads whether the Account still has WorkCenters, custom
+// roles or Collaborators (R11), and returns the message why its deletion waits ("" when
+// it may go). Nothing holds it when its namespace is being deleted.
+func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Account) (string, error) {
+	if gone, err := namespaceTerminating(ctx, r.APIReader, acct.Namespace); err != nil || gone {
+		return "", err
+	}
+	var wcs v1alpha1.WorkCenterList
+	var roles v1alpha1.WorkCenterRoleList
+	var collabs v1alpha1.CollaboratorList
+	for _, l := range []client.ObjectList{&wcs, &roles, &collabs} {
+		if err := r.APIReader.List(ctx, l, client.InNamespace(acct.Namespace)); err != nil {
+			return "", err
+		}
+	}
+	custom := 0
+	for _, role := range roles.Items {
+		if !v1alpha1.IsBuiltInRoleName(role.Name) {
+			custom++
+		}
+	}
+	if len(wcs.Items) == 0 && custom == 0 && len(collabs.Items) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("Account %q still has %d WorkCenters, %d custom WorkCenterRoles and %d Collaborators; delete them first, or delete namespace %q",
+		acct.Name, len(wcs.Items), custom, len(collabs.Items), acct.Namespace), nil
+}
+
+// SetupWithManager wires the Account controller: an Account is woken by its own spec, by
+// the roles of its namespace (built-in ones to restore, custom ones it guards), by other Accounts of its namespace (which one owns it), and by the
+// specs of the namespace's Collaborators and WorkCenters it counts or guards.
+func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	toAccounts := handler.EnqueueRequestsFromMapFunc(r.accountsInNamespace)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("account").
+		For(&v1alpha1.Account{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Complete(r)
+}
+
+func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.AccountList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	return requestsFor(pointers(list.Items))
+}

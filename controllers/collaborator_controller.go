@@ -1,0 +1,393 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
+// allocates licenses (R4) and protects the account's last administrator (R7).
+type CollaboratorReconciler struct {
+	client.Client
+	// APIReader reads live from the API server, for finalizer decisions.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one Collaborator's status and finalizer in line with the account.
+func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var c v1alpha1.Collaborator
+	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	account, err := accountOf(ctx, r, c.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	before := c.DeepCopy()
+
+	if err := r.evaluate(ctx, &c, account); err != nil {
+		return ctrl.Result{}, err
+	}
+	if !c.DeletionTimestamp.IsZero() {
+		released, err := r.reconcileDelete(ctx, &c)
+		if err != nil || released {
+			return ctrl.Result{}, err
+		}
+	} else {
+		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
+		if err := ensureFinalizer(ctx, r.Client, &c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(&c)); err != nil {
+			return ctrl.Result{}, err
+		}
+		setDeletionBlocked(&c.Status.Conditions, c.Generation, false, "", "")
+	}
+	r.recordTransitions(before, &c)
+	return ctrl.Result{}, patchStatus(ctx, r.Client, &c, before, c.Status, before.Status)
+}
+
+// evaluate computes the whole status of c from the account, the WorkCenters, the roles
+// and the other Collaborators.
+func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Collaborator, account *v1alpha1.Account) error {
+	roles, err := rolesOf(ctx, r, c.Namespace)
+	if err != nil {
+		return err
+	}
+	sameEmail, err := collaboratorsBy(ctx, r, c.Namespace, indexCollaboratorEmail, emailKey(c.Spec.Email))
+	if err != nil {
+		return err
+	}
+	duplicate := access.CheckEmailUnique(c, sameEmail)
+
+	licensed := false
+	if access.IsMember(c) && account != nil {
+		members, err := collaboratorsBy(ctx, r, c.Namespace, indexCollaboratorType, string(v1alpha1.Member))
+		if err != nil {
+			return err
+		}
+		licensed = access.AllocateLicenses(members, account.Spec.Licenses)[c.Name]
+	}
+
+	previous := map[string]v1alpha1.WorkCenterAssignmentStatus{}
+	for _, s := range c.Status.WorkCenters {
+		previous[s.Name] = s
+	}
+	statuses := make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
+	for _, a := range c.Spec.WorkCenters {
+		wc, err := r.workCenter(ctx, c.Namespace, string(a.Name))
+		if err != nil {
+			return err
+		}
+		prev, seen := previous[string(a.Name)]
+		statuses = append(statuses, access.EvaluateAssignment(access.AssignmentInput{
+			Account: account, Collaborator: c, Licensed: licensed, DuplicateEmail: duplicate,
+			Assignment: a, WorkCenter: wc, Roles: roles,
+			WasInEffect: seen && prev.Role == string(a.Role) && access.InEffect(prev.State),
+		}))
+	}
+	c.Status.WorkCenters = statuses
+	c.Status.Licensed = nil
+	if access.IsMember(c) {
+		c.Status.Licensed = ptr.To(licensed)
+	}
+	c.Status.ObservedGeneration = c.Generation
+	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, duplicate, licensed, statuses))
+	return nil
+}
+
+func (r *CollaboratorReconciler) workCenter(ctx context.Context, namespace, name string) (*v1alpha1.WorkCenter, error) {
+	var wc v1alpha1.WorkCenter
+	if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &wc); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &wc, nil
+}
+
+// collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),
+// then what blocks without being the spec's fault, then what is still to come.
+func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, duplicate *access.Violation,
+	licensed bool, statuses []v1alpha1.WorkCenterAssignmentStatus) outcome {
+	firstWith := func(reasons ...string) *v1alpha1.WorkCenterAssignmentStatus {
+		for i := range statuses {
+			if slices.Contains(reasons, statuses[i].Reason) {
+				return &statuses[i]
+			}
+		}
+		return nil
+	}
+	switch {
+	case account == nil:
+		return waitingOutcome(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", c.Namespace))
+	case duplicate != nil:
+		return stalledOutcome(duplicate.Reason, duplicate.Message)
+	}
+	if s := firstWith(v1alpha1.ReasonRoleRequiresMember, v1alpha1.ReasonInclusionCycle); s != nil {
+		return stalledOutcome(s.Reason, s.Message)
+	}
+	if account.Spec.State == v1alpha1.AccountDeactivated {
+		return notReadyOutcome(v1alpha1.ReasonAccountDeactivated,
+			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", account.Name))
+	}
+	if s := firstWith(v1alpha1.ReasonRoleTerminating); s != nil {
+		return notReadyOutcome(s.Reason, s.Message)
+	}
+	if access.IsMember(c) && !licensed {
+		return notReadyOutcome(v1alpha1.ReasonLicenseLimitExceeded,
+			fmt.Sprintf("Account %q has %d licenses and older Members hold them all: Member %q holds none and has no access",
+				account.Name, account.Spec.Licenses, c.Name))
+	}
+	if s := firstWith(v1alpha1.ReasonWorkCenterNotFound, v1alpha1.ReasonRoleNotFound); s != nil {
+		return waitingOutcome(s.Reason, s.Message)
+	}
+	inEffect := 0
+	for _, s := range statuses {
+		if access.InEffect(s.State) {
+			inEffect++
+		}
+	}
+	msg := fmt.Sprintf("%d of %d assignments in effect", inEffect, len(statuses))
+	if access.IsAdministrator(c) {
+		msg += fmt.Sprintf("; as %s, every permission in every WorkCenter", c.Spec.AdminRole)
+	}
+	return readyOutcome(msg)
+}
+
+// reconcileDelete handles R7 for a Collaborator being deleted. It reports whether the
+// finalizer was released (or was not there).
+func (r *CollaboratorReconciler) reconcileDelete(ctx context.Context, c *v1alpha1.Collaborator) (bool, error) {
+	if !controllerutil.ContainsFinalizer(c, v1alpha1.FinalizerLastAdministrator) {
+		return true, nil
+	}
+	blocker, err := r.lastAdministratorBlock(ctx, c)
+	if err != nil {
+		return false, err
+	}
+	if blocker == "" {
+		logf.FromContext(ctx).Info("releasing last-administrator finalizer")
+		return true, ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, false)
+	}
+	setDeletionBlocked(&c.Status.Conditions, c.Generation, true, v1alpha1.ReasonLastAccountAdministrator, blocker)
+	return false, nil
+}
+
+// lastAdministratorBlock decides from live reads whether c is the account's last
+// AccountAdministrator, and returns the message why its deletion waits ("" when it may
+// go). It may go when the namespace or the Account is being deleted, the Account is
+// Deactivated or missing, or another AccountAdministrator stays. When several are being
+// deleted at once and none stays, the oldest is the one kept.
+func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *v1alpha1.Collaborator) (string, error) {
+	if !access.IsAccountAdministrator(c) {
+		return "", nil
+	}
+	if gone, err := namespaceTerminating(ctx, r.APIReader, c.Namespace); err != nil || gone {
+		return "", err
+	}
+	account, err := accountOf(ctx, r.APIReader, c.Namespace)
+	if err != nil || !accountActive(account) {
+		return "", err
+	}
+	var list v1alpha1.CollaboratorList
+	if err := r.APIReader.List(ctx, &list, client.InNamespace(c.Namespace)); err != nil {
+		return "", err
+	}
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.Name == c.Name || !access.IsAccountAdministrator(o) {
+			continue
+		}
+		if o.DeletionTimestamp.IsZero() || access.Older(o, c) {
+			return "", nil
+		}
+	}
+	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q: make another Member an AccountAdministrator first, or deactivate the account",
+		c.Name, account.Name), nil
+}
+
+// recordTransitions emits an Event for every decision that changed: assignments
+// activated or rejected, a license granted or withheld, a deletion blocked.
+func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Collaborator) {
+	prev := map[string]v1alpha1.WorkCenterAssignmentStatus{}
+	for _, s := range before.Status.WorkCenters {
+		prev[s.Name] = s
+	}
+	for _, s := range after.Status.WorkCenters {
+		p, ok := prev[s.Name]
+		if ok && p.State == s.State && p.Role == s.Role && p.Reason == s.Reason {
+			continue
+		}
+		switch s.State {
+		case v1alpha1.AssignmentActive, v1alpha1.AssignmentArchived:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonAssignmentActivated, "Assign",
+				"role %q in WorkCenter %q is in effect (%s)", s.Role, s.Name, s.State)
+		case v1alpha1.AssignmentRejected:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, s.Reason, "Assign",
+				"role %q in WorkCenter %q rejected: %s", s.Role, s.Name, s.Message)
+		}
+	}
+	if was, now := before.Status.Licensed, after.Status.Licensed; now != nil && (was == nil || *was != *now) {
+		if *now {
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonLicenseGranted, "License",
+				"Member %q was given a license", after.Name)
+		} else {
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, v1alpha1.ReasonLicenseLimitExceeded, "License",
+				"Member %q holds no license: every license is held by older Members", after.Name)
+		}
+	}
+	recordBlocked(r.Recorder, before.Status.Conditions, after, after.Status.Conditions)
+}
+
+// SetupWithManager wires the Collaborator controller: a Collaborator is woken by its own
+// spec, by its Account, by the WorkCenters and roles it is assigned (including roles that
+// include those), by others sharing its email, by Members coming and going (licenses),
+// and, while it is a blocked last administrator, by AccountAdministrators appearing.
+func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("collaborator").
+		For(&v1alpha1.Collaborator{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, handler.EnqueueRequestsFromMapFunc(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Complete(r)
+}
+
+func (r *CollaboratorReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.CollaboratorList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	return requestsFor(pointers(list.Items))
+}
+
+func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
+	cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	return requestsFor(cs)
+}
+
+// forRole wakes the holders of the role and of every role that includes it.
+func (r *CollaboratorReconciler) forRole(ctx context.Context, o client.Object) []reconcile.Request {
+	var out []*v1alpha1.Collaborator
+	for _, role := range dependentRoles(ctx, r, o.GetNamespace(), o.GetName()) {
+		cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorRole, role)
+		out = append(out, cs...)
+	}
+	return requestsFor(out)
+}
+
+// forCollaborator wakes the Collaborators another one's change can affect.
+func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	var out []*v1alpha1.Collaborator
+	ns := cur.Namespace
+	for _, c := range []*v1alpha1.Collaborator{old, cur} {
+		if c == nil {
+			continue
+		}
+		same, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorEmail, emailKey(c.Spec.Email))
+		out = append(out, same...)
+	}
+	memberSetChanged := old == nil || access.IsMember(old) != access.IsMember(cur) ||
+		(access.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
+	if memberSetChanged && (access.IsMember(cur) || (old != nil && access.IsMember(old))) {
+		members, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorType, string(v1alpha1.Member))
+		out = append(out, members...)
+	}
+	if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
+		admins, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorAdminRole, string(v1alpha1.AdminRoleAccountAdministrator))
+		for _, a := range admins {
+			if !a.DeletionTimestamp.IsZero() {
+				out = append(out, a)
+			}
+		}
+	}
+	reqs := requestsFor(out)
+	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
+}
+
+// dependentRoles returns name and every role that includes it, directly or not, through
+// the includes index.
+func dependentRoles(ctx context.Context, r client.Reader, namespace, name string) []string {
+	seen := map[string]bool{name: true}
+	queue := []string{name}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		var list v1alpha1.WorkCenterRoleList
+		if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{indexRoleIncludes: n}); err != nil {
+			continue
+		}
+		for _, role := range list.Items {
+			if !seen[role.Name] {
+				seen[role.Name] = true
+				queue = append(queue, role.Name)
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	return out
+}
+
+func requestsFor[T client.Object](objs []T) []reconcile.Request {
+	seen := map[client.ObjectKey]bool{}
+	var out []reconcile.Request
+	for _, o := range objs {
+		k := client.ObjectKeyFromObject(o)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, reconcile.Request{NamespacedName: k})
+		}
+	}
+	return out
+}
+
+// pairHandler is a map handler that sees both the old and the new object of an update,
+// so a map function can wake what an object stopped referring to as well as what it
+// refers to now. old is nil on create; on delete, old is nil and cur the deleted object.
+func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
+	var zero T
+	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], reqs []reconcile.Request) {
+		for _, req := range reqs {
+			q.Add(req)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q, f(ctx, zero, e.Object.(T)))
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q, f(ctx, zero, e.Object.(T)))
+		},
+	}
+}
+

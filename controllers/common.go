@@ -1,0 +1,134 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// accountOf returns the Account that owns the namespace: the oldest one (creation time,
+// then name), since a namespace holds at most one and the oldest wins. nil when none.
+func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha1.Account, error) {
+	var list v1alpha1.AccountList
+	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	return oldestAccount(list.Items), nil
+}
+
+func oldestAccount(items []v1alpha1.Account) *v1alpha1.Account {
+	var oldest *v1alpha1.Account
+	for i := range items {
+		a := &items[i]
+		if oldest == nil || accountOlder(a, oldest) {
+			oldest = a
+		}
+	}
+	return oldest
+}
+
+func accountOlder(a, b *v1alpha1.Account) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}
+
+// accountActive reports whether an Account exists and grants access.
+func accountActive(a *v1alpha1.Account) bool {
+	return a != nil && a.Spec.State != v1alpha1.AccountDeactivated && a.DeletionTimestamp.IsZero()
+}
+
+// rolesOf returns the namespace's WorkCenterRoles by name.
+func rolesOf(ctx context.Context, r client.Reader, namespace string) (access.Roles, error) {
+	var list v1alpha1.WorkCenterRoleList
+	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	roles := make(access.Roles, len(list.Items))
+	for i := range list.Items {
+		roles[list.Items[i].Name] = &list.Items[i]
+	}
+	return roles, nil
+}
+
+// collaboratorsBy lists the namespace's Collaborators whose index key has value.
+func collaboratorsBy(ctx context.Context, r client.Reader, namespace, key, value string) ([]*v1alpha1.Collaborator, error) {
+	var list v1alpha1.CollaboratorList
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{key: value}); err != nil {
+		return nil, err
+	}
+	return pointers(list.Items), nil
+}
+
+func pointers[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
+// namespaceTerminating reads the namespace live: when it is being deleted, our
+// protection finalizers step aside so that deleting an account's namespace never hangs.
+func namespaceTerminating(ctx context.Context, live client.Reader, namespace string) (bool, error) {
+	var ns corev1.Namespace
+	if err := live.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
+	}
+	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
+// ensureFinalizer adds or removes a finalizer, writing only when that changes anything.
+// An optimistic lock keeps a concurrent change of the finalizer list from being lost.
+func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string, want bool) error {
+	if controllerutil.ContainsFinalizer(obj, finalizer) == want {
+		return nil
+	}
+	before := obj.DeepCopyObject().(client.Object)
+	if want {
+		controllerutil.AddFinalizer(obj, finalizer)
+	} else {
+		controllerutil.RemoveFinalizer(obj, finalizer)
+	}
+	err := c.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsNotFound(err) && !want {
+		return nil
+	}
+	return err
+}
+
+// patchStatus writes the status of obj when it differs from the status before.
+func patchStatus(ctx context.Context, c client.Client, obj, before client.Object, statusNow, statusBefore any) error {
+	if equality.Semantic.DeepEqual(statusNow, statusBefore) {
+		return nil
+	}
+	// Only status differs in the patch: metadata we changed on the way (finalizers) is
+	// already written.
+	before.SetResourceVersion(obj.GetResourceVersion())
+	before.SetFinalizers(obj.GetFinalizers())
+	err := c.Status().Patch(ctx, obj, client.MergeFrom(before))
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// sortedUnique sorts names and drops repeats.
+func sortedUnique(in []string) []string {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,77 @@
+package controllers
+
+import (
+	"context"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// Field index keys. Values are plain names; lists are always scoped to one namespace.
+const (
+	// indexCollaboratorWorkCenter: the WorkCenters a Collaborator is assigned to.
+	indexCollaboratorWorkCenter = "spec.workCenters.name"
+	// indexCollaboratorRole: the roles a Collaborator holds.
+	indexCollaboratorRole = "spec.workCenters.role"
+	// indexCollaboratorEmail: the Collaborator's email, lower-cased (R5 is case-insensitive).
+	indexCollaboratorEmail = "spec.email"
+	// indexCollaboratorType: Member or Guest.
+	indexCollaboratorType = "spec.type"
+	// indexCollaboratorAdminRole: the Collaborator's admin role.
+	indexCollaboratorAdminRole = "spec.adminRole"
+	// indexRoleIncludes: the roles a WorkCenterRole includes.
+	indexRoleIncludes = "spec.includes"
+)
+
+// SetupIndexes registers every field index the reconcilers and map functions use.
+func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	collab := func(key string, f func(*v1alpha1.Collaborator) []string) error {
+		return idx.IndexField(ctx, &v1alpha1.Collaborator{}, key, func(o client.Object) []string {
+			return f(o.(*v1alpha1.Collaborator))
+		})
+	}
+	for key, f := range map[string]func(*v1alpha1.Collaborator) []string{
+		indexCollaboratorWorkCenter: func(c *v1alpha1.Collaborator) []string { return assignedWorkCenters(c) },
+		indexCollaboratorRole:       func(c *v1alpha1.Collaborator) []string { return heldRoles(c) },
+		indexCollaboratorEmail:      func(c *v1alpha1.Collaborator) []string { return []string{emailKey(c.Spec.Email)} },
+		indexCollaboratorType:       func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.Type)} },
+		indexCollaboratorAdminRole:  func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.AdminRole)} },
+	} {
+		if err := collab(key, f); err != nil {
+			return err
+		}
+	}
+	return idx.IndexField(ctx, &v1alpha1.WorkCenterRole{}, indexRoleIncludes, func(o client.Object) []string {
+		return names(o.(*v1alpha1.WorkCenterRole).Spec.Includes)
+	})
+}
+
+func emailKey(email string) string { return strings.ToLower(email) }
+
+func assignedWorkCenters(c *v1alpha1.Collaborator) []string {
+	out := make([]string, 0, len(c.Spec.WorkCenters))
+	for _, a := range c.Spec.WorkCenters {
+		out = append(out, string(a.Name))
+	}
+	return out
+}
+
+func heldRoles(c *v1alpha1.Collaborator) []string {
+	out := make([]string, 0, len(c.Spec.WorkCenters))
+	for _, a := range c.Spec.WorkCenters {
+		out = append(out, string(a.Role))
+	}
+	return out
+}
+
+func names[T ~string](in []T) []string {
+	out := make([]string, len(in))
+	for i, n := range in {
+		out[i] = string(n)
+	}
+	return out
+}

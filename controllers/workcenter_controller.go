@@ -1,0 +1,137 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// WorkCenterReconciler checks a WorkCenter's category (R8) and counts the assignments
+// to it that are in effect.
+type WorkCenterReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters/status,verbs=get;update;patch
+
+// Reconcile brings one WorkCenter's status in line.
+func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var wc v1alpha1.WorkCenter
+	if err := r.Get(ctx, req.NamespacedName, &wc); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := wc.DeepCopy()
+	account, err := accountOf(ctx, r, wc.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	collabs, err := collaboratorsBy(ctx, r, wc.Namespace, indexCollaboratorWorkCenter, wc.Name)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	wc.Status.Collaborators = inEffectAssignments(wc.Name, collabs)
+	wc.Status.ObservedGeneration = wc.Generation
+	setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
+	if v := access.CheckCategory(&wc, account); v != nil && !hasReadyReason(before.Status.Conditions, v.Reason) {
+		r.Recorder.Eventf(&wc, nil, "Warning", v.Reason, "Validate", "%s", v.Message)
+	}
+	return ctrl.Result{}, patchStatus(ctx, r.Client, &wc, before, wc.Status, before.Status)
+}
+
+// inEffectAssignments counts the Collaborators whose assignment to the WorkCenter is in
+// effect, as their own controller last evaluated it.
+func inEffectAssignments(wc string, collabs []*v1alpha1.Collaborator) int32 {
+	var n int32
+	for _, c := range collabs {
+		for _, s := range c.Status.WorkCenters {
+			if s.Name == wc && access.InEffect(s.State) && c.DeletionTimestamp.IsZero() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {
+	if account == nil {
+		return waitingOutcome(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", wc.Namespace))
+	}
+	if v := access.CheckCategory(wc, account); v != nil {
+		return stalledOutcome(v.Reason, v.Message)
+	}
+	if wc.Spec.Archived {
+		return readyOutcome("archived: collaborators keep at most workCenter.view and files.download")
+	}
+	return readyOutcome("active")
+}
+
+func hasReadyReason(conds []metav1.Condition, reason string) bool {
+	for _, c := range conds {
+		if c.Type == v1alpha1.ConditionReady && c.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// SetupWithManager wires the WorkCenter controller: a WorkCenter is woken by its own
+// spec, by its Account (picklist), and by Collaborators whose assignment to it changed.
+func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("workcenter").
+		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator)).
+		Complete(r)
+}
+
+func (r *WorkCenterReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.WorkCenterList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	return requestsFor(pointers(list.Items))
+}
+
+// forCollaborator wakes the WorkCenters named in the old or new spec or status, when
+// what the count reads changed.
+func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	if old != nil && old.DeletionTimestamp.Equal(cur.DeletionTimestamp) &&
+		equalAssignmentStates(old.Status.WorkCenters, cur.Status.WorkCenters) {
+		return nil
+	}
+	wcs := assignedWorkCenters(cur)
+	for _, c := range []*v1alpha1.Collaborator{old, cur} {
+		if c == nil {
+			continue
+		}
+		for _, s := range c.Status.WorkCenters {
+			wcs = append(wcs, s.Name)
+		}
+	}
+	return namedRequests(cur.Namespace, wcs)
+}
+
+func equalAssignmentStates(a, b []v1alpha1.WorkCenterAssignmentStatus) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || access.InEffect(a[i].State) != access.InEffect(b[i].State) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,270 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+const (
+	// maxAssignedTo is how many assignments status.assignedTo lists.
+	maxAssignedTo = 20
+	// maxIncludedBy is how many roles status.includedBy lists.
+	maxIncludedBy = 100
+	// maxBlockersListed is how many users a DeletionBlocked message names.
+	maxBlockersListed = 10
+)
+
+// WorkCenterRoleReconciler computes a role's effective permissions and who uses it, and
+// holds its deletion while it is assigned or included (R6).
+type WorkCenterRoleReconciler struct {
+	client.Client
+	// APIReader reads live from the API server, for finalizer decisions.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles/finalizers,verbs=update
+
+// Reconcile brings one WorkCenterRole's status and finalizer in line.
+func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var role v1alpha1.WorkCenterRole
+	if err := r.Get(ctx, req.NamespacedName, &role); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := role.DeepCopy()
+	roles, err := rolesOf(ctx, r, role.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	holders, err := collaboratorsBy(ctx, r, role.Namespace, indexCollaboratorRole, role.Name)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	assignments, err := r.assignments(ctx, role.Name, holders)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	computeRoleStatus(&role, roles, assignments)
+
+	if role.DeletionTimestamp.IsZero() {
+		if err := ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, true); err != nil {
+			return ctrl.Result{}, err
+		}
+		setDeletionBlocked(&role.Status.Conditions, role.Generation, false, "", "")
+	} else if controllerutil.ContainsFinalizer(&role, v1alpha1.FinalizerInUseProtection) {
+		blocker, err := r.inUseBlock(ctx, &role)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if blocker == "" {
+			logf.FromContext(ctx).Info("releasing in-use-protection finalizer")
+			return ctrl.Result{}, ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, false)
+		}
+		setDeletionBlocked(&role.Status.Conditions, role.Generation, true, v1alpha1.ReasonRoleInUse, blocker)
+	}
+	recordBlocked(r.Recorder, before.Status.Conditions, &role, role.Status.Conditions)
+	return ctrl.Result{}, patchStatus(ctx, r.Client, &role, before, role.Status, before.Status)
+}
+
+// assignments lists the (collaborator, WorkCenter) pairs holding the role, sorted.
+func (r *WorkCenterRoleReconciler) assignments(ctx context.Context, role string, holders []*v1alpha1.Collaborator) ([]v1alpha1.RoleAssignment, error) {
+	archived := map[string]bool{}
+	var out []v1alpha1.RoleAssignment
+	for _, c := range holders {
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Role) != role {
+				continue
+			}
+			wcName := string(a.Name)
+			if _, ok := archived[wcName]; !ok {
+				var wc v1alpha1.WorkCenter
+				err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: wcName}, &wc)
+				if client.IgnoreNotFound(err) != nil {
+					return nil, err
+				}
+				archived[wcName] = err == nil && wc.Spec.Archived
+			}
+			out = append(out, v1alpha1.RoleAssignment{Collaborator: c.Name, WorkCenter: wcName, Archived: archived[wcName]})
+		}
+	}
+	sortAssignments(out)
+	return out, nil
+}
+
+func sortAssignments(a []v1alpha1.RoleAssignment) {
+	slices.SortFunc(a, func(x, y v1alpha1.RoleAssignment) int {
+		if c := strings.Compare(x.Collaborator, y.Collaborator); c != 0 {
+			return c
+		}
+		return strings.Compare(x.WorkCenter, y.WorkCenter)
+	})
+}
+
+// computeRoleStatus fills everything in status but DeletionBlocked.
+func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles access.Roles, assignments []v1alpha1.RoleAssignment) {
+	st := &role.Status
+	perms, err := roles.Effective(role.Name)
+	st.BuiltIn = v1alpha1.IsBuiltInRoleName(role.Name)
+	st.Permissions = perms.Sorted()
+	st.MemberOnlyPermissions = perms.MemberOnly()
+	st.MemberOnly = len(st.MemberOnlyPermissions) > 0
+	st.Assignments = int32(len(assignments))
+	st.AssignedTo = nil
+	if len(assignments) > 0 {
+		st.AssignedTo = slices.Clone(assignments[:min(len(assignments), maxAssignedTo)])
+	}
+	includedBy := roles.IncludedBy(role.Name)
+	st.IncludedBy = nil
+	for _, n := range includedBy[:min(len(includedBy), maxIncludedBy)] {
+		st.IncludedBy = append(st.IncludedBy, v1alpha1.ObjectName(n))
+	}
+	st.ObservedGeneration = role.Generation
+
+	inUse := len(assignments) > 0 || len(includedBy) > 0
+	if inUse {
+		setCondition(&st.Conditions, role.Generation, v1alpha1.ConditionInUse, true, v1alpha1.ReasonRoleInUse,
+			fmt.Sprintf("%d assignments; included by %d roles", len(assignments), len(includedBy)))
+	} else {
+		setCondition(&st.Conditions, role.Generation, v1alpha1.ConditionInUse, false, v1alpha1.ReasonRoleNotInUse,
+			"no collaborator holds the role and no role includes it")
+	}
+
+	var o outcome
+	switch e := err.(type) {
+	case *access.CycleError:
+		o = stalledOutcome(v1alpha1.ReasonInclusionCycle, e.Error())
+	case *access.RoleNotFoundError:
+		o = waitingOutcome(v1alpha1.ReasonRoleNotFound, e.Error())
+	default:
+		kind := "custom"
+		if st.BuiltIn {
+			kind = "built-in"
+		}
+		o = readyOutcome(fmt.Sprintf("%s role with %d effective permissions (%d member-only)", kind, len(st.Permissions), len(st.MemberOnlyPermissions)))
+	}
+	setReadiness(&st.Conditions, role.Generation, o)
+}
+
+// inUseBlock decides from live reads whether the role is still assigned or included,
+// and returns the message why its deletion waits ("" when it may go). Nothing holds it
+// when its namespace is being deleted.
+func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha1.WorkCenterRole) (string, error) {
+	if gone, err := namespaceTerminating(ctx, r.APIReader, role.Namespace); err != nil || gone {
+		return "", err
+	}
+	var collabs v1alpha1.CollaboratorList
+	if err := r.APIReader.List(ctx, &collabs, client.InNamespace(role.Namespace)); err != nil {
+		return "", err
+	}
+	var users []string
+	total := 0
+	for _, c := range collabs.Items {
+		n := 0
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Role) == role.Name {
+				n++
+			}
+		}
+		if n > 0 {
+			users = append(users, c.Name)
+			total += n
+		}
+	}
+	var roleList v1alpha1.WorkCenterRoleList
+	if err := r.APIReader.List(ctx, &roleList, client.InNamespace(role.Namespace)); err != nil {
+		return "", err
+	}
+	var includers []string
+	for _, o := range roleList.Items {
+		if o.Name != role.Name && slices.Contains(o.Spec.Includes, v1alpha1.ObjectName(role.Name)) {
+			includers = append(includers, o.Name)
+		}
+	}
+	if len(users) == 0 && len(includers) == 0 {
+		return "", nil
+	}
+	slices.Sort(users)
+	slices.Sort(includers)
+	var parts []string
+	if len(users) > 0 {
+		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
+			len(users), total, access.ListWithTotal(users, maxBlockersListed)))
+	}
+	if len(includers) > 0 {
+		parts = append(parts, fmt.Sprintf("included by roles: %s", access.ListWithTotal(includers, maxBlockersListed)))
+	}
+	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", role.Name, strings.Join(parts, "; ")), nil
+}
+
+// SetupWithManager wires the WorkCenterRole controller: a role is woken by its own spec,
+// by Collaborators that start or stop holding it, by roles that include it or that it
+// includes (or did), and by WorkCenters being archived where it is held.
+func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("workcenterrole").
+		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Complete(r)
+}
+
+func namedRequests(namespace string, names []string) []reconcile.Request {
+	out := make([]reconcile.Request, 0, len(names))
+	for _, n := range sortedUnique(names) {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Namespace: namespace, Name: n}})
+	}
+	return out
+}
+
+func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	roles := heldRoles(cur)
+	if old != nil {
+		roles = append(roles, heldRoles(old)...)
+	}
+	return namedRequests(cur.Namespace, roles)
+}
+
+// forRole wakes the roles a changed role includes (or included), for includedBy, and
+// the roles that include it, directly or not, for their effective permissions.
+func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	affected := names(cur.Spec.Includes)
+	if old != nil {
+		affected = append(affected, names(old.Spec.Includes)...)
+	}
+	for _, n := range dependentRoles(ctx, r, cur.Namespace, cur.Name) {
+		if n != cur.Name {
+			affected = append(affected, n)
+		}
+	}
+	return namedRequests(cur.Namespace, affected)
+}
+
+func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
+	cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	var roles []string
+	for _, c := range cs {
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Name) == o.GetName() {
+				roles = append(roles, string(a.Role))
+			}
+		}
+	}
+	return namedRequests(o.GetNamespace(), roles)
+}
