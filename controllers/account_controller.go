@@ -42,7 +42,6 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := acct.DeepCopy()
 	owner, err := accountOf(ctx, r, acct.Namespace)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -50,6 +49,13 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if owner == nil { // the cache has not seen it yet
 		owner = &acct
 	}
+	if acct.DeletionTimestamp.IsZero() {
+		// Only the Account that owns the namespace is protected (R11).
+		if err := ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, owner.Name == acct.Name); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	before := acct.DeepCopy()
 	if err := r.computeStatus(ctx, &acct); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -63,10 +69,6 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 
 	if acct.DeletionTimestamp.IsZero() {
-		// Only the Account that owns the namespace is protected.
-		if err := ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, owner.Name == acct.Name); err != nil {
-			return ctrl.Result{}, err
-		}
 		setDeletionBlocked(&acct.Status.Conditions, acct.Generation, false, "", "")
 	} else if controllerutil.ContainsFinalizer(&acct, v1alpha1.FinalizerAccountProtection) {
 		blocker, err := r.inUseBlock(ctx, &acct)

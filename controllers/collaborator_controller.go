@@ -48,6 +48,12 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if c.DeletionTimestamp.IsZero() {
+		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
+		if err := ensureFinalizer(ctx, r.Client, &c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(&c)); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	before := c.DeepCopy()
 
 	if err := r.evaluate(ctx, &c, account); err != nil {
@@ -59,10 +65,6 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			return ctrl.Result{}, err
 		}
 	} else {
-		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
-		if err := ensureFinalizer(ctx, r.Client, &c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(&c)); err != nil {
-			return ctrl.Result{}, err
-		}
 		setDeletionBlocked(&c.Status.Conditions, c.Generation, false, "", "")
 	}
 	r.recordTransitions(before, &c)

@@ -93,6 +93,8 @@ func namespaceTerminating(ctx context.Context, live client.Reader, namespace str
 
 // ensureFinalizer adds or removes a finalizer, writing only when that changes anything.
 // An optimistic lock keeps a concurrent change of the finalizer list from being lost.
+// The write refreshes obj from the API server, status included: call it before
+// computing a new status.
 func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string, want bool) error {
 	if controllerutil.ContainsFinalizer(obj, finalizer) == want {
 		return nil
@@ -115,10 +117,6 @@ func patchStatus(ctx context.Context, c client.Client, obj, before client.Object
 	if equality.Semantic.DeepEqual(statusNow, statusBefore) {
 		return nil
 	}
-	// Only status differs in the patch: metadata we changed on the way (finalizers) is
-	// already written.
-	before.SetResourceVersion(obj.GetResourceVersion())
-	before.SetFinalizers(obj.GetFinalizers())
 	err := c.Status().Patch(ctx, obj, client.MergeFrom(before))
 	if apierrors.IsNotFound(err) {
 		return nil

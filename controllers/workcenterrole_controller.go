@@ -47,6 +47,11 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, &role); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if role.DeletionTimestamp.IsZero() {
+		if err := ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, true); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	before := role.DeepCopy()
 	roles, err := rolesOf(ctx, r, role.Namespace)
 	if err != nil {
@@ -63,9 +68,6 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	computeRoleStatus(&role, roles, assignments)
 
 	if role.DeletionTimestamp.IsZero() {
-		if err := ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, true); err != nil {
-			return ctrl.Result{}, err
-		}
 		setDeletionBlocked(&role.Status.Conditions, role.Generation, false, "", "")
 	} else if controllerutil.ContainsFinalizer(&role, v1alpha1.FinalizerInUseProtection) {
 		blocker, err := r.inUseBlock(ctx, &role)
