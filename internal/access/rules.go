@@ -87,8 +87,9 @@ func CheckGuestRoles(c *v1alpha1.Collaborator, roles Roles) []Violation {
 }
 
 // CheckRoleChange is R2 for a WorkCenterRole change: with role replacing its current
-// version in roles, no Guest may end up holding a member-only role, whether it holds this
-// role or one that includes it. The message names the guests and the permissions.
+// version in roles, no role held by a Guest may be made member-only, whether the Guest
+// holds this role or one that includes it. A role that was member-only before the change
+// is not made so by it. The message names the guests and the permissions.
 func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators []*v1alpha1.Collaborator) *Violation {
 	next := make(Roles, len(roles)+1)
 	for n, r := range roles {
@@ -96,6 +97,25 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 	}
 	next[role.Name] = role
 	affected := next.Dependents(role.Name)
+	// madeMemberOnly is, per affected role, the member-only permissions it has after the
+	// change when it had none before. A role that was member-only already is not made so
+	// by this change: its guests are Rejected whatever the change does, and blaming it
+	// would block every unrelated edit of the role or of the roles it includes.
+	madeMemberOnly := map[string][]Permission{}
+	memberOnlyAfter := func(name string) []Permission {
+		if mo, ok := madeMemberOnly[name]; ok {
+			return mo
+		}
+		var mo []Permission
+		if slices.Contains(affected, name) {
+			if was, _ := roles.Effective(name); !was.IsMemberOnly() {
+				eff, _ := next.Effective(name)
+				mo = eff.MemberOnly()
+			}
+		}
+		madeMemberOnly[name] = mo
+		return mo
+	}
 	var guests []string
 	var perms Set
 	for _, c := range collaborators {
@@ -103,11 +123,7 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 			continue
 		}
 		for _, a := range c.Spec.WorkCenters {
-			if !slices.Contains(affected, string(a.Role)) {
-				continue
-			}
-			eff, _ := next.Effective(string(a.Role))
-			if mo := eff.MemberOnly(); len(mo) > 0 {
+			if mo := memberOnlyAfter(string(a.Role)); len(mo) > 0 {
 				guests = append(guests, fmt.Sprintf("%s (%s in %s)", c.Name, a.Role, a.Name))
 				if perms == nil {
 					perms = Set{}
