@@ -392,4 +392,3 @@ func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reco
 		},
 	}
 }
-
