@@ -111,6 +111,7 @@ func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Colla
 		}))
 	}
 	c.Status.WorkCenters = statuses
+	c.Status.WorkCenterCount = int32(len(statuses))
 	c.Status.Licensed = nil
 	if access.IsMember(c) {
 		c.Status.Licensed = ptr.To(licensed)

@@ -191,14 +191,14 @@ func gone(obj client.Object) func() bool {
 	}
 }
 
-// eventsFor lists "type/reason" of the Events about an object (events.k8s.io/v1 Events
+// eventsFor lists "type/reason" of the Events about an object (all, for "") (events.k8s.io/v1 Events
 // read through core/v1, where regarding is involvedObject).
 func eventsFor(ns, name string) []string {
 	var list corev1.EventList
 	ExpectWithOffset(1, k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
 	var out []string
 	for _, e := range list.Items {
-		if e.InvolvedObject.Name == name {
+		if name == "" || e.InvolvedObject.Name == name {
 			out = append(out, fmt.Sprintf("%s/%s", e.Type, e.Reason))
 		}
 	}

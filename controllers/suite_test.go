@@ -3,7 +3,7 @@ package controllers_test
 import (
 	"context"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +33,8 @@ var (
 	k8sClient client.Client // direct client: assertions never read the manager's cache
 	scheme    = runtime.NewScheme()
 	cancel    context.CancelFunc
-	// writes counts every write the manager's client sends to the API server.
-	writes atomic.Int64
+	// writes counts, per namespace, every write the manager's client sends.
+	writes writeCounter
 )
 
 func TestControllers(t *testing.T) {
@@ -94,27 +94,27 @@ var _ = AfterSuite(func() {
 func countingClient(c client.WithWatch) client.WithWatch {
 	return interceptor.NewClient(c, interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.Create(ctx, obj, opts...)
 		},
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.Update(ctx, obj, opts...)
 		},
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.Patch(ctx, obj, patch, opts...)
 		},
 		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.Delete(ctx, obj, opts...)
 		},
 		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-			writes.Add(1)
+			writes.add(obj)
 			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
 		},
 	})
@@ -125,4 +125,25 @@ func newNamespace() string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "acct-"}}
 	Expect(k8sClient.Create(context.Background(), ns)).To(Succeed())
 	return ns.Name
+}
+
+type writeCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (w *writeCounter) add(obj client.Object) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n == nil {
+		w.n = map[string]int{}
+	}
+	w.n[obj.GetNamespace()]++
+}
+
+// in returns how many writes the manager has sent for objects of namespace ns.
+func (w *writeCounter) in(ns string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n[ns]
 }

@@ -73,12 +73,12 @@ type CollaboratorSpec struct {
 	// are added).
 	// +optional
 	// +kubebuilder:default=Guest
-	Type CollaboratorType `json:"type"`
+	Type CollaboratorType `json:"type,omitempty"`
 
 	// adminRole is the Member's account-level role; anything but None requires type Member.
 	// +optional
 	// +kubebuilder:default=None
-	AdminRole AdminRole `json:"adminRole"`
+	AdminRole AdminRole `json:"adminRole,omitempty"`
 
 	// workCenters assigns one role per WorkCenter.
 	// +optional
@@ -116,6 +116,9 @@ type CollaboratorStatus struct {
 	// licensed (Members only) is true when the Member holds one of the account's licenses.
 	// +optional
 	Licensed *bool `json:"licensed,omitempty"`
+	// workCenterCount is the number of WorkCenters the collaborator is assigned to.
+	// +optional
+	WorkCenterCount int32 `json:"workCenterCount"`
 	// workCenters has one entry per spec entry.
 	// +optional
 	// +listType=map
@@ -139,7 +142,7 @@ type CollaboratorStatus struct {
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
 // +kubebuilder:printcolumn:name="Admin",type=string,JSONPath=`.spec.adminRole`
-// +kubebuilder:printcolumn:name="WorkCenters",type=string,JSONPath=`.spec.workCenters[*].name`
+// +kubebuilder:printcolumn:name="WorkCenters",type=integer,JSONPath=`.status.workCenterCount`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -1,0 +1,142 @@
+package controllers_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// sampleObjects reads config/samples (but the Namespace and the kustomization) into
+// objects placed in namespace ns, in file order.
+func sampleObjects(ns string) []*unstructured.Unstructured {
+	files, err := filepath.Glob(filepath.Join("..", "config", "samples", "*.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	var out []*unstructured.Unstructured
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		Expect(err).NotTo(HaveOccurred())
+		dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				Fail(err.Error())
+			}
+			if len(u.Object) == 0 || u.GetAPIVersion() != v1alpha1.GroupVersion.String() {
+				continue
+			}
+			u.SetNamespace(ns)
+			out = append(out, u)
+		}
+	}
+	Expect(out).NotTo(BeEmpty())
+	return out
+}
+
+// expectAllReady waits until every object of the access group in ns is Ready True with
+// its status and every condition at the object's generation.
+func expectAllReady(ns string, want int) {
+	Eventually(func(g Gomega) {
+		n := 0
+		for _, list := range []client.ObjectList{&v1alpha1.AccountList{}, &v1alpha1.WorkCenterList{}, &v1alpha1.WorkCenterRoleList{}, &v1alpha1.CollaboratorList{}} {
+			g.Expect(k8sClient.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			items, err := meta.ExtractList(list)
+			g.Expect(err).NotTo(HaveOccurred())
+			for _, item := range items {
+				o := item.(client.Object)
+				conds, observed := conditionsOf(o)
+				g.Expect(observed).To(Equal(o.GetGeneration()), "%s observedGeneration", o.GetName())
+				expectCondition(g, conds, o.GetGeneration(), v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled)
+				for _, c := range conds {
+					g.Expect(c.ObservedGeneration).To(Equal(o.GetGeneration()), "%s condition %s", o.GetName(), c.Type)
+				}
+				n++
+			}
+		}
+		g.Expect(n).To(Equal(want), "objects in the namespace")
+	}, "60s").Should(Succeed())
+}
+
+func conditionsOf(o client.Object) ([]metav1.Condition, int64) {
+	switch t := o.(type) {
+	case *v1alpha1.Account:
+		return t.Status.Conditions, t.Status.ObservedGeneration
+	case *v1alpha1.WorkCenter:
+		return t.Status.Conditions, t.Status.ObservedGeneration
+	case *v1alpha1.WorkCenterRole:
+		return t.Status.Conditions, t.Status.ObservedGeneration
+	case *v1alpha1.Collaborator:
+		return t.Status.Conditions, t.Status.ObservedGeneration
+	}
+	Fail("unexpected kind")
+	return nil, 0
+}
+
+var _ = Describe("Convergence", func() {
+	builtIns := len(v1alpha1.BuiltInRoleNames)
+
+	DescribeTable("the samples converge to Ready whatever the apply order",
+		func(order func([]*unstructured.Unstructured)) {
+			ns := newNamespace()
+			objs := sampleObjects(ns)
+			order(objs)
+			for _, o := range objs {
+				Expect(k8sClient.Create(ctx, o)).To(Succeed(), "create %s %s", o.GetKind(), o.GetName())
+			}
+			expectAllReady(ns, len(objs)+builtIns)
+		},
+		Entry("in file order", func([]*unstructured.Unstructured) {}),
+		Entry("in reverse order", func(o []*unstructured.Unstructured) { slices.Reverse(o) }),
+		Entry("in shuffled order", func(o []*unstructured.Unstructured) {
+			rand.New(rand.NewSource(GinkgoRandomSeed())).Shuffle(len(o), func(i, j int) { o[i], o[j] = o[j], o[i] })
+		}),
+	)
+
+	It("stays quiet once converged: no writes, no reconcile loops", func() {
+		ns := newNamespace()
+		objs := sampleObjects(ns)
+		for _, o := range objs {
+			Expect(k8sClient.Create(ctx, o)).To(Succeed())
+		}
+		expectAllReady(ns, len(objs)+builtIns)
+		versions := func() map[string]string {
+			out := map[string]string{}
+			for _, list := range []client.ObjectList{&v1alpha1.AccountList{}, &v1alpha1.WorkCenterList{}, &v1alpha1.WorkCenterRoleList{}, &v1alpha1.CollaboratorList{}} {
+				Expect(k8sClient.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+				items, _ := meta.ExtractList(list)
+				for _, item := range items {
+					o := item.(client.Object)
+					out[o.GetName()] = o.GetResourceVersion()
+				}
+			}
+			return out
+		}
+		// Let in-flight reconciles of the last changes drain, then measure.
+		time.Sleep(2 * time.Second)
+		startWrites, startVersions, startEvents := writes.in(ns), versions(), len(eventsFor(ns, ""))
+		time.Sleep(8 * time.Second)
+		quietWrites := writes.in(ns) - startWrites
+		AddReportEntry("writes during the 8s quiet period after convergence", quietWrites)
+		AddReportEntry("writes to converge the samples", startWrites)
+		Expect(quietWrites).To(BeZero(), "writes during the quiet period")
+		Expect(versions()).To(Equal(startVersions))
+		Expect(eventsFor(ns, "")).To(HaveLen(startEvents))
+	})
+})
