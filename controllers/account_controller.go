@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -68,18 +67,12 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 	}
 
-	if acct.DeletionTimestamp.IsZero() {
-		setDeletionBlocked(&acct.Status.Conditions, acct.Generation, false, "", "")
-	} else if controllerutil.ContainsFinalizer(&acct, v1alpha1.FinalizerAccountProtection) {
-		blocker, err := r.inUseBlock(ctx, &acct)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		if blocker == "" {
-			logf.FromContext(ctx).Info("releasing account-protection finalizer")
-			return ctrl.Result{}, ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, false)
-		}
-		setDeletionBlocked(&acct.Status.Conditions, acct.Generation, true, v1alpha1.ReasonAccountInUse, blocker)
+	released, err := reconcileProtection(ctx, r.Client, &acct, &acct.Status.Conditions, protection{
+		finalizer: v1alpha1.FinalizerAccountProtection, reason: v1alpha1.ReasonAccountInUse,
+		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, &acct) },
+	})
+	if err != nil || released {
+		return ctrl.Result{}, err
 	}
 	recordBlocked(r.Recorder, before.Status.Conditions, &acct, acct.Status.Conditions)
 	return ctrl.Result{}, patchStatus(ctx, r.Client, &acct, before, acct.Status, before.Status)

@@ -13,10 +13,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -59,13 +57,12 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.evaluate(ctx, &c, account); err != nil {
 		return ctrl.Result{}, err
 	}
-	if !c.DeletionTimestamp.IsZero() {
-		released, err := r.reconcileDelete(ctx, &c)
-		if err != nil || released {
-			return ctrl.Result{}, err
-		}
-	} else {
-		setDeletionBlocked(&c.Status.Conditions, c.Generation, false, "", "")
+	released, err := reconcileProtection(ctx, r.Client, &c, &c.Status.Conditions, protection{
+		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
+		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, &c) },
+	})
+	if err != nil || released {
+		return ctrl.Result{}, err
 	}
 	r.recordTransitions(before, &c)
 	return ctrl.Result{}, patchStatus(ctx, r.Client, &c, before, c.Status, before.Status)
@@ -179,24 +176,6 @@ func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, du
 		msg += fmt.Sprintf("; as %s, every permission in every WorkCenter", c.Spec.AdminRole)
 	}
 	return readyOutcome(msg)
-}
-
-// reconcileDelete handles R7 for a Collaborator being deleted. It reports whether the
-// finalizer was released (or was not there).
-func (r *CollaboratorReconciler) reconcileDelete(ctx context.Context, c *v1alpha1.Collaborator) (bool, error) {
-	if !controllerutil.ContainsFinalizer(c, v1alpha1.FinalizerLastAdministrator) {
-		return true, nil
-	}
-	blocker, err := r.lastAdministratorBlock(ctx, c)
-	if err != nil {
-		return false, err
-	}
-	if blocker == "" {
-		logf.FromContext(ctx).Info("releasing last-administrator finalizer")
-		return true, ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, false)
-	}
-	setDeletionBlocked(&c.Status.Conditions, c.Generation, true, v1alpha1.ReasonLastAccountAdministrator, blocker)
-	return false, nil
 }
 
 // lastAdministratorBlock decides from live reads whether c is the account's last

@@ -7,9 +7,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
@@ -129,4 +131,39 @@ func sortedUnique(in []string) []string {
 	out := slices.Clone(in)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// protection is one of our protection finalizers and the live check that decides
+// whether it still holds the object's deletion.
+type protection struct {
+	finalizer string
+	// reason of DeletionBlocked while the finalizer holds.
+	reason string
+	// blocker returns why the deletion must wait, or "" when it may go. It reads live.
+	blocker func(ctx context.Context) (string, error)
+}
+
+// reconcileProtection keeps DeletionBlocked in line with the finalizer: absent while the
+// object is not being deleted; once it is, the finalizer is released when blocker finds
+// nothing (released is then true and the object may be gone), or DeletionBlocked says
+// why it waits.
+func reconcileProtection(ctx context.Context, c client.Client, obj client.Object, conds *[]metav1.Condition, p protection) (released bool, err error) {
+	gen := obj.GetGeneration()
+	if obj.GetDeletionTimestamp().IsZero() {
+		setDeletionBlocked(conds, gen, false, "", "")
+		return false, nil
+	}
+	if !controllerutil.ContainsFinalizer(obj, p.finalizer) {
+		return true, nil
+	}
+	msg, err := p.blocker(ctx)
+	if err != nil {
+		return false, err
+	}
+	if msg == "" {
+		logf.FromContext(ctx).Info("releasing protection finalizer", "finalizer", p.finalizer)
+		return true, ensureFinalizer(ctx, c, obj, p.finalizer, false)
+	}
+	setDeletionBlocked(conds, gen, true, p.reason, msg)
+	return false, nil
 }

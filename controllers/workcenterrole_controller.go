@@ -10,9 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -67,18 +65,12 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	}
 	computeRoleStatus(&role, roles, assignments)
 
-	if role.DeletionTimestamp.IsZero() {
-		setDeletionBlocked(&role.Status.Conditions, role.Generation, false, "", "")
-	} else if controllerutil.ContainsFinalizer(&role, v1alpha1.FinalizerInUseProtection) {
-		blocker, err := r.inUseBlock(ctx, &role)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		if blocker == "" {
-			logf.FromContext(ctx).Info("releasing in-use-protection finalizer")
-			return ctrl.Result{}, ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, false)
-		}
-		setDeletionBlocked(&role.Status.Conditions, role.Generation, true, v1alpha1.ReasonRoleInUse, blocker)
+	released, err := reconcileProtection(ctx, r.Client, &role, &role.Status.Conditions, protection{
+		finalizer: v1alpha1.FinalizerInUseProtection, reason: v1alpha1.ReasonRoleInUse,
+		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, &role) },
+	})
+	if err != nil || released {
+		return ctrl.Result{}, err
 	}
 	recordBlocked(r.Recorder, before.Status.Conditions, &role, role.Status.Conditions)
 	return ctrl.Result{}, patchStatus(ctx, r.Client, &role, before, role.Status, before.Status)
