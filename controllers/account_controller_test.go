@@ -145,9 +145,7 @@ var _ = Describe("Account", func() {
 			custom := newRole(ns, "site-engineer")
 			guest := newCollaborator(ns, "jane", v1alpha1.Guest)
 			create(acct, wc, custom, guest)
-			Eventually(func(g Gomega) {
-				g.Expect(getAccount(ns, "acme")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerAccountProtection))
-			}).Should(Succeed())
+			waitForFinalizer(&v1alpha1.Account{}, ns, "acme", v1alpha1.FinalizerAccountProtection)
 			remove(acct)
 			Eventually(func(g Gomega) {
 				a := getAccount(ns, "acme")(g)

@@ -192,9 +192,7 @@ var _ = Describe("Collaborator", func() {
 			It("holds the last AccountAdministrator with DeletionBlocked until another one is added", func() {
 				boss := admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "boss", v1alpha1.Member))
 				create(boss)
-				Eventually(func(g Gomega) {
-					g.Expect(getCollaborator(ns, "boss")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerLastAdministrator))
-				}).Should(Succeed())
+				waitForFinalizer(&v1alpha1.Collaborator{}, ns, "boss", v1alpha1.FinalizerLastAdministrator)
 				remove(boss)
 				Eventually(func(g Gomega) {
 					c := getCollaborator(ns, "boss")(g)
@@ -230,9 +228,7 @@ var _ = Describe("Collaborator", func() {
 			It("releases the last AccountAdministrator once the Account is Deactivated", func() {
 				boss := admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "boss", v1alpha1.Member))
 				create(boss)
-				Eventually(func(g Gomega) {
-					g.Expect(getCollaborator(ns, "boss")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerLastAdministrator))
-				}).Should(Succeed())
+				waitForFinalizer(&v1alpha1.Collaborator{}, ns, "boss", v1alpha1.FinalizerLastAdministrator)
 				remove(boss)
 				Eventually(func(g Gomega) {
 					c := getCollaborator(ns, "boss")(g)
@@ -244,9 +240,7 @@ var _ = Describe("Collaborator", func() {
 
 			It("drops the finalizer from a demoted administrator and reports NoAccountAdministrator", func() {
 				create(admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "boss", v1alpha1.Member)))
-				Eventually(func(g Gomega) {
-					g.Expect(getCollaborator(ns, "boss")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerLastAdministrator))
-				}).Should(Succeed())
+				waitForFinalizer(&v1alpha1.Collaborator{}, ns, "boss", v1alpha1.FinalizerLastAdministrator)
 				update(getCollaborator(ns, "boss")(Default), func(c *v1alpha1.Collaborator) { c.Spec.AdminRole = v1alpha1.AdminRoleNone })
 				Eventually(func(g Gomega) {
 					g.Expect(getCollaborator(ns, "boss")(g).Finalizers).NotTo(ContainElement(v1alpha1.FinalizerLastAdministrator))

@@ -205,3 +205,11 @@ func eventsFor(ns, name string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// waitForFinalizer waits until the controllers have put finalizer on the object.
+func waitForFinalizer(obj client.Object, ns, name, finalizer string) {
+	EventuallyWithOffset(1, func(g Gomega) []string {
+		g.Expect(k8sClient.Get(ctx, key(ns, name), obj)).To(Succeed())
+		return obj.GetFinalizers()
+	}).Should(ContainElement(finalizer))
+}

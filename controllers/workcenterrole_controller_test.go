@@ -123,9 +123,7 @@ var _ = Describe("WorkCenterRole", func() {
 				}
 				create(newCollaborator(ns, fmt.Sprintf("user-%02d", i), v1alpha1.Guest, wc+"=site-engineer"))
 			}
-			Eventually(func(g Gomega) {
-				g.Expect(getRole(ns, "site-engineer")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
-			}).Should(Succeed())
+			waitForFinalizer(&v1alpha1.WorkCenterRole{}, ns, "site-engineer", v1alpha1.FinalizerInUseProtection)
 			remove(role)
 			Eventually(func(g Gomega) {
 				r := getRole(ns, "site-engineer")(g)
@@ -150,9 +148,7 @@ var _ = Describe("WorkCenterRole", func() {
 		It("holds a role while another role includes it", func() {
 			base := newRole(ns, "base")
 			create(base, newRole(ns, "top", includes("base")))
-			Eventually(func(g Gomega) {
-				g.Expect(getRole(ns, "base")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
-			}).Should(Succeed())
+			waitForFinalizer(&v1alpha1.WorkCenterRole{}, ns, "base", v1alpha1.FinalizerInUseProtection)
 			remove(base)
 			Eventually(func(g Gomega) {
 				r := getRole(ns, "base")(g)
@@ -166,9 +162,7 @@ var _ = Describe("WorkCenterRole", func() {
 		It("deletes an unused custom role at once", func() {
 			role := newRole(ns, "unused")
 			create(role)
-			Eventually(func(g Gomega) {
-				g.Expect(getRole(ns, "unused")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
-			}).Should(Succeed())
+			waitForFinalizer(&v1alpha1.WorkCenterRole{}, ns, "unused", v1alpha1.FinalizerInUseProtection)
 			remove(role)
 			Eventually(gone(role)).Should(BeTrue())
 		})
