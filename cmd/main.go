@@ -1,6 +1,6 @@
 // Command manager runs the workcenter-operator: the four reconcilers of the
-// access.workcenter.io group, with leader election, health and readiness probes, and
-// metrics.
+// access.workcenter.io group and their validating admission webhooks, with leader
+// election, health and readiness probes, and metrics.
 package main
 
 import (
@@ -16,9 +16,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 var scheme = runtime.NewScheme()
@@ -29,7 +31,7 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr string
+	var metricsAddr, probeAddr, webhookCertPath string
 	var leaderElect, secureMetrics, enableHTTP2 bool
 	enableWebhooks := envBool("ENABLE_WEBHOOKS", true)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; \"0\" disables it.")
@@ -38,6 +40,7 @@ func main() {
 	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS with authentication and authorization.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Serve the metrics and webhook servers over HTTP/2 as well (off by default: HTTP/2 rapid reset CVEs).")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", enableWebhooks, "Serve the validating admission webhooks (env ENABLE_WEBHOOKS).")
+	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory holding the webhook server's tls.crt and tls.key (reloaded when they change); empty for controller-runtime's default, <tmp>/k8s-webhook-server/serving-certs.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -48,11 +51,15 @@ func main() {
 	if !enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme,
 		Metrics: metricsserver.Options{
 			BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts,
 		},
+		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
+			CertDir: webhookCertPath, TLSOpts: tlsOpts,
+		}),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "workcenter-operator.access.workcenter.io",
@@ -67,7 +74,19 @@ func main() {
 		os.Exit(1)
 	}
 	if enableWebhooks {
-		log.Info("admission webhooks are not served by this build; running without them")
+		// R9 lets the operator alone write built-in roles: ask who we are.
+		me, err := webhook.OwnIdentity(cfg)
+		if err != nil {
+			log.Error(err, "unable to determine the operator's own username")
+			os.Exit(1)
+		}
+		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{me}}); err != nil {
+			log.Error(err, "unable to set up webhooks")
+			os.Exit(1)
+		}
+		log.Info("serving validating admission webhooks", "operatorUsername", me)
+	} else {
+		log.Info("admission webhooks disabled; the controllers still enforce every rule in status")
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "unable to set up health check")
@@ -76,6 +95,13 @@ func main() {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		log.Error(err, "unable to set up ready check")
 		os.Exit(1)
+	}
+	if enableWebhooks {
+		// Not ready, so not behind the webhook Service, until the webhook server serves.
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			log.Error(err, "unable to set up webhook ready check")
+			os.Exit(1)
+		}
 	}
 	log.Info("starting manager")
 	if err := mgr.Start(ctx); err != nil {

@@ -1,22 +1,91 @@
 // Package webhook holds the validating admission webhooks of the four kinds. They call
 // the same pure rules (internal/access) as the controllers, so admission and
 // reconciliation never disagree.
+//
+// What the webhooks reject and what they only warn about follows SPEC section 3:
+// a reference to an object that does not exist yet is never rejected (apply order is
+// arbitrary in GitOps), and a deletion is never denied: the controllers' finalizers hold
+// it, and the webhooks say so in a warning.
+//
+// Two habits keep the webhooks out of the controllers' way: an update that leaves the
+// spec as it was (finalizers, labels, owner references) is always allowed, and nothing
+// is checked on an object that is being deleted. Rules that compare with the old object
+// "ratchet": an update is rejected for what it changes, and a problem it leaves as it
+// was (a guest's unchanged assignment whose role became member-only meanwhile, a
+// category that left the picklist) is a warning, as the object's status already says.
 package webhook
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
 // Options configure the validators.
 type Options struct {
 	// OperatorUsernames are the identities allowed to edit built-in roles (R9): the
-	// operator's own.
+	// operator's own. When empty, Setup asks the API server who the manager's client is
+	// (see OwnIdentity).
 	OperatorUsernames []string
 }
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
-// Collaborator with the manager's webhook server.
+// Collaborator with the manager's webhook server. The validators read the account's
+// objects from the manager's cache, so the controllers' informers serve them too.
 func Setup(mgr ctrl.Manager, opts Options) error {
-	// TODO(webhooks): being written; registers nothing yet.
-	return nil
+	if len(opts.OperatorUsernames) == 0 {
+		me, err := OwnIdentity(mgr.GetConfig())
+		if err != nil {
+			return fmt.Errorf("determining the operator's own username (allowed to edit built-in roles): %w", err)
+		}
+		opts.OperatorUsernames = []string{me}
+	}
+	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader()}
+	operators := map[string]bool{}
+	for _, u := range opts.OperatorUsernames {
+		operators[u] = true
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
+		WithValidator(&AccountValidator{reader: r}).Complete(); err != nil {
+		return err
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenter{}).
+		WithValidator(&WorkCenterValidator{reader: r}).Complete(); err != nil {
+		return err
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
+		WithValidator(&WorkCenterRoleValidator{reader: r, operators: operators}).Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).
+		WithValidator(&CollaboratorValidator{reader: r}).Complete()
+}
+
+// OwnIdentity asks the API server, with a SelfSubjectReview, which username cfg
+// authenticates as. The operator passes its own to Options.OperatorUsernames, so that
+// its restoring of built-in roles passes R9.
+func OwnIdentity(cfg *rest.Config) (string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("SelfSubjectReview: %w", err)
+	}
+	if review.Status.UserInfo.Username == "" {
+		return "", errors.New("SelfSubjectReview: the API server returned no username")
+	}
+	return review.Status.UserInfo.Username, nil
 }

@@ -1,0 +1,158 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update;delete,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+
+// AccountValidator denies nothing: an Account's own rules are in its CRD schema. It
+// warns about what a change will do to the account: a second Account in the namespace
+// (DuplicateAccount), categories still in use leaving the picklist (R8), Members losing
+// their license (R4), and a deletion that waits on the account-protection finalizer (R11).
+type AccountValidator struct {
+	reader reader
+}
+
+var _ admission.Validator[*v1alpha1.Account] = &AccountValidator{}
+
+// ValidateCreate warns when the namespace already has an Account.
+func (v *AccountValidator) ValidateCreate(ctx context.Context, acct *v1alpha1.Account) (admission.Warnings, error) {
+	accounts, err := v.reader.accounts(ctx, acct.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	var existing []string
+	for _, a := range accounts {
+		if a.Name != acct.Name {
+			existing = append(existing, a.Name)
+		}
+	}
+	if len(existing) == 0 {
+		return nil, nil
+	}
+	slices.Sort(existing)
+	return admission.Warnings{fmt.Sprintf("namespace %q already has Account %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
+		acct.Namespace, access.ListWithTotal(quoted(existing), maxUsersListed), acct.Name, v1alpha1.ReasonDuplicateAccount)}, nil
+}
+
+// ValidateUpdate warns about what a spec change does to the account's objects.
+func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alpha1.Account) (admission.Warnings, error) {
+	if skipUpdate(acct, equality.Semantic.DeepEqual(old.Spec, acct.Spec)) {
+		return nil, nil
+	}
+	owner, err := v.reader.account(ctx, acct.Namespace)
+	if err != nil || (owner != nil && owner.Name != acct.Name) {
+		return nil, err // a duplicate Account governs nothing
+	}
+	warnings, err := v.removedCategories(ctx, old, acct)
+	if err != nil {
+		return nil, err
+	}
+	if acct.Spec.Licenses < old.Spec.Licenses {
+		collaborators, err := v.reader.collaborators(ctx, acct.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		before := access.AllocateLicenses(collaborators, old.Spec.Licenses)
+		after := access.AllocateLicenses(collaborators, acct.Spec.Licenses)
+		var losing []string
+		for name := range before {
+			if !after[name] {
+				losing = append(losing, name)
+			}
+		}
+		if len(losing) > 0 {
+			slices.Sort(losing)
+			warnings = append(warnings, fmt.Sprintf("lowering Account %q's licenses to %d takes the license, and with it every access, from its newest Members: %s (%s)",
+				acct.Name, acct.Spec.Licenses, access.ListWithTotal(losing, maxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
+		}
+	}
+	return warnings, nil
+}
+
+// removedCategories warns, per category leaving the picklist, about the WorkCenters
+// that still use it (R8).
+func (v *AccountValidator) removedCategories(ctx context.Context, old, acct *v1alpha1.Account) (admission.Warnings, error) {
+	var removed []v1alpha1.PicklistItem
+	for _, c := range old.Spec.Picklists.WorkCenterCategories {
+		if !slices.Contains(acct.Spec.Picklists.WorkCenterCategories, c) {
+			removed = append(removed, c)
+		}
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	workCenters, err := v.reader.workCenters(ctx, acct.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	var warnings admission.Warnings
+	for _, c := range removed {
+		var users []string
+		for _, wc := range workCenters {
+			if wc.Spec.Category == string(c) && wc.DeletionTimestamp.IsZero() {
+				users = append(users, wc.Name)
+			}
+		}
+		if len(users) == 0 {
+			continue
+		}
+		slices.Sort(users)
+		warnings = append(warnings, fmt.Sprintf("category %q leaves Account %q's workCenterCategories but WorkCenters still use it: %s; they will not be Ready (%s) until their category changes or it is added back",
+			c, acct.Name, access.ListWithTotal(users, maxUsersListed), v1alpha1.ReasonUnknownCategory))
+	}
+	return warnings, nil
+}
+
+// ValidateDelete never denies; it warns when the deletion will wait because the
+// Account still has WorkCenters, custom roles or Collaborators (R11), unless its
+// namespace is being deleted.
+func (v *AccountValidator) ValidateDelete(ctx context.Context, acct *v1alpha1.Account) (admission.Warnings, error) {
+	if acct.DeletionTimestamp != nil || !controllerutil.ContainsFinalizer(acct, v1alpha1.FinalizerAccountProtection) {
+		return nil, nil
+	}
+	if gone, err := v.reader.namespaceTerminating(ctx, acct.Namespace); err != nil || gone {
+		return nil, err
+	}
+	workCenters, err := v.reader.workCenters(ctx, acct.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := v.reader.roles(ctx, acct.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	collaborators, err := v.reader.collaborators(ctx, acct.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	custom := 0
+	for name := range roles {
+		if !v1alpha1.IsBuiltInRoleName(name) {
+			custom++
+		}
+	}
+	if len(workCenters) == 0 && custom == 0 && len(collaborators) == 0 {
+		return nil, nil
+	}
+	return admission.Warnings{fmt.Sprintf("Account %q still has %d WorkCenters, %d custom WorkCenterRoles and %d Collaborators; its deletion waits (finalizer %s, DeletionBlocked %s) until they are deleted, or until namespace %q is deleted",
+		acct.Name, len(workCenters), custom, len(collaborators), v1alpha1.FinalizerAccountProtection, v1alpha1.ReasonAccountInUse, acct.Namespace)}, nil
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%q", n)
+	}
+	return out
+}

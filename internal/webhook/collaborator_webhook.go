@@ -1,0 +1,208 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update;delete,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+
+// CollaboratorValidator enforces R2, R3, R4, R5, R7 and R10 at admission, warns about
+// references that wait, and warns when the deletion of an account's last administrator
+// will wait on its finalizer.
+type CollaboratorValidator struct {
+	reader reader
+}
+
+var _ admission.Validator[*v1alpha1.Collaborator] = &CollaboratorValidator{}
+
+// ValidateCreate checks a new Collaborator.
+func (v *CollaboratorValidator) ValidateCreate(ctx context.Context, c *v1alpha1.Collaborator) (admission.Warnings, error) {
+	return v.validate(ctx, nil, c)
+}
+
+// ValidateUpdate checks what an update changes.
+func (v *CollaboratorValidator) ValidateUpdate(ctx context.Context, old, c *v1alpha1.Collaborator) (admission.Warnings, error) {
+	if skipUpdate(c, equality.Semantic.DeepEqual(old.Spec, c.Spec)) {
+		return nil, nil
+	}
+	return v.validate(ctx, old, c)
+}
+
+// ValidateDelete never denies; it warns when the deletion will wait because the
+// collaborator is the last AccountAdministrator of an active Account (R7).
+func (v *CollaboratorValidator) ValidateDelete(ctx context.Context, c *v1alpha1.Collaborator) (admission.Warnings, error) {
+	if c.DeletionTimestamp != nil || !access.IsAccountAdministrator(c) ||
+		!controllerutil.ContainsFinalizer(c, v1alpha1.FinalizerLastAdministrator) {
+		return nil, nil
+	}
+	if gone, err := v.reader.namespaceTerminating(ctx, c.Namespace); err != nil || gone {
+		return nil, err
+	}
+	account, err := v.reader.account(ctx, c.Namespace)
+	if err != nil || !accountActive(account) {
+		return nil, err
+	}
+	others, err := v.reader.collaborators(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	// As the controller decides: another administrator that stays lets c go, and of
+	// several being deleted at once the oldest is the one kept.
+	for _, o := range others {
+		if o.Name != c.Name && access.IsAccountAdministrator(o) && (o.DeletionTimestamp.IsZero() || access.Older(o, c)) {
+			return nil, nil
+		}
+	}
+	return admission.Warnings{fmt.Sprintf(
+		"Collaborator %q is the last AccountAdministrator of Account %q: its deletion waits (finalizer %s, DeletionBlocked %s) until another Member is made an AccountAdministrator or the account is deactivated",
+		c.Name, account.Name, v1alpha1.FinalizerLastAdministrator, v1alpha1.ReasonLastAccountAdministrator)}, nil
+}
+
+// validate checks c, and what changed since old (nil on create).
+func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.Collaborator) (admission.Warnings, error) {
+	account, err := v.reader.account(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := v.reader.roles(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	collaborators, err := v.reader.collaborators(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	workCenters, err := v.reader.workCenters(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	var others []*v1alpha1.Collaborator
+	for _, o := range collaborators {
+		if o.Name != c.Name {
+			others = append(others, o)
+		}
+	}
+
+	var warnings admission.Warnings
+	var errs field.ErrorList
+	spec := field.NewPath("spec")
+	if account == nil {
+		warnings = append(warnings, fmt.Sprintf("namespace %q has no Account yet; Collaborator %q waits (Pending, %s) until one appears",
+			c.Namespace, c.Name, v1alpha1.ReasonAccountNotFound))
+	}
+
+	errs = append(errs, checkAssignments(c, old, roles, workCenters, &warnings)...)
+
+	// R4: a new Member, or a Guest made a Member, needs a free license.
+	if viol := access.CheckLicenseAvailable(c, old, others, account); viol != nil {
+		errs = append(errs, forbidden(spec.Child("type"), viol))
+	}
+
+	// R5: an email another collaborator of the account has. The collaborator taking it
+	// is the newcomer to the email, whatever its own age.
+	if old == nil || old.Spec.Email != c.Spec.Email {
+		if same := access.SameEmail(c, others); len(same) > 0 {
+			newcomer := c.DeepCopy()
+			newcomer.CreationTimestamp = metav1.Time{}
+			if viol := access.CheckEmailUnique(newcomer, same); viol != nil {
+				errs = append(errs, field.Invalid(spec.Child("email"), c.Spec.Email, detail(viol)))
+			}
+		}
+	}
+
+	// R7: the last AccountAdministrator of an active Account is not demoted.
+	if old != nil && access.IsAccountAdministrator(old) && !access.IsAccountAdministrator(c) &&
+		accountActive(account) && !hasOtherAdministrator(c, others) {
+		path := spec.Child("adminRole")
+		if !access.IsMember(c) {
+			path = spec.Child("type")
+		}
+		errs = append(errs, forbidden(path, &access.Violation{
+			Rule: "R7", Reason: v1alpha1.ReasonLastAccountAdministrator,
+			Message: fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q and cannot be demoted to %s %s; make another Member an AccountAdministrator first, or deactivate the account",
+				c.Name, account.Name, c.Spec.Type, c.Spec.AdminRole),
+		}))
+	}
+	return warnings, invalid("Collaborator", c.Name, errs)
+}
+
+// checkAssignments is R2, R3 and R10 for each assignment, and the warnings for the
+// WorkCenters and roles an assignment waits for.
+func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCenters []*v1alpha1.WorkCenter, warnings *admission.Warnings) field.ErrorList {
+	existingWC := map[string]bool{}
+	for _, wc := range workCenters {
+		existingWC[wc.Name] = true
+	}
+	before := map[v1alpha1.ObjectName]v1alpha1.ObjectName{}
+	if old != nil {
+		for _, a := range old.Spec.WorkCenters {
+			before[a.Name] = a.Role
+		}
+	}
+	// R3: a Member turned into a Guest answers for every member-only role held.
+	madeGuest := old != nil && access.IsMember(old) && !access.IsMember(c)
+	var errs field.ErrorList
+	for i, a := range c.Spec.WorkCenters {
+		wcName, roleName := string(a.Name), string(a.Role)
+		path := field.NewPath("spec", "workCenters").Index(i).Child("role")
+		prevRole, had := before[a.Name]
+		isNew := !had || prevRole != a.Role
+		if !existingWC[wcName] {
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenter %q", wcName)))
+		}
+		role, ok := roles[roleName]
+		if !ok {
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", roleName, wcName)))
+			continue
+		}
+		// R10: no new assignment to a role that is being deleted.
+		if isNew {
+			if viol := access.CheckRoleNotTerminating(c, wcName, role); viol != nil {
+				errs = append(errs, forbidden(path, viol))
+			}
+		}
+		perms, err := roles.Effective(roleName)
+		switch e := err.(type) {
+		case *access.CycleError:
+			*warnings = append(*warnings, fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
+				roleName, e.Error(), wcName, v1alpha1.ReasonInclusionCycle))
+		case *access.RoleNotFoundError:
+			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), wcName))
+		}
+		// R2 and R3, as access.CheckGuestRoles checks them, one assignment at a time so
+		// that an update answers only for what it changes.
+		viol := access.CheckRoleForGuest(c, wcName, roleName, perms)
+		switch {
+		case viol == nil:
+		case madeGuest:
+			viol.Rule = "R3"
+			errs = append(errs, forbidden(field.NewPath("spec", "type"), viol))
+		case isNew:
+			errs = append(errs, forbidden(path, viol))
+		default:
+			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment stays Rejected (%s)", viol.Message, viol.Reason))
+		}
+	}
+	return errs
+}
+
+// hasOtherAdministrator reports whether another AccountAdministrator, not being deleted,
+// stays in the account.
+func hasOtherAdministrator(c *v1alpha1.Collaborator, others []*v1alpha1.Collaborator) bool {
+	for _, o := range others {
+		if o.Name != c.Name && access.IsAccountAdministrator(o) && o.DeletionTimestamp.IsZero() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// reader reads an account's objects for the validators: everything from the manager's
+// cache (no field indexes: a namespace is one account, and rules need most of it),
+// and the namespace itself live, since only a deletion warning needs it.
+type reader struct {
+	cache client.Reader
+	live  client.Reader
+}
+
+// account returns the Account that owns the namespace: the oldest one (creation time,
+// then name), as the controllers decide. nil when there is none.
+func (r reader) account(ctx context.Context, namespace string) (*v1alpha1.Account, error) {
+	accounts, err := r.accounts(ctx, namespace)
+	if err != nil {
+		return nil, err
+	}
+	var oldest *v1alpha1.Account
+	for _, a := range accounts {
+		if oldest == nil || accountOlder(a, oldest) {
+			oldest = a
+		}
+	}
+	return oldest, nil
+}
+
+func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Account, error) {
+	var list v1alpha1.AccountList
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, readError(namespace, "Accounts", err)
+	}
+	return pointers(list.Items), nil
+}
+
+func accountOlder(a, b *v1alpha1.Account) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}
+
+// accountActive reports whether an Account exists, is Active and is not being deleted:
+// only then does R7 keep its last administrator.
+func accountActive(a *v1alpha1.Account) bool {
+	return a != nil && a.Spec.State != v1alpha1.AccountDeactivated && a.DeletionTimestamp.IsZero()
+}
+
+func (r reader) roles(ctx context.Context, namespace string) (access.Roles, error) {
+	var list v1alpha1.WorkCenterRoleList
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, readError(namespace, "WorkCenterRoles", err)
+	}
+	return access.NewRoles(pointers(list.Items)...), nil
+}
+
+func (r reader) collaborators(ctx context.Context, namespace string) ([]*v1alpha1.Collaborator, error) {
+	var list v1alpha1.CollaboratorList
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, readError(namespace, "Collaborators", err)
+	}
+	return pointers(list.Items), nil
+}
+
+func (r reader) workCenters(ctx context.Context, namespace string) ([]*v1alpha1.WorkCenter, error) {
+	var list v1alpha1.WorkCenterList
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, readError(namespace, "WorkCenters", err)
+	}
+	return pointers(list.Items), nil
+}
+
+// namespaceTerminating reports whether the namespace is being deleted: then the
+// protection finalizers step aside, and a deletion has nothing to warn about.
+func (r reader) namespaceTerminating(ctx context.Context, namespace string) (bool, error) {
+	var ns corev1.Namespace
+	if err := r.live.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, readError(namespace, "the Namespace", err)
+	}
+	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
+// readError is a failed read: an internal error, so that clients retry, rather than a
+// denial that would read as a broken rule.
+func readError(namespace, what string, err error) error {
+	return apierrors.NewInternalError(fmt.Errorf("reading %s of namespace %q: %w", what, namespace, err))
+}
+
+func pointers[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
+// skipUpdate reports whether an update is let through without checking any rule: the
+// object is being deleted, or its spec did not change (finalizers, labels, owner
+// references, as the controllers and the garbage collector write them).
+func skipUpdate(cur client.Object, sameSpec bool) bool {
+	return cur.GetDeletionTimestamp() != nil || sameSpec
+}
+
+// invalid turns the broken rules into one Invalid error, so that a person sees every
+// one of them at once, each at the field that breaks it. nil when there are none.
+func invalid(kind, name string, errs field.ErrorList) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind(kind).GroupKind(), name, errs)
+}
+
+// forbidden is a broken rule at a field: the rule's message, with its number and reason
+// so that people and tools can tell rules apart.
+func forbidden(path *field.Path, v *access.Violation) *field.Error {
+	return field.Forbidden(path, detail(v))
+}
+
+func detail(v *access.Violation) string {
+	return fmt.Sprintf("%s (%s, %s)", v.Message, v.Rule, v.Reason)
+}
+
+// requestUser is the username of the admission request being validated.
+func requestUser(ctx context.Context) string {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return ""
+	}
+	return req.UserInfo.Username
+}
+
+func groupResource(resource string) schema.GroupResource {
+	return v1alpha1.GroupVersion.WithResource(resource).GroupResource()
+}
+
+// pendingWarning is the warning for a reference to an object that does not exist yet.
+func pendingWarning(what string) string {
+	return what + " does not exist yet; the assignment waits (Pending) until it appears"
+}

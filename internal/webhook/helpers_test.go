@@ -1,0 +1,324 @@
+package webhook_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+var ctx = context.Background()
+
+// newNamespace creates a namespace of its own for one spec.
+func newNamespace() string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wh-"}}
+	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// Fixture builders. Each returns an object ready to create in namespace ns.
+
+func newAccount(ns, name string, licenses int32, categories ...string) *v1alpha1.Account {
+	a := &v1alpha1.Account{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       v1alpha1.AccountSpec{DisplayName: "Acme " + name, Licenses: licenses, State: v1alpha1.AccountActive},
+	}
+	for _, c := range categories {
+		a.Spec.Picklists.WorkCenterCategories = append(a.Spec.Picklists.WorkCenterCategories, v1alpha1.PicklistItem(c))
+	}
+	return a
+}
+
+func newWorkCenter(ns, name, category string) *v1alpha1.WorkCenter {
+	return &v1alpha1.WorkCenter{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       v1alpha1.WorkCenterSpec{DisplayName: "WorkCenter " + name, Category: category},
+	}
+}
+
+func newRole(ns, name string, mut ...func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
+	r := &v1alpha1.WorkCenterRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       v1alpha1.WorkCenterRoleSpec{DisplayName: "Role " + name},
+	}
+	for _, m := range mut {
+		m(r)
+	}
+	return r
+}
+
+func includes(names ...string) func(*v1alpha1.WorkCenterRole) {
+	return func(r *v1alpha1.WorkCenterRole) {
+		for _, n := range names {
+			r.Spec.Includes = append(r.Spec.Includes, v1alpha1.ObjectName(n))
+		}
+	}
+}
+
+func perms(ps ...string) func(*v1alpha1.WorkCenterRole) {
+	return func(r *v1alpha1.WorkCenterRole) {
+		for _, p := range ps {
+			r.Spec.Permissions = append(r.Spec.Permissions, v1alpha1.Permission(p))
+		}
+	}
+}
+
+// newCollaborator builds a collaborator; assign is "workCenter=role".
+func newCollaborator(ns, name string, typ v1alpha1.CollaboratorType, assign ...string) *v1alpha1.Collaborator {
+	c := &v1alpha1.Collaborator{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.CollaboratorSpec{
+			Email: name + "@example.com", DisplayName: name, Type: typ, AdminRole: v1alpha1.AdminRoleNone,
+		},
+	}
+	for _, a := range assign {
+		wc, role, _ := strings.Cut(a, "=")
+		c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
+			Name: v1alpha1.ObjectName(wc), Role: v1alpha1.ObjectName(role)})
+	}
+	return c
+}
+
+func accountAdmin(c *v1alpha1.Collaborator) *v1alpha1.Collaborator {
+	c.Spec.AdminRole = v1alpha1.AdminRoleAccountAdministrator
+	return c
+}
+
+func key(o client.Object) client.ObjectKey { return client.ObjectKeyFromObject(o) }
+
+func fresh[T client.Object](o T) T { return o.DeepCopyObject().(T) }
+
+// create creates the objects as the operator and waits until the webhooks see them.
+func create(objs ...client.Object) {
+	for _, o := range objs {
+		ExpectWithOffset(1, k8sClient.Create(ctx, o)).To(Succeed(), "create %s", o.GetName())
+	}
+	synced(objs...)
+	operator.warnings.take()
+}
+
+// update re-reads obj, applies mut and writes it as the operator, retrying on
+// conflicts, then waits until the webhooks see the change.
+func update[T client.Object](obj T, mut func(T)) {
+	EventuallyWithOffset(1, func() error {
+		if err := k8sClient.Get(ctx, key(obj), obj); err != nil {
+			return err
+		}
+		mut(obj)
+		return k8sClient.Update(ctx, obj)
+	}).Should(Succeed())
+	synced(obj)
+	operator.warnings.take()
+}
+
+// remove deletes the objects as the operator and waits until the webhooks see it.
+func remove(objs ...client.Object) {
+	for _, o := range objs {
+		ExpectWithOffset(1, client.IgnoreNotFound(k8sClient.Delete(ctx, o))).To(Succeed())
+	}
+	synced(objs...)
+	operator.warnings.take()
+}
+
+// synced waits until the manager's cache, which the webhooks read, holds each object as
+// the API server has it now (or, like it, does not hold it).
+func synced(objs ...client.Object) {
+	for _, o := range objs {
+		EventuallyWithOffset(2, func(g Gomega) {
+			live, cached := fresh(o), fresh(o)
+			err := k8sClient.Get(ctx, key(o), live)
+			if apierrors.IsNotFound(err) {
+				g.Expect(apierrors.IsNotFound(webhookView.Get(ctx, key(o), cached))).To(BeTrue(), "cache still has %s", o.GetName())
+				return
+			}
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(webhookView.Get(ctx, key(o), cached)).To(Succeed())
+			g.Expect(cached.GetResourceVersion()).To(Equal(live.GetResourceVersion()))
+		}).Should(Succeed())
+	}
+}
+
+// withAccount creates an Account and waits until its built-in roles exist and the
+// webhooks see them.
+func withAccount(a *v1alpha1.Account) {
+	create(a)
+	roles := make([]client.Object, 0, len(v1alpha1.BuiltInRoleNames))
+	for _, n := range v1alpha1.BuiltInRoleNames {
+		r := &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: n}}
+		EventuallyWithOffset(1, func() error { return k8sClient.Get(ctx, key(r), r) }).Should(Succeed())
+		roles = append(roles, r)
+	}
+	synced(roles...)
+}
+
+// op is one API write under test, that can be made as a dry run.
+type op struct {
+	what string
+	// do makes the write as actor a, as a dry run or not.
+	do func(a actor, dryRun bool) error
+	// unchanged asserts that nothing of the write was persisted.
+	unchanged func(g Gomega)
+}
+
+func creating(obj client.Object) op {
+	return op{
+		what: "create " + obj.GetName(),
+		do: func(a actor, dryRun bool) error {
+			if dryRun {
+				return a.Create(ctx, fresh(obj), client.DryRunAll)
+			}
+			return a.Create(ctx, fresh(obj))
+		},
+		unchanged: func(g Gomega) {
+			err := k8sClient.Get(ctx, key(obj), fresh(obj))
+			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a dry-run create persisted %s", obj.GetName())
+		},
+	}
+}
+
+func updating[T client.Object](obj T, mut func(T)) op {
+	var before map[string]any
+	return op{
+		what: "update " + obj.GetName(),
+		do: func(a actor, dryRun bool) error {
+			// The controllers write finalizers meanwhile: retry on conflicts.
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				cur := fresh(obj)
+				if err := k8sClient.Get(ctx, key(obj), cur); err != nil {
+					return err
+				}
+				before = writable(cur)
+				mut(cur)
+				if dryRun {
+					return a.Update(ctx, cur, client.DryRunAll)
+				}
+				return a.Update(ctx, cur)
+			})
+		},
+		unchanged: func(g Gomega) {
+			cur := fresh(obj)
+			g.Expect(k8sClient.Get(ctx, key(obj), cur)).To(Succeed())
+			g.Expect(writable(cur)).To(Equal(before), "a dry-run update persisted %s", obj.GetName())
+		},
+	}
+}
+
+// writable is what an update of the main resource can change, without what the
+// controllers write meanwhile (status, finalizers, resourceVersion).
+func writable(o client.Object) map[string]any {
+	o = fresh(o)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	Expect(err).NotTo(HaveOccurred())
+	return map[string]any{"spec": u["spec"], "labels": o.GetLabels(), "annotations": o.GetAnnotations()}
+}
+
+func deleting(obj client.Object) op {
+	return op{
+		what: "delete " + obj.GetName(),
+		do: func(a actor, dryRun bool) error {
+			if dryRun {
+				return a.Delete(ctx, fresh(obj), client.DryRunAll)
+			}
+			return a.Delete(ctx, fresh(obj))
+		},
+		unchanged: func(g Gomega) {
+			cur := fresh(obj)
+			g.Expect(k8sClient.Get(ctx, key(obj), cur)).To(Succeed())
+			g.Expect(cur.GetDeletionTimestamp()).To(BeNil(), "a dry-run delete persisted for %s", obj.GetName())
+		},
+	}
+}
+
+// expectDenied makes the write as a dry run, then for real, as the operator: both are
+// denied with a message holding every substring, and the dry run persisted nothing.
+// It returns the error.
+func expectDenied(o op, substrings ...string) error {
+	return expectDeniedAs(operator, o, substrings...)
+}
+
+func expectDeniedAs(a actor, o op, substrings ...string) error {
+	var errs []error
+	for _, dryRun := range []bool{true, false} {
+		err := o.do(a, dryRun)
+		ExpectWithOffset(2, err).To(HaveOccurred(), "%s (dry run %t) was allowed", o.what, dryRun)
+		ExpectWithOffset(2, apierrors.IsInvalid(err) || apierrors.IsForbidden(err)).To(BeTrue(), "%s: not a denial: %v", o.what, err)
+		for _, s := range substrings {
+			ExpectWithOffset(2, err.Error()).To(ContainSubstring(s), "%s (dry run %t)", o.what, dryRun)
+		}
+		o.unchanged(Default)
+		errs = append(errs, err)
+	}
+	ExpectWithOffset(2, errs[0].Error()).To(Equal(errs[1].Error()), "a dry run shows the same denial")
+	return errs[1]
+}
+
+// expectAllowed makes the write as a dry run, then for real, as the operator: both are
+// allowed, the dry run persists nothing, and both draw the same warnings, one holding
+// each of want (none when want is empty). It returns the warnings.
+func expectAllowed(o op, want ...string) []string {
+	return expectAllowedAs(operator, o, want...)
+}
+
+func expectAllowedAs(a actor, o op, want ...string) []string {
+	var got [][]string
+	for _, dryRun := range []bool{true, false} {
+		a.warnings.take()
+		ExpectWithOffset(2, o.do(a, dryRun)).To(Succeed(), "%s (dry run %t)", o.what, dryRun)
+		w := a.warnings.take()
+		if dryRun {
+			o.unchanged(Default)
+		}
+		if len(want) == 0 {
+			ExpectWithOffset(2, w).To(BeEmpty(), "%s (dry run %t): no warnings", o.what, dryRun)
+		}
+		for _, s := range want {
+			ExpectWithOffset(2, w).To(ContainElement(ContainSubstring(s)), "%s (dry run %t)", o.what, dryRun)
+		}
+		got = append(got, w)
+	}
+	ExpectWithOffset(2, got[0]).To(Equal(got[1]), "a dry run shows the same warnings")
+	return got[1]
+}
+
+// cond returns a condition, or the zero Condition.
+func cond(conds []metav1.Condition, t string) metav1.Condition {
+	if c := meta.FindStatusCondition(conds, t); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+// names returns "prefix01".."prefixNN".
+func names(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%02d", prefix, i+1)
+	}
+	return out
+}
+
+var _ = BeforeEach(func() {
+	operator.warnings.take()
+	alice.warnings.take()
+})
+
+// waitForFinalizer waits until the controllers have put finalizer on obj, and the
+// webhooks see it there.
+func waitForFinalizer(obj client.Object, finalizer string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		g.Expect(k8sClient.Get(ctx, key(obj), obj)).To(Succeed())
+		g.Expect(obj.GetFinalizers()).To(ContainElement(finalizer))
+	}).Should(Succeed())
+	synced(obj)
+}

@@ -1,0 +1,163 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update;delete,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+
+// maxUsersListed is how many users a deletion warning names (then the total).
+const maxUsersListed = 10
+
+// WorkCenterRoleValidator enforces R2 through role changes, R9 (built-in roles are
+// the operator's) and rejects new inclusion cycles; it warns about includes that wait
+// and about deletions that wait on the in-use finalizer (R6).
+type WorkCenterRoleValidator struct {
+	reader reader
+	// operators are the usernames allowed to write built-in roles.
+	operators map[string]bool
+}
+
+var _ admission.Validator[*v1alpha1.WorkCenterRole] = &WorkCenterRoleValidator{}
+
+// ValidateCreate checks a new role.
+func (v *WorkCenterRoleValidator) ValidateCreate(ctx context.Context, role *v1alpha1.WorkCenterRole) (admission.Warnings, error) {
+	return v.validate(ctx, nil, role)
+}
+
+// ValidateUpdate checks what an update changes. For a role, the built-in label counts
+// as spec: removing it from a built-in role is an edit of that role (R9).
+func (v *WorkCenterRoleValidator) ValidateUpdate(ctx context.Context, old, role *v1alpha1.WorkCenterRole) (admission.Warnings, error) {
+	same := equality.Semantic.DeepEqual(old.Spec, role.Spec) &&
+		old.Labels[v1alpha1.LabelBuiltIn] == role.Labels[v1alpha1.LabelBuiltIn]
+	if skipUpdate(role, same) {
+		return nil, nil
+	}
+	return v.validate(ctx, old, role)
+}
+
+// ValidateDelete never denies, built-in roles included (the Account controller
+// recreates them); it warns when the deletion will wait because the role is assigned or
+// included (R6).
+func (v *WorkCenterRoleValidator) ValidateDelete(ctx context.Context, role *v1alpha1.WorkCenterRole) (admission.Warnings, error) {
+	if role.DeletionTimestamp != nil || !controllerutil.ContainsFinalizer(role, v1alpha1.FinalizerInUseProtection) {
+		return nil, nil
+	}
+	if gone, err := v.reader.namespaceTerminating(ctx, role.Namespace); err != nil || gone {
+		return nil, err
+	}
+	collaborators, err := v.reader.collaborators(ctx, role.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := v.reader.roles(ctx, role.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	assignments := 0
+	for _, c := range collaborators {
+		n := 0
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Role) == role.Name {
+				n++
+			}
+		}
+		if n > 0 {
+			users = append(users, c.Name)
+			assignments += n
+		}
+	}
+	includers := slices.DeleteFunc(roles.IncludedBy(role.Name), func(n string) bool { return n == role.Name })
+	if len(users) == 0 && len(includers) == 0 {
+		return nil, nil
+	}
+	slices.Sort(users)
+	var parts []string
+	if len(users) > 0 {
+		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
+			len(users), assignments, access.ListWithTotal(users, maxUsersListed)))
+	}
+	if len(includers) > 0 {
+		parts = append(parts, fmt.Sprintf("included by roles: %s", access.ListWithTotal(includers, maxUsersListed)))
+	}
+	return admission.Warnings{fmt.Sprintf("WorkCenterRole %q is %s; its deletion waits (finalizer %s, DeletionBlocked %s) until they are removed",
+		role.Name, strings.Join(parts, "; "), v1alpha1.FinalizerInUseProtection, v1alpha1.ReasonRoleInUse)}, nil
+}
+
+// validate checks role, and what changed since old (nil on create).
+func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alpha1.WorkCenterRole) (admission.Warnings, error) {
+	if v1alpha1.IsBuiltInRoleName(role.Name) {
+		return nil, v.checkBuiltIn(ctx, old, role)
+	}
+	roles, err := v.reader.roles(ctx, role.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	collaborators, err := v.reader.collaborators(ctx, role.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	var warnings admission.Warnings
+	for _, inc := range role.Spec.Includes {
+		if _, ok := roles[string(inc)]; !ok && string(inc) != role.Name {
+			warnings = append(warnings, fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist yet; the role and its assignments wait (Pending) until it appears",
+				role.Name, inc))
+		}
+	}
+
+	var errs field.ErrorList
+	// A cycle this change creates is rejected; one that was there before is not its doing.
+	next := make(access.Roles, len(roles)+1)
+	for n, r := range roles {
+		next[n] = r
+	}
+	next[role.Name] = role
+	if _, err := next.Effective(role.Name); err != nil {
+		if cycle, ok := err.(*access.CycleError); ok {
+			if _, err := roles.Effective(role.Name); isCycle(err) {
+				warnings = append(warnings, fmt.Sprintf("%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle))
+			} else {
+				errs = append(errs, field.Forbidden(field.NewPath("spec", "includes"),
+					fmt.Sprintf("%s; this change to WorkCenterRole %q closes it: remove one of those includes (%s)", cycle.Error(), role.Name, v1alpha1.ReasonInclusionCycle)))
+			}
+		}
+	}
+	// R2: no role held by a guest is made member-only.
+	if viol := access.CheckRoleChange(role, roles, collaborators); viol != nil {
+		errs = append(errs, forbidden(field.NewPath("spec"), viol))
+	}
+	return warnings, invalid("WorkCenterRole", role.Name, errs)
+}
+
+func isCycle(err error) bool {
+	_, ok := err.(*access.CycleError)
+	return ok
+}
+
+// checkBuiltIn is R9: built-in roles are created and restored by the operator alone.
+func (v *WorkCenterRoleValidator) checkBuiltIn(ctx context.Context, old, role *v1alpha1.WorkCenterRole) error {
+	user := requestUser(ctx)
+	if v.operators[user] {
+		return nil
+	}
+	what := "edit"
+	if old == nil {
+		what = "create"
+	}
+	return apierrors.NewForbidden(groupResource("workcenterroles"), role.Name, fmt.Errorf(
+		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label (R9); user %q can create a custom role instead, for example one that includes %q",
+		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, user, role.Name))
+}
