@@ -191,21 +191,15 @@ func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *
 		return "", err
 	}
 	account, err := accountOf(ctx, r.APIReader, c.Namespace)
-	if err != nil || !accountActive(account) {
+	if err != nil {
 		return "", err
 	}
 	var list v1alpha1.CollaboratorList
 	if err := r.APIReader.List(ctx, &list, client.InNamespace(c.Namespace)); err != nil {
 		return "", err
 	}
-	for i := range list.Items {
-		o := &list.Items[i]
-		if o.Name == c.Name || !access.IsAccountAdministrator(o) {
-			continue
-		}
-		if o.DeletionTimestamp.IsZero() || access.Older(o, c) {
-			return "", nil
-		}
+	if !access.LastAdministratorHolds(c, account, pointers(list.Items)) {
+		return "", nil
 	}
 	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q: make another Member an AccountAdministrator first, or deactivate the account",
 		c.Name, account.Name), nil

@@ -17,37 +17,14 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// accountOf returns the Account that owns the namespace: the oldest one (creation time,
-// then name), since a namespace holds at most one and the oldest wins. nil when none.
+// accountOf returns the Account that owns the namespace (access.OwningAccount), nil
+// when there is none.
 func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha1.Account, error) {
 	var list v1alpha1.AccountList
 	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
 		return nil, err
 	}
-	return oldestAccount(list.Items), nil
-}
-
-func oldestAccount(items []v1alpha1.Account) *v1alpha1.Account {
-	var oldest *v1alpha1.Account
-	for i := range items {
-		a := &items[i]
-		if oldest == nil || accountOlder(a, oldest) {
-			oldest = a
-		}
-	}
-	return oldest
-}
-
-func accountOlder(a, b *v1alpha1.Account) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
-}
-
-// accountActive reports whether an Account exists and grants access.
-func accountActive(a *v1alpha1.Account) bool {
-	return a != nil && a.Spec.State != v1alpha1.AccountDeactivated && a.DeletionTimestamp.IsZero()
+	return access.OwningAccount(pointers(list.Items)), nil
 }
 
 // rolesOf returns the namespace's WorkCenterRoles by name.

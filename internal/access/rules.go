@@ -274,3 +274,55 @@ func ListWithTotal(names []string, limit int) string {
 	}
 	return fmt.Sprintf("%s and %d more (%d in total)", strings.Join(names[:limit], ", "), len(names)-limit, len(names))
 }
+
+// OwningAccount returns the Account that owns a namespace: the oldest (creation time,
+// then name), since a namespace holds at most one Account and the oldest wins. nil when
+// there is none.
+func OwningAccount(accounts []*v1alpha1.Account) *v1alpha1.Account {
+	var owner *v1alpha1.Account
+	for _, a := range accounts {
+		if owner == nil || accountOlder(a, owner) {
+			owner = a
+		}
+	}
+	return owner
+}
+
+func accountOlder(a, b *v1alpha1.Account) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
+}
+
+// AccountActive reports whether an Account exists, is Active and is not being deleted:
+// only then does R7 keep its last administrator.
+func AccountActive(a *v1alpha1.Account) bool {
+	return a != nil && a.Spec.State != v1alpha1.AccountDeactivated && a.DeletionTimestamp.IsZero()
+}
+
+// OtherAdministratorStays reports whether an AccountAdministrator other than c, and not
+// being deleted, remains among collaborators.
+func OtherAdministratorStays(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator) bool {
+	for _, o := range collaborators {
+		if o.Name != c.Name && IsAccountAdministrator(o) && o.DeletionTimestamp.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// LastAdministratorHolds is R7 for a deletion: c's deletion waits while c is the last
+// AccountAdministrator of an active Account. Another administrator that stays lets c go;
+// of several being deleted at once with none staying, the oldest is the one kept.
+func LastAdministratorHolds(c *v1alpha1.Collaborator, account *v1alpha1.Account, collaborators []*v1alpha1.Collaborator) bool {
+	if !IsAccountAdministrator(c) || !AccountActive(account) || OtherAdministratorStays(c, collaborators) {
+		return false
+	}
+	for _, o := range collaborators {
+		if o.Name != c.Name && IsAccountAdministrator(o) && Older(o, c) {
+			return false
+		}
+	}
+	return true
+}

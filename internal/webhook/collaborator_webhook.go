@@ -49,19 +49,12 @@ func (v *CollaboratorValidator) ValidateDelete(ctx context.Context, c *v1alpha1.
 		return nil, err
 	}
 	account, err := v.reader.account(ctx, c.Namespace)
-	if err != nil || !accountActive(account) {
-		return nil, err
-	}
-	others, err := v.reader.collaborators(ctx, c.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	// As the controller decides: another administrator that stays lets c go, and of
-	// several being deleted at once the oldest is the one kept.
-	for _, o := range others {
-		if o.Name != c.Name && access.IsAccountAdministrator(o) && (o.DeletionTimestamp.IsZero() || access.Older(o, c)) {
-			return nil, nil
-		}
+	others, err := v.reader.collaborators(ctx, c.Namespace)
+	if err != nil || !access.LastAdministratorHolds(c, account, others) {
+		return nil, err
 	}
 	return admission.Warnings{fmt.Sprintf(
 		"Collaborator %q is the last AccountAdministrator of Account %q: its deletion waits (finalizer %s, DeletionBlocked %s) until another Member is made an AccountAdministrator or the account is deactivated",
@@ -122,7 +115,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 
 	// R7: the last AccountAdministrator of an active Account is not demoted.
 	if old != nil && access.IsAccountAdministrator(old) && !access.IsAccountAdministrator(c) &&
-		accountActive(account) && !hasOtherAdministrator(c, others) {
+		access.AccountActive(account) && !access.OtherAdministratorStays(c, others) {
 		path := spec.Child("adminRole")
 		if !access.IsMember(c) {
 			path = spec.Child("type")
@@ -194,15 +187,4 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		}
 	}
 	return errs
-}
-
-// hasOtherAdministrator reports whether another AccountAdministrator, not being deleted,
-// stays in the account.
-func hasOtherAdministrator(c *v1alpha1.Collaborator, others []*v1alpha1.Collaborator) bool {
-	for _, o := range others {
-		if o.Name != c.Name && access.IsAccountAdministrator(o) && o.DeletionTimestamp.IsZero() {
-			return true
-		}
-	}
-	return false
 }

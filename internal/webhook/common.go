@@ -31,13 +31,7 @@ func (r reader) account(ctx context.Context, namespace string) (*v1alpha1.Accoun
 	if err != nil {
 		return nil, err
 	}
-	var oldest *v1alpha1.Account
-	for _, a := range accounts {
-		if oldest == nil || accountOlder(a, oldest) {
-			oldest = a
-		}
-	}
-	return oldest, nil
+	return access.OwningAccount(accounts), nil
 }
 
 func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Account, error) {
@@ -46,19 +40,6 @@ func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Acc
 		return nil, readError(namespace, "Accounts", err)
 	}
 	return pointers(list.Items), nil
-}
-
-func accountOlder(a, b *v1alpha1.Account) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
-}
-
-// accountActive reports whether an Account exists, is Active and is not being deleted:
-// only then does R7 keep its last administrator.
-func accountActive(a *v1alpha1.Account) bool {
-	return a != nil && a.Spec.State != v1alpha1.AccountDeactivated && a.DeletionTimestamp.IsZero()
 }
 
 func (r reader) roles(ctx context.Context, namespace string) (access.Roles, error) {
