@@ -56,8 +56,12 @@ envtest: ## Build the envtest control plane (kube-apiserver, kubectl, etcd) from
 	@hack/build-control-plane.sh >/dev/null
 
 .PHONY: test
-test: verify-generated fmt vet envtest ## Run all tests (unit and envtest) against the control plane built from source.
+test: verify-generated fmt vet envtest ## Run all tests (unit, envtest, and end-to-end through kubectl) against the control plane built from source.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -timeout 30m
+
+.PHONY: test-e2e
+test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local environment driven through kubectl), verbosely.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/e2e/ -count=1 -timeout 10m -v -args -ginkgo.v
 
 .PHONY: bench
 bench: ## Run the access-model benchmarks.
@@ -72,6 +76,12 @@ build: manifests generate fmt vet ## Build the manager binary.
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the cluster in ~/.kube/config (webhooks off).
 	ENABLE_WEBHOOKS=false go run ./cmd
+
+.PHONY: run-local
+run-local: manifests envtest ## Run the operator, with its webhooks and the samples, on a local control plane built from source (Ctrl-C stops it).
+	@mkdir -p $(LOCALBIN)/run-local
+	@go build -o $(LOCALBIN)/run-local/run-local ./hack/run-local
+	@KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/run-local/run-local
 
 ##@ Deployment
 

@@ -1,0 +1,184 @@
+// Package e2e drives the operator the way a platform engineer does: through the real
+// kubectl, against the same local environment `make run-local` starts (internal/localenv:
+// etcd and kube-apiserver built from source, the CRDs and webhooks installed, the
+// manager in-process). Specs touch the cluster only through kubectl; nothing here uses a
+// Go client. The apiserver listens on a free port, so the suite runs while a developer's
+// run-local holds 16443.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+)
+
+var (
+	env      *localenv.Env
+	repoRoot string
+	tmpDir   string
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "End-to-end suite (kubectl against the local environment)")
+}
+
+var _ = BeforeSuite(func() {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	// Generous: `go test ./...` runs other envtest suites alongside on a small machine.
+	SetDefaultEventuallyTimeout(60 * time.Second)
+	SetDefaultEventuallyPollingInterval(250 * time.Millisecond)
+
+	var err error
+	repoRoot, err = localenv.FindRepoRoot(".")
+	Expect(err).NotTo(HaveOccurred())
+	tmpDir, err = os.MkdirTemp("", "workcenter-e2e-")
+	Expect(err).NotTo(HaveOccurred())
+
+	env, err = localenv.Start(context.Background(), localenv.Options{
+		RepoRoot:       repoRoot,
+		Port:           0, // any free port: never the 16443 of a developer's run-local
+		KubeconfigPath: filepath.Join(tmpDir, "kubeconfig"),
+	})
+	Expect(err).NotTo(HaveOccurred())
+	GinkgoWriter.Printf("apiserver %s, webhooks installed: %v\n", env.Host, env.Webhooks)
+})
+
+var _ = AfterSuite(func() {
+	if env != nil {
+		Expect(env.Stop()).To(Succeed())
+	}
+	if tmpDir != "" {
+		Expect(os.RemoveAll(tmpDir)).To(Succeed())
+	}
+})
+
+// kubectl runs kubectl against the environment and returns stdout, stderr and its error.
+func kubectl(args ...string) (stdout, stderr string, err error) {
+	return kubectlStdin("", args...)
+}
+
+// kubectlStdin is kubectl with a manifest on stdin (for `-f -`).
+func kubectlStdin(stdin string, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var in []byte
+	if stdin != "" {
+		in = []byte(stdin)
+	}
+	GinkgoWriter.Printf("$ kubectl %s\n", strings.Join(args, " "))
+	stdout, stderr, err = env.KubectlStdin(ctx, in, args...)
+	for _, s := range []string{stdout, stderr} {
+		if s != "" && !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		GinkgoWriter.Print(s)
+	}
+	return stdout, stderr, err
+}
+
+// mustKubectl runs kubectl and fails the spec, showing stderr, unless it succeeds.
+func mustKubectl(args ...string) string {
+	GinkgoHelper()
+	out, errOut, err := kubectl(args...)
+	Expect(err).NotTo(HaveOccurred(), "kubectl %s: %s", strings.Join(args, " "), errOut)
+	return out
+}
+
+// mustApply applies manifests from stdin and fails the spec unless it succeeds.
+func mustApply(manifests string, args ...string) string {
+	GinkgoHelper()
+	out, errOut, err := kubectlStdin(manifests, append([]string{"apply", "-f", "-"}, args...)...)
+	Expect(err).NotTo(HaveOccurred(), "kubectl apply: %s", errOut)
+	return out
+}
+
+// jsonpath returns one field of one object, read with kubectl get -o jsonpath.
+func jsonpath(ns, resource, expr string) string {
+	GinkgoHelper()
+	return mustKubectl("get", "-n", ns, resource, "-o", "jsonpath="+expr)
+}
+
+// jp polls one field of one object, for Eventually.
+func jp(ns, resource, expr string) func() (string, error) {
+	return func() (string, error) {
+		out, errOut, err := kubectl("get", "-n", ns, resource, "-o", "jsonpath="+expr)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s", err, errOut)
+		}
+		return out, nil
+	}
+}
+
+// notFound asserts that resource does not exist in ns.
+func notFound(ns, resource string) {
+	GinkgoHelper()
+	_, errOut, err := kubectl("get", "-n", ns, resource)
+	Expect(err).To(HaveOccurred(), "%s exists in %s", resource, ns)
+	Expect(errOut).To(ContainSubstring("NotFound"))
+}
+
+// waitReady waits, through kubectl wait, until every object of the four kinds in ns is Ready.
+func waitReady(ns string) {
+	GinkgoHelper()
+	mustKubectl("wait", "-n", ns, "--for=condition=Ready", "--timeout=90s",
+		"accounts.access.workcenter.io,workcenters.access.workcenter.io,workcenterroles.access.workcenter.io,collaborators.access.workcenter.io",
+		"--all")
+}
+
+// newAccount creates namespace ns with an Account in it (one license per member it will
+// need, the given WorkCenter categories), applies extra manifests into it and waits
+// until everything there, the built-in roles included, is Ready.
+func newAccount(ns, extra string, categories ...string) {
+	GinkgoHelper()
+	mustKubectl("create", "namespace", ns)
+	DeferCleanup(func() {
+		// envtest runs no namespace controller: a namespace only goes Terminating. The
+		// objects in it stay; each spec has a namespace of its own, so that is harmless.
+		_, _, _ = kubectl("delete", "namespace", ns, "--wait=false")
+	})
+	if extra != "" {
+		extra = "---\n" + extra
+	}
+	cats := ""
+	for _, c := range categories {
+		cats += "\n    - " + c
+	}
+	mustApply(`apiVersion: access.workcenter.io/v1alpha1
+kind: Account
+metadata:
+  name: acct
+  namespace: `+ns+`
+spec:
+  displayName: E2E Account
+  licenses: 5
+  picklists:
+    workCenterCategories:`+cats+`
+---
+apiVersion: access.workcenter.io/v1alpha1
+kind: Collaborator
+metadata:
+  name: owner
+  namespace: `+ns+`
+spec:
+  email: owner@`+ns+`.example
+  type: Member
+  adminRole: AccountAdministrator
+`+extra, "-n", ns)
+	Eventually(func() error {
+		_, _, err := kubectl("get", "-n", ns, "workcenterrole/read-only", "workcenterrole/contributor", "workcenterrole/workcenter-owner")
+		return err
+	}).Should(Succeed(), "the built-in roles of %s", ns)
+	waitReady(ns)
+}
