@@ -85,6 +85,23 @@ run-local: manifests envtest ## Run the operator, with its webhooks and the samp
 
 ##@ Deployment
 
+IMG ?= workcenter-operator:latest
+
+.PHONY: build-installer
+build-installer: manifests kustomize ## Render a complete install (CRDs, RBAC, manager, webhooks, cert-manager certificate) into dist/install.yaml.
+	@mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default > dist/install.yaml
+	cd config/manager && $(KUSTOMIZE) edit set image controller=workcenter-operator:latest
+
+.PHONY: deploy
+deploy: build-installer ## Install everything in the cluster in ~/.kube/config (needs cert-manager and the image IMG).
+	$(KUBECTL) apply --server-side -f dist/install.yaml
+
+.PHONY: undeploy
+undeploy: build-installer ## Remove what deploy installed.
+	$(KUBECTL) delete --ignore-not-found -f dist/install.yaml
+
 .PHONY: install
 install: manifests envtest ## Install the CRDs into the cluster in ~/.kube/config.
 	$(KUBECTL) apply --server-side -f config/crd/bases
