@@ -124,7 +124,7 @@ func (r *AccountReconciler) computeStatus(ctx context.Context, acct *v1alpha1.Ac
 		slices.Sort(unlicensed)
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
 			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
-				access.ListWithTotal(unlicensed, maxBlockersListed)))
+				access.ListWithTotal(unlicensed, access.MaxUsersListed)))
 	}
 	if st.AccountAdministrators > 0 {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionAdministratorAssigned, true, v1alpha1.ReasonAdministratorPresent,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -14,83 +13,22 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
 var ctx = context.Background()
 
-// Fixture builders. Each returns an object ready to create in namespace ns.
-
-func newAccount(ns, name string, licenses int32, categories ...string) *v1alpha1.Account {
-	a := &v1alpha1.Account{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.AccountSpec{DisplayName: "Acme " + name, Licenses: licenses, State: v1alpha1.AccountActive},
-	}
-	for _, c := range categories {
-		a.Spec.Picklists.WorkCenterCategories = append(a.Spec.Picklists.WorkCenterCategories, v1alpha1.PicklistItem(c))
-	}
-	return a
-}
-
-func newWorkCenter(ns, name string, mut ...func(*v1alpha1.WorkCenter)) *v1alpha1.WorkCenter {
-	wc := &v1alpha1.WorkCenter{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.WorkCenterSpec{DisplayName: "WorkCenter " + name},
-	}
-	for _, m := range mut {
-		m(wc)
-	}
-	return wc
-}
-
-func archived(wc *v1alpha1.WorkCenter) { wc.Spec.Archived = true }
-
-func newRole(ns, name string, mut ...func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
-	r := &v1alpha1.WorkCenterRole{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.WorkCenterRoleSpec{DisplayName: "Role " + name},
-	}
-	for _, m := range mut {
-		m(r)
-	}
-	return r
-}
-
-func includes(names ...string) func(*v1alpha1.WorkCenterRole) {
-	return func(r *v1alpha1.WorkCenterRole) {
-		for _, n := range names {
-			r.Spec.Includes = append(r.Spec.Includes, v1alpha1.ObjectName(n))
-		}
-	}
-}
-
-func perms(ps ...string) func(*v1alpha1.WorkCenterRole) {
-	return func(r *v1alpha1.WorkCenterRole) {
-		for _, p := range ps {
-			r.Spec.Permissions = append(r.Spec.Permissions, v1alpha1.Permission(p))
-		}
-	}
-}
-
-// assign is "workCenter=role".
-func newCollaborator(ns, name string, typ v1alpha1.CollaboratorType, assign ...string) *v1alpha1.Collaborator {
-	c := &v1alpha1.Collaborator{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1alpha1.CollaboratorSpec{
-			Email: name + "@example.com", DisplayName: name, Type: typ, AdminRole: v1alpha1.AdminRoleNone,
-		},
-	}
-	for _, a := range assign {
-		wc, role, _ := strings.Cut(a, "=")
-		c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
-			Name: v1alpha1.ObjectName(wc), Role: v1alpha1.ObjectName(role)})
-	}
-	return c
-}
-
-func admin(role v1alpha1.AdminRole, c *v1alpha1.Collaborator) *v1alpha1.Collaborator {
-	c.Spec.AdminRole = role
-	return c
-}
+// Fixture builders, shared with the other suites.
+var (
+	newAccount      = fixtures.Account
+	newWorkCenter   = fixtures.WorkCenter
+	archived        = fixtures.Archived
+	newRole         = fixtures.Role
+	includes        = fixtures.Includes
+	perms           = fixtures.Perms
+	newCollaborator = fixtures.Collaborator
+	admin           = fixtures.Admin
+)
 
 func create(objs ...client.Object) {
 	for _, o := range objs {

@@ -22,8 +22,6 @@ const (
 	maxAssignedTo = 20
 	// maxIncludedBy is how many roles status.includedBy lists.
 	maxIncludedBy = 100
-	// maxBlockersListed is how many users a DeletionBlocked message names.
-	maxBlockersListed = 10
 )
 
 // WorkCenterRoleReconciler computes a role's effective permissions and who uses it, and
@@ -166,44 +164,15 @@ func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha
 	if err := r.APIReader.List(ctx, &collabs, client.InNamespace(role.Namespace)); err != nil {
 		return "", err
 	}
-	var users []string
-	total := 0
-	for _, c := range collabs.Items {
-		n := 0
-		for _, a := range c.Spec.WorkCenters {
-			if string(a.Role) == role.Name {
-				n++
-			}
-		}
-		if n > 0 {
-			users = append(users, c.Name)
-			total += n
-		}
-	}
-	var roleList v1alpha1.WorkCenterRoleList
-	if err := r.APIReader.List(ctx, &roleList, client.InNamespace(role.Namespace)); err != nil {
+	roles, err := rolesOf(ctx, r.APIReader, role.Namespace)
+	if err != nil {
 		return "", err
 	}
-	var includers []string
-	for _, o := range roleList.Items {
-		if o.Name != role.Name && slices.Contains(o.Spec.Includes, v1alpha1.ObjectName(role.Name)) {
-			includers = append(includers, o.Name)
-		}
-	}
-	if len(users) == 0 && len(includers) == 0 {
+	use := access.UseOf(role.Name, pointers(collabs.Items), roles)
+	if !use.InUse() {
 		return "", nil
 	}
-	slices.Sort(users)
-	slices.Sort(includers)
-	var parts []string
-	if len(users) > 0 {
-		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
-			len(users), total, access.ListWithTotal(users, maxBlockersListed)))
-	}
-	if len(includers) > 0 {
-		parts = append(parts, fmt.Sprintf("included by roles: %s", access.ListWithTotal(includers, maxBlockersListed)))
-	}
-	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", role.Name, strings.Join(parts, "; ")), nil
+	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", role.Name, use), nil
 }
 
 // SetupWithManager wires the WorkCenterRole controller: a role is woken by its own spec,

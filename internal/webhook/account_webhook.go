@@ -42,7 +42,7 @@ func (v *AccountValidator) ValidateCreate(ctx context.Context, acct *v1alpha1.Ac
 	}
 	slices.Sort(existing)
 	return admission.Warnings{fmt.Sprintf("namespace %q already has Account %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
-		acct.Namespace, access.ListWithTotal(quoted(existing), maxUsersListed), acct.Name, v1alpha1.ReasonDuplicateAccount)}, nil
+		acct.Namespace, access.ListWithTotal(quoted(existing), access.MaxUsersListed), acct.Name, v1alpha1.ReasonDuplicateAccount)}, nil
 }
 
 // ValidateUpdate warns about what a spec change does to the account's objects.
@@ -74,7 +74,7 @@ func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alph
 		if len(losing) > 0 {
 			slices.Sort(losing)
 			warnings = append(warnings, fmt.Sprintf("lowering Account %q's licenses to %d takes the license, and with it every access, from its newest Members: %s (%s)",
-				acct.Name, acct.Spec.Licenses, access.ListWithTotal(losing, maxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
+				acct.Name, acct.Spec.Licenses, access.ListWithTotal(losing, access.MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
 		}
 	}
 	return warnings, nil
@@ -109,7 +109,7 @@ func (v *AccountValidator) removedCategories(ctx context.Context, old, acct *v1a
 		}
 		slices.Sort(users)
 		warnings = append(warnings, fmt.Sprintf("category %q leaves Account %q's workCenterCategories but WorkCenters still use it: %s; they will not be Ready (%s) until their category changes or it is added back",
-			c, acct.Name, access.ListWithTotal(users, maxUsersListed), v1alpha1.ReasonUnknownCategory))
+			c, acct.Name, access.ListWithTotal(users, access.MaxUsersListed), v1alpha1.ReasonUnknownCategory))
 	}
 	return warnings, nil
 }

@@ -3,7 +3,6 @@ package webhook_test
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -16,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
 var ctx = context.Background()
@@ -27,72 +27,21 @@ func newNamespace() string {
 	return ns.Name
 }
 
-// Fixture builders. Each returns an object ready to create in namespace ns.
-
-func newAccount(ns, name string, licenses int32, categories ...string) *v1alpha1.Account {
-	a := &v1alpha1.Account{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.AccountSpec{DisplayName: "Acme " + name, Licenses: licenses, State: v1alpha1.AccountActive},
-	}
-	for _, c := range categories {
-		a.Spec.Picklists.WorkCenterCategories = append(a.Spec.Picklists.WorkCenterCategories, v1alpha1.PicklistItem(c))
-	}
-	return a
-}
+// Fixture builders, shared with the other suites.
+var (
+	newAccount      = fixtures.Account
+	newRole         = fixtures.Role
+	includes        = fixtures.Includes
+	perms           = fixtures.Perms
+	newCollaborator = fixtures.Collaborator
+)
 
 func newWorkCenter(ns, name, category string) *v1alpha1.WorkCenter {
-	return &v1alpha1.WorkCenter{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.WorkCenterSpec{DisplayName: "WorkCenter " + name, Category: category},
-	}
-}
-
-func newRole(ns, name string, mut ...func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
-	r := &v1alpha1.WorkCenterRole{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1alpha1.WorkCenterRoleSpec{DisplayName: "Role " + name},
-	}
-	for _, m := range mut {
-		m(r)
-	}
-	return r
-}
-
-func includes(names ...string) func(*v1alpha1.WorkCenterRole) {
-	return func(r *v1alpha1.WorkCenterRole) {
-		for _, n := range names {
-			r.Spec.Includes = append(r.Spec.Includes, v1alpha1.ObjectName(n))
-		}
-	}
-}
-
-func perms(ps ...string) func(*v1alpha1.WorkCenterRole) {
-	return func(r *v1alpha1.WorkCenterRole) {
-		for _, p := range ps {
-			r.Spec.Permissions = append(r.Spec.Permissions, v1alpha1.Permission(p))
-		}
-	}
-}
-
-// newCollaborator builds a collaborator; assign is "workCenter=role".
-func newCollaborator(ns, name string, typ v1alpha1.CollaboratorType, assign ...string) *v1alpha1.Collaborator {
-	c := &v1alpha1.Collaborator{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1alpha1.CollaboratorSpec{
-			Email: name + "@example.com", DisplayName: name, Type: typ, AdminRole: v1alpha1.AdminRoleNone,
-		},
-	}
-	for _, a := range assign {
-		wc, role, _ := strings.Cut(a, "=")
-		c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
-			Name: v1alpha1.ObjectName(wc), Role: v1alpha1.ObjectName(role)})
-	}
-	return c
+	return fixtures.WorkCenter(ns, name, fixtures.Category(category))
 }
 
 func accountAdmin(c *v1alpha1.Collaborator) *v1alpha1.Collaborator {
-	c.Spec.AdminRole = v1alpha1.AdminRoleAccountAdministrator
-	return c
+	return fixtures.Admin(v1alpha1.AdminRoleAccountAdministrator, c)
 }
 
 func key(o client.Object) client.ObjectKey { return client.ObjectKeyFromObject(o) }

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -17,9 +16,6 @@ import (
 )
 
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update;delete,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
-
-// maxUsersListed is how many users a deletion warning names (then the total).
-const maxUsersListed = 10
 
 // WorkCenterRoleValidator enforces R2 through role changes, R9 (built-in roles are
 // the operator's) and rejects new inclusion cycles; it warns about includes that wait
@@ -66,35 +62,12 @@ func (v *WorkCenterRoleValidator) ValidateDelete(ctx context.Context, role *v1al
 	if err != nil {
 		return nil, err
 	}
-	var users []string
-	assignments := 0
-	for _, c := range collaborators {
-		n := 0
-		for _, a := range c.Spec.WorkCenters {
-			if string(a.Role) == role.Name {
-				n++
-			}
-		}
-		if n > 0 {
-			users = append(users, c.Name)
-			assignments += n
-		}
-	}
-	includers := slices.DeleteFunc(roles.IncludedBy(role.Name), func(n string) bool { return n == role.Name })
-	if len(users) == 0 && len(includers) == 0 {
+	use := access.UseOf(role.Name, collaborators, roles)
+	if !use.InUse() {
 		return nil, nil
 	}
-	slices.Sort(users)
-	var parts []string
-	if len(users) > 0 {
-		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
-			len(users), assignments, access.ListWithTotal(users, maxUsersListed)))
-	}
-	if len(includers) > 0 {
-		parts = append(parts, fmt.Sprintf("included by roles: %s", access.ListWithTotal(includers, maxUsersListed)))
-	}
 	return admission.Warnings{fmt.Sprintf("WorkCenterRole %q is %s; its deletion waits (finalizer %s, DeletionBlocked %s) until they are removed",
-		role.Name, strings.Join(parts, "; "), v1alpha1.FinalizerInUseProtection, v1alpha1.ReasonRoleInUse)}, nil
+		role.Name, use, v1alpha1.FinalizerInUseProtection, v1alpha1.ReasonRoleInUse)}, nil
 }
 
 // validate checks role, and what changed since old (nil on create).

@@ -1,0 +1,66 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// MaxUsersListed is how many users a message about a role in use names (R6); the total
+// follows.
+const MaxUsersListed = 10
+
+// RoleUse is who holds or includes a role: what keeps it from being deleted (R6).
+type RoleUse struct {
+	// Users are the collaborators holding the role in at least one WorkCenter, sorted.
+	Users []string
+	// Assignments counts the (collaborator, WorkCenter) pairs naming the role.
+	Assignments int
+	// IncludedBy are the other roles that include it, sorted.
+	IncludedBy []string
+}
+
+// UseOf finds who holds or includes role among an account's collaborators and roles.
+// Every spec reference counts, whatever its assignment state: a WorkCenter's archival or
+// a rejected assignment does not free the role.
+func UseOf(role string, collaborators []*v1alpha1.Collaborator, roles Roles) RoleUse {
+	var u RoleUse
+	for _, c := range collaborators {
+		n := 0
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Role) == role {
+				n++
+			}
+		}
+		if n > 0 {
+			u.Users = append(u.Users, c.Name)
+			u.Assignments += n
+		}
+	}
+	slices.Sort(u.Users)
+	u.IncludedBy = slices.DeleteFunc(roles.IncludedBy(role), func(n string) bool { return n == role })
+	return u
+}
+
+// InUse reports whether anything holds the role.
+func (u RoleUse) InUse() bool { return len(u.Users) > 0 || len(u.IncludedBy) > 0 }
+
+// String says who holds the role, naming up to MaxUsersListed users and the total:
+// "assigned to 12 users in 13 assignments: a, b, ... and 2 more (12 in total); included
+// by roles: x".
+func (u RoleUse) String() string {
+	var parts []string
+	if len(u.Users) > 0 {
+		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
+			len(u.Users), u.Assignments, ListWithTotal(u.Users, MaxUsersListed)))
+	}
+	if len(u.IncludedBy) > 0 {
+		parts = append(parts, "included by roles: "+ListWithTotal(u.IncludedBy, MaxUsersListed))
+	}
+	if len(parts) == 0 {
+		return "not in use"
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,54 @@
+package access
+
+import (
+	"fmt"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+func TestUseOf(t *testing.T) {
+	holder := func(name string, roles ...string) *v1alpha1.Collaborator {
+		c := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		for i, r := range roles {
+			c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
+				Name: v1alpha1.ObjectName(fmt.Sprintf("wc-%d", i)), Role: v1alpha1.ObjectName(r)})
+		}
+		return c
+	}
+	role := func(name string, includes ...v1alpha1.ObjectName) *v1alpha1.WorkCenterRole {
+		return &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.WorkCenterRoleSpec{Includes: includes}}
+	}
+	many := make([]*v1alpha1.Collaborator, 12)
+	for i := range many {
+		many[i] = holder(fmt.Sprintf("user-%02d", i), "eng")
+	}
+	cases := map[string]struct {
+		collaborators []*v1alpha1.Collaborator
+		roles         Roles
+		want          string
+		inUse         bool
+	}{
+		"unused": {[]*v1alpha1.Collaborator{holder("ann", "other")}, NewRoles(role("eng")), "not in use", false},
+		"held twice by one user, once by another": {
+			[]*v1alpha1.Collaborator{holder("bob", "eng", "eng"), holder("ann", "eng")}, NewRoles(role("eng")),
+			"assigned to 2 users in 3 assignments: ann, bob", true},
+		"included only": {nil, NewRoles(role("eng"), role("lead", "eng"), role("chief", "eng")),
+			"included by roles: chief, lead", true},
+		"ten users named, then the total": {many, NewRoles(role("eng")),
+			"assigned to 12 users in 12 assignments: user-00, user-01, user-02, user-03, user-04, user-05, user-06, user-07, user-08, user-09 and 2 more (12 in total)", true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			u := UseOf("eng", tc.collaborators, tc.roles)
+			if got := u.String(); got != tc.want {
+				t.Errorf("String() = %q, want %q", got, tc.want)
+			}
+			if u.InUse() != tc.inUse {
+				t.Errorf("InUse() = %v, want %v", u.InUse(), tc.inUse)
+			}
+		})
+	}
+}
