@@ -13,7 +13,10 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update;delete,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// Deletions only ever warn, so an unreachable webhook must not block them (a namespace
+// being deleted included): the DELETE entry ignores failures.
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
 
 // AccountValidator denies nothing: an Account's own rules are in its CRD schema. It
 // warns about what a change will do to the account: a second Account in the namespace

@@ -14,7 +14,10 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update;delete,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// Deletions only ever warn, so an unreachable webhook must not block them (a namespace
+// being deleted included): the DELETE entry ignores failures.
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
 
 // CollaboratorValidator enforces R2, R3, R4, R5, R7 and R10 at admission, warns about
 // references that wait, and warns when the deletion of an account's last administrator

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func build(t *testing.T, dir string) resmap.ResMap {
@@ -70,8 +72,25 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 					t.Errorf("webhook configuration does not cover %s", kind)
 				}
 			}
-			if !strings.Contains(string(yaml), "sideEffects: None") {
-				t.Errorf("webhooks must declare sideEffects: None so dry-run shows them")
+			var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+			if err := sigsyaml.Unmarshal(yaml, &vwc); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range vwc.Webhooks {
+				if w.SideEffects == nil || *w.SideEffects != admissionregistrationv1.SideEffectClassNone {
+					t.Errorf("webhook %s must declare sideEffects: None so --dry-run=server shows it", w.Name)
+				}
+				// Deletions only warn: an unreachable webhook must not block them, while
+				// creates and updates must not slip past one.
+				want := admissionregistrationv1.Fail
+				for _, r := range w.Rules {
+					if slices.Contains(r.Operations, admissionregistrationv1.Delete) {
+						want = admissionregistrationv1.Ignore
+					}
+				}
+				if w.FailurePolicy == nil || *w.FailurePolicy != want {
+					t.Errorf("webhook %s: failurePolicy %v, want %s", w.Name, w.FailurePolicy, want)
+				}
 			}
 		case "Certificate":
 			yaml, _ := r.AsYAML()
