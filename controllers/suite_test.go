@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -22,6 +24,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
@@ -59,7 +62,14 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	// The manager runs as a user bound only to the ClusterRole generated from the RBAC
+	// markers (config/rbac/role.yaml), so a missing permission fails the suite.
+	// A base config without client-side throttling, like the admin's (the default is 5 QPS).
+	operator, err := testEnv.AddUser(envtest.User{Name: operatorUsername}, &rest.Config{QPS: 1000, Burst: 2000})
+	Expect(err).NotTo(HaveOccurred())
+	bindGeneratedRole(operatorUsername)
+
+	mgr, err := ctrl.NewManager(operator.Config(), ctrl.Options{
 		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		NewClient: func(config *rest.Config, options client.Options) (client.Client, error) {
@@ -118,6 +128,23 @@ func countingClient(c client.WithWatch) client.WithWatch {
 			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
 		},
 	})
+}
+
+const operatorUsername = "system:serviceaccount:workcenter-operator-system:workcenter-operator-controller-manager"
+
+// bindGeneratedRole creates config/rbac/role.yaml's ClusterRole and binds it to user.
+func bindGeneratedRole(user string) {
+	data, err := os.ReadFile(filepath.Join("..", "config", "rbac", "role.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	var role rbacv1.ClusterRole
+	Expect(yaml.Unmarshal(data, &role)).To(Succeed())
+	Expect(role.Rules).NotTo(BeEmpty())
+	Expect(k8sClient.Create(context.Background(), &role)).To(Succeed())
+	Expect(k8sClient.Create(context.Background(), &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "manager-rolebinding"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+	})).To(Succeed())
 }
 
 // newNamespace creates a namespace of its own for one spec.
