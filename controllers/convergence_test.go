@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -145,4 +146,58 @@ var _ = Describe("Convergence", func() {
 		Expect(versions()).To(Equal(startVersions))
 		Expect(events()).To(Equal(startEvents), "events during the quiet period")
 	})
+
+	It("wakes only the objects a change affects", func() {
+		ns := newNamespace()
+		objs := sampleObjects(ns)
+		for _, o := range objs {
+			Expect(k8sClient.Create(ctx, o)).To(Succeed())
+		}
+		expectAllReady(ns, len(objs)+builtIns)
+		var holders int
+		for _, o := range objs {
+			if o.GetKind() != "Collaborator" {
+				continue
+			}
+			as, _, _ := unstructured.NestedSlice(o.Object, "spec", "workCenters")
+			for _, a := range as {
+				if a.(map[string]any)["role"] == "external-reviewer" {
+					holders++
+					break
+				}
+			}
+		}
+		Expect(holders).To(BeNumerically(">", 0))
+		Eventually(func() bool { // wait until nothing reconciles
+			before := reconciles("collaborator")
+			time.Sleep(time.Second)
+			return reconciles("collaborator") == before
+		}).Should(BeTrue())
+
+		start := reconciles("collaborator")
+		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) { r.Spec.Description = "changed" })
+		Eventually(func() float64 { return reconciles("collaborator") - start }).Should(BeNumerically(">=", holders))
+		Consistently(func() float64 { return reconciles("collaborator") - start }, "2s").Should(BeNumerically("==", holders),
+			"a role change reconciles its holders only, not every collaborator of the account")
+	})
 })
+
+// reconciles reads controller-runtime's in-process reconcile counter of a controller.
+func reconciles(controller string) float64 {
+	families, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == controller {
+					total += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return total
+}
