@@ -305,30 +305,14 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
 }
 
-// dependentRoles returns name and every role that includes it, directly or not, through
-// the includes index.
+// dependentRoles returns name and every role that includes it, directly or not, as the
+// access model resolves includes: the roles whose permissions a change of name affects.
 func dependentRoles(ctx context.Context, r client.Reader, namespace, name string) []string {
-	seen := map[string]bool{name: true}
-	queue := []string{name}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		var list v1alpha1.WorkCenterRoleList
-		if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{indexRoleIncludes: n}); err != nil {
-			continue
-		}
-		for _, role := range list.Items {
-			if !seen[role.Name] {
-				seen[role.Name] = true
-				queue = append(queue, role.Name)
-			}
-		}
+	roles, err := rolesOf(ctx, r, namespace)
+	if err != nil {
+		return []string{name}
 	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	return out
+	return roles.Dependents(name)
 }
 
 func requestsFor[T client.Object](objs []T) []reconcile.Request {

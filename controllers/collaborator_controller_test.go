@@ -189,15 +189,22 @@ var _ = Describe("Collaborator", func() {
 		})
 
 		Context("last administrator (R7)", func() {
-			It("holds the last AccountAdministrator with DeletionBlocked until another one is added", func() {
+			// deleteOnlyAdministrator creates the account's only AccountAdministrator,
+			// deletes it, and waits until its deletion is blocked.
+			deleteOnlyAdministrator := func() *v1alpha1.Collaborator {
 				boss := admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "boss", v1alpha1.Member))
 				create(boss)
 				waitForFinalizer(&v1alpha1.Collaborator{}, ns, "boss", v1alpha1.FinalizerLastAdministrator)
 				remove(boss)
-				Eventually(func(g Gomega) {
+				EventuallyWithOffset(1, func(g Gomega) {
 					c := getCollaborator(ns, "boss")(g)
 					expectCondition(g, c.Status.Conditions, c.Generation, v1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, v1alpha1.ReasonLastAccountAdministrator)
 				}).Should(Succeed())
+				return boss
+			}
+
+			It("holds the last AccountAdministrator with DeletionBlocked until another one is added", func() {
+				boss := deleteOnlyAdministrator()
 				Eventually(func() []string { return eventsFor(ns, "boss") }).Should(ContainElement("Warning/" + v1alpha1.ReasonLastAccountAdministrator))
 				Consistently(func(g Gomega) { getCollaborator(ns, "boss")(g) }, "2s").Should(Succeed())
 				create(admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "heir", v1alpha1.Member)))
@@ -226,15 +233,14 @@ var _ = Describe("Collaborator", func() {
 			})
 
 			It("releases the last AccountAdministrator once the Account is Deactivated", func() {
-				boss := admin(v1alpha1.AdminRoleAccountAdministrator, newCollaborator(ns, "boss", v1alpha1.Member))
-				create(boss)
-				waitForFinalizer(&v1alpha1.Collaborator{}, ns, "boss", v1alpha1.FinalizerLastAdministrator)
-				remove(boss)
-				Eventually(func(g Gomega) {
-					c := getCollaborator(ns, "boss")(g)
-					g.Expect(cond(c.Status.Conditions, v1alpha1.ConditionDeletionBlocked).Reason).To(Equal(v1alpha1.ReasonLastAccountAdministrator))
-				}).Should(Succeed())
+				boss := deleteOnlyAdministrator()
 				update(getAccount(ns, "acme")(Default), func(a *v1alpha1.Account) { a.Spec.State = v1alpha1.AccountDeactivated })
+				Eventually(gone(boss)).Should(BeTrue())
+			})
+
+			It("releases the last AccountAdministrator once the Account is being deleted", func() {
+				boss := deleteOnlyAdministrator()
+				remove(newAccount(ns, "acme", 0))
 				Eventually(gone(boss)).Should(BeTrue())
 			})
 

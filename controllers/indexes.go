@@ -22,32 +22,25 @@ const (
 	indexCollaboratorType = "spec.type"
 	// indexCollaboratorAdminRole: the Collaborator's admin role.
 	indexCollaboratorAdminRole = "spec.adminRole"
-	// indexRoleIncludes: the roles a WorkCenterRole includes.
-	indexRoleIncludes = "spec.includes"
 )
 
 // SetupIndexes registers every field index the reconcilers and map functions use.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
-	idx := mgr.GetFieldIndexer()
-	collab := func(key string, f func(*v1alpha1.Collaborator) []string) error {
-		return idx.IndexField(ctx, &v1alpha1.Collaborator{}, key, func(o client.Object) []string {
-			return f(o.(*v1alpha1.Collaborator))
-		})
-	}
 	for key, f := range map[string]func(*v1alpha1.Collaborator) []string{
-		indexCollaboratorWorkCenter: func(c *v1alpha1.Collaborator) []string { return assignedWorkCenters(c) },
-		indexCollaboratorRole:       func(c *v1alpha1.Collaborator) []string { return heldRoles(c) },
+		indexCollaboratorWorkCenter: assignedWorkCenters,
+		indexCollaboratorRole:       heldRoles,
 		indexCollaboratorEmail:      func(c *v1alpha1.Collaborator) []string { return []string{emailKey(c.Spec.Email)} },
 		indexCollaboratorType:       func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.Type)} },
 		indexCollaboratorAdminRole:  func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.AdminRole)} },
 	} {
-		if err := collab(key, f); err != nil {
+		err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.Collaborator{}, key, func(o client.Object) []string {
+			return f(o.(*v1alpha1.Collaborator))
+		})
+		if err != nil {
 			return err
 		}
 	}
-	return idx.IndexField(ctx, &v1alpha1.WorkCenterRole{}, indexRoleIncludes, func(o client.Object) []string {
-		return names(o.(*v1alpha1.WorkCenterRole).Spec.Includes)
-	})
+	return nil
 }
 
 func emailKey(email string) string { return strings.ToLower(email) }
