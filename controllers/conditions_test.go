@@ -108,7 +108,7 @@ func TestCollaboratorOutcome(t *testing.T) {
 			[]v1alpha1.WorkCenterAssignmentStatus{st(v1alpha1.AssignmentPending, v1alpha1.ReasonWorkCenterNotFound)},
 			outcome{reason: v1alpha1.ReasonWorkCenterNotFound, waiting: true}},
 		"all in effect": {member, active, nil, true,
-			[]v1alpha1.WorkCenterAssignmentStatus{active1, st(v1alpha1.AssignmentArchived, access.ReasonWorkCenterArchived)},
+			[]v1alpha1.WorkCenterAssignmentStatus{active1, st(v1alpha1.AssignmentArchived, v1alpha1.ReasonWorkCenterArchived)},
 			outcome{ready: true, reason: v1alpha1.ReasonReconciled}},
 		"no assignments": {guest, active, nil, false, nil,
 			outcome{ready: true, reason: v1alpha1.ReasonReconciled}},

@@ -106,6 +106,13 @@ type WorkCenterAssignmentStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+	// since is when this assignment (this role in this WorkCenter) first took effect.
+	// It is kept, whatever the state, while the spec keeps the same role in the
+	// WorkCenter, and dropped when the role changes or the entry leaves the spec. R10
+	// reads it: an assignment that took effect before its role's deletion began is an
+	// existing one, not a new one, and keeps working while the role waits to be deleted.
+	// +optional
+	Since *metav1.Time `json:"since,omitempty"`
 }
 
 // CollaboratorStatus defines the observed state of a Collaborator.

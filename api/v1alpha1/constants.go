@@ -67,12 +67,15 @@ const (
 	ReasonBuiltInRoleRestored = "BuiltInRoleRestored"
 	// ReasonAssignmentActivated: an assignment came into effect.
 	ReasonAssignmentActivated = "AssignmentActivated"
-	// ReasonAssignmentRejected: an assignment was rejected.
-	ReasonAssignmentRejected = "AssignmentRejected"
 	// ReasonLicenseGranted: a Member was given one of the account's licenses.
 	ReasonLicenseGranted = "LicenseGranted"
-	// ReasonDeletionAllowed: nothing holds the object any more; its finalizer was released.
-	ReasonDeletionAllowed = "DeletionAllowed"
+	// ReasonWorkCenterArchived: the assignment's WorkCenter is archived; it grants at
+	// most workCenter.view and files.download (state Archived).
+	ReasonWorkCenterArchived = "WorkCenterArchived"
+	// ReasonReconcileError: the last reconcile failed for a reason a retry can fix (an
+	// API error, a conflict-free write refused); Ready is Unknown and the message carries
+	// the error. status.observedGeneration does not move until a reconcile succeeds.
+	ReasonReconcileError = "ReconcileError"
 )
 
 // Finalizers, one per protection rule.

@@ -6,9 +6,6 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-// ReasonWorkCenterArchived is the reason of an assignment in an archived WorkCenter.
-const ReasonWorkCenterArchived = "WorkCenterArchived"
-
 // AssignmentInput is everything one assignment's state depends on.
 type AssignmentInput struct {
 	// Account is the namespace's Account; nil when there is none.
@@ -82,7 +79,7 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 			fmt.Sprintf("Member %q holds none of Account %q's %d licenses", in.Collaborator.Name, in.Account.Name, in.Account.Spec.Licenses))
 	}
 	if in.WorkCenter.Spec.Archived {
-		return set(v1alpha1.AssignmentArchived, ReasonWorkCenterArchived,
+		return set(v1alpha1.AssignmentArchived, v1alpha1.ReasonWorkCenterArchived,
 			fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", wcName))
 	}
 	return set(v1alpha1.AssignmentActive, "", "")
