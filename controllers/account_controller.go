@@ -21,6 +21,8 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
+const accountController = "account"
+
 // AccountReconciler keeps an account's built-in roles, counts its people and
 // WorkCenters, reports licensing (R4) and administrators, and protects an Account that
 // still has objects from deletion (R11).
@@ -41,41 +43,44 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	step := newStatusStep(&acct)
+	step.written = func(before client.Object) {
+		recordBlocked(r.Recorder, before.(*v1alpha1.Account).Status.Conditions, &acct, acct.Status.Conditions)
+	}
+	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
+}
+
+func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Account, step *statusStep) error {
 	owner, err := accountOf(ctx, r, acct.Namespace)
 	if err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
 	if owner == nil { // the cache has not seen it yet
-		owner = &acct
+		owner = acct
 	}
 	if acct.DeletionTimestamp.IsZero() {
 		// Only the Account that owns the namespace is protected (R11).
-		if err := ensureFinalizer(ctx, r.Client, &acct, v1alpha1.FinalizerAccountProtection, owner.Name == acct.Name); err != nil {
-			return ctrl.Result{}, err
+		if err := ensureFinalizer(ctx, r.Client, acct, v1alpha1.FinalizerAccountProtection, owner.Name == acct.Name); err != nil {
+			return err
 		}
+		step.observed()
 	}
-	before := acct.DeepCopy()
-	if err := r.computeStatus(ctx, &acct); err != nil {
-		return ctrl.Result{}, err
+	if err := r.computeStatus(ctx, acct); err != nil {
+		return err
 	}
 	if owner.Name != acct.Name {
 		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
 			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, owner.Name)))
 	} else if acct.DeletionTimestamp.IsZero() {
-		if err := r.ensureBuiltInRoles(ctx, &acct); err != nil {
-			return ctrl.Result{}, err
+		if err := r.ensureBuiltInRoles(ctx, acct); err != nil {
+			return err
 		}
 	}
-
-	released, err := reconcileProtection(ctx, r.Client, &acct, &acct.Status.Conditions, protection{
+	step.gone, err = reconcileProtection(ctx, r.Client, acct, &acct.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerAccountProtection, reason: v1alpha1.ReasonAccountInUse,
-		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, &acct) },
+		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, acct) },
 	})
-	if err != nil || released {
-		return ctrl.Result{}, err
-	}
-	recordBlocked(r.Recorder, before.Status.Conditions, &acct, acct.Status.Conditions)
-	return ctrl.Result{}, patchStatus(ctx, r.Client, &acct, before, acct.Status, before.Status)
+	return err
 }
 
 // computeStatus counts the account's people and WorkCenters and sets Licensed,
@@ -157,7 +162,10 @@ func (r *AccountReconciler) ensureBuiltInRoles(ctx context.Context, acct *v1alph
 			if err := controllerutil.SetControllerReference(acct, &role, r.Scheme()); err != nil {
 				return err
 			}
-			if err := r.Create(ctx, &role); err != nil && !apierrors.IsAlreadyExists(err) {
+			if err := r.Create(ctx, &role); err != nil {
+				if apierrors.IsAlreadyExists(err) {
+					continue // the cache lags behind a create: nothing was restored
+				}
 				return err
 			}
 			r.Recorder.Eventf(acct, &role, corev1.EventTypeNormal, v1alpha1.ReasonBuiltInRoleRestored, "Restore",
@@ -209,17 +217,11 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 			return "", err
 		}
 	}
-	custom := 0
-	for _, role := range roles.Items {
-		if !v1alpha1.IsBuiltInRoleName(role.Name) {
-			custom++
-		}
-	}
-	if len(wcs.Items) == 0 && custom == 0 && len(collabs.Items) == 0 {
+	use := access.UseOfAccount(pointers(wcs.Items), pointers(roles.Items), pointers(collabs.Items))
+	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("Account %q still has %d WorkCenters, %d custom WorkCenterRoles and %d Collaborators; delete them first, or delete namespace %q",
-		acct.Name, len(wcs.Items), custom, len(collabs.Items), acct.Namespace), nil
+	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", acct.Name, use, acct.Namespace), nil
 }
 
 // SetupWithManager wires the Account controller: an Account is woken by its own spec, by
@@ -228,8 +230,8 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	toAccounts := handler.EnqueueRequestsFromMapFunc(r.accountsInNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("account").
-		For(&v1alpha1.Account{}, builder.WithPredicates(specOrDeletionChanged())).
+		Named(accountController).
+		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
@@ -240,6 +242,7 @@ func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
 	var list v1alpha1.AccountList
 	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		mappingFailed(ctx, accountController, o, err)
 		return nil
 	}
 	return requestsFor(pointers(list.Items))

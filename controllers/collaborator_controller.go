@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -20,6 +21,8 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
+
+const collaboratorController = "collaborator"
 
 // CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
 // allocates licenses (R4) and protects the account's last administrator (R7).
@@ -42,34 +45,36 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	step := newStatusStep(&c)
+	step.written = func(before client.Object) { r.recordTransitions(before.(*v1alpha1.Collaborator), &c) }
+	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
+}
+
+func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep) error {
 	account, err := accountOf(ctx, r, c.Namespace)
 	if err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
 	if c.DeletionTimestamp.IsZero() {
 		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
-		if err := ensureFinalizer(ctx, r.Client, &c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(&c)); err != nil {
-			return ctrl.Result{}, err
+		if err := ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(c)); err != nil {
+			return err
 		}
+		step.observed()
 	}
-	before := c.DeepCopy()
-
-	if err := r.evaluate(ctx, &c, account); err != nil {
-		return ctrl.Result{}, err
+	if err := r.evaluate(ctx, c, account); err != nil {
+		return err
 	}
-	released, err := reconcileProtection(ctx, r.Client, &c, &c.Status.Conditions, protection{
+	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
-		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, &c) },
+		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
 	})
-	if err != nil || released {
-		return ctrl.Result{}, err
-	}
-	r.recordTransitions(before, &c)
-	return ctrl.Result{}, patchStatus(ctx, r.Client, &c, before, c.Status, before.Status)
+	return err
 }
 
 // evaluate computes the whole status of c from the account, the WorkCenters, the roles
-// and the other Collaborators.
+// and the other Collaborators. The one thing it carries over from c's own status is a
+// fact, not a conclusion: since when each assignment has been in effect (R10's memory).
 func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Collaborator, account *v1alpha1.Account) error {
 	roles, err := rolesOf(ctx, r, c.Namespace)
 	if err != nil {
@@ -90,21 +95,17 @@ func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Colla
 		licensed = access.AllocateLicenses(members, account.Spec.Licenses)[c.Name]
 	}
 
-	previous := map[string]v1alpha1.WorkCenterAssignmentStatus{}
-	for _, s := range c.Status.WorkCenters {
-		previous[s.Name] = s
-	}
+	now := metav1.Now().Rfc3339Copy()
 	statuses := make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
 	for _, a := range c.Spec.WorkCenters {
 		wc, err := r.workCenter(ctx, c.Namespace, string(a.Name))
 		if err != nil {
 			return err
 		}
-		prev, seen := previous[string(a.Name)]
 		statuses = append(statuses, access.EvaluateAssignment(access.AssignmentInput{
 			Account: account, Collaborator: c, Licensed: licensed, DuplicateEmail: duplicate,
 			Assignment: a, WorkCenter: wc, Roles: roles,
-			WasInEffect: seen && prev.Role == string(a.Role) && access.InEffect(prev.State),
+			Since: inEffectSince(c.Status.WorkCenters, a), Now: now,
 		}))
 	}
 	c.Status.WorkCenters = statuses
@@ -115,6 +116,17 @@ func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Colla
 	}
 	c.Status.ObservedGeneration = c.Generation
 	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, duplicate, licensed, statuses))
+	return nil
+}
+
+// inEffectSince is when assignment a first took effect, as the last status recorded it:
+// kept only while the spec keeps the same role in the same WorkCenter.
+func inEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, a v1alpha1.WorkCenterAssignment) *metav1.Time {
+	for _, s := range recorded {
+		if s.Name == string(a.Name) && s.Role == string(a.Role) {
+			return s.Since
+		}
+	}
 	return nil
 }
 
@@ -244,8 +256,8 @@ func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Colla
 // and, while it is a blocked last administrator, by AccountAdministrators appearing.
 func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("collaborator").
-		For(&v1alpha1.Collaborator{}, builder.WithPredicates(specOrDeletionChanged())).
+		Named(collaboratorController).
+		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, handler.EnqueueRequestsFromMapFunc(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
@@ -256,21 +268,32 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *CollaboratorReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
 	var list v1alpha1.CollaboratorList
 	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		mappingFailed(ctx, collaboratorController, o, err)
 		return nil
 	}
 	return requestsFor(pointers(list.Items))
 }
 
 func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	if err != nil {
+		mappingFailed(ctx, collaboratorController, o, err)
+	}
 	return requestsFor(cs)
 }
 
 // forRole wakes the holders of the role and of every role that includes it.
 func (r *CollaboratorReconciler) forRole(ctx context.Context, o client.Object) []reconcile.Request {
 	var out []*v1alpha1.Collaborator
-	for _, role := range dependentRoles(ctx, r, o.GetNamespace(), o.GetName()) {
-		cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorRole, role)
+	roles, err := dependentRoles(ctx, r, o.GetNamespace(), o.GetName())
+	if err != nil {
+		mappingFailed(ctx, collaboratorController, o, err)
+	}
+	for _, role := range roles {
+		cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorRole, role)
+		if err != nil {
+			mappingFailed(ctx, collaboratorController, o, err)
+		}
 		out = append(out, cs...)
 	}
 	return requestsFor(out)
@@ -280,22 +303,25 @@ func (r *CollaboratorReconciler) forRole(ctx context.Context, o client.Object) [
 func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	var out []*v1alpha1.Collaborator
 	ns := cur.Namespace
-	for _, c := range []*v1alpha1.Collaborator{old, cur} {
-		if c == nil {
-			continue
+	by := func(key, value string) []*v1alpha1.Collaborator {
+		cs, err := collaboratorsBy(ctx, r, ns, key, value)
+		if err != nil {
+			mappingFailed(ctx, collaboratorController, cur, err)
 		}
-		same, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorEmail, emailKey(c.Spec.Email))
-		out = append(out, same...)
+		return cs
+	}
+	for _, c := range []*v1alpha1.Collaborator{old, cur} {
+		if c != nil {
+			out = append(out, by(indexCollaboratorEmail, emailKey(c.Spec.Email))...)
+		}
 	}
 	memberSetChanged := old == nil || access.IsMember(old) != access.IsMember(cur) ||
 		(access.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
 	if memberSetChanged && (access.IsMember(cur) || (old != nil && access.IsMember(old))) {
-		members, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorType, string(v1alpha1.Member))
-		out = append(out, members...)
+		out = append(out, by(indexCollaboratorType, string(v1alpha1.Member))...)
 	}
 	if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
-		admins, _ := collaboratorsBy(ctx, r, ns, indexCollaboratorAdminRole, string(v1alpha1.AdminRoleAccountAdministrator))
-		for _, a := range admins {
+		for _, a := range by(indexCollaboratorAdminRole, string(v1alpha1.AdminRoleAccountAdministrator)) {
 			if !a.DeletionTimestamp.IsZero() {
 				out = append(out, a)
 			}
@@ -307,12 +333,13 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 
 // dependentRoles returns name and every role that includes it, directly or not, as the
 // access model resolves includes: the roles whose permissions a change of name affects.
-func dependentRoles(ctx context.Context, r client.Reader, namespace, name string) []string {
+// When the roles cannot be read it still returns name, with the error.
+func dependentRoles(ctx context.Context, r client.Reader, namespace, name string) ([]string, error) {
 	roles, err := rolesOf(ctx, r, namespace)
 	if err != nil {
-		return []string{name}
+		return []string{name}, err
 	}
-	return roles.Dependents(name)
+	return roles.Dependents(name), nil
 }
 
 func requestsFor[T client.Object](objs []T) []reconcile.Request {

@@ -2,11 +2,14 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -91,16 +94,125 @@ func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, fi
 	return err
 }
 
-// patchStatus writes the status of obj when it differs from the status before.
-func patchStatus(ctx context.Context, c client.Client, obj, before client.Object, statusNow, statusBefore any) error {
-	if equality.Semantic.DeepEqual(statusNow, statusBefore) {
+// statusStep is the status discipline every reconciler follows, as Cluster API's and
+// Flux's deferred status patch: the status is computed from the state of the world and
+// written once, at the end, only when it differs, with an optimistic lock, so a reconcile
+// that read a stale object can never overwrite a newer write (it fails with a conflict
+// and runs again on a fresh read). A reconcile that fails for a reason a retry can fix
+// says so: Ready Unknown, reason ReconcileError, the error as message, everything else as
+// it was observed and status.observedGeneration unmoved.
+type statusStep struct {
+	obj client.Object
+	// before is obj as last read or written: the base of the patch and its lock.
+	before client.Object
+	// gone is set once the object's last finalizer of ours was released: it may not
+	// exist any more and has nothing left to report.
+	gone bool
+	// written runs after a successful status write of a successful reconcile (or when
+	// nothing needed writing): Events are recorded only for transitions that were stored.
+	written func(before client.Object)
+}
+
+func newStatusStep(obj client.Object) *statusStep {
+	s := &statusStep{obj: obj}
+	s.observed()
+	return s
+}
+
+// observed takes obj as it is now as the base of the status patch; call it after a
+// metadata write refreshed obj from the API server.
+func (s *statusStep) observed() { s.before = s.obj.DeepCopyObject().(client.Object) }
+
+// finish writes the status for the reconcile's outcome err and returns the error the
+// reconcile should return.
+func (s *statusStep) finish(ctx context.Context, c client.Client, err error) error {
+	if s.gone {
+		return err
+	}
+	if err != nil {
+		if retryOnly(err) {
+			return err
+		}
+		return errors.Join(err, s.writeError(ctx, c, err))
+	}
+	if equality.Semantic.DeepEqual(statusOf(s.obj), statusOf(s.before)) {
+		s.recordWritten()
 		return nil
 	}
-	err := c.Status().Patch(ctx, obj, client.MergeFrom(before))
-	if apierrors.IsNotFound(err) {
+	werr := c.Status().Patch(ctx, s.obj, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
+	switch {
+	case werr == nil:
+		s.recordWritten()
+		return nil
+	case apierrors.IsNotFound(werr):
+		return nil
+	case retryOnly(werr):
+		return werr
+	}
+	// The API server refused the status itself: say so, rather than retry in silence.
+	werr = fmt.Errorf("writing status: %w", werr)
+	return errors.Join(werr, s.writeError(ctx, c, werr))
+}
+
+func (s *statusStep) recordWritten() {
+	if s.written != nil {
+		s.written(s.before)
+	}
+}
+
+// writeError reports err on the object as it was observed: Ready Unknown ReconcileError.
+func (s *statusStep) writeError(ctx context.Context, c client.Client, err error) error {
+	failed := s.before.DeepCopyObject().(client.Object)
+	conds := conditionsOf(failed)
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionUnknown, Reason: v1alpha1.ReasonReconcileError,
+		Message:            access.Bound("reconcile failed, retrying: "+err.Error(), access.MaxConditionMessage),
+		ObservedGeneration: failed.GetGeneration(),
+	})
+	if equality.Semantic.DeepEqual(statusOf(failed), statusOf(s.before)) {
 		return nil
 	}
-	return err
+	werr := c.Status().Patch(ctx, failed, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
+	if werr != nil && !retryOnly(werr) && !apierrors.IsNotFound(werr) {
+		logf.FromContext(ctx).Error(werr, "cannot report the reconcile error in status")
+	}
+	return nil
+}
+
+// retryOnly reports errors that need no report in status: a conflict (a newer version
+// exists; the next read sees it) or an object that is gone.
+func retryOnly(err error) bool {
+	return apierrors.IsConflict(err) || apierrors.IsNotFound(err)
+}
+
+// statusOf returns the status of one of our kinds, for comparison.
+func statusOf(o client.Object) any {
+	switch t := o.(type) {
+	case *v1alpha1.Account:
+		return t.Status
+	case *v1alpha1.WorkCenter:
+		return t.Status
+	case *v1alpha1.WorkCenterRole:
+		return t.Status
+	case *v1alpha1.Collaborator:
+		return t.Status
+	}
+	panic(fmt.Sprintf("statusOf: unexpected %T", o))
+}
+
+// conditionsOf returns the conditions of one of our kinds, to set.
+func conditionsOf(o client.Object) *[]metav1.Condition {
+	switch t := o.(type) {
+	case *v1alpha1.Account:
+		return &t.Status.Conditions
+	case *v1alpha1.WorkCenter:
+		return &t.Status.Conditions
+	case *v1alpha1.WorkCenterRole:
+		return &t.Status.Conditions
+	case *v1alpha1.Collaborator:
+		return &t.Status.Conditions
+	}
+	panic(fmt.Sprintf("conditionsOf: unexpected %T", o))
 }
 
 // sortedUnique sorts names and drops repeats.

@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
 // outcome is what a reconcile concluded about an object, before it becomes the kstatus
@@ -58,7 +59,7 @@ func setCondition(conds *[]metav1.Condition, generation int64, condType string, 
 		s = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(conds, metav1.Condition{
-		Type: condType, Status: s, Reason: reason, Message: truncate(message, 32768), ObservedGeneration: generation,
+		Type: condType, Status: s, Reason: reason, Message: access.Bound(message, access.MaxConditionMessage), ObservedGeneration: generation,
 	})
 }
 
@@ -70,11 +71,4 @@ func setDeletionBlocked(conds *[]metav1.Condition, generation int64, blocked boo
 		return
 	}
 	meta.RemoveStatusCondition(conds, v1alpha1.ConditionDeletionBlocked)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

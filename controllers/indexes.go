@@ -24,23 +24,27 @@ const (
 	indexCollaboratorAdminRole = "spec.adminRole"
 )
 
+// collaboratorIndexes are the Collaborator field indexes, by key.
+var collaboratorIndexes = map[string]func(*v1alpha1.Collaborator) []string{
+	indexCollaboratorWorkCenter: assignedWorkCenters,
+	indexCollaboratorRole:       heldRoles,
+	indexCollaboratorEmail:      func(c *v1alpha1.Collaborator) []string { return []string{emailKey(c.Spec.Email)} },
+	indexCollaboratorType:       func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.Type)} },
+	indexCollaboratorAdminRole:  func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.AdminRole)} },
+}
+
 // SetupIndexes registers every field index the reconcilers and map functions use.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
-	for key, f := range map[string]func(*v1alpha1.Collaborator) []string{
-		indexCollaboratorWorkCenter: assignedWorkCenters,
-		indexCollaboratorRole:       heldRoles,
-		indexCollaboratorEmail:      func(c *v1alpha1.Collaborator) []string { return []string{emailKey(c.Spec.Email)} },
-		indexCollaboratorType:       func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.Type)} },
-		indexCollaboratorAdminRole:  func(c *v1alpha1.Collaborator) []string { return []string{string(c.Spec.AdminRole)} },
-	} {
-		err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.Collaborator{}, key, func(o client.Object) []string {
-			return f(o.(*v1alpha1.Collaborator))
-		})
-		if err != nil {
+	for key, f := range collaboratorIndexes {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.Collaborator{}, key, indexer(f)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func indexer(f func(*v1alpha1.Collaborator) []string) client.IndexerFunc {
+	return func(o client.Object) []string { return f(o.(*v1alpha1.Collaborator)) }
 }
 
 func emailKey(email string) string { return strings.ToLower(email) }

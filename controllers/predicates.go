@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -18,14 +19,37 @@ import (
 // (generation), the labels, or the start of deletion; status-only and finalizer-only
 // updates are ignored, so our own status writes never wake anything that reads specs.
 func specOrDeletionChanged() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			o, n := e.ObjectOld, e.ObjectNew
-			return o.GetGeneration() != n.GetGeneration() ||
-				o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() ||
-				!maps.Equal(o.GetLabels(), n.GetLabels())
-		},
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) }}
+}
+
+func specOrDeletionUpdate(o, n client.Object) bool {
+	return o.GetGeneration() != n.GetGeneration() ||
+		o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() ||
+		!maps.Equal(o.GetLabels(), n.GetLabels())
+}
+
+// ownChanges is the predicate of each controller's own kind: specOrDeletionChanged, and
+// also an update that strips one of our finalizers (kubectl replace, a GitOps tool
+// syncing with replace, a hand edit), so the object's own controller puts it back
+// whenever the object still needs it: R6, R7 and R11 hold whatever happens to metadata.
+func ownChanges() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) || finalizerOfOursRemoved(e.ObjectOld, e.ObjectNew)
+	}}
+}
+
+// ourFinalizers are the protection finalizers this operator keeps.
+var ourFinalizers = []string{
+	v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator, v1alpha1.FinalizerAccountProtection,
+}
+
+func finalizerOfOursRemoved(o, n client.Object) bool {
+	for _, f := range ourFinalizers {
+		if slices.Contains(o.GetFinalizers(), f) && !slices.Contains(n.GetFinalizers(), f) {
+			return true
+		}
 	}
+	return false
 }
 
 // recordBlocked emits a Warning event when DeletionBlocked turns True, naming why.

@@ -13,7 +13,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager) error {
 		return err
 	}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()
-	rec := func(name string) events.EventRecorder { return mgr.GetEventRecorder(name) }
+	rec := func(name string) events.EventRecorder { return boundedRecorder{mgr.GetEventRecorder(name)} }
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller")},
 		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller")},

@@ -3,8 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -15,6 +17,8 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
+
+const workCenterController = "workcenter"
 
 // WorkCenterReconciler checks a WorkCenter's category (R8) and counts the assignments
 // to it that are in effect.
@@ -32,22 +36,28 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, &wc); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := wc.DeepCopy()
-	account, err := accountOf(ctx, r, wc.Namespace)
-	if err != nil {
-		return ctrl.Result{}, err
+	step := newStatusStep(&wc)
+	var account *v1alpha1.Account
+	step.written = func(before client.Object) {
+		if v := access.CheckCategory(&wc, account); v != nil && !hasStalledReason(before.(*v1alpha1.WorkCenter).Status.Conditions, v.Reason) {
+			r.Recorder.Eventf(&wc, nil, corev1.EventTypeWarning, v.Reason, "Validate", "%s", v.Message)
+		}
 	}
-	collabs, err := collaboratorsBy(ctx, r, wc.Namespace, indexCollaboratorWorkCenter, wc.Name)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	wc.Status.Collaborators = inEffectAssignments(wc.Name, collabs)
-	wc.Status.ObservedGeneration = wc.Generation
-	setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
-	if v := access.CheckCategory(&wc, account); v != nil && !hasReadyReason(before.Status.Conditions, v.Reason) {
-		r.Recorder.Eventf(&wc, nil, "Warning", v.Reason, "Validate", "%s", v.Message)
-	}
-	return ctrl.Result{}, patchStatus(ctx, r.Client, &wc, before, wc.Status, before.Status)
+	err := func() error {
+		var err error
+		if account, err = accountOf(ctx, r, wc.Namespace); err != nil {
+			return err
+		}
+		collabs, err := collaboratorsBy(ctx, r, wc.Namespace, indexCollaboratorWorkCenter, wc.Name)
+		if err != nil {
+			return err
+		}
+		wc.Status.Collaborators = inEffectAssignments(wc.Name, collabs)
+		wc.Status.ObservedGeneration = wc.Generation
+		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
+		return nil
+	}()
+	return ctrl.Result{}, step.finish(ctx, r.Client, err)
 }
 
 // inEffectAssignments counts the Collaborators whose assignment to the WorkCenter is in
@@ -77,21 +87,19 @@ func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outco
 	return readyOutcome("active")
 }
 
-func hasReadyReason(conds []metav1.Condition, reason string) bool {
-	for _, c := range conds {
-		if c.Type == v1alpha1.ConditionReady && c.Reason == reason {
-			return true
-		}
-	}
-	return false
+// hasStalledReason reports whether the object was already Stalled for reason: Stalled,
+// not Ready, since a reconcile error in between changes only Ready.
+func hasStalledReason(conds []metav1.Condition, reason string) bool {
+	c := meta.FindStatusCondition(conds, v1alpha1.ConditionStalled)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reason
 }
 
 // SetupWithManager wires the WorkCenter controller: a WorkCenter is woken by its own
 // spec, by its Account (picklist), and by Collaborators whose assignment to it changed.
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("workcenter").
-		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(specOrDeletionChanged())).
+		Named(workCenterController).
+		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator)).
 		Complete(r)
@@ -100,6 +108,7 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *WorkCenterReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
 	var list v1alpha1.WorkCenterList
 	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		mappingFailed(ctx, workCenterController, o, err)
 		return nil
 	}
 	return requestsFor(pointers(list.Items))

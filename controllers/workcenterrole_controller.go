@@ -24,6 +24,8 @@ const (
 	maxIncludedBy = 100
 )
 
+const roleController = "workcenterrole"
+
 // WorkCenterRoleReconciler computes a role's effective permissions and who uses it, and
 // holds its deletion while it is assigned or included (R6).
 type WorkCenterRoleReconciler struct {
@@ -43,35 +45,39 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, &role); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if role.DeletionTimestamp.IsZero() {
-		if err := ensureFinalizer(ctx, r.Client, &role, v1alpha1.FinalizerInUseProtection, true); err != nil {
-			return ctrl.Result{}, err
-		}
+	step := newStatusStep(&role)
+	step.written = func(before client.Object) {
+		recordBlocked(r.Recorder, before.(*v1alpha1.WorkCenterRole).Status.Conditions, &role, role.Status.Conditions)
 	}
-	before := role.DeepCopy()
+	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &role, step))
+}
+
+func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1.WorkCenterRole, step *statusStep) error {
+	if role.DeletionTimestamp.IsZero() {
+		// R6 from the first reconcile on; restored whenever something strips it.
+		if err := ensureFinalizer(ctx, r.Client, role, v1alpha1.FinalizerInUseProtection, true); err != nil {
+			return err
+		}
+		step.observed()
+	}
 	roles, err := rolesOf(ctx, r, role.Namespace)
 	if err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
 	holders, err := collaboratorsBy(ctx, r, role.Namespace, indexCollaboratorRole, role.Name)
 	if err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
 	assignments, err := r.assignments(ctx, role.Name, holders)
 	if err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
-	computeRoleStatus(&role, roles, assignments)
-
-	released, err := reconcileProtection(ctx, r.Client, &role, &role.Status.Conditions, protection{
+	computeRoleStatus(role, roles, assignments)
+	step.gone, err = reconcileProtection(ctx, r.Client, role, &role.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerInUseProtection, reason: v1alpha1.ReasonRoleInUse,
-		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, &role) },
+		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, role) },
 	})
-	if err != nil || released {
-		return ctrl.Result{}, err
-	}
-	recordBlocked(r.Recorder, before.Status.Conditions, &role, role.Status.Conditions)
-	return ctrl.Result{}, patchStatus(ctx, r.Client, &role, before, role.Status, before.Status)
+	return err
 }
 
 // assignments lists the (collaborator, WorkCenter) pairs holding the role, sorted.
@@ -180,8 +186,8 @@ func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha
 // includes (or did), and by WorkCenters being archived where it is held.
 func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("workcenterrole").
-		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(specOrDeletionChanged())).
+		Named(roleController).
+		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
@@ -211,7 +217,11 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 	if old != nil {
 		affected = append(affected, names(old.Spec.Includes)...)
 	}
-	for _, n := range dependentRoles(ctx, r, cur.Namespace, cur.Name) {
+	dependents, err := dependentRoles(ctx, r, cur.Namespace, cur.Name)
+	if err != nil {
+		mappingFailed(ctx, roleController, cur, err)
+	}
+	for _, n := range dependents {
 		if n != cur.Name {
 			affected = append(affected, n)
 		}
@@ -220,7 +230,10 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 }
 
 func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	cs, _ := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
+	if err != nil {
+		mappingFailed(ctx, roleController, o, err)
+	}
 	var roles []string
 	for _, c := range cs {
 		for _, a := range c.Spec.WorkCenters {

@@ -3,6 +3,8 @@ package access
 import (
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
@@ -22,9 +24,13 @@ type AssignmentInput struct {
 	WorkCenter *v1alpha1.WorkCenter
 	// Roles are the account's roles.
 	Roles Roles
-	// WasInEffect is true when this same (WorkCenter, role) assignment was already in
-	// effect (Active or Archived): an existing assignment, not a new one, for R10.
-	WasInEffect bool
+	// Since is when this same assignment (this role in this WorkCenter) first took
+	// effect, as recorded before; nil when it never did. R10's memory: an assignment that
+	// took effect before its role's deletion began is an existing one, not a new one.
+	Since *metav1.Time
+	// Now is the time recorded as Since when the assignment takes effect for the first
+	// time (the function stays pure).
+	Now metav1.Time
 }
 
 // EvaluateAssignment decides an assignment's state and reason, checking in this order:
@@ -34,9 +40,12 @@ type AssignmentInput struct {
 // Guest (R2/R3, Rejected), the license (R4, Pending), and an archived WorkCenter.
 func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus {
 	wcName, roleName := string(in.Assignment.Name), string(in.Assignment.Role)
-	out := v1alpha1.WorkCenterAssignmentStatus{Name: wcName, Role: roleName}
+	out := v1alpha1.WorkCenterAssignmentStatus{Name: wcName, Role: roleName, Since: in.Since}
 	set := func(state v1alpha1.AssignmentState, reason, msg string) v1alpha1.WorkCenterAssignmentStatus {
-		out.State, out.Reason, out.Message = state, reason, msg
+		out.State, out.Reason, out.Message = state, reason, Bound(msg, MaxAssignmentMessage)
+		if InEffect(state) && out.Since == nil {
+			out.Since = in.Now.DeepCopy()
+		}
 		return out
 	}
 	switch {
@@ -45,19 +54,19 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 			"waiting for an Account in the namespace")
 	case in.Account.Spec.State == v1alpha1.AccountDeactivated:
 		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountDeactivated,
-			fmt.Sprintf("Account %q is Deactivated; nobody has any access until it is Active again", in.Account.Name))
+			fmt.Sprintf("Account %q is Deactivated; nobody has any access until it is Active again", Short(in.Account.Name)))
 	case in.DuplicateEmail != nil:
 		return set(v1alpha1.AssignmentRejected, in.DuplicateEmail.Reason, in.DuplicateEmail.Message)
 	case in.WorkCenter == nil:
 		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonWorkCenterNotFound,
-			fmt.Sprintf("waiting for WorkCenter %q", wcName))
+			fmt.Sprintf("waiting for WorkCenter %q", Short(wcName)))
 	}
 	role, ok := in.Roles[roleName]
 	if !ok {
 		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
-			fmt.Sprintf("waiting for WorkCenterRole %q", roleName))
+			fmt.Sprintf("waiting for WorkCenterRole %q", Short(roleName)))
 	}
-	if !in.WasInEffect {
+	if !existedBeforeDeletion(in.Since, role) {
 		if v := CheckRoleNotTerminating(in.Collaborator, wcName, role); v != nil {
 			return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
 		}
@@ -66,7 +75,7 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 	switch e := err.(type) {
 	case *CycleError:
 		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonInclusionCycle,
-			fmt.Sprintf("role %q cannot be resolved: %s", roleName, e.Error()))
+			fmt.Sprintf("role %q cannot be resolved: %s", Short(roleName), e.Error()))
 	case *RoleNotFoundError:
 		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
 			fmt.Sprintf("waiting: %s", e.Error()))
@@ -76,13 +85,23 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 	}
 	if IsMember(in.Collaborator) && !in.Licensed {
 		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonLicenseLimitExceeded,
-			fmt.Sprintf("Member %q holds none of Account %q's %d licenses", in.Collaborator.Name, in.Account.Name, in.Account.Spec.Licenses))
+			fmt.Sprintf("Member %q holds none of Account %q's %d licenses", Short(in.Collaborator.Name), Short(in.Account.Name), in.Account.Spec.Licenses))
 	}
 	if in.WorkCenter.Spec.Archived {
 		return set(v1alpha1.AssignmentArchived, v1alpha1.ReasonWorkCenterArchived,
-			fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", wcName))
+			fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", Short(wcName)))
 	}
 	return set(v1alpha1.AssignmentActive, "", "")
+}
+
+// existedBeforeDeletion reports whether an assignment that took effect at since counts
+// as existing for R10: it took effect no later than its role's deletion began (the two
+// times have a second's precision; the same second counts as before).
+func existedBeforeDeletion(since *metav1.Time, role *v1alpha1.WorkCenterRole) bool {
+	if since == nil {
+		return false
+	}
+	return role.DeletionTimestamp == nil || !since.After(role.DeletionTimestamp.Time)
 }
 
 // InEffect reports whether an assignment state grants access (Active or Archived).

@@ -1,6 +1,7 @@
 package access
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"testing"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -40,7 +41,12 @@ func asGuest() assignmentMod {
 func noAccount() assignmentMod    { return func(in *AssignmentInput) { in.Account = nil } }
 func noWorkCenter() assignmentMod { return func(in *AssignmentInput) { in.WorkCenter = nil } }
 func unlicensed() assignmentMod   { return func(in *AssignmentInput) { in.Licensed = false } }
-func wasInEffect() assignmentMod  { return func(in *AssignmentInput) { in.WasInEffect = true } }
+
+// wasInEffect: the assignment took effect before its role's deletion began (at(1000)).
+func wasInEffect() assignmentMod { return tookEffect(999) }
+func tookEffect(minutes int) assignmentMod {
+	return func(in *AssignmentInput) { t := at(minutes); in.Since = &t }
+}
 func archivedWC() assignmentMod {
 	return func(in *AssignmentInput) { in.WorkCenter.Spec.Archived = true }
 }
@@ -79,6 +85,10 @@ func TestEvaluateAssignment(t *testing.T) {
 			v1alpha1.AssignmentRejected, "RoleTerminating", []string{"going", "jane", "tower-a"}},
 		"existing assignment to a terminating role stays in effect": {[]assignmentMod{withRole("going"), wasInEffect()},
 			v1alpha1.AssignmentActive, "", nil},
+		"took effect in the minute its role's deletion began: existing": {[]assignmentMod{withRole("going"), tookEffect(1000)},
+			v1alpha1.AssignmentActive, "", nil},
+		"took effect only after its role's deletion began: new": {[]assignmentMod{withRole("going"), tookEffect(1001)},
+			v1alpha1.AssignmentRejected, "RoleTerminating", nil},
 		"existing assignment to a terminating role in an archived WorkCenter": {[]assignmentMod{withRole("going"), wasInEffect(), archivedWC()},
 			v1alpha1.AssignmentArchived, "WorkCenterArchived", nil},
 		"inclusion cycle": {[]assignmentMod{withRole("cyc-a")},
@@ -158,6 +168,45 @@ func TestEvaluateAssignment(t *testing.T) {
 			mustContain(t, "message", got.Message, tc.wantInMsg...)
 			if InEffect(got.State) != (tc.wantState == v1alpha1.AssignmentActive || tc.wantState == v1alpha1.AssignmentArchived) {
 				t.Errorf("InEffect(%s) = %v", got.State, InEffect(got.State))
+			}
+		})
+	}
+}
+
+// Since is R10's memory: recorded when an assignment first takes effect, carried through
+// every other state while the spec keeps it, never moved once set.
+func TestEvaluateAssignmentSince(t *testing.T) {
+	now, earlier := at(5000), at(10)
+	cases := map[string]struct {
+		mods      []assignmentMod
+		since     *metav1.Time
+		wantState v1alpha1.AssignmentState
+		wantSince *metav1.Time
+	}{
+		"first in effect: now":                          {nil, nil, v1alpha1.AssignmentActive, &now},
+		"first in effect, archived: now":                {[]assignmentMod{archivedWC()}, nil, v1alpha1.AssignmentArchived, &now},
+		"in effect again: kept":                         {nil, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"never in effect: none":                         {[]assignmentMod{unlicensed()}, nil, v1alpha1.AssignmentPending, nil},
+		"pending while deactivated: kept":               {[]assignmentMod{accountDeactivated()}, &earlier, v1alpha1.AssignmentPending, &earlier},
+		"pending without a license: kept":               {[]assignmentMod{unlicensed()}, &earlier, v1alpha1.AssignmentPending, &earlier},
+		"rejected as a guest: kept":                     {[]assignmentMod{asGuest(), withRole("workcenter-owner")}, &earlier, v1alpha1.AssignmentRejected, &earlier},
+		"existing, role terminating: kept, in effect":   {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"new, role terminating: none, rejected":         {[]assignmentMod{withRole("going")}, nil, v1alpha1.AssignmentRejected, nil},
+		"reactivated, role terminating: still existing": {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := assignmentFixture()
+			in.Since, in.Now = tc.since, now
+			for _, m := range tc.mods {
+				m(&in)
+			}
+			got := EvaluateAssignment(in)
+			if got.State != tc.wantState {
+				t.Fatalf("state %s (%s), want %s", got.State, got.Message, tc.wantState)
+			}
+			if (got.Since == nil) != (tc.wantSince == nil) || (got.Since != nil && !got.Since.Equal(tc.wantSince)) {
+				t.Fatalf("since %v, want %v", got.Since, tc.wantSince)
 			}
 		})
 	}

@@ -53,9 +53,9 @@ func (e *RoleNotFoundError) Missing() string { return e.Path[len(e.Path)-1] }
 
 func (e *RoleNotFoundError) Error() string {
 	if len(e.Path) == 1 {
-		return fmt.Sprintf("WorkCenterRole %q does not exist", e.Path[0])
+		return fmt.Sprintf("WorkCenterRole %q does not exist", Short(e.Path[0]))
 	}
-	return fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist", e.Path[0], e.Missing()) +
+	return fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist", Short(e.Path[0]), Short(e.Missing())) +
 		pathSuffix(e.Path)
 }
 
@@ -67,14 +67,14 @@ type CycleError struct {
 }
 
 func (e *CycleError) Error() string {
-	return "WorkCenterRoles include each other in a cycle: " + strings.Join(e.Cycle, " -> ")
+	return "WorkCenterRoles include each other in a cycle: " + strings.Join(shortAll(e.Cycle), " -> ")
 }
 
 func pathSuffix(path []string) string {
 	if len(path) <= 2 {
 		return ""
 	}
-	return " (via " + strings.Join(path, " -> ") + ")"
+	return " (via " + strings.Join(shortAll(path), " -> ") + ")"
 }
 
 // Effective returns a role's effective permissions: the union of its own levels and

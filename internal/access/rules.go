@@ -65,7 +65,7 @@ func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms 
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("Guest %q cannot hold role %q in WorkCenter %q: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
-			c.Name, role, workCenter, joinPermissions(mo)),
+			Short(c.Name), Short(role), Short(workCenter), joinPermissions(mo)),
 	}
 }
 
@@ -124,7 +124,7 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		}
 		for _, a := range c.Spec.WorkCenters {
 			if mo := memberOnlyAfter(string(a.Role)); len(mo) > 0 {
-				guests = append(guests, fmt.Sprintf("%s (%s in %s)", c.Name, a.Role, a.Name))
+				guests = append(guests, fmt.Sprintf("%s (%s in %s)", Short(c.Name), Short(string(a.Role)), Short(string(a.Name))))
 				if perms == nil {
 					perms = Set{}
 				}
@@ -140,7 +140,7 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("WorkCenterRole %q would give member-only permissions (%s) to guests: %s; make them Members or assign them another role first",
-			role.Name, perms, ListWithTotal(guests, 10)),
+			Short(role.Name), perms, ListWithTotal(guests, 10)),
 	}
 }
 
@@ -191,7 +191,7 @@ func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator,
 		Rule:   "R4",
 		Reason: v1alpha1.ReasonLicenseLimitExceeded,
 		Message: fmt.Sprintf("Account %q has no free license for Member %q: %d of %d licenses are used; raise spec.licenses or add the collaborator as a Guest",
-			account.Name, c.Name, used, account.Spec.Licenses),
+			Short(account.Name), Short(c.Name), used, account.Spec.Licenses),
 	}
 }
 
@@ -223,7 +223,7 @@ func CheckEmailUnique(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collab
 		Rule:   "R5",
 		Reason: v1alpha1.ReasonDuplicateEmail,
 		Message: fmt.Sprintf("email %q is already used by Collaborator %q; emails are unique within an account (case-insensitive)",
-			c.Spec.Email, holder.Name),
+			Short(c.Spec.Email), Short(holder.Name)),
 	}
 }
 
@@ -243,13 +243,13 @@ func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Violatio
 	}
 	known := "the Account has no workCenterCategories"
 	if len(names) > 0 {
-		known = "known categories: " + strings.Join(names, ", ")
+		known = "known categories: " + ListWithTotal(names, 20)
 	}
 	return &Violation{
 		Rule:   "R8",
 		Reason: v1alpha1.ReasonUnknownCategory,
 		Message: fmt.Sprintf("WorkCenter %q has category %q, which is not in Account %q's workCenterCategories (%s)",
-			wc.Name, wc.Spec.Category, account.Name, known),
+			Short(wc.Name), wc.Spec.Category, Short(account.Name), known),
 	}
 }
 
@@ -262,7 +262,7 @@ func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *
 		Rule:   "R10",
 		Reason: v1alpha1.ReasonRoleTerminating,
 		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q in WorkCenter %q",
-			role.Name, c.Name, workCenter),
+			Short(role.Name), Short(c.Name), Short(workCenter)),
 	}
 }
 
@@ -270,9 +270,9 @@ func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *
 // are left out: "a, b, c and 7 more (10 in total)".
 func ListWithTotal(names []string, limit int) string {
 	if len(names) <= limit {
-		return strings.Join(names, ", ")
+		return strings.Join(shortAll(names), ", ")
 	}
-	return fmt.Sprintf("%s and %d more (%d in total)", strings.Join(names[:limit], ", "), len(names)-limit, len(names))
+	return fmt.Sprintf("%s and %d more (%d in total)", strings.Join(shortAll(names[:limit]), ", "), len(names)-limit, len(names))
 }
 
 // OwningAccount returns the Account that owns a namespace: the oldest (creation time,

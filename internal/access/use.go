@@ -64,3 +64,28 @@ func (u RoleUse) String() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// AccountUse is what an Account still has: what keeps it from being deleted (R11).
+// Built-in roles do not count: the Account keeps them itself.
+type AccountUse struct {
+	WorkCenters, CustomRoles, Collaborators int
+}
+
+// UseOfAccount counts an account's WorkCenters, custom roles and Collaborators (R11).
+func UseOfAccount(workCenters []*v1alpha1.WorkCenter, roles []*v1alpha1.WorkCenterRole, collaborators []*v1alpha1.Collaborator) AccountUse {
+	u := AccountUse{WorkCenters: len(workCenters), Collaborators: len(collaborators)}
+	for _, r := range roles {
+		if !v1alpha1.IsBuiltInRoleName(r.Name) {
+			u.CustomRoles++
+		}
+	}
+	return u
+}
+
+// InUse reports whether the Account still has anything of its own.
+func (u AccountUse) InUse() bool { return u.WorkCenters+u.CustomRoles+u.Collaborators > 0 }
+
+// String says what the Account still has.
+func (u AccountUse) String() string {
+	return fmt.Sprintf("%d WorkCenters, %d custom WorkCenterRoles and %d Collaborators", u.WorkCenters, u.CustomRoles, u.Collaborators)
+}

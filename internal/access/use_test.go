@@ -52,3 +52,27 @@ func TestUseOf(t *testing.T) {
 		})
 	}
 }
+
+func TestUseOfAccount(t *testing.T) {
+	cases := map[string]struct {
+		wcs    []*v1alpha1.WorkCenter
+		roles  []*v1alpha1.WorkCenterRole
+		collab []*v1alpha1.Collaborator
+		inUse  bool
+		says   string
+	}{
+		"empty":               {nil, nil, nil, false, "0 WorkCenters, 0 custom WorkCenterRoles and 0 Collaborators"},
+		"only built-in roles": {nil, builtInObjects(), nil, false, "0 WorkCenters, 0 custom WorkCenterRoles and 0 Collaborators"},
+		"a custom role":       {nil, append(builtInObjects(), newRole("eng")), nil, true, "0 WorkCenters, 1 custom WorkCenterRoles and 0 Collaborators"},
+		"a WorkCenter":        {[]*v1alpha1.WorkCenter{newWorkCenter("tower", false)}, nil, nil, true, "1 WorkCenters, 0 custom WorkCenterRoles and 0 Collaborators"},
+		"a Collaborator":      {nil, nil, []*v1alpha1.Collaborator{newCollab("jane")}, true, "0 WorkCenters, 0 custom WorkCenterRoles and 1 Collaborators"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			u := UseOfAccount(tc.wcs, tc.roles, tc.collab)
+			if u.InUse() != tc.inUse || u.String() != tc.says {
+				t.Fatalf("got %v %q, want %v %q", u.InUse(), u.String(), tc.inUse, tc.says)
+			}
+		})
+	}
+}
