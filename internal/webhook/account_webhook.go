@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -18,7 +19,8 @@ import (
 // being deleted included): the DELETE entry ignores failures.
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
 
-// AccountValidator denies nothing: an Account's own rules are in its CRD schema. It
+// AccountValidator denies one thing: removing the account-protection finalizer while
+// the Account is in use (R11); its other rules are in its CRD schema. It
 // warns about what a change will do to the account: a second Account in the namespace
 // (DuplicateAccount), categories still in use leaving the picklist (R8), Members losing
 // their license (R4), and a deletion that waits on the account-protection finalizer (R11).
@@ -50,6 +52,10 @@ func (v *AccountValidator) ValidateCreate(ctx context.Context, acct *v1alpha1.Ac
 
 // ValidateUpdate warns about what a spec change does to the account's objects.
 func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alpha1.Account) (admission.Warnings, error) {
+	if err := v.reader.checkFinalizerKept(ctx, "Account", old, acct, v1alpha1.FinalizerAccountProtection, "R11", v1alpha1.ReasonAccountInUse,
+		func() (string, error) { return v.inUse(ctx, acct) }); err != nil {
+		return nil, err
+	}
 	if skipUpdate(acct, equality.Semantic.DeepEqual(old.Spec, acct.Spec)) {
 		return nil, nil
 	}
@@ -127,29 +133,33 @@ func (v *AccountValidator) ValidateDelete(ctx context.Context, acct *v1alpha1.Ac
 	if gone, err := v.reader.namespaceTerminating(ctx, acct.Namespace); err != nil || gone {
 		return nil, err
 	}
+	why, err := v.inUse(ctx, acct)
+	if err != nil || why == "" {
+		return nil, err
+	}
+	return admission.Warnings{fmt.Sprintf("%s; its deletion waits (finalizer %s, DeletionBlocked %s) until they are deleted, or until namespace %q is deleted",
+		why, v1alpha1.FinalizerAccountProtection, v1alpha1.ReasonAccountInUse, acct.Namespace)}, nil
+}
+
+// inUse says what the Account still has (R11), "" when it has nothing.
+func (v *AccountValidator) inUse(ctx context.Context, acct *v1alpha1.Account) (string, error) {
 	workCenters, err := v.reader.workCenters(ctx, acct.Namespace)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	roles, err := v.reader.roles(ctx, acct.Namespace)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	collaborators, err := v.reader.collaborators(ctx, acct.Namespace)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	custom := 0
-	for name := range roles {
-		if !v1alpha1.IsBuiltInRoleName(name) {
-			custom++
-		}
+	use := access.UseOfAccount(workCenters, slices.Collect(maps.Values(roles)), collaborators)
+	if !use.InUse() {
+		return "", nil
 	}
-	if len(workCenters) == 0 && custom == 0 && len(collaborators) == 0 {
-		return nil, nil
-	}
-	return admission.Warnings{fmt.Sprintf("Account %q still has %d WorkCenters, %d custom WorkCenterRoles and %d Collaborators; its deletion waits (finalizer %s, DeletionBlocked %s) until they are deleted, or until namespace %q is deleted",
-		acct.Name, len(workCenters), custom, len(collaborators), v1alpha1.FinalizerAccountProtection, v1alpha1.ReasonAccountInUse, acct.Namespace)}, nil
+	return fmt.Sprintf("Account %q still has %s", access.Short(acct.Name), use), nil
 }
 
 func quoted(names []string) []string {

@@ -35,6 +35,10 @@ func (v *CollaboratorValidator) ValidateCreate(ctx context.Context, c *v1alpha1.
 
 // ValidateUpdate checks what an update changes.
 func (v *CollaboratorValidator) ValidateUpdate(ctx context.Context, old, c *v1alpha1.Collaborator) (admission.Warnings, error) {
+	if err := v.reader.checkFinalizerKept(ctx, "Collaborator", old, c, v1alpha1.FinalizerLastAdministrator, "R7", v1alpha1.ReasonLastAccountAdministrator,
+		func() (string, error) { return v.lastAdministrator(ctx, c) }); err != nil {
+		return nil, err
+	}
 	if skipUpdate(c, equality.Semantic.DeepEqual(old.Spec, c.Spec)) {
 		return nil, nil
 	}
@@ -51,17 +55,30 @@ func (v *CollaboratorValidator) ValidateDelete(ctx context.Context, c *v1alpha1.
 	if gone, err := v.reader.namespaceTerminating(ctx, c.Namespace); err != nil || gone {
 		return nil, err
 	}
-	account, err := v.reader.account(ctx, c.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	others, err := v.reader.collaborators(ctx, c.Namespace)
-	if err != nil || !access.LastAdministratorHolds(c, account, others) {
+	why, err := v.lastAdministrator(ctx, c)
+	if err != nil || why == "" {
 		return nil, err
 	}
 	return admission.Warnings{fmt.Sprintf(
-		"Collaborator %q is the last AccountAdministrator of Account %q: its deletion waits (finalizer %s, DeletionBlocked %s) until another Member is made an AccountAdministrator or the account is deactivated",
-		c.Name, account.Name, v1alpha1.FinalizerLastAdministrator, v1alpha1.ReasonLastAccountAdministrator)}, nil
+		"%s: its deletion waits (finalizer %s, DeletionBlocked %s) until another Member is made an AccountAdministrator or the account is deactivated",
+		why, v1alpha1.FinalizerLastAdministrator, v1alpha1.ReasonLastAccountAdministrator)}, nil
+}
+
+// lastAdministrator says that c is the last AccountAdministrator of an active Account
+// (R7), "" when it is not.
+func (v *CollaboratorValidator) lastAdministrator(ctx context.Context, c *v1alpha1.Collaborator) (string, error) {
+	if !access.IsAccountAdministrator(c) {
+		return "", nil
+	}
+	account, err := v.reader.account(ctx, c.Namespace)
+	if err != nil {
+		return "", err
+	}
+	others, err := v.reader.collaborators(ctx, c.Namespace)
+	if err != nil || !access.LastAdministratorHolds(c, account, others) {
+		return "", err
+	}
+	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q", access.Short(c.Name), access.Short(account.Name)), nil
 }
 
 // validate checks c, and what changed since old (nil on create).

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -22,6 +23,9 @@ import (
 type reader struct {
 	cache client.Reader
 	live  client.Reader
+	// operators are the operator's own usernames: it alone edits built-in roles (R9)
+	// and removes protection finalizers from objects in use.
+	operators map[string]bool
 }
 
 // account returns the Account that owns the namespace: the oldest one (creation time,
@@ -91,6 +95,32 @@ func pointers[T any](items []T) []*T {
 		out[i] = &items[i]
 	}
 	return out
+}
+
+// checkFinalizerKept refuses an update that removes finalizer, one of the operator's
+// protections, while the object is still in use, for anyone but the operator: otherwise
+// a `kubectl replace` of a manifest without it (or a GitOps tool syncing with replace)
+// drops the protection, and the next delete removes an object that is in use. inUse
+// returns what still uses the object ("" when nothing does); it is asked only when the
+// update removes the finalizer. A namespace being deleted lets every finalizer go.
+func (r reader) checkFinalizerKept(ctx context.Context, kind string, old, cur client.Object, finalizer, rule, reason string,
+	inUse func() (string, error)) error {
+	if !controllerutil.ContainsFinalizer(old, finalizer) || controllerutil.ContainsFinalizer(cur, finalizer) ||
+		r.operators[requestUser(ctx)] {
+		return nil
+	}
+	if gone, err := r.namespaceTerminating(ctx, cur.GetNamespace()); err != nil || gone {
+		return err
+	}
+	why, err := inUse()
+	if err != nil || why == "" {
+		return err
+	}
+	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind(kind).GroupKind(), cur.GetName(), field.ErrorList{
+		field.Forbidden(field.NewPath("metadata", "finalizers"), fmt.Sprintf(
+			"%s: finalizer %s protects it while it is in use, and the operator removes it once nothing uses it; keep it (kubectl apply leaves it in place; a replaced manifest must list it) (%s, %s)",
+			why, finalizer, rule, reason)),
+	})
 }
 
 // skipUpdate reports whether an update is let through without checking any rule: the

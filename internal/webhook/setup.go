@@ -49,11 +49,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		}
 		opts.OperatorUsernames = []string{me}
 	}
-	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader()}
 	operators := map[string]bool{}
 	for _, u := range opts.OperatorUsernames {
 		operators[u] = true
 	}
+	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), operators: operators}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
 		WithValidator(&AccountValidator{reader: r}).Complete(); err != nil {
 		return err
@@ -63,7 +63,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
-		WithValidator(&WorkCenterRoleValidator{reader: r, operators: operators}).Complete(); err != nil {
+		WithValidator(&WorkCenterRoleValidator{reader: r}).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).

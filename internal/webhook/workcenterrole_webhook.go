@@ -25,8 +25,6 @@ import (
 // and about deletions that wait on the in-use finalizer (R6).
 type WorkCenterRoleValidator struct {
 	reader reader
-	// operators are the usernames allowed to write built-in roles.
-	operators map[string]bool
 }
 
 var _ admission.Validator[*v1alpha1.WorkCenterRole] = &WorkCenterRoleValidator{}
@@ -39,6 +37,10 @@ func (v *WorkCenterRoleValidator) ValidateCreate(ctx context.Context, role *v1al
 // ValidateUpdate checks what an update changes. For a role, the built-in label counts
 // as spec: removing it from a built-in role is an edit of that role (R9).
 func (v *WorkCenterRoleValidator) ValidateUpdate(ctx context.Context, old, role *v1alpha1.WorkCenterRole) (admission.Warnings, error) {
+	if err := v.reader.checkFinalizerKept(ctx, "WorkCenterRole", old, role, v1alpha1.FinalizerInUseProtection, "R6", v1alpha1.ReasonRoleInUse,
+		func() (string, error) { return v.inUse(ctx, role) }); err != nil {
+		return nil, err
+	}
 	same := equality.Semantic.DeepEqual(old.Spec, role.Spec) &&
 		old.Labels[v1alpha1.LabelBuiltIn] == role.Labels[v1alpha1.LabelBuiltIn]
 	if skipUpdate(role, same) {
@@ -57,20 +59,29 @@ func (v *WorkCenterRoleValidator) ValidateDelete(ctx context.Context, role *v1al
 	if gone, err := v.reader.namespaceTerminating(ctx, role.Namespace); err != nil || gone {
 		return nil, err
 	}
+	why, err := v.inUse(ctx, role)
+	if err != nil || why == "" {
+		return nil, err
+	}
+	return admission.Warnings{fmt.Sprintf("%s; its deletion waits (finalizer %s, DeletionBlocked %s) until they are removed",
+		why, v1alpha1.FinalizerInUseProtection, v1alpha1.ReasonRoleInUse)}, nil
+}
+
+// inUse says who holds or includes the role (R6), "" when nothing does.
+func (v *WorkCenterRoleValidator) inUse(ctx context.Context, role *v1alpha1.WorkCenterRole) (string, error) {
 	collaborators, err := v.reader.collaborators(ctx, role.Namespace)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	roles, err := v.reader.roles(ctx, role.Namespace)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	use := access.UseOf(role.Name, collaborators, roles)
 	if !use.InUse() {
-		return nil, nil
+		return "", nil
 	}
-	return admission.Warnings{fmt.Sprintf("WorkCenterRole %q is %s; its deletion waits (finalizer %s, DeletionBlocked %s) until they are removed",
-		role.Name, use, v1alpha1.FinalizerInUseProtection, v1alpha1.ReasonRoleInUse)}, nil
+	return fmt.Sprintf("WorkCenterRole %q is %s", access.Short(role.Name), use), nil
 }
 
 // validate checks role, and what changed since old (nil on create).
@@ -126,7 +137,7 @@ func isCycle(err error) bool {
 // checkBuiltIn is R9: built-in roles are created and restored by the operator alone.
 func (v *WorkCenterRoleValidator) checkBuiltIn(ctx context.Context, old, role *v1alpha1.WorkCenterRole) error {
 	user := requestUser(ctx)
-	if v.operators[user] {
+	if v.reader.operators[user] {
 		return nil
 	}
 	what := "edit"
