@@ -1,0 +1,152 @@
+// Package testenv is the one envtest harness of the project's suites (controllers,
+// webhooks, CRD schema; the end-to-end suite shares its checks): a real kube-apiserver
+// and etcd with the CRDs from config/crd/bases, optionally the webhook configuration
+// from config/webhook, the scheme, a direct admin client for fixtures and assertions
+// (never a manager's cache), and the operator's identity, bound only to the ClusterRole
+// generated from the RBAC markers (config/rbac/role.yaml), so a missing marker fails
+// every suite that runs the manager. It also holds the kstatus invariant checks that
+// the suites run after their condition assertions (kstatus.go). Only tests import it.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+)
+
+// OperatorUsername is who the operator runs as in the suites: the ServiceAccount that
+// config/default deploys it as.
+const OperatorUsername = "system:serviceaccount:workcenter-operator-system:workcenter-operator-controller-manager"
+
+// Scheme holds client-go's types and the API's.
+var Scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(v1alpha1.AddToScheme(s))
+	return s
+}()
+
+// Options choose what the environment installs.
+type Options struct {
+	// Webhooks installs config/webhook; the suite serves it on Env.WebhookInstallOptions'
+	// LocalServingHost, LocalServingPort and LocalServingCertDir.
+	Webhooks bool
+	// Scheme replaces Scheme (for a suite that needs more types).
+	Scheme *runtime.Scheme
+}
+
+// Env is a started control plane.
+type Env struct {
+	*envtest.Environment
+	// Root is the repository root.
+	Root string
+	// Config is the admin's.
+	Config *rest.Config
+	// Client is the admin's direct client: fixtures and assertions.
+	Client client.Client
+	Scheme *runtime.Scheme
+}
+
+// Start starts the control plane with the CRDs (and the webhook configuration). The
+// binaries come from KUBEBUILDER_ASSETS, or else from what `make envtest` built into
+// bin/k8s/, so a suite also runs from an editor.
+func Start(opts Options) (*Env, error) {
+	root, err := localenv.FindRepoRoot(".")
+	if err != nil {
+		return nil, err
+	}
+	scheme := opts.Scheme
+	if scheme == nil {
+		scheme = Scheme
+	}
+	e := &Env{Root: root, Scheme: scheme, Environment: &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: builtAssets(root),
+	}}
+	if opts.Webhooks {
+		e.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: []string{filepath.Join(root, "config", "webhook")}}
+	}
+	if e.Config, err = e.Environment.Start(); err != nil {
+		return nil, err
+	}
+	if e.Client, err = client.New(e.Config, client.Options{Scheme: scheme}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// builtAssets is the control plane `make envtest` built, "" when there is none.
+// KUBEBUILDER_ASSETS, when set (as `make test` does), takes precedence.
+func builtAssets(root string) string {
+	found, _ := filepath.Glob(filepath.Join(root, "bin", "k8s", "*", "kube-apiserver"))
+	if len(found) == 0 {
+		return ""
+	}
+	return filepath.Dir(found[len(found)-1])
+}
+
+// Stop stops the control plane.
+func (e *Env) Stop() error {
+	if e == nil || e.Environment == nil {
+		return nil
+	}
+	return e.Environment.Stop()
+}
+
+// Operator returns a config that authenticates as OperatorUsername, bound to the
+// ClusterRole generated in config/rbac/role.yaml and to nothing else, without
+// client-side throttling (the default of 5 QPS would slow the manager, not the API).
+func (e *Env) Operator(ctx context.Context) (*rest.Config, error) {
+	data, err := os.ReadFile(filepath.Join(e.Root, "config", "rbac", "role.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(data, &role); err != nil {
+		return nil, err
+	}
+	if len(role.Rules) == 0 {
+		return nil, fmt.Errorf("config/rbac/role.yaml has no rules")
+	}
+	if err := e.Client.Create(ctx, &role); client.IgnoreAlreadyExists(err) != nil {
+		return nil, err
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-binding"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: OperatorUsername}},
+	}
+	if err := e.Client.Create(ctx, binding); client.IgnoreAlreadyExists(err) != nil {
+		return nil, err
+	}
+	user, err := e.AddUser(envtest.User{Name: OperatorUsername}, &rest.Config{QPS: 1000, Burst: 2000})
+	if err != nil {
+		return nil, err
+	}
+	return user.Config(), nil
+}
+
+// NewNamespace creates a namespace with a generated name starting with prefix.
+func (e *Env) NewNamespace(ctx context.Context, prefix string) (string, error) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
+	if err := e.Client.Create(ctx, ns); err != nil {
+		return "", err
+	}
+	return ns.Name, nil
+}
