@@ -6,7 +6,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,9 +21,10 @@ var ctx = context.Background()
 
 // newNamespace creates a namespace of its own for one spec.
 func newNamespace() string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "wh-"}}
-	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
-	return ns.Name
+	ns, err := env.NewNamespace(ctx, "wh-")
+	Expect(err).NotTo(HaveOccurred())
+	specNamespaces = append(specNamespaces, ns)
+	return ns
 }
 
 // Fixture builders, shared with the other suites.

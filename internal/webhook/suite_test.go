@@ -2,16 +2,12 @@ package webhook_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,27 +17,26 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 var (
-	testEnv *envtest.Environment
-	scheme  = runtime.NewScheme()
-	cancel  context.CancelFunc
+	env    *testenv.Env
+	cancel context.CancelFunc
 
-	// operator writes as the identity the operator runs as (envtest's admin), which
-	// R9 lets write built-in roles; alice is another cluster admin, which it does not.
-	// Both are direct clients: assertions never read the manager's cache.
+	// operator writes as an identity that R9 lets write built-in roles, as the operator
+	// does (envtest's admin, passed to the webhooks as one of the operator's names);
+	// alice is another cluster admin, which it does not. Both are direct clients:
+	// assertions never read the manager's cache. The manager itself runs as the
+	// operator's own user, bound only to the generated ClusterRole.
 	operator, alice actor
 	// k8sClient is operator's client, for fixtures and assertions.
 	k8sClient client.Client
 	// webhookView reads the manager's cache, which the webhooks read: a spec waits
 	// until the webhooks see what it just wrote, and never asserts through it.
 	webhookView client.Reader
-	// operatorName is the operator's username, as webhook.OwnIdentity found it.
-	operatorName string
 )
 
 func TestWebhooks(t *testing.T) {
@@ -53,31 +48,27 @@ var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	SetDefaultEventuallyTimeout(30 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 
-	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join("..", "..", "config", "webhook")},
-		},
-	}
-	cfg, err := testEnv.Start()
+	var err error
+	env, err = testenv.Start(testenv.Options{Webhooks: true})
 	Expect(err).NotTo(HaveOccurred())
-
-	operatorName, err = webhook.OwnIdentity(cfg)
+	adminName, err := webhook.OwnIdentity(env.Config)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(operatorName).NotTo(BeEmpty())
-	operator = newActor(cfg)
+	operator = newActor(env.Config)
 	k8sClient = operator.Client
-	aliceUser, err := testEnv.AddUser(envtest.User{Name: "alice", Groups: []string{"system:masters"}}, nil)
+	aliceUser, err := env.AddUser(envtest.User{Name: "alice", Groups: []string{"system:masters"}}, nil)
 	Expect(err).NotTo(HaveOccurred())
 	alice = newActor(aliceUser.Config())
 
-	wh := &testEnv.WebhookInstallOptions
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  scheme,
+	managerConfig, err := env.Operator(context.Background())
+	Expect(err).NotTo(HaveOccurred())
+	operatorName, err := webhook.OwnIdentity(managerConfig)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(operatorName).To(Equal(testenv.OperatorUsername))
+
+	wh := &env.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(managerConfig, ctrl.Options{
+		Scheme:  env.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
@@ -88,7 +79,7 @@ var _ = BeforeSuite(func() {
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
 	Expect(controllers.SetupAll(ctx, mgr)).To(Succeed())
-	Expect(webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{operatorName}})).To(Succeed())
+	Expect(webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{operatorName, adminName}})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
@@ -101,9 +92,20 @@ var _ = AfterSuite(func() {
 	if cancel != nil {
 		cancel()
 	}
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
+	Expect(env.Stop()).To(Succeed())
+})
+
+// specNamespaces are the namespaces the running spec created: after its own assertions,
+// every object in them must keep the kstatus invariants (testenv.Violations).
+var specNamespaces []string
+
+var _ = AfterEach(func() {
+	for _, ns := range specNamespaces {
+		violations, err := testenv.NamespaceViolations(context.Background(), k8sClient, ns)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(violations).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
 	}
+	specNamespaces = nil
 })
 
 // actor is a direct client as one user, that collects the warnings the API server
@@ -117,7 +119,7 @@ func newActor(cfg *rest.Config) actor {
 	cfg = rest.CopyConfig(cfg)
 	log := &warningLog{}
 	cfg.WarningHandlerWithContext = log
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme})
 	Expect(err).NotTo(HaveOccurred())
 	return actor{Client: c, warnings: log}
 }
