@@ -20,14 +20,14 @@ import (
 	accessv1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-var samplesDir = filepath.Join(repoRoot, "config", "samples")
+func samplesDir() string { return filepath.Join(repoRoot, "config", "samples") }
 
 // sampleNamespace is the namespace every sample object lives in.
 const sampleNamespace = "acme"
 
 // sampleFiles returns the files config/samples/kustomization.yaml lists, in its order.
 func sampleFiles() []string {
-	raw, err := os.ReadFile(filepath.Join(samplesDir, "kustomization.yaml"))
+	raw, err := os.ReadFile(filepath.Join(samplesDir(), "kustomization.yaml"))
 	Expect(err).NotTo(HaveOccurred())
 	var k struct {
 		Resources []string `json:"resources"`
@@ -40,7 +40,7 @@ func sampleFiles() []string {
 func loadSamples() []*unstructured.Unstructured {
 	var objs []*unstructured.Unstructured
 	for _, name := range sampleFiles() {
-		f, err := os.Open(filepath.Join(samplesDir, name))
+		f, err := os.Open(filepath.Join(samplesDir(), name))
 		Expect(err).NotTo(HaveOccurred())
 		dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
 		for {
@@ -161,7 +161,7 @@ func isMember(c accessv1alpha1.Collaborator) bool { return c.Spec.Type == access
 
 var _ = Describe("config/samples", func() {
 	It("lists every sample file in kustomization.yaml, the Namespace first", func() {
-		entries, err := os.ReadDir(samplesDir)
+		entries, err := os.ReadDir(samplesDir())
 		Expect(err).NotTo(HaveOccurred())
 		var onDisk []string
 		for _, e := range entries {

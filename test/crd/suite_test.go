@@ -8,7 +8,6 @@ package crd_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,24 +20,23 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	accessv1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
 var (
+	env       *testenv.Env
 	cfg       *rest.Config
 	k8sClient client.Client
-	testEnv   *envtest.Environment
 	scheme    = runtime.NewScheme()
 	ctx       context.Context
 	cancel    context.CancelFunc
+	// repoRoot is where the CRDs and samples live.
+	repoRoot string
 )
-
-// repoRoot is where the CRDs and samples live, relative to this package.
-var repoRoot = filepath.Join("..", "..")
 
 func TestCRDs(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -53,45 +51,25 @@ var _ = BeforeSuite(func() {
 	Expect(apiextensionsv1.AddToScheme(scheme)).To(Succeed())
 	Expect(accessv1alpha1.AddToScheme(scheme)).To(Succeed())
 
-	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(repoRoot, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: defaultAssetsDir(),
-	}
 	var err error
-	cfg, err = testEnv.Start()
+	env, err = testenv.Start(testenv.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(cfg).NotTo(BeNil())
-
-	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
-	Expect(err).NotTo(HaveOccurred())
+	cfg, k8sClient, repoRoot = env.Config, env.Client, env.Root
 })
 
 var _ = AfterSuite(func() {
 	cancel()
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
-	}
+	Expect(env.Stop()).To(Succeed())
 })
-
-// defaultAssetsDir lets the suite run from an editor without KUBEBUILDER_ASSETS: it falls
-// back to the control plane that `make envtest` builds into bin/k8s/. KUBEBUILDER_ASSETS,
-// when set (as `make test` does), takes precedence over this directory.
-func defaultAssetsDir() string {
-	dirs, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "k8s", "*", "kube-apiserver"))
-	if len(dirs) == 0 {
-		return ""
-	}
-	return filepath.Dir(dirs[len(dirs)-1])
-}
 
 // newNamespace creates a namespace with a generated name for one spec and deletes it
 // afterwards (envtest runs no namespace controller, so it only goes Terminating).
 func newNamespace() string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "crd-test-"}}
-	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+	name, err := env.NewNamespace(ctx, "crd-test-")
+	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, ns))).To(Succeed())
 	})
-	return ns.Name
+	return name
 }
