@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,10 +18,14 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
 var (
@@ -129,12 +134,34 @@ func notFound(ns, resource string) {
 	Expect(errOut).To(ContainSubstring("NotFound"))
 }
 
-// waitReady waits, through kubectl wait, until every object of the four kinds in ns is Ready.
+// ourKinds names the four kinds for kubectl.
+const ourKinds = "accounts.access.workcenter.io,workcenters.access.workcenter.io,workcenterroles.access.workcenter.io,collaborators.access.workcenter.io"
+
+// waitReady waits, through kubectl wait, until every object of the four kinds in ns is
+// Ready, then checks that each keeps the kstatus invariants (expectKStatus).
 func waitReady(ns string) {
 	GinkgoHelper()
-	mustKubectl("wait", "-n", ns, "--for=condition=Ready", "--timeout=90s",
-		"accounts.access.workcenter.io,workcenters.access.workcenter.io,workcenterroles.access.workcenter.io,collaborators.access.workcenter.io",
-		"--all")
+	mustKubectl("wait", "-n", ns, "--for=condition=Ready", "--timeout=90s", ourKinds, "--all")
+	expectKStatus(ns)
+}
+
+// expectKStatus reads every object of the four kinds in ns with kubectl get -o json and
+// fails unless each keeps the kstatus invariants that Flux, Argo CD and kubectl wait
+// rely on (testenv.Violations).
+func expectKStatus(ns string) {
+	GinkgoHelper()
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	Expect(json.Unmarshal([]byte(mustKubectl("get", "-n", ns, ourKinds, "-o", "json")), &list)).To(Succeed())
+	var violations []string
+	for _, item := range list.Items {
+		obj, err := testenv.Scheme.New(schema.FromAPIVersionAndKind(item["apiVersion"].(string), item["kind"].(string)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(item, obj)).To(Succeed())
+		violations = append(violations, testenv.Violations(obj.(client.Object))...)
+	}
+	Expect(violations).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
 }
 
 // newAccount creates namespace ns with an Account in it (one license per member it will
