@@ -70,7 +70,7 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 	}
 	if owner.Name != acct.Name {
 		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
-			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, owner.Name)))
+			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, access.Short(owner.Name))))
 	} else if acct.DeletionTimestamp.IsZero() {
 		if err := r.ensureBuiltInRoles(ctx, acct); err != nil {
 			return err
@@ -221,7 +221,7 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", acct.Name, use, acct.Namespace), nil
+	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", access.Short(acct.Name), use, acct.Namespace), nil
 }
 
 // SetupWithManager wires the Account controller: an Account is woken by its own spec, by

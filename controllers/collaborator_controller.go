@@ -164,7 +164,7 @@ func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, du
 	}
 	if account.Spec.State == v1alpha1.AccountDeactivated {
 		return notReadyOutcome(v1alpha1.ReasonAccountDeactivated,
-			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", account.Name))
+			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", access.Short(account.Name)))
 	}
 	if s := firstWith(v1alpha1.ReasonRoleTerminating); s != nil {
 		return notReadyOutcome(s.Reason, s.Message)
@@ -172,7 +172,7 @@ func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, du
 	if access.IsMember(c) && !licensed {
 		return notReadyOutcome(v1alpha1.ReasonLicenseLimitExceeded,
 			fmt.Sprintf("Account %q has %d licenses and older Members hold them all: Member %q holds none and has no access",
-				account.Name, account.Spec.Licenses, c.Name))
+				access.Short(account.Name), account.Spec.Licenses, access.Short(c.Name)))
 	}
 	if s := firstWith(v1alpha1.ReasonWorkCenterNotFound, v1alpha1.ReasonRoleNotFound); s != nil {
 		return waitingOutcome(s.Reason, s.Message)
@@ -214,7 +214,7 @@ func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *
 		return "", nil
 	}
 	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q: make another Member an AccountAdministrator first, or deactivate the account",
-		c.Name, account.Name), nil
+		access.Short(c.Name), access.Short(account.Name)), nil
 }
 
 // recordTransitions emits an Event for every decision that changed: assignments

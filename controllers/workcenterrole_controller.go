@@ -178,7 +178,7 @@ func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", role.Name, use), nil
+	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", access.Short(role.Name), use), nil
 }
 
 // SetupWithManager wires the WorkCenterRole controller: a role is woken by its own spec,
