@@ -6,7 +6,9 @@
 // (test/e2e) both use it, so the suite exercises exactly what a developer runs.
 //
 // Two identities are provisioned: the operator's (OperatorUsername), which the manager
-// runs as and which the webhooks treat as the operator (R9), and "admin" in
+// runs as, bound only to the ClusterRole generated in config/rbac/role.yaml (what an
+// install from config/default gives it), and which the webhooks treat as the operator
+// (R9), and "admin" in
 // system:masters, whose kubeconfig is written for kubectl, so that kubectl is subject to
 // the same admission rules as any platform engineer.
 package localenv
@@ -183,7 +185,11 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if env.Client, err = client.New(admin.Config(), client.Options{Scheme: scheme}); err != nil {
 		return nil, err
 	}
-	operator, err := testEnv.AddUser(envtest.User{Name: OperatorUsername, Groups: []string{"system:masters", "system:serviceaccounts"}}, base)
+	// The operator has exactly what config/default gives it: the generated ClusterRole.
+	if err := BindGeneratedRole(ctx, env.Client, opts.RepoRoot, OperatorUsername); err != nil {
+		return nil, err
+	}
+	operator, err := testEnv.AddUser(envtest.User{Name: OperatorUsername, Groups: []string{"system:serviceaccounts"}}, base)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning the operator's user: %w", err)
 	}

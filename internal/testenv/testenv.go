@@ -10,12 +10,9 @@ package testenv
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -23,7 +20,6 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
@@ -31,7 +27,7 @@ import (
 
 // OperatorUsername is who the operator runs as in the suites: the ServiceAccount that
 // config/default deploys it as.
-const OperatorUsername = "system:serviceaccount:workcenter-operator-system:workcenter-operator-controller-manager"
+const OperatorUsername = localenv.OperatorUsername
 
 // Scheme holds client-go's types and the API's.
 var Scheme = func() *runtime.Scheme {
@@ -113,26 +109,7 @@ func (e *Env) Stop() error {
 // ClusterRole generated in config/rbac/role.yaml and to nothing else, without
 // client-side throttling (the default of 5 QPS would slow the manager, not the API).
 func (e *Env) Operator(ctx context.Context) (*rest.Config, error) {
-	data, err := os.ReadFile(filepath.Join(e.Root, "config", "rbac", "role.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	var role rbacv1.ClusterRole
-	if err := yaml.Unmarshal(data, &role); err != nil {
-		return nil, err
-	}
-	if len(role.Rules) == 0 {
-		return nil, fmt.Errorf("config/rbac/role.yaml has no rules")
-	}
-	if err := e.Client.Create(ctx, &role); client.IgnoreAlreadyExists(err) != nil {
-		return nil, err
-	}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-binding"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: OperatorUsername}},
-	}
-	if err := e.Client.Create(ctx, binding); client.IgnoreAlreadyExists(err) != nil {
+	if err := localenv.BindGeneratedRole(ctx, e.Client, e.Root, OperatorUsername); err != nil {
 		return nil, err
 	}
 	user, err := e.AddUser(envtest.User{Name: OperatorUsername}, &rest.Config{QPS: 1000, Burst: 2000})
