@@ -63,6 +63,10 @@ test: verify-generated fmt vet envtest ## Run all tests (unit, envtest, and end-
 test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local environment driven through kubectl), verbosely.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/e2e/ -count=1 -timeout 10m -v -args -ginkgo.v
 
+.PHONY: bench-scale
+bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
+
 .PHONY: bench
 bench: ## Run the access-model benchmarks.
 	go test ./internal/... -run '^$$' -bench . -benchmem

@@ -179,7 +179,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("provisioning the admin user: %w", err)
 	}
-	if err := writeKubeconfig(kubeconfig, admin.Config()); err != nil {
+	if err := WriteKubeconfig(kubeconfig, admin.Config()); err != nil {
 		return nil, err
 	}
 	if env.Client, err = client.New(admin.Config(), client.Options{Scheme: scheme}); err != nil {
@@ -319,8 +319,8 @@ func (e *Env) ApplySamples(ctx context.Context) (string, error) {
 	return out, nil
 }
 
-// writeKubeconfig writes cfg as a kubeconfig with one context, readable by its owner only.
-func writeKubeconfig(path string, cfg *rest.Config) error {
+// WriteKubeconfig writes cfg as a kubeconfig with one context, readable by its owner only.
+func WriteKubeconfig(path string, cfg *rest.Config) error {
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters[contextName] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
 	kc.AuthInfos[contextName] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData}

@@ -1,0 +1,301 @@
+//go:build scale
+
+// Package scale is the benchmark harness behind `make bench-scale`: it starts the
+// envtest control plane, runs the real manager binary (built from ./cmd, so its flags and
+// caches are what users get) as the operator's user bound to the generated ClusterRole,
+// drives accounts of a given shape through it, and prints one table of figures, which it
+// also writes to docs/performance.md. It is not part of `make test`: a run takes minutes.
+package scale
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// manager is the operator's binary running as a process.
+type manager struct {
+	cmd         *exec.Cmd
+	metricsAddr string
+	done        chan error
+}
+
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startManager runs bin with the operator's kubeconfig: controllers only, metrics on a
+// free loopback port, logs appended to logPath.
+func startManager(bin, kubeconfig, logPath string) (*manager, error) {
+	m := &manager{metricsAddr: freePort(), done: make(chan error, 1)}
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	m.cmd = exec.Command(bin, "--metrics-bind-address="+m.metricsAddr, "--health-probe-bind-address=0",
+		"--enable-webhooks=false", "--leader-elect=false")
+	m.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
+	if err := m.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { m.done <- m.cmd.Wait(); logFile.Close() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := m.scrape(); err == nil {
+			return m, nil
+		}
+		if time.Now().After(deadline) {
+			m.stop()
+			return nil, fmt.Errorf("the manager serves no metrics after 30s; see %s", logPath)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (m *manager) stop() {
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(20 * time.Second):
+		_ = m.cmd.Process.Kill()
+		<-m.done
+	}
+}
+
+// scrape reads the manager's metrics.
+func (m *manager) scrape() (map[string]*dto.MetricFamily, error) {
+	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	return p.TextToMetricFamilies(resp.Body)
+}
+
+// reconciles sums controller_runtime_reconcile_total per controller.
+func (m *manager) reconciles() map[string]float64 {
+	fams, err := m.scrape()
+	out := map[string]float64{}
+	if err != nil {
+		return out
+	}
+	if f := fams["controller_runtime_reconcile_total"]; f != nil {
+		for _, metric := range f.Metric {
+			for _, l := range metric.Label {
+				if l.GetName() == "controller" {
+					out[l.GetValue()] += metric.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return out
+}
+
+// gauge reads one gauge of the manager.
+func (m *manager) gauge(name string) float64 {
+	fams, err := m.scrape()
+	if err != nil || fams[name] == nil || len(fams[name].Metric) == 0 {
+		return 0
+	}
+	return fams[name].Metric[0].GetGauge().GetValue()
+}
+
+// observer watches every object of the four kinds and records each write: the state of
+// each object (converged: Ready True at its generation), and when it was written.
+type observer struct {
+	mu sync.Mutex
+	// objects by kind/namespace/name: whether converged, and when it last was written.
+	state map[string]objState
+	// writes are MODIFIED events (status and metadata writes); created ADDED events.
+	writes, created int
+	// written is every object written since the last mark, for change costs.
+	written map[string]bool
+	// convergedAt is when each object was first seen converged since it last changed spec.
+	convergedAt map[string]time.Time
+}
+
+type objState struct {
+	converged bool
+	gen       int64
+}
+
+func newObserver() *observer {
+	return &observer{state: map[string]objState{}, written: map[string]bool{}, convergedAt: map[string]time.Time{}}
+}
+
+func key(kind string, o client.Object) string {
+	return kind + "/" + o.GetNamespace() + "/" + o.GetName()
+}
+
+// run watches until ctx ends.
+func (o *observer) run(ctx context.Context, c client.WithWatch) error {
+	lists := map[string]client.ObjectList{
+		"Account": &v1alpha1.AccountList{}, "WorkCenter": &v1alpha1.WorkCenterList{},
+		"WorkCenterRole": &v1alpha1.WorkCenterRoleList{}, "Collaborator": &v1alpha1.CollaboratorList{},
+	}
+	for kind, l := range lists {
+		w, err := c.Watch(ctx, l)
+		if err != nil {
+			return err
+		}
+		go o.consume(ctx, kind, w)
+	}
+	return nil
+}
+
+func (o *observer) consume(ctx context.Context, kind string, w watch.Interface) {
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return
+			}
+			obj, isObj := ev.Object.(client.Object)
+			if !isObj {
+				continue
+			}
+			o.record(kind, ev.Type, obj)
+		}
+	}
+}
+
+func (o *observer) record(kind string, t watch.EventType, obj client.Object) {
+	now := time.Now()
+	k := key(kind, obj)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch t {
+	case watch.Added:
+		o.created++
+	case watch.Modified:
+		o.writes++
+		o.written[k] = true
+	case watch.Deleted:
+		delete(o.state, k)
+		return
+	default:
+		return
+	}
+	conv := converged(obj)
+	prev, seen := o.state[k]
+	if conv && (!seen || !prev.converged || prev.gen != obj.GetGeneration()) {
+		o.convergedAt[k] = now
+	}
+	o.state[k] = objState{converged: conv, gen: obj.GetGeneration()}
+}
+
+// converged: Ready True for the object's current generation.
+func converged(obj client.Object) bool {
+	var observed int64
+	var conds []metav1.Condition
+	switch x := obj.(type) {
+	case *v1alpha1.Account:
+		observed, conds = x.Status.ObservedGeneration, x.Status.Conditions
+	case *v1alpha1.WorkCenter:
+		observed, conds = x.Status.ObservedGeneration, x.Status.Conditions
+	case *v1alpha1.WorkCenterRole:
+		observed, conds = x.Status.ObservedGeneration, x.Status.Conditions
+	case *v1alpha1.Collaborator:
+		observed, conds = x.Status.ObservedGeneration, x.Status.Conditions
+	}
+	ready := meta.FindStatusCondition(conds, v1alpha1.ConditionReady)
+	return observed == obj.GetGeneration() && ready != nil && ready.Status == metav1.ConditionTrue &&
+		ready.ObservedGeneration == obj.GetGeneration()
+}
+
+// counts returns the writes and creations seen so far.
+func (o *observer) counts() (writes, created int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.writes, o.created
+}
+
+// pending counts the objects of the namespaces not converged (want objects expected).
+func (o *observer) pending(namespaces map[string]bool, want int) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for k, s := range o.state {
+		if s.converged && namespaces[nsOf(k)] {
+			n++
+		}
+	}
+	return want - n
+}
+
+func nsOf(k string) string {
+	_, rest, _ := cut(k, "/")
+	ns, _, _ := cut(rest, "/")
+	return ns
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+// mark forgets which objects were written, for the next change cost.
+func (o *observer) mark() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.written = map[string]bool{}
+}
+
+// writtenSince counts the distinct objects written since mark.
+func (o *observer) writtenSince() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.written)
+}
+
+// isConverged reports whether one object is converged, and since when.
+func (o *observer) isConverged(k string) (bool, time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.state[k].converged, o.convergedAt[k]
+}
+
+// waitConverged waits until want objects of the namespaces are converged.
+func (o *observer) waitConverged(namespaces map[string]bool, want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for o.pending(namespaces, want) > 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d objects not converged after %s", o.pending(namespaces, want), want, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+func repoPath(root string, parts ...string) string { return filepath.Join(append([]string{root}, parts...)...) }

@@ -1,0 +1,494 @@
+//go:build scale
+
+package scale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
+)
+
+// Settings, from the environment (make bench-scale passes them through):
+// SCALE_SIZES the collaborators of the one-account shapes (default 1000,5000,10000),
+// SCALE_ACCOUNTS "namespaces x collaborators" of the many-accounts shape (default
+// 200x50; "0" skips it), SCALE_QUIET the quiet windows (default 30s), SCALE_CHANGES the
+// single changes timed for latency (default 20), SCALE_OUT the table's file (default
+// docs/performance.md; "-" prints only).
+func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int, out string) {
+	sizes = []int{1000, 5000, 10000}
+	if v := os.Getenv("SCALE_SIZES"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				panic(fmt.Sprintf("SCALE_SIZES: %v", err))
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	accounts = [2]int{200, 50}
+	if v := os.Getenv("SCALE_ACCOUNTS"); v != "" {
+		accounts = [2]int{}
+		if v != "0" {
+			if _, err := fmt.Sscanf(v, "%dx%d", &accounts[0], &accounts[1]); err != nil {
+				panic(fmt.Sprintf("SCALE_ACCOUNTS: %v", err))
+			}
+		}
+	}
+	quiet = 30 * time.Second
+	if v := os.Getenv("SCALE_QUIET"); v != "" {
+		var err error
+		if quiet, err = time.ParseDuration(v); err != nil {
+			panic(fmt.Sprintf("SCALE_QUIET: %v", err))
+		}
+	}
+	changes = 20
+	if v := os.Getenv("SCALE_CHANGES"); v != "" {
+		changes, _ = strconv.Atoi(v)
+	}
+	out = os.Getenv("SCALE_OUT")
+	if out == "" {
+		out = filepath.Join("docs", "performance.md")
+	}
+	return sizes, accounts, quiet, changes, out
+}
+
+// result is one shape's figures.
+type result struct {
+	shape   shape
+	objects int
+	floor   time.Duration
+	cold    time.Duration
+	gitops  time.Duration
+	writes  int
+	minimum int
+	events  int
+	quiet   int
+	restart int
+	// change costs: reconciles and the objects whose status changed, per change.
+	costs []changeCost
+	p50   time.Duration
+	p99   time.Duration
+	heap  float64 // bytes in use per cached object
+	rss   float64 // bytes per cached object
+	json  float64 // bytes of JSON per object
+}
+
+type changeCost struct {
+	what       string
+	reconciles float64
+	changed    int
+}
+
+func TestScale(t *testing.T) {
+	sizes, accounts, quiet, changes, out := settings()
+	ctx := context.Background()
+	env, err := testenv.Start(testenv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	admin := rest.CopyConfig(env.Config)
+	admin.QPS, admin.Burst = 2000, 4000
+	c, err := client.NewWithWatch(admin, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	operator, err := env.Operator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator.QPS, operator.Burst = 0, 0 // the binary sets its own, as in a cluster
+	kubeconfig := filepath.Join(dir, "operator.kubeconfig")
+	if err := localenv.WriteKubeconfig(kubeconfig, operator); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "manager")
+	build := exec.Command("go", "build", "-o", bin, "./cmd")
+	build.Dir = env.Root
+	if outb, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the manager: %v\n%s", err, outb)
+	}
+	obs := newObserver()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if err := obs.run(watchCtx, c); err != nil {
+		t.Fatal(err)
+	}
+
+	var results []result
+	for i, n := range sizes {
+		s := shape{name: fmt.Sprintf("1 account x %d", n), namespaces: 1, collaborators: n, workCenters: 50, roles: 20, assignments: 3}
+		r := runShape(t, ctx, c, obs, s, fmt.Sprintf("one-%d", i), bin, kubeconfig, dir, quiet, changes)
+		results = append(results, r)
+		t.Log(r.row())
+	}
+	if accounts[0] > 0 {
+		s := shape{name: fmt.Sprintf("%d accounts x %d", accounts[0], accounts[1]), namespaces: accounts[0], collaborators: accounts[1],
+			workCenters: 10, roles: 10, assignments: 3}
+		r := runShape(t, ctx, c, obs, s, "many", bin, kubeconfig, dir, quiet, changes)
+		results = append(results, r)
+		t.Log(r.row())
+	}
+	table := render(results)
+	fmt.Println(table)
+	if out != "-" {
+		if err := os.WriteFile(filepath.Join(env.Root, out), []byte(table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runShape measures one shape in namespaces of its own, with a manager of its own.
+func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observer, s shape, prefix, bin, kubeconfig, dir string,
+	quiet time.Duration, changes int) result {
+	r := result{shape: s, minimum: s.minimumWrites(), objects: s.objectsPerAccount() * s.namespaces}
+	logPath := filepath.Join(dir, prefix+".log")
+
+	// Floor: one status write per object, at the manager's concurrency (one worker per
+	// controller, four controllers), nothing else running.
+	r.floor = floor(t, ctx, c, r.objects, prefix)
+
+	// Cold: everything created with the manager stopped, then the manager started.
+	namespaces := map[string]bool{}
+	var all []client.Object
+	for i := range s.namespaces {
+		ns := fmt.Sprintf("%s-%03d", prefix, i)
+		mustCreate(t, ctx, c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		namespaces[ns] = true
+		all = append(all, s.objects(ns)...)
+	}
+	if err := createAll(ctx, c, all, 16); err != nil {
+		t.Fatal(err)
+	}
+	writes0, _ := obs.counts()
+	start := time.Now()
+	m, err := startManager(bin, kubeconfig, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.waitConverged(namespaces, r.objects, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r.cold = time.Since(start)
+	// The writes of convergence: those until every object converged, and any straggler
+	// within a second after.
+	time.Sleep(time.Second)
+	writes1, _ := obs.counts()
+	r.writes = writes1 - writes0
+
+	// Quiet after convergence.
+	time.Sleep(quiet)
+	writes2, _ := obs.counts()
+	r.quiet = writes2 - writes1
+	r.events = countEvents(t, ctx, c, namespaces)
+
+	// Memory: the manager's heap and RSS per cached object, against the JSON size.
+	r.heap = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
+	r.rss = m.gauge("process_resident_memory_bytes") / float64(r.objects)
+	r.json = jsonSize(t, ctx, c, namespaces)
+
+	// Change costs and latency, on the first account.
+	first := prefix + "-000"
+	r.costs, r.p50, r.p99 = changeCosts(t, ctx, c, obs, m, s, first, changes)
+
+	// Quiet after a restart on the converged account.
+	m.stop()
+	writes3, _ := obs.counts()
+	if m, err = startManager(bin, kubeconfig, logPath); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(quiet)
+	writes4, _ := obs.counts()
+	r.restart = writes4 - writes3
+
+	// GitOps: the manager running, another account applied at once, newest kinds first.
+	gns := prefix + "-gitops"
+	mustCreate(t, ctx, c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: gns}})
+	objs := s.objects(gns)
+	slices.Reverse(objs)
+	start = time.Now()
+	if err := createAll(ctx, c, objs, 16); err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.waitConverged(map[string]bool{gns: true}, s.objectsPerAccount(), 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r.gitops = time.Since(start)
+	m.stop()
+	return r
+}
+
+func mustCreate(t *testing.T, ctx context.Context, c client.Client, o client.Object) {
+	t.Helper()
+	if err := c.Create(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// floor times n status writes by the harness, 4 at a time, on objects of a namespace of
+// its own that no manager sees (they are deleted afterwards).
+func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix string) time.Duration {
+	ns := prefix + "-floor"
+	mustCreate(t, ctx, c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	s := shape{collaborators: n, workCenters: 1, roles: 2, assignments: 1}
+	objs := make([]*v1alpha1.Collaborator, n)
+	list := make([]client.Object, n)
+	for i := range n {
+		objs[i] = s.collaborator(ns, i)
+		list[i] = objs[i]
+	}
+	if err := createAll(ctx, c, list, 16); err != nil {
+		t.Fatal(err)
+	}
+	work := make(chan *v1alpha1.Collaborator)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range work {
+				before := o.DeepCopy()
+				o.Status.ObservedGeneration = o.Generation
+				o.Status.WorkCenterCount = int32(len(o.Spec.WorkCenters))
+				o.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue,
+					Reason: v1alpha1.ReasonReconciled, Message: "floor", ObservedGeneration: o.Generation, LastTransitionTime: metav1.Now()}}
+				if err := c.Status().Patch(ctx, o, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for _, o := range objs {
+		work <- o
+	}
+	close(work)
+	wg.Wait()
+	d := time.Since(start)
+	if err := c.DeleteAllOf(ctx, &v1alpha1.Collaborator{}, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func countEvents(t *testing.T, ctx context.Context, c client.Client, namespaces map[string]bool) int {
+	n := 0
+	for ns := range namespaces {
+		var list eventsv1.EventList
+		if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		n += len(list.Items)
+	}
+	return n
+}
+
+func jsonSize(t *testing.T, ctx context.Context, c client.Client, namespaces map[string]bool) float64 {
+	total, count := 0, 0
+	for ns := range namespaces {
+		for _, l := range []client.ObjectList{&v1alpha1.AccountList{}, &v1alpha1.WorkCenterList{}, &v1alpha1.WorkCenterRoleList{}, &v1alpha1.CollaboratorList{}} {
+			if err := c.List(ctx, l, client.InNamespace(ns)); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := json.Marshal(l)
+			total += len(data)
+			count += metaLen(l)
+		}
+	}
+	return float64(total) / float64(max(count, 1))
+}
+
+func metaLen(l client.ObjectList) int {
+	switch x := l.(type) {
+	case *v1alpha1.AccountList:
+		return len(x.Items)
+	case *v1alpha1.WorkCenterList:
+		return len(x.Items)
+	case *v1alpha1.WorkCenterRoleList:
+		return len(x.Items)
+	case *v1alpha1.CollaboratorList:
+		return len(x.Items)
+	}
+	return 0
+}
+
+// settle waits until no object was written for a second (at most a minute).
+func settle(obs *observer) {
+	last, _ := obs.counts()
+	for range 60 {
+		time.Sleep(time.Second)
+		now, _ := obs.counts()
+		if now == last {
+			return
+		}
+		last = now
+	}
+}
+
+// changeCosts makes single changes on the converged account ns: reconciles (all
+// controllers) and the objects whose status changed, per kind of change; and the
+// spec-to-Ready latency of `changes` new Members, one at a time.
+func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observer, m *manager, s shape, ns string, changes int) ([]changeCost, time.Duration, time.Duration) {
+	measure := func(what string, change func()) changeCost {
+		settle(obs)
+		obs.mark()
+		before := m.reconciles()
+		change()
+		settle(obs)
+		after := m.reconciles()
+		total := 0.0
+		for k, v := range after {
+			total += v - before[k]
+		}
+		return changeCost{what: what, reconciles: total, changed: obs.writtenSince()}
+	}
+	patch := func(o client.Object, mut func()) {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
+			t.Fatal(err)
+		}
+		before := o.DeepCopyObject().(client.Object)
+		mut()
+		if err := c.Patch(ctx, o, client.MergeFrom(before)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var costs []changeCost
+	role := &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: roleName(1)}}
+	costs = append(costs, measure("role edit that changes no status (description)", func() {
+		patch(role, func() { role.Spec.Description = "edited by the scale harness" })
+	}))
+	costs = append(costs, measure("one new Member", func() {
+		mustCreate(t, ctx, c, s.collaborator(ns, s.collaborators+1000))
+	}))
+	acct := &v1alpha1.Account{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acct"}}
+	costs = append(costs, measure("one more license", func() {
+		patch(acct, func() { acct.Spec.Licenses++ })
+	}))
+	wc := &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: wcName(7)}}
+	costs = append(costs, measure("one WorkCenter archived", func() {
+		patch(wc, func() { wc.Spec.Archived = true })
+	}))
+
+	// Latency: new Members, one at a time, from create to Ready.
+	var lat []time.Duration
+	for i := range changes {
+		settle(obs)
+		col := s.collaborator(ns, s.collaborators+2000+i*3) // a Member (i%3 != 2)
+		start := time.Now()
+		mustCreate(t, ctx, c, col)
+		k := key("Collaborator", col)
+		for {
+			if ok, at := obs.isConverged(k); ok {
+				lat = append(lat, at.Sub(start))
+				break
+			}
+			if time.Since(start) > 2*time.Minute {
+				t.Fatalf("new Member %s not Ready after 2m", col.Name)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return costs, 0, 0
+	}
+	return costs, lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+}
+
+func (r result) row() string {
+	return fmt.Sprintf("%s: %d objects, floor %s, cold %s (%.1fx), gitops %s, writes %d/%d (%.2fx), events %d, quiet %d, restart %d, p50 %s p99 %s, heap %.1f KiB/obj rss %.1f KiB/obj json %.1f KiB/obj",
+		r.shape.name, r.objects, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.gitops.Round(time.Millisecond),
+		r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events, r.quiet, r.restart,
+		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.heap/1024, r.rss/1024, r.json/1024)
+}
+
+func (r result) ratio() float64 { return r.cold.Seconds() / r.floor.Seconds() }
+
+// render is the table of docs/performance.md.
+func render(results []result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Performance\n\nMeasured by `make bench-scale` (test/scale) on %s with %d cores (GOMAXPROCS %d), %s.\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	b.WriteString(`The envtest control plane (kube-apiserver and etcd built from source) and the real manager
+binary run on the same machine, the manager as the operator's user with the generated
+ClusterRole, controllers only. Each shape has a third of its collaborators as guests, 3
+assignments each, custom roles in include chains (half of them member-only), and licenses
+for every Member.
+
+- **floor**: one status write per object by the harness, 4 at a time (one worker per
+  controller), nothing else running; **cold**: every object created with the manager stopped,
+  then the manager started, until every object is Ready at its generation; **gitops**: the
+  manager running, a fresh account applied at once, collaborators first.
+- **writes**: status and metadata writes seen on a watch during cold convergence, against
+  the minimum (one status write per object, built-in roles included, plus each finalizer).
+- **quiet**: writes in the window after convergence, and after a manager restart.
+- **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
+  one change, against the objects whose status (or metadata) was written.
+- **latency**: create-to-Ready of single new Members on the converged account, idle.
+- **memory**: the manager's heap in use and RSS per cached object, against the objects' JSON.
+
+`)
+	b.WriteString("| shape | objects | floor | cold | cold / floor | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap / RSS / JSON per object |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f / %.1f / %.1f KiB (%.1fx heap) |\n",
+			r.shape.name, r.objects, r.floor.Round(10*time.Millisecond), r.cold.Round(10*time.Millisecond), r.ratio(),
+			r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
+			r.quiet, r.restart, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond),
+			r.heap/1024, r.rss/1024, r.json/1024, r.heap/r.json)
+	}
+	b.WriteString("\nChange cost (reconciles / objects written):\n\n| shape | ")
+	if len(results) > 0 {
+		for _, c := range results[0].costs {
+			b.WriteString(c.what + " | ")
+		}
+		b.WriteString("\n|---|")
+		for range results[0].costs {
+			b.WriteString("---|")
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %s | ", r.shape.name)
+		for _, c := range r.costs {
+			fmt.Fprintf(&b, "%.0f / %d | ", c.reconciles, c.changed)
+		}
+		b.WriteString("\n")
+	}
+	if len(results) >= 2 && results[0].shape.namespaces == 1 {
+		var big result
+		for _, r := range results {
+			if r.shape.namespaces == 1 {
+				big = r
+			}
+		}
+		if big.shape.collaborators > results[0].shape.collaborators {
+			fmt.Fprintf(&b, "\nGrowth: cold convergence at %d collaborators takes %.1fx the time at %d (%.0fx the objects).\n",
+				big.shape.collaborators, big.cold.Seconds()/results[0].cold.Seconds(), results[0].shape.collaborators,
+				float64(big.objects)/float64(results[0].objects))
+		}
+	}
+	return b.String()
+}
