@@ -29,7 +29,7 @@ type AssignmentInput struct {
 	// took effect before its role's deletion began is an existing one, not a new one.
 	Since *metav1.Time
 	// Now is the time recorded as Since when the assignment takes effect for the first
-	// time (the function stays pure).
+	// time, cut to whole seconds as the API server stores it (the function stays pure).
 	Now metav1.Time
 }
 
@@ -44,7 +44,8 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 	set := func(state v1alpha1.AssignmentState, reason, msg string) v1alpha1.WorkCenterAssignmentStatus {
 		out.State, out.Reason, out.Message = state, reason, Bound(msg, MaxAssignmentMessage)
 		if InEffect(state) && out.Since == nil {
-			out.Since = in.Now.DeepCopy()
+			since := in.Now.Rfc3339Copy() // what the API server stores: whole seconds
+			out.Since = &since
 		}
 		return out
 	}

@@ -1,8 +1,10 @@
 package access
 
 import (
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -176,23 +178,26 @@ func TestEvaluateAssignment(t *testing.T) {
 // Since is R10's memory: recorded when an assignment first takes effect, carried through
 // every other state while the spec keeps it, never moved once set.
 func TestEvaluateAssignmentSince(t *testing.T) {
-	now, earlier := at(5000), at(10)
+	now, earlier, late := at(5000), at(10), at(1001) // "going" is being deleted since at(1000)
 	cases := map[string]struct {
 		mods      []assignmentMod
 		since     *metav1.Time
 		wantState v1alpha1.AssignmentState
 		wantSince *metav1.Time
 	}{
-		"first in effect: now":                          {nil, nil, v1alpha1.AssignmentActive, &now},
-		"first in effect, archived: now":                {[]assignmentMod{archivedWC()}, nil, v1alpha1.AssignmentArchived, &now},
-		"in effect again: kept":                         {nil, &earlier, v1alpha1.AssignmentActive, &earlier},
-		"never in effect: none":                         {[]assignmentMod{unlicensed()}, nil, v1alpha1.AssignmentPending, nil},
-		"pending while deactivated: kept":               {[]assignmentMod{accountDeactivated()}, &earlier, v1alpha1.AssignmentPending, &earlier},
-		"pending without a license: kept":               {[]assignmentMod{unlicensed()}, &earlier, v1alpha1.AssignmentPending, &earlier},
-		"rejected as a guest: kept":                     {[]assignmentMod{asGuest(), withRole("workcenter-owner")}, &earlier, v1alpha1.AssignmentRejected, &earlier},
-		"existing, role terminating: kept, in effect":   {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
-		"new, role terminating: none, rejected":         {[]assignmentMod{withRole("going")}, nil, v1alpha1.AssignmentRejected, nil},
-		"reactivated, role terminating: still existing": {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"first in effect: now":                                            {nil, nil, v1alpha1.AssignmentActive, &now},
+		"first in effect, archived: now":                                  {[]assignmentMod{archivedWC()}, nil, v1alpha1.AssignmentArchived, &now},
+		"in effect again: kept":                                           {nil, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"never in effect: none":                                           {[]assignmentMod{unlicensed()}, nil, v1alpha1.AssignmentPending, nil},
+		"pending while deactivated: kept":                                 {[]assignmentMod{accountDeactivated()}, &earlier, v1alpha1.AssignmentPending, &earlier},
+		"pending without a license: kept":                                 {[]assignmentMod{unlicensed()}, &earlier, v1alpha1.AssignmentPending, &earlier},
+		"rejected as a guest: kept":                                       {[]assignmentMod{asGuest(), withRole("workcenter-owner")}, &earlier, v1alpha1.AssignmentRejected, &earlier},
+		"existing, role terminating: kept, in effect":                     {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"new, role terminating: none, rejected":                           {[]assignmentMod{withRole("going")}, nil, v1alpha1.AssignmentRejected, nil},
+		"reactivated, role terminating: still existing":                   {[]assignmentMod{withRole("going")}, &earlier, v1alpha1.AssignmentActive, &earlier},
+		"first in effect after the role's deletion began: rejected, kept": {[]assignmentMod{withRole("going")}, &late, v1alpha1.AssignmentRejected, &late},
+		"role changed (the controller passes no since): new, rejected":    {[]assignmentMod{withRole("going-owner")}, nil, v1alpha1.AssignmentRejected, nil},
+		"missing role: kept":                                              {[]assignmentMod{withRole("ghost")}, &earlier, v1alpha1.AssignmentPending, &earlier},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -209,6 +214,45 @@ func TestEvaluateAssignmentSince(t *testing.T) {
 				t.Fatalf("since %v, want %v", got.Since, tc.wantSince)
 			}
 		})
+	}
+}
+
+// R10 across a deactivation: an assignment in effect before its role's deletion began
+// goes Pending while the Account is Deactivated, keeps its since, and is Active again
+// on reactivation; the same assignment arriving only now is new and Rejected.
+func TestSinceCarriedThroughDeactivation(t *testing.T) {
+	step := func(since *metav1.Time, now metav1.Time, mods ...assignmentMod) v1alpha1.WorkCenterAssignmentStatus {
+		in := assignmentFixture()
+		in.Since, in.Now = since, now
+		for _, m := range append([]assignmentMod{withRole("going")}, mods...) {
+			m(&in)
+		}
+		return EvaluateAssignment(in)
+	}
+	first := step(nil, at(500), func(in *AssignmentInput) {
+		in.Roles["going"] = newRole("going") // not being deleted yet
+	})
+	paused := step(first.Since, at(1100), accountDeactivated())
+	again := step(paused.Since, at(1200))
+	if first.State != v1alpha1.AssignmentActive || paused.State != v1alpha1.AssignmentPending || again.State != v1alpha1.AssignmentActive {
+		t.Fatalf("states %s, %s, %s; want Active, Pending, Active", first.State, paused.State, again.State)
+	}
+	if want := at(500); !again.Since.Equal(&want) {
+		t.Fatalf("since %v, want %v", again.Since, want)
+	}
+	if late := step(nil, at(1200)); late.State != v1alpha1.AssignmentRejected || late.Reason != v1alpha1.ReasonRoleTerminating {
+		t.Fatalf("a new assignment: %s/%s, want Rejected/RoleTerminating", late.State, late.Reason)
+	}
+}
+
+// Since is stored with whole seconds: the output never carries more than the API server
+// keeps, so a status computed again compares equal to the one stored.
+func TestSinceInWholeSeconds(t *testing.T) {
+	in := assignmentFixture()
+	in.Now = metav1.NewTime(epoch.Add(1500 * time.Millisecond))
+	got := EvaluateAssignment(in)
+	if want := metav1.NewTime(epoch.Add(time.Second)); got.Since == nil || !got.Since.Equal(&want) {
+		t.Fatalf("since %v, want %v", got.Since, want)
 	}
 }
 

@@ -1,6 +1,8 @@
 package access
 
 import (
+	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -15,8 +17,15 @@ const (
 	MaxConditionMessage = 32768
 	// MaxEventNote is the most an events.k8s.io/v1 Event note may hold (bytes).
 	MaxEventNote = 1024
+	// MaxListInMessage is how many bytes ListWithTotal's list takes at most: ten names
+	// shortened to 63 runes still fit, and a message with a list and a few names stays
+	// within MaxAssignmentMessage and MaxEventNote.
+	MaxListInMessage = 512
 	// maxNameInMessage is how many runes of a name a message shows before "…".
 	maxNameInMessage = 63
+	// maxChainInMessage is how many roles a chain of includes (a cycle, the path to a
+	// missing role) shows: the first ones and the last.
+	maxChainInMessage = 8
 )
 
 const ellipsis = "…"
@@ -54,10 +63,66 @@ func Short(name string) string {
 	return name
 }
 
+func same(s string) string { return s }
+
 func shortAll(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = Short(n)
 	}
 	return out
+}
+
+// ListWithin joins up to limit names, each shortened (Short), as many as fit in max
+// bytes, and says how many there are in all when some are left out:
+// "a, b, c and 7 more (10 in total)". The result is never longer than max.
+func ListWithin(names []string, limit, max int) string {
+	return listWithin(names, limit, max, Short)
+}
+
+// listWithin is ListWithin with each item shown as show gives it.
+func listWithin(names []string, limit, max int, show func(string) string) string {
+	limit = min(limit, len(names))
+	if limit == len(names) {
+		all := make([]string, len(names))
+		for i, n := range names {
+			all[i] = show(n)
+		}
+		if list := strings.Join(all, ", "); len(list) <= max {
+			return list
+		}
+	}
+	more := func(shown int) string {
+		if shown == len(names) {
+			return ""
+		}
+		return fmt.Sprintf(" and %d more (%d in total)", len(names)-shown, len(names))
+	}
+	var b strings.Builder
+	shown := 0
+	for ; shown < limit; shown++ {
+		name, sep := show(names[shown]), ""
+		if shown > 0 {
+			sep = ", "
+		}
+		if b.Len()+len(sep)+len(name)+len(more(shown+1)) > max {
+			break
+		}
+		b.WriteString(sep)
+		b.WriteString(name)
+	}
+	if shown == 0 && len(names) > 0 {
+		return Bound(fmt.Sprintf("%d in total", len(names)), max)
+	}
+	return b.String() + more(shown)
+}
+
+// chain joins a chain of role names with " -> ", showing at most maxChainInMessage of
+// them: the first ones, then how many are left out, then the last.
+func chain(path []string) string {
+	if len(path) <= maxChainInMessage {
+		return strings.Join(shortAll(path), " -> ")
+	}
+	head := shortAll(path[:maxChainInMessage-1])
+	return fmt.Sprintf("%s -> … %d more … -> %s", strings.Join(head, " -> "), len(path)-maxChainInMessage, Short(path[len(path)-1]))
 }

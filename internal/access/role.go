@@ -3,7 +3,6 @@ package access
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -67,14 +66,14 @@ type CycleError struct {
 }
 
 func (e *CycleError) Error() string {
-	return "WorkCenterRoles include each other in a cycle: " + strings.Join(shortAll(e.Cycle), " -> ")
+	return "WorkCenterRoles include each other in a cycle: " + chain(e.Cycle)
 }
 
 func pathSuffix(path []string) string {
 	if len(path) <= 2 {
 		return ""
 	}
-	return " (via " + strings.Join(shortAll(path), " -> ") + ")"
+	return " (via " + chain(path) + ")"
 }
 
 // Effective returns a role's effective permissions: the union of its own levels and

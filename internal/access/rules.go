@@ -116,21 +116,35 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		madeMemberOnly[name] = mo
 		return mo
 	}
+	// One entry per guest: "guest (role in WorkCenter)", with "and N more" when the
+	// guest holds such roles in several WorkCenters; its names are shortened already.
 	var guests []string
 	var perms Set
 	for _, c := range collaborators {
 		if IsMember(c) {
 			continue
 		}
-		for _, a := range c.Spec.WorkCenters {
+		var first *v1alpha1.WorkCenterAssignment
+		n := 0
+		for i, a := range c.Spec.WorkCenters {
 			if mo := memberOnlyAfter(string(a.Role)); len(mo) > 0 {
-				guests = append(guests, fmt.Sprintf("%s (%s in %s)", Short(c.Name), Short(string(a.Role)), Short(string(a.Name))))
+				if n++; first == nil {
+					first = &c.Spec.WorkCenters[i]
+				}
 				if perms == nil {
 					perms = Set{}
 				}
 				perms.Add(mo...)
 			}
 		}
+		if first == nil {
+			continue
+		}
+		where := Short(string(first.Name))
+		if n > 1 {
+			where += fmt.Sprintf(" and %d more", n-1)
+		}
+		guests = append(guests, fmt.Sprintf("%s (%s in %s)", Short(c.Name), Short(string(first.Role)), where))
 	}
 	if len(guests) == 0 {
 		return nil
@@ -140,7 +154,7 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("WorkCenterRole %q would give member-only permissions (%s) to guests: %s; make them Members or assign them another role first",
-			Short(role.Name), perms, ListWithTotal(guests, 10)),
+			Short(role.Name), perms, listWithin(guests, MaxUsersListed, MaxListInMessage, same)),
 	}
 }
 
@@ -249,7 +263,7 @@ func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Violatio
 		Rule:   "R8",
 		Reason: v1alpha1.ReasonUnknownCategory,
 		Message: fmt.Sprintf("WorkCenter %q has category %q, which is not in Account %q's workCenterCategories (%s)",
-			Short(wc.Name), wc.Spec.Category, Short(account.Name), known),
+			Short(wc.Name), Short(wc.Spec.Category), Short(account.Name), known),
 	}
 }
 
@@ -266,13 +280,11 @@ func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *
 	}
 }
 
-// ListWithTotal joins up to limit names and says how many there are in all when some
-// are left out: "a, b, c and 7 more (10 in total)".
+// ListWithTotal joins up to limit names, each shortened (Short), and says how many
+// there are in all when some are left out: "a, b, c and 7 more (10 in total)". The list
+// takes at most MaxListInMessage bytes: fewer names are shown when they are long.
 func ListWithTotal(names []string, limit int) string {
-	if len(names) <= limit {
-		return strings.Join(shortAll(names), ", ")
-	}
-	return fmt.Sprintf("%s and %d more (%d in total)", strings.Join(shortAll(names[:limit]), ", "), len(names)-limit, len(names))
+	return ListWithin(names, limit, MaxListInMessage)
 }
 
 // OwningAccount returns the Account that owns a namespace: the oldest (creation time,

@@ -12,6 +12,9 @@ import (
 // follows.
 const MaxUsersListed = 10
 
+// MaxRoleUseMessage is the most RoleUse.String takes (bytes).
+const MaxRoleUseMessage = 768
+
 // RoleUse is who holds or includes a role: what keeps it from being deleted (R6).
 type RoleUse struct {
 	// Users are the collaborators holding the role in at least one WorkCenter, sorted.
@@ -49,15 +52,21 @@ func (u RoleUse) InUse() bool { return len(u.Users) > 0 || len(u.IncludedBy) > 0
 
 // String says who holds the role, naming up to MaxUsersListed users and the total:
 // "assigned to 12 users in 13 assignments: a, b, ... and 2 more (12 in total); included
-// by roles: x".
+// by roles: x". It takes at most MaxRoleUseMessage bytes, so that a message naming the
+// role around it still fits an Event note.
 func (u RoleUse) String() string {
 	var parts []string
 	if len(u.Users) > 0 {
-		parts = append(parts, fmt.Sprintf("assigned to %d users in %d assignments: %s",
-			len(u.Users), u.Assignments, ListWithTotal(u.Users, MaxUsersListed)))
+		head := fmt.Sprintf("assigned to %d users in %d assignments: ", len(u.Users), u.Assignments)
+		parts = append(parts, head+ListWithTotal(u.Users, MaxUsersListed))
 	}
 	if len(u.IncludedBy) > 0 {
-		parts = append(parts, "included by roles: "+ListWithTotal(u.IncludedBy, MaxUsersListed))
+		const head, sep = "included by roles: ", "; "
+		room := MaxRoleUseMessage - len(head)
+		if len(parts) > 0 {
+			room -= len(parts[0]) + len(sep)
+		}
+		parts = append(parts, head+ListWithin(u.IncludedBy, MaxUsersListed, min(room, MaxListInMessage)))
 	}
 	if len(parts) == 0 {
 		return "not in use"
