@@ -13,6 +13,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -61,6 +62,8 @@ func main() {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
 		Metrics: metricsOpts,
+		// managedFields are most of a cached object's size and nothing here reads them.
+		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			CertDir: webhookCertPath, TLSOpts: tlsOpts,
 		}),

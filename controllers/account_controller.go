@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -87,11 +86,11 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 // AdministratorAssigned and Ready.
 func (r *AccountReconciler) computeStatus(ctx context.Context, acct *v1alpha1.Account) error {
 	var collabs v1alpha1.CollaboratorList
-	if err := r.List(ctx, &collabs, client.InNamespace(acct.Namespace)); err != nil {
+	if err := r.List(ctx, &collabs, client.InNamespace(acct.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return err
 	}
 	var wcs v1alpha1.WorkCenterList
-	if err := r.List(ctx, &wcs, client.InNamespace(acct.Namespace)); err != nil {
+	if err := r.List(ctx, &wcs, client.InNamespace(acct.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return err
 	}
 	st := &acct.Status
@@ -228,15 +227,26 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 // the roles of its namespace (built-in ones to restore, custom ones it guards), by other Accounts of its namespace (which one owns it), and by the
 // specs of the namespace's Collaborators and WorkCenters it counts or guards.
 func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toAccounts := handler.EnqueueRequestsFromMapFunc(r.accountsInNamespace)
+	toAccounts := mapHandler(r.accountsInNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
 		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
+}
+
+// forRole wakes the namespace's Accounts for a built-in role, whatever changed (to
+// restore it, R9), and for a custom role that appears, goes or starts being deleted (R11
+// counts them); a custom role's spec is nothing an Account reads.
+func (r *AccountReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if old != nil && !v1alpha1.IsBuiltInRoleName(cur.Name) &&
+		old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	return r.accountsInNamespace(ctx, cur)
 }
 
 func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {

@@ -6,8 +6,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -73,72 +72,25 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 }
 
 // evaluate computes the whole status of c from the account, the WorkCenters, the roles
-// and the other Collaborators. The one thing it carries over from c's own status is a
-// fact, not a conclusion: since when each assignment has been in effect (R10's memory).
+// and the other Collaborators (accountView.evaluate).
 func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Collaborator, account *v1alpha1.Account) error {
-	roles, err := rolesOf(ctx, r, c.Namespace)
+	view, err := newAccountView(ctx, r, c.Namespace, account)
 	if err != nil {
 		return err
 	}
-	sameEmail, err := collaboratorsBy(ctx, r, c.Namespace, indexCollaboratorEmail, emailKey(c.Spec.Email))
+	e, err := view.evaluate(ctx, c, "", false)
 	if err != nil {
 		return err
 	}
-	duplicate := access.CheckEmailUnique(c, sameEmail)
-
-	licensed := false
-	if access.IsMember(c) && account != nil {
-		members, err := collaboratorsBy(ctx, r, c.Namespace, indexCollaboratorType, string(v1alpha1.Member))
-		if err != nil {
-			return err
-		}
-		licensed = access.AllocateLicenses(members, account.Spec.Licenses)[c.Name]
-	}
-
-	now := metav1.Now().Rfc3339Copy()
-	statuses := make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
-	for _, a := range c.Spec.WorkCenters {
-		wc, err := r.workCenter(ctx, c.Namespace, string(a.Name))
-		if err != nil {
-			return err
-		}
-		statuses = append(statuses, access.EvaluateAssignment(access.AssignmentInput{
-			Account: account, Collaborator: c, Licensed: licensed, DuplicateEmail: duplicate,
-			Assignment: a, WorkCenter: wc, Roles: roles,
-			Since: inEffectSince(c.Status.WorkCenters, a), Now: now,
-		}))
-	}
-	c.Status.WorkCenters = statuses
-	c.Status.WorkCenterCount = int32(len(statuses))
+	c.Status.WorkCenters = e.statuses
+	c.Status.WorkCenterCount = int32(len(e.statuses))
 	c.Status.Licensed = nil
 	if access.IsMember(c) {
-		c.Status.Licensed = ptr.To(licensed)
+		c.Status.Licensed = ptr.To(e.licensed)
 	}
 	c.Status.ObservedGeneration = c.Generation
-	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, duplicate, licensed, statuses))
+	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.duplicate, e.licensed, e.statuses))
 	return nil
-}
-
-// inEffectSince is when assignment a first took effect, as the last status recorded it:
-// kept only while the spec keeps the same role in the same WorkCenter.
-func inEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, a v1alpha1.WorkCenterAssignment) *metav1.Time {
-	for _, s := range recorded {
-		if s.Name == string(a.Name) && s.Role == string(a.Role) {
-			return s.Since
-		}
-	}
-	return nil
-}
-
-func (r *CollaboratorReconciler) workCenter(ctx context.Context, namespace, name string) (*v1alpha1.WorkCenter, error) {
-	var wc v1alpha1.WorkCenter
-	if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &wc); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return &wc, nil
 }
 
 // collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),
@@ -258,20 +210,44 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(collaboratorController).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, handler.EnqueueRequestsFromMapFunc(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, pairHandler(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 }
 
-func (r *CollaboratorReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
-	var list v1alpha1.CollaboratorList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
-		mappingFailed(ctx, collaboratorController, o, err)
-		return nil
+// forAccount wakes the Collaborators an Account change affects: all of them when it
+// appears, goes, starts being deleted or changes state; when only its licenses change,
+// the Members whose license that gives or takes (R4); none for its display name, logo or
+// picklists, which no Collaborator's status reads.
+func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
+	switch {
+	case old == nil || old.Spec.State != cur.Spec.State ||
+		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero():
+		var list v1alpha1.CollaboratorList
+		if err := r.List(ctx, &list, client.InNamespace(cur.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+			mappingFailed(ctx, collaboratorController, cur, err)
+			return nil
+		}
+		return requestsFor(pointers(list.Items))
+	case old.Spec.Licenses != cur.Spec.Licenses:
+		members, err := collaboratorsBy(ctx, r, cur.Namespace, indexCollaboratorType, string(v1alpha1.Member))
+		if err != nil {
+			mappingFailed(ctx, collaboratorController, cur, err)
+			return nil
+		}
+		before := access.AllocateLicenses(members, old.Spec.Licenses)
+		after := access.AllocateLicenses(members, cur.Spec.Licenses)
+		var changed []*v1alpha1.Collaborator
+		for _, m := range members {
+			if before[m.Name] != after[m.Name] {
+				changed = append(changed, m)
+			}
+		}
+		return requestsFor(changed)
 	}
-	return requestsFor(pointers(list.Items))
+	return nil
 }
 
 func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
@@ -282,21 +258,37 @@ func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Obj
 	return requestsFor(cs)
 }
 
-// forRole wakes the holders of the role and of every role that includes it.
-func (r *CollaboratorReconciler) forRole(ctx context.Context, o client.Object) []reconcile.Request {
+// forRole wakes the holders of the role and of every role that includes it, when the
+// change can touch their assignments: the role appears, goes or starts being deleted, or
+// what it grants changes (includes, levels, permissions). Its display name, description
+// and email options change no Collaborator's status.
+func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if !roleAccessChanged(old, cur) {
+		return nil
+	}
 	var out []*v1alpha1.Collaborator
-	roles, err := dependentRoles(ctx, r, o.GetNamespace(), o.GetName())
+	roles, err := dependentRoles(ctx, r, cur.Namespace, cur.Name)
 	if err != nil {
-		mappingFailed(ctx, collaboratorController, o, err)
+		mappingFailed(ctx, collaboratorController, cur, err)
 	}
 	for _, role := range roles {
-		cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorRole, role)
+		cs, err := collaboratorsBy(ctx, r, cur.Namespace, indexCollaboratorRole, role)
 		if err != nil {
-			mappingFailed(ctx, collaboratorController, o, err)
+			mappingFailed(ctx, collaboratorController, cur, err)
 		}
 		out = append(out, cs...)
 	}
 	return requestsFor(out)
+}
+
+// roleAccessChanged reports whether a role event can change what the role grants, or
+// whether it exists: a create or delete (old nil), the start of its deletion, or a change
+// of its includes, levels or permissions.
+func roleAccessChanged(old, cur *v1alpha1.WorkCenterRole) bool {
+	return old == nil || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero() ||
+		!equality.Semantic.DeepEqual(old.Spec.Includes, cur.Spec.Includes) ||
+		old.Spec.Levels != cur.Spec.Levels ||
+		!equality.Semantic.DeepEqual(old.Spec.Permissions, cur.Spec.Permissions)
 }
 
 // forCollaborator wakes the Collaborators another one's change can affect.
@@ -358,6 +350,11 @@ func requestsFor[T client.Object](objs []T) []reconcile.Request {
 // pairHandler is a map handler that sees both the old and the new object of an update,
 // so a map function can wake what an object stopped referring to as well as what it
 // refers to now. old is nil on create; on delete, old is nil and cur the deleted object.
+//
+// Creates of the informers' initial list map to nothing: every object of the
+// controller's own kind is queued by its own initial create and reconciled once the
+// caches are synced, so fanning out from each of thousands of initial creates (every
+// Member woken by every Member) would only queue what is queued already.
 func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
 	var zero T
 	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], reqs []reconcile.Request) {
@@ -367,7 +364,9 @@ func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reco
 	}
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(q, f(ctx, zero, e.Object.(T)))
+			if !e.IsInInitialList {
+				add(q, f(ctx, zero, e.Object.(T)))
+			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			add(q, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
@@ -376,4 +375,10 @@ func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reco
 			add(q, f(ctx, zero, e.Object.(T)))
 		},
 	}
+}
+
+// mapHandler is handler.EnqueueRequestsFromMapFunc for a map function that needs only
+// the object, with pairHandler's skipping of the initial list.
+func mapHandler(f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
+	return pairHandler(func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
 }

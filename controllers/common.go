@@ -20,11 +20,16 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
+// The list helpers below read the cache without a deep copy of every object
+// (client.UnsafeDisableDeepCopy): what they return is read, never written (a write goes
+// through an object read with Get). At thousands of collaborators per account, copying
+// every list was most of a reconcile's cost. A live reader ignores the option.
+
 // accountOf returns the Account that owns the namespace (access.OwningAccount), nil
 // when there is none.
 func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha1.Account, error) {
 	var list v1alpha1.AccountList
-	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	return access.OwningAccount(pointers(list.Items)), nil
@@ -33,7 +38,7 @@ func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha
 // rolesOf returns the namespace's WorkCenterRoles by name.
 func rolesOf(ctx context.Context, r client.Reader, namespace string) (access.Roles, error) {
 	var list v1alpha1.WorkCenterRoleList
-	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	roles := make(access.Roles, len(list.Items))
@@ -46,7 +51,7 @@ func rolesOf(ctx context.Context, r client.Reader, namespace string) (access.Rol
 // collaboratorsBy lists the namespace's Collaborators whose index key has value.
 func collaboratorsBy(ctx context.Context, r client.Reader, namespace, key, value string) ([]*v1alpha1.Collaborator, error) {
 	var list v1alpha1.CollaboratorList
-	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{key: value}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{key: value}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	return pointers(list.Items), nil

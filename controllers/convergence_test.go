@@ -174,11 +174,18 @@ var _ = Describe("Convergence", func() {
 			return reconciles("collaborator") == before
 		}).Should(BeTrue())
 
+		// A change of what the role grants reconciles its holders, and only them.
 		start := reconciles("collaborator")
-		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) { r.Spec.Description = "changed" })
+		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) { r.Spec.Levels.Posts = v1alpha1.LevelReadOnly })
 		Eventually(func() float64 { return reconciles("collaborator") - start }).Should(BeNumerically(">=", holders))
 		Consistently(func() float64 { return reconciles("collaborator") - start }, "2s").Should(BeNumerically("==", holders),
 			"a role change reconciles its holders only, not every collaborator of the account")
+
+		// A change that grants nothing more or less (its description) reconciles nobody.
+		start = reconciles("collaborator")
+		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) { r.Spec.Description = "changed" })
+		Consistently(func() float64 { return reconciles("collaborator") - start }, "2s").Should(BeZero(),
+			"a role's description changes no collaborator's status")
 	})
 })
 

@@ -287,7 +287,7 @@ func TestMappingErrorsAreCounted(t *testing.T) {
 	counter := watchMappingErrors.WithLabelValues(collaboratorController, "Account")
 	was := testutil.ToFloat64(counter)
 	r := &CollaboratorReconciler{Client: c}
-	if reqs := r.forAccount(ctx, fixtures.Account(ns, "acme", 1)); len(reqs) != 0 {
+	if reqs := r.forAccount(ctx, nil, fixtures.Account(ns, "acme", 1)); len(reqs) != 0 {
 		t.Fatalf("nothing to wake when nothing could be read, got %v", reqs)
 	}
 	if got := testutil.ToFloat64(counter) - was; got != 1 {
@@ -295,7 +295,7 @@ func TestMappingErrorsAreCounted(t *testing.T) {
 	}
 	roleCounter := watchMappingErrors.WithLabelValues(collaboratorController, "WorkCenterRole")
 	was = testutil.ToFloat64(roleCounter)
-	reqs := r.forRole(ctx, fixtures.Role(ns, "eng"))
+	reqs := r.forRole(ctx, nil, fixtures.Role(ns, "eng"))
 	if len(reqs) != 0 || testutil.ToFloat64(roleCounter)-was != 2 {
 		t.Fatalf("forRole: want both failed reads counted, got %v more and %v", testutil.ToFloat64(roleCounter)-was, reqs)
 	}

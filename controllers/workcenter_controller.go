@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -11,7 +12,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -52,7 +52,9 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		if err != nil {
 			return err
 		}
-		wc.Status.Collaborators = inEffectAssignments(wc.Name, collabs)
+		if wc.Status.Collaborators, err = inEffectAssignments(ctx, r, &wc, account, collabs); err != nil {
+			return err
+		}
 		wc.Status.ObservedGeneration = wc.Generation
 		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
 		return nil
@@ -60,18 +62,36 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return ctrl.Result{}, step.finish(ctx, r.Client, err)
 }
 
-// inEffectAssignments counts the Collaborators whose assignment to the WorkCenter is in
-// effect, as their own controller last evaluated it.
-func inEffectAssignments(wc string, collabs []*v1alpha1.Collaborator) int32 {
+// inEffectAssignments counts the assignments to wc that are in effect, deciding each
+// with the same evaluation as the Collaborator controller (accountView.evaluate), from
+// the state of the account rather than from the Collaborators' status: the count is
+// right from the first reconcile and is not rewritten as each Collaborator converges.
+// Collaborators being deleted do not count.
+func inEffectAssignments(ctx context.Context, r client.Reader, wc *v1alpha1.WorkCenter, account *v1alpha1.Account,
+	collabs []*v1alpha1.Collaborator) (int32, error) {
+	if len(collabs) == 0 {
+		return 0, nil
+	}
+	view, err := newAccountView(ctx, r, wc.Namespace, account)
+	if err != nil {
+		return 0, err
+	}
 	var n int32
 	for _, c := range collabs {
-		for _, s := range c.Status.WorkCenters {
-			if s.Name == wc && access.InEffect(s.State) && c.DeletionTimestamp.IsZero() {
+		if !c.DeletionTimestamp.IsZero() {
+			continue
+		}
+		e, err := view.evaluate(ctx, c, wc.Name, true)
+		if err != nil {
+			return 0, err
+		}
+		for _, s := range e.statuses {
+			if access.InEffect(s.State) {
 				n++
 			}
 		}
 	}
-	return n
+	return n, nil
 }
 
 func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {
@@ -100,15 +120,21 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, handler.EnqueueRequestsFromMapFunc(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, pairHandler(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator)).
 		Complete(r)
 }
 
-func (r *WorkCenterReconciler) forAccount(ctx context.Context, o client.Object) []reconcile.Request {
+// forAccount wakes the namespace's WorkCenters when what their status reads of the
+// Account changes: it appears or goes, or its workCenterCategories change (R8).
+func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
+	if old != nil && old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() &&
+		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) {
+		return nil
+	}
 	var list v1alpha1.WorkCenterList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
-		mappingFailed(ctx, workCenterController, o, err)
+	if err := r.List(ctx, &list, client.InNamespace(cur.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		mappingFailed(ctx, workCenterController, cur, err)
 		return nil
 	}
 	return requestsFor(pointers(list.Items))

@@ -10,7 +10,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -190,7 +189,7 @@ func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, handler.EnqueueRequestsFromMapFunc(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 }
 
@@ -213,6 +212,9 @@ func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *
 // forRole wakes the roles a changed role includes (or included), for includedBy, and
 // the roles that include it, directly or not, for their effective permissions.
 func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if !roleAccessChanged(old, cur) {
+		return nil // no other role's permissions or includedBy can change
+	}
 	affected := names(cur.Spec.Includes)
 	if old != nil {
 		affected = append(affected, names(old.Spec.Includes)...)

@@ -158,6 +158,25 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 	}
 }
 
+// HoldsLicense is R4 for one collaborator, in one pass with no allocation: a Member
+// holds a license when fewer than licenses Members are older than it (creation time,
+// then name), as AllocateLicenses decides for all of them at once. c counts as one of
+// the account's Members whether or not collaborators already holds it.
+func HoldsLicense(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator, licenses int32) bool {
+	if !IsMember(c) || licenses <= 0 {
+		return false
+	}
+	var older int32
+	for _, o := range collaborators {
+		if o.Name != c.Name && IsMember(o) && Older(o, c) {
+			if older++; older >= licenses {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // AllocateLicenses is R4: licenses go to the oldest Members first (creation time, then
 // name) and never exceed licenses. It returns the names of the Members holding one.
 func AllocateLicenses(collaborators []*v1alpha1.Collaborator, licenses int32) map[string]bool {

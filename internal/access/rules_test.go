@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -605,5 +606,30 @@ func TestListWithTotal(t *testing.T) {
 				t.Errorf("ListWithTotal = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// HoldsLicense decides for one Member exactly what AllocateLicenses decides for all.
+func TestHoldsLicenseAgreesWithAllocateLicenses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 500 {
+		n := rng.IntN(30)
+		var cs []*v1alpha1.Collaborator
+		for i := range n {
+			opts := []collabOpt{created(rng.IntN(10))}
+			if rng.IntN(3) > 0 {
+				opts = append(opts, member())
+			} else {
+				opts = append(opts, guest())
+			}
+			cs = append(cs, newCollab(fmt.Sprintf("c%02d", i), opts...))
+		}
+		licenses := int32(rng.IntN(n + 2))
+		want := AllocateLicenses(cs, licenses)
+		for _, c := range cs {
+			if got := HoldsLicense(c, cs, licenses); got != want[c.Name] {
+				t.Fatalf("round %d, %d licenses: HoldsLicense(%s) = %v, AllocateLicenses says %v", round, licenses, c.Name, got, want[c.Name])
+			}
+		}
 	}
 }

@@ -115,6 +115,19 @@ func (m *manager) reconciles() map[string]float64 {
 	return out
 }
 
+// queued sums workqueue_depth over the controllers.
+func (m *manager) queued() float64 {
+	fams, err := m.scrape()
+	if err != nil || fams["workqueue_depth"] == nil {
+		return 0
+	}
+	t := 0.0
+	for _, metric := range fams["workqueue_depth"].Metric {
+		t += metric.GetGauge().GetValue()
+	}
+	return t
+}
+
 // gauge reads one gauge of the manager.
 func (m *manager) gauge(name string) float64 {
 	fams, err := m.scrape()
@@ -298,4 +311,6 @@ func (o *observer) waitConverged(namespaces map[string]bool, want int, timeout t
 	return nil
 }
 
-func repoPath(root string, parts ...string) string { return filepath.Join(append([]string{root}, parts...)...) }
+func repoPath(root string, parts ...string) string {
+	return filepath.Join(append([]string{root}, parts...)...)
+}

@@ -334,16 +334,25 @@ func metaLen(l client.ObjectList) int {
 	return 0
 }
 
-// settle waits until no object was written for a second (at most a minute).
-func settle(obs *observer) {
+// settle waits until the manager is idle: no object written, no reconcile run and
+// nothing queued for a second (at most two minutes).
+func settle(obs *observer, m *manager) {
+	sum := func(v map[string]float64) (t float64) {
+		for _, x := range v {
+			t += x
+		}
+		return t
+	}
 	last, _ := obs.counts()
-	for range 60 {
+	lastRec := sum(m.reconciles())
+	for range 120 {
 		time.Sleep(time.Second)
 		now, _ := obs.counts()
-		if now == last {
+		rec := sum(m.reconciles())
+		if now == last && rec == lastRec && m.queued() == 0 {
 			return
 		}
-		last = now
+		last, lastRec = now, rec
 	}
 }
 
@@ -352,11 +361,11 @@ func settle(obs *observer) {
 // spec-to-Ready latency of `changes` new Members, one at a time.
 func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observer, m *manager, s shape, ns string, changes int) ([]changeCost, time.Duration, time.Duration) {
 	measure := func(what string, change func()) changeCost {
-		settle(obs)
+		settle(obs, m)
 		obs.mark()
 		before := m.reconciles()
 		change()
-		settle(obs)
+		settle(obs, m)
 		after := m.reconciles()
 		total := 0.0
 		for k, v := range after {
@@ -394,7 +403,7 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 	// Latency: new Members, one at a time, from create to Ready.
 	var lat []time.Duration
 	for i := range changes {
-		settle(obs)
+		settle(obs, m)
 		col := s.collaborator(ns, s.collaborators+2000+i*3) // a Member (i%3 != 2)
 		start := time.Now()
 		mustCreate(t, ctx, c, col)

@@ -90,7 +90,7 @@ func wcName(i int) string   { return fmt.Sprintf("wc-%03d", i) }
 // last-administrator on each AccountAdministrator.
 func (s shape) minimumWrites() int {
 	perAccount := 1 + s.roles + 3 + s.workCenters + s.collaborators // status
-	perAccount += (s.roles + 3) + 1 + admins                         // finalizers
+	perAccount += (s.roles + 3) + 1 + admins                        // finalizers
 	return perAccount * s.namespaces
 }
 
