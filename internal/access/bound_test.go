@@ -234,7 +234,7 @@ func TestMessagesAtMaximumLengths(t *testing.T) {
 		"R2, CheckGuestRoles, 256 assignments": {checkGuestRolesMessages(t, manyOwners, roles), MaxEventNote,
 			nil, "choose a role without them"},
 		"R2, role change, 300 guests in 256 WorkCenters each": {checkRoleChangeMessage(t, roles, cycle[0], guests), MaxEventNote,
-			[]string{"in w000", "x… and 255 more)", "(300 in total)"}, "assign them another role first"},
+			[]string{"in w000", "x…, cyc-000", "x… and 254 more)", "(300 in total)"}, "assign them another role first"},
 		"R4, CheckLicenseAvailable": {CheckLicenseAvailable(memberC, nil, []*v1alpha1.Collaborator{holder}, full).Message, MaxEventNote,
 			nil, "add the collaborator as a Guest"},
 		"R5, CheckEmailUnique": {CheckEmailUnique(dupe, []*v1alpha1.Collaborator{holder, dupe}).Message, MaxEventNote,
@@ -323,4 +323,21 @@ func names(cs []*v1alpha1.Collaborator) []string {
 		out = append(out, c.Name)
 	}
 	return out
+}
+
+// A guest holding the role in several WorkCenters is named once, with the first two
+// and a count, so that the list of guests is a list of people.
+func TestCheckRoleChangeNamesEachGuestOnce(t *testing.T) {
+	roles := rolesWith(newRole("site"))
+	guests := []*v1alpha1.Collaborator{
+		newCollab("gina", guest(), assigned("tower-a=site", "tower-b=site", "tower-c=site", "tower-d=read-only")),
+		newCollab("gus", guest(), assigned("tower-b=site", "tower-c=site")),
+		newCollab("mia", member(), assigned("tower-a=site")),
+	}
+	v := CheckRoleChange(newRole("site", granular("tasks.create")), roles, guests)
+	want := `WorkCenterRole "site" would give member-only permissions (tasks.create) to guests: ` +
+		`gina (site in tower-a, site in tower-b and 1 more), gus (site in tower-b, site in tower-c); make them Members or assign them another role first`
+	if v == nil || v.Message != want {
+		t.Fatalf("got %v, want %q", v, want)
+	}
 }

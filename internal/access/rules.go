@@ -116,20 +116,21 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		madeMemberOnly[name] = mo
 		return mo
 	}
-	// One entry per guest: "guest (role in WorkCenter)", with "and N more" when the
-	// guest holds such roles in several WorkCenters; its names are shortened already.
+	// One entry per guest, "guest (role in WorkCenter, role in WorkCenter and N more)",
+	// its names shortened already.
+	const heldShown = 2
 	var guests []string
 	var perms Set
 	for _, c := range collaborators {
 		if IsMember(c) {
 			continue
 		}
-		var first *v1alpha1.WorkCenterAssignment
+		var held []string
 		n := 0
-		for i, a := range c.Spec.WorkCenters {
+		for _, a := range c.Spec.WorkCenters {
 			if mo := memberOnlyAfter(string(a.Role)); len(mo) > 0 {
-				if n++; first == nil {
-					first = &c.Spec.WorkCenters[i]
+				if n++; n <= heldShown {
+					held = append(held, Short(string(a.Role))+" in "+Short(string(a.Name)))
 				}
 				if perms == nil {
 					perms = Set{}
@@ -137,14 +138,14 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 				perms.Add(mo...)
 			}
 		}
-		if first == nil {
+		if n == 0 {
 			continue
 		}
-		where := Short(string(first.Name))
-		if n > 1 {
-			where += fmt.Sprintf(" and %d more", n-1)
+		where := strings.Join(held, ", ")
+		if n > heldShown {
+			where += fmt.Sprintf(" and %d more", n-heldShown)
 		}
-		guests = append(guests, fmt.Sprintf("%s (%s in %s)", Short(c.Name), Short(string(first.Role)), where))
+		guests = append(guests, fmt.Sprintf("%s (%s)", Short(c.Name), where))
 	}
 	if len(guests) == 0 {
 		return nil
