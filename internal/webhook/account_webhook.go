@@ -46,8 +46,12 @@ func (v *AccountValidator) ValidateCreate(ctx context.Context, acct *v1alpha1.Ac
 		return nil, nil
 	}
 	slices.Sort(existing)
-	return admission.Warnings{fmt.Sprintf("namespace %q already has Account %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
-		acct.Namespace, access.ListWithTotal(quoted(existing), access.MaxUsersListed), acct.Name, v1alpha1.ReasonDuplicateAccount)}, nil
+	has := fmt.Sprintf("Account %q", access.Short(existing[0]))
+	if len(existing) > 1 {
+		has = "Accounts " + access.ListWithTotal(existing, access.MaxUsersListed)
+	}
+	return admission.Warnings{fmt.Sprintf("namespace %q already has %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
+		acct.Namespace, has, access.Short(acct.Name), v1alpha1.ReasonDuplicateAccount)}, nil
 }
 
 // ValidateUpdate warns about what a spec change does to the account's objects.
@@ -83,7 +87,7 @@ func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alph
 		if len(losing) > 0 {
 			slices.Sort(losing)
 			warnings = append(warnings, fmt.Sprintf("lowering Account %q's licenses to %d takes the license, and with it every access, from its newest Members: %s (%s)",
-				acct.Name, acct.Spec.Licenses, access.ListWithTotal(losing, access.MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
+				access.Short(acct.Name), acct.Spec.Licenses, access.ListWithTotal(losing, access.MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
 		}
 	}
 	return warnings, nil
@@ -118,7 +122,7 @@ func (v *AccountValidator) removedCategories(ctx context.Context, old, acct *v1a
 		}
 		slices.Sort(users)
 		warnings = append(warnings, fmt.Sprintf("category %q leaves Account %q's workCenterCategories but WorkCenters still use it: %s; they will not be Ready (%s) until their category changes or it is added back",
-			c, acct.Name, access.ListWithTotal(users, access.MaxUsersListed), v1alpha1.ReasonUnknownCategory))
+			access.Short(string(c)), access.Short(acct.Name), access.ListWithTotal(users, access.MaxUsersListed), v1alpha1.ReasonUnknownCategory))
 	}
 	return warnings, nil
 }
@@ -160,12 +164,4 @@ func (v *AccountValidator) inUse(ctx context.Context, acct *v1alpha1.Account) (s
 		return "", nil
 	}
 	return fmt.Sprintf("Account %q still has %s", access.Short(acct.Name), use), nil
-}
-
-func quoted(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = fmt.Sprintf("%q", n)
-	}
-	return out
 }

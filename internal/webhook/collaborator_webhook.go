@@ -33,10 +33,13 @@ func (v *CollaboratorValidator) ValidateCreate(ctx context.Context, c *v1alpha1.
 	return v.validate(ctx, nil, c)
 }
 
-// ValidateUpdate checks what an update changes.
+// ValidateUpdate checks what an update changes. Whether the finalizer may go is decided
+// for the Collaborator as it is stored: an update that demotes the last administrator
+// and drops its finalizer at once does not free it (and an object being deleted skips
+// the demotion check).
 func (v *CollaboratorValidator) ValidateUpdate(ctx context.Context, old, c *v1alpha1.Collaborator) (admission.Warnings, error) {
 	if err := v.reader.checkFinalizerKept(ctx, "Collaborator", old, c, v1alpha1.FinalizerLastAdministrator, "R7", v1alpha1.ReasonLastAccountAdministrator,
-		func() (string, error) { return v.lastAdministrator(ctx, c) }); err != nil {
+		func() (string, error) { return v.lastAdministrator(ctx, old) }); err != nil {
 		return nil, err
 	}
 	if skipUpdate(c, equality.Semantic.DeepEqual(old.Spec, c.Spec)) {
@@ -111,7 +114,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 	spec := field.NewPath("spec")
 	if account == nil {
 		warnings = append(warnings, fmt.Sprintf("namespace %q has no Account yet; Collaborator %q waits (Pending, %s) until one appears",
-			c.Namespace, c.Name, v1alpha1.ReasonAccountNotFound))
+			c.Namespace, access.Short(c.Name), v1alpha1.ReasonAccountNotFound))
 	}
 
 	errs = append(errs, checkAssignments(c, old, roles, workCenters, &warnings)...)
@@ -143,7 +146,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 		errs = append(errs, forbidden(path, &access.Violation{
 			Rule: "R7", Reason: v1alpha1.ReasonLastAccountAdministrator,
 			Message: fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q and cannot be demoted to %s %s; make another Member an AccountAdministrator first, or deactivate the account",
-				c.Name, account.Name, c.Spec.Type, c.Spec.AdminRole),
+				access.Short(c.Name), access.Short(account.Name), c.Spec.Type, c.Spec.AdminRole),
 		}))
 	}
 	return warnings, invalid("Collaborator", c.Name, errs)
@@ -171,11 +174,11 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		prevRole, had := before[a.Name]
 		isNew := !had || prevRole != a.Role
 		if !existingWC[wcName] {
-			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenter %q", wcName)))
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenter %q", access.Short(wcName))))
 		}
 		role, ok := roles[roleName]
 		if !ok {
-			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", roleName, wcName)))
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", access.Short(roleName), access.Short(wcName))))
 			continue
 		}
 		// R10: no new assignment to a role that is being deleted.
@@ -188,9 +191,9 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		switch e := err.(type) {
 		case *access.CycleError:
 			*warnings = append(*warnings, fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
-				roleName, e.Error(), wcName, v1alpha1.ReasonInclusionCycle))
+				access.Short(roleName), e.Error(), access.Short(wcName), v1alpha1.ReasonInclusionCycle))
 		case *access.RoleNotFoundError:
-			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), wcName))
+			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), access.Short(wcName)))
 		}
 		// R2 and R3, as access.CheckGuestRoles checks them, one assignment at a time so
 		// that an update answers only for what it changes.

@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -131,10 +133,19 @@ func skipUpdate(cur client.Object, sameSpec bool) bool {
 }
 
 // invalid turns the broken rules into one Invalid error, so that a person sees every
-// one of them at once, each at the field that breaks it. nil when there are none.
+// one of them at once, each at the field that breaks it, up to maxFieldErrors: the
+// others are counted. nil when there are none.
 func invalid(kind, name string, errs field.ErrorList) error {
 	if len(errs) == 0 {
 		return nil
+	}
+	if n := len(errs) - maxFieldErrors; n > 0 {
+		// The object's own fields first (spec.type, spec.email), then items of its lists
+		// (spec.workCenters[i].role), which can be many of the same kind.
+		own := slices.DeleteFunc(slices.Clone(errs), func(e *field.Error) bool { return strings.Contains(e.Field, "[") })
+		items := slices.DeleteFunc(slices.Clone(errs), func(e *field.Error) bool { return !strings.Contains(e.Field, "[") })
+		errs = append(append(own, items...)[:maxFieldErrors:maxFieldErrors], field.Forbidden(field.NewPath("spec"),
+			fmt.Sprintf("%d more fields break rules like those above; they are named once those are fixed", n)))
 	}
 	return apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind(kind).GroupKind(), name, errs)
 }
@@ -145,8 +156,11 @@ func forbidden(path *field.Path, v *access.Violation) *field.Error {
 	return field.Forbidden(path, detail(v))
 }
 
+// detail is a violation's message ending with its rule and reason, within maxDetail
+// bytes: the message is cut before the rule and reason are.
 func detail(v *access.Violation) string {
-	return fmt.Sprintf("%s (%s, %s)", v.Message, v.Rule, v.Reason)
+	suffix := fmt.Sprintf(" (%s, %s)", v.Rule, v.Reason)
+	return access.Bound(v.Message, maxDetail-len(suffix)) + suffix
 }
 
 // requestUser is the username of the admission request being validated.

@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -11,7 +12,8 @@ import (
 // The defect: `kubectl replace` of a manifest without the finalizer (or a GitOps tool
 // syncing with replace) dropped in-use-protection from a role in use, and the next
 // delete removed the role while a Collaborator held it. Admission now refuses to remove
-// a protection finalizer from an object in use, for anyone but the operator.
+// a protection finalizer from an object in use, for anyone but the operator, whether or
+// not the object is being deleted.
 var _ = Describe("Protection finalizers at admission", func() {
 	var ns string
 	BeforeEach(func() {
@@ -24,24 +26,63 @@ var _ = Describe("Protection finalizers at admission", func() {
 		waitForFinalizer(obj, finalizer)
 		return updating(obj, func(o client.Object) { controllerutil.RemoveFinalizer(o, finalizer) })
 	}
+	// replacing is `kubectl replace` of a manifest that lacks the finalizer: the whole
+	// object as written, with a spec change, and no finalizers.
+	replacing := func(role *v1alpha1.WorkCenterRole) op {
+		waitForFinalizer(role, v1alpha1.FinalizerInUseProtection)
+		return updating(role, func(r *v1alpha1.WorkCenterRole) {
+			r.Finalizers = nil
+			r.Spec.Description = "replaced from Git"
+		})
+	}
 
 	It("refuses to strip in-use-protection from a role in use (R6), naming its users; lets the operator, and lets it go from a role not in use", func() {
 		create(newCollaborator(ns, "tom", v1alpha1.Member, "tower-a=eng"))
 		synced(newCollaborator(ns, "tom", v1alpha1.Member))
 		expectDeniedAs(alice, stripping(newRole(ns, "eng"), v1alpha1.FinalizerInUseProtection),
 			"metadata.finalizers", `WorkCenterRole "eng" is assigned to 1 users in 1 assignments: tom`,
-			v1alpha1.FinalizerInUseProtection, "R6", v1alpha1.ReasonRoleInUse)
+			v1alpha1.FinalizerInUseProtection, "the operator removes it once nothing uses it", "(R6, RoleInUse)")
+		expectDeniedAs(alice, replacing(newRole(ns, "eng")), "metadata.finalizers", "tom", "(R6, RoleInUse)")
 
 		expectAllowedAs(alice, stripping(newRole(ns, "spare"), v1alpha1.FinalizerInUseProtection))
 		expectAllowedAs(operator, stripping(newRole(ns, "eng"), v1alpha1.FinalizerInUseProtection))
 	})
 
-	It("refuses to strip last-administrator from the last AccountAdministrator (R7), not from one of two", func() {
+	It("names up to 10 users and the total, and the roles that include it", func() {
+		users := names("user", 12)
+		for _, u := range users {
+			create(newCollaborator(ns, u, v1alpha1.Guest, "tower-a=spare"))
+		}
+		create(newRole(ns, "spare-plus", includes("spare")))
+		expectDeniedAs(alice, stripping(newRole(ns, "spare"), v1alpha1.FinalizerInUseProtection),
+			`WorkCenterRole "spare" is assigned to 12 users in 12 assignments: user01, user02`,
+			"user10 and 2 more (12 in total); included by roles: spare-plus", "(R6, RoleInUse)")
+	})
+
+	It("refuses to strip in-use-protection from a role in use that is being deleted (R6): the deletion keeps waiting", func() {
+		create(newCollaborator(ns, "tom", v1alpha1.Member, "tower-a=eng"))
+		synced(newCollaborator(ns, "tom", v1alpha1.Member))
+		terminating(ns, "eng")
+		expectDeniedAs(alice, stripping(newRole(ns, "eng"), v1alpha1.FinalizerInUseProtection),
+			"metadata.finalizers", `WorkCenterRole "eng" is assigned to 1 users in 1 assignments: tom`, "(R6, RoleInUse)")
+		role := newRole(ns, "eng")
+		Expect(k8sClient.Get(ctx, key(role), role)).To(Succeed())
+		Expect(role.DeletionTimestamp).NotTo(BeNil())
+		Expect(role.Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
+	})
+
+	It("refuses to strip last-administrator from the last AccountAdministrator (R7), not from one of two; lets the operator", func() {
 		boss := accountAdmin(newCollaborator(ns, "boss", v1alpha1.Member))
 		create(boss)
 		synced(boss)
 		expectDeniedAs(alice, stripping(newCollaborator(ns, "boss", v1alpha1.Member), v1alpha1.FinalizerLastAdministrator),
-			`Collaborator "boss" is the last AccountAdministrator of Account "acme"`, "R7", v1alpha1.ReasonLastAccountAdministrator)
+			"metadata.finalizers", `Collaborator "boss" is the last AccountAdministrator of Account "acme"`, "(R7, LastAccountAdministrator)")
+		By("demoting it and stripping the finalizer in one update")
+		expectDeniedAs(alice, updating(newCollaborator(ns, "boss", v1alpha1.Member), func(c *v1alpha1.Collaborator) {
+			c.Spec.AdminRole = v1alpha1.AdminRoleNone
+			controllerutil.RemoveFinalizer(c, v1alpha1.FinalizerLastAdministrator)
+		}), "metadata.finalizers", "(R7, LastAccountAdministrator)")
+		expectAllowedAs(operator, stripping(newCollaborator(ns, "boss", v1alpha1.Member), v1alpha1.FinalizerLastAdministrator))
 
 		second := accountAdmin(newCollaborator(ns, "second", v1alpha1.Member))
 		create(second)
@@ -49,9 +90,13 @@ var _ = Describe("Protection finalizers at admission", func() {
 		expectAllowedAs(alice, stripping(newCollaborator(ns, "boss", v1alpha1.Member), v1alpha1.FinalizerLastAdministrator))
 	})
 
-	It("refuses to strip account-protection from an Account in use (R11), saying what it still has", func() {
+	It("refuses to strip account-protection from an Account in use (R11), saying what it still has; lets the operator, and lets it go from an Account not in use", func() {
 		expectDeniedAs(alice, stripping(newAccount(ns, "acme", 2), v1alpha1.FinalizerAccountProtection),
-			`Account "acme" still has 1 WorkCenters, 2 custom WorkCenterRoles and 0 Collaborators`, "R11", v1alpha1.ReasonAccountInUse)
+			"metadata.finalizers", `Account "acme" still has 1 WorkCenters, 2 custom WorkCenterRoles and 0 Collaborators`, "(R11, AccountInUse)")
 		expectAllowedAs(operator, stripping(newAccount(ns, "acme", 2), v1alpha1.FinalizerAccountProtection))
+
+		empty := newNamespace()
+		withAccount(newAccount(empty, "bare", 2))
+		expectAllowedAs(alice, stripping(newAccount(empty, "bare", 2), v1alpha1.FinalizerAccountProtection))
 	})
 })

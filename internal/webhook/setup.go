@@ -40,7 +40,8 @@ type Options struct {
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
 // Collaborator with the manager's webhook server. The validators read the account's
-// objects from the manager's cache, so the controllers' informers serve them too.
+// objects from the manager's cache, so the controllers' informers serve them too. Their
+// answers are bounded (see bound): every warning reaches the client whole.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	if len(opts.OperatorUsernames) == 0 {
 		me, err := OwnIdentity(mgr.GetConfig())
@@ -55,19 +56,19 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), operators: operators}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
-		WithValidator(&AccountValidator{reader: r}).Complete(); err != nil {
+		WithValidator(bound[*v1alpha1.Account](&AccountValidator{reader: r})).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenter{}).
-		WithValidator(&WorkCenterValidator{reader: r}).Complete(); err != nil {
+		WithValidator(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r})).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
-		WithValidator(&WorkCenterRoleValidator{reader: r}).Complete(); err != nil {
+		WithValidator(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r})).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).
-		WithValidator(&CollaboratorValidator{reader: r}).Complete()
+		WithValidator(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r})).Complete()
 }
 
 // OwnIdentity asks the API server, with a SelfSubjectReview, which username cfg

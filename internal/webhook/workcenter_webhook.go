@@ -48,9 +48,9 @@ func (v *WorkCenterValidator) validate(ctx context.Context, old, wc *v1alpha1.Wo
 		return nil, err
 	}
 	if account == nil {
-		msg := fmt.Sprintf("namespace %q has no Account yet; WorkCenter %q waits (%s) until one appears", wc.Namespace, wc.Name, v1alpha1.ReasonAccountNotFound)
+		msg := fmt.Sprintf("namespace %q has no Account yet; WorkCenter %q waits (%s) until one appears", wc.Namespace, access.Short(wc.Name), v1alpha1.ReasonAccountNotFound)
 		if wc.Spec.Category != "" {
-			msg += fmt.Sprintf(", and its category %q is checked against the Account's workCenterCategories then", wc.Spec.Category)
+			msg += fmt.Sprintf(", and its category %q is checked against the Account's workCenterCategories then", access.Short(wc.Spec.Category))
 		}
 		return admission.Warnings{msg}, nil
 	}

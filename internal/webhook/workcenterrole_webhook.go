@@ -101,7 +101,7 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 	for _, inc := range role.Spec.Includes {
 		if _, ok := roles[string(inc)]; !ok && string(inc) != role.Name {
 			warnings = append(warnings, fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist yet; the role and its assignments wait (Pending) until it appears",
-				role.Name, inc))
+				access.Short(role.Name), access.Short(string(inc))))
 		}
 	}
 
@@ -118,7 +118,7 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 				warnings = append(warnings, fmt.Sprintf("%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle))
 			} else {
 				errs = append(errs, field.Forbidden(field.NewPath("spec", "includes"),
-					fmt.Sprintf("%s; this change to WorkCenterRole %q closes it: remove one of those includes (%s)", cycle.Error(), role.Name, v1alpha1.ReasonInclusionCycle)))
+					fmt.Sprintf("%s; this change to WorkCenterRole %q closes it: remove one of those includes (%s)", cycle.Error(), access.Short(role.Name), v1alpha1.ReasonInclusionCycle)))
 			}
 		}
 	}
@@ -146,5 +146,5 @@ func (v *WorkCenterRoleValidator) checkBuiltIn(ctx context.Context, old, role *v
 	}
 	return apierrors.NewForbidden(groupResource("workcenterroles"), role.Name, fmt.Errorf(
 		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label (R9); user %q can create a custom role instead, for example one that includes %q",
-		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, user, role.Name))
+		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, access.Bound(user, maxUsername), role.Name))
 }

@@ -40,7 +40,7 @@ var _ = Describe("WorkCenterRole admission", func() {
 					r.Spec.Levels.Folders = v1alpha1.LevelAdmin
 				})
 			},
-			`WorkCenterRole "viewer" would give member-only permissions (folders.delete, tasks.create) to guests: gina (viewer in tower-a), gina (viewer in tower-b)`),
+			`WorkCenterRole "viewer" would give member-only permissions (folders.delete, tasks.create) to guests: gina (viewer in tower-a, viewer in tower-b)`),
 		Entry("a role that the one they hold includes",
 			func(ns string) op {
 				create(newCollaborator(ns, "gina", v1alpha1.Guest, "tower-a=composite"))
