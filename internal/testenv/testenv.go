@@ -1,11 +1,12 @@
 // Package testenv is the one envtest harness of the project's suites (controllers,
-// webhooks, CRD schema; the end-to-end suite shares its checks): a real kube-apiserver
-// and etcd with the CRDs from config/crd/bases, optionally the webhook configuration
-// from config/webhook, the scheme, a direct admin client for fixtures and assertions
-// (never a manager's cache), and the operator's identity, bound only to the ClusterRole
+// webhooks, CRD schema, scale): it starts a real kube-apiserver and etcd once per suite
+// with the CRDs from config/crd/bases and, optionally, the webhook configuration from
+// config/webhook (both found from the repository root, wherever the suite runs); it
+// registers the scheme, gives a direct admin client for fixtures and assertions (never
+// a manager's cache), and gives the operator's identity, bound only to the ClusterRole
 // generated from the RBAC markers (config/rbac/role.yaml), so a missing marker fails
-// every suite that runs the manager. It also holds the kstatus invariant checks that
-// the suites run after their condition assertions (kstatus.go). Only tests import it.
+// every suite that runs the manager. The kstatus invariants that the suites check after
+// their assertions are in the sibling package kstatus. Only tests import it.
 package testenv
 
 import (

@@ -19,6 +19,7 @@ import (
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -96,12 +97,12 @@ var _ = AfterSuite(func() {
 })
 
 // specNamespaces are the namespaces the running spec created: after its own assertions,
-// every object in them must keep the kstatus invariants (testenv.Violations).
+// every object in them must keep the kstatus invariants.
 var specNamespaces []string
 
 var _ = AfterEach(func() {
 	for _, ns := range specNamespaces {
-		violations, err := testenv.NamespaceViolations(context.Background(), k8sClient, ns)
+		violations, err := kstatus.NamespaceViolations(context.Background(), k8sClient, ns)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(violations).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
 	}

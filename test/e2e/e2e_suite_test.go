@@ -8,7 +8,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,14 +17,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
-	"github.com/workcenter-io/workcenter-operator/internal/testenv"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
 )
 
 var (
@@ -147,21 +144,12 @@ func waitReady(ns string) {
 
 // expectKStatus reads every object of the four kinds in ns with kubectl get -o json and
 // fails unless each keeps the kstatus invariants that Flux, Argo CD and kubectl wait
-// rely on (testenv.Violations).
+// rely on (kstatus.Violations).
 func expectKStatus(ns string) {
 	GinkgoHelper()
-	var list struct {
-		Items []map[string]any `json:"items"`
-	}
-	Expect(json.Unmarshal([]byte(mustKubectl("get", "-n", ns, ourKinds, "-o", "json")), &list)).To(Succeed())
-	var violations []string
-	for _, item := range list.Items {
-		obj, err := testenv.Scheme.New(schema.FromAPIVersionAndKind(item["apiVersion"].(string), item["kind"].(string)))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(item, obj)).To(Succeed())
-		violations = append(violations, testenv.Violations(obj.(client.Object))...)
-	}
-	Expect(violations).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
+	var list unstructured.UnstructuredList
+	Expect(list.UnmarshalJSON([]byte(mustKubectl("get", "-n", ns, ourKinds, "-o", "json")))).To(Succeed())
+	Expect(kstatus.ListViolations(&list)).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
 }
 
 // newAccount creates namespace ns with an Account in it (one license per member it will
