@@ -8,10 +8,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -22,7 +24,11 @@ import (
 )
 
 var (
-	env       *testenv.Env
+	env *testenv.Env
+	// testEnv, cfg and scheme are env's control plane, admin config and scheme.
+	testEnv   *envtest.Environment
+	cfg       *rest.Config
+	scheme    *runtime.Scheme
 	k8sClient client.Client // direct client: assertions never read the manager's cache
 	cancel    context.CancelFunc
 	// writes counts, per namespace, every write the manager's client sends.
@@ -42,14 +48,14 @@ var _ = BeforeSuite(func() {
 	var err error
 	env, err = testenv.Start(testenv.Options{})
 	Expect(err).NotTo(HaveOccurred())
-	k8sClient = env.Client
+	testEnv, cfg, scheme, k8sClient = env.Environment, env.Config, env.Scheme, env.Client
 
 	// The manager runs as a user bound only to the ClusterRole generated from the RBAC
 	// markers (config/rbac/role.yaml), so a missing permission fails the suite.
 	operator, err := env.Operator(context.Background())
 	Expect(err).NotTo(HaveOccurred())
 	mgr, err := ctrl.NewManager(operator, ctrl.Options{
-		Scheme:  env.Scheme,
+		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		NewClient: func(config *rest.Config, options client.Options) (client.Client, error) {
 			c, err := client.NewWithWatch(config, options)
@@ -88,6 +94,9 @@ var _ = AfterEach(func() {
 	}
 	specNamespaces = nil
 })
+
+// operatorUsername is who the manager runs as.
+const operatorUsername = testenv.OperatorUsername
 
 // countingClient counts every create, update, patch and delete, of objects and of
 // their status, that the manager sends.

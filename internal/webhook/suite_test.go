@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,14 +25,20 @@ import (
 )
 
 var (
-	env    *testenv.Env
-	cancel context.CancelFunc
+	env *testenv.Env
+	// testEnv and scheme are env's control plane and scheme.
+	testEnv *envtest.Environment
+	scheme  *runtime.Scheme
+	cancel  context.CancelFunc
+
+	// operatorName is the username the manager runs as, as webhook.OwnIdentity found it:
+	// the operator's own user, bound only to the generated ClusterRole.
+	operatorName string
 
 	// operator writes as an identity that R9 lets write built-in roles, as the operator
 	// does (envtest's admin, passed to the webhooks as one of the operator's names);
 	// alice is another cluster admin, which it does not. Both are direct clients:
-	// assertions never read the manager's cache. The manager itself runs as the
-	// operator's own user, bound only to the generated ClusterRole.
+	// assertions never read the manager's cache.
 	operator, alice actor
 	// k8sClient is operator's client, for fixtures and assertions.
 	k8sClient client.Client
@@ -53,6 +60,7 @@ var _ = BeforeSuite(func() {
 	var err error
 	env, err = testenv.Start(testenv.Options{Webhooks: true})
 	Expect(err).NotTo(HaveOccurred())
+	testEnv, scheme = env.Environment, env.Scheme
 	adminName, err := webhook.OwnIdentity(env.Config)
 	Expect(err).NotTo(HaveOccurred())
 	operator = newActor(env.Config)
@@ -63,7 +71,7 @@ var _ = BeforeSuite(func() {
 
 	managerConfig, err := env.Operator(context.Background())
 	Expect(err).NotTo(HaveOccurred())
-	operatorName, err := webhook.OwnIdentity(managerConfig)
+	operatorName, err = webhook.OwnIdentity(managerConfig)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(operatorName).To(Equal(testenv.OperatorUsername))
 
@@ -120,7 +128,7 @@ func newActor(cfg *rest.Config) actor {
 	cfg = rest.CopyConfig(cfg)
 	log := &warningLog{}
 	cfg.WarningHandlerWithContext = log
-	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 	return actor{Client: c, warnings: log}
 }
