@@ -9,8 +9,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,12 +137,24 @@ func notFound(ns, resource string) {
 const ourKinds = "accounts.access.workcenter.io,workcenters.access.workcenter.io,workcenterroles.access.workcenter.io,collaborators.access.workcenter.io"
 
 // waitReady waits, through kubectl wait, until every object of the four kinds in ns is
-// Ready, then checks that each keeps the kstatus invariants (expectKStatus).
+// Ready, then checks that each keeps the kstatus invariants (expectKStatus). From then
+// on, every spec ends with that check on ns, until ns is deleted.
 func waitReady(ns string) {
 	GinkgoHelper()
+	watched[ns] = true
 	mustKubectl("wait", "-n", ns, "--for=condition=Ready", "--timeout=90s", ourKinds, "--all")
 	expectKStatus(ns)
 }
+
+// watched are the namespaces in which an account was set up and waited Ready: after
+// its own assertions, every spec checks the kstatus invariants of everything in them.
+var watched = map[string]bool{}
+
+var _ = AfterEach(func() {
+	for _, ns := range slices.Sorted(maps.Keys(watched)) {
+		expectKStatus(ns)
+	}
+})
 
 // expectKStatus reads every object of the four kinds in ns with kubectl get -o json and
 // fails unless each keeps the kstatus invariants that Flux, Argo CD and kubectl wait
@@ -162,6 +176,7 @@ func newAccount(ns, extra string, categories ...string) {
 		// envtest runs no namespace controller: a namespace only goes Terminating. The
 		// objects in it stay; each spec has a namespace of its own, so that is harmless.
 		_, _, _ = kubectl("delete", "namespace", ns, "--wait=false")
+		delete(watched, ns)
 	})
 	if extra != "" {
 		extra = "---\n" + extra
