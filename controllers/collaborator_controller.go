@@ -13,15 +13,21 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-const collaboratorController = "collaborator"
+const (
+	collaboratorController = "collaborator"
+	// collaboratorWorkers reconcile Collaborators in parallel.
+	collaboratorWorkers = 4
+)
 
 // CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
 // allocates licenses (R4) and protects the account's last administrator (R7).
@@ -209,18 +215,24 @@ func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Colla
 func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(collaboratorController).
+		// Collaborators are independent keys and most of an account's objects: several
+		// workers keep the API server's round trips from serializing convergence.
+		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, pairHandler(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
+			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return licenseFlipped(e.ObjectOld.(*v1alpha1.Collaborator), e.ObjectNew.(*v1alpha1.Collaborator))
+			}}))).
 		Complete(r)
 }
 
 // forAccount wakes the Collaborators an Account change affects: all of them when it
 // appears, goes, starts being deleted or changes state; when only its licenses change,
-// the Members whose license that gives or takes (R4); none for its display name, logo or
-// picklists, which no Collaborator's status reads.
+// the Members whose recorded license is not the one R4 now gives them (staleLicenses);
+// none for its display name, logo or picklists, which no Collaborator's status reads.
 func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
 	switch {
 	case old == nil || old.Spec.State != cur.Spec.State ||
@@ -232,20 +244,7 @@ func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alp
 		}
 		return requestsFor(pointers(list.Items))
 	case old.Spec.Licenses != cur.Spec.Licenses:
-		members, err := collaboratorsBy(ctx, r, cur.Namespace, indexCollaboratorType, string(v1alpha1.Member))
-		if err != nil {
-			mappingFailed(ctx, collaboratorController, cur, err)
-			return nil
-		}
-		before := access.AllocateLicenses(members, old.Spec.Licenses)
-		after := access.AllocateLicenses(members, cur.Spec.Licenses)
-		var changed []*v1alpha1.Collaborator
-		for _, m := range members {
-			if before[m.Name] != after[m.Name] {
-				changed = append(changed, m)
-			}
-		}
-		return requestsFor(changed)
+		return requestsFor(r.staleLicenses(ctx, cur, cur.Spec.Licenses))
 	}
 	return nil
 }
@@ -307,11 +306,6 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 			out = append(out, by(indexCollaboratorEmail, emailKey(c.Spec.Email))...)
 		}
 	}
-	memberSetChanged := old == nil || access.IsMember(old) != access.IsMember(cur) ||
-		(access.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
-	if memberSetChanged && (access.IsMember(cur) || (old != nil && access.IsMember(old))) {
-		out = append(out, by(indexCollaboratorType, string(v1alpha1.Member))...)
-	}
 	if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
 		for _, a := range by(indexCollaboratorAdminRole, string(v1alpha1.AdminRoleAccountAdministrator)) {
 			if !a.DeletionTimestamp.IsZero() {
@@ -320,7 +314,57 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 		}
 	}
 	reqs := requestsFor(out)
-	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
+	reqs = slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
+	if membersChanged(old, cur) || licenseFlipped(old, cur) {
+		account, err := accountOf(ctx, r, ns)
+		if err != nil {
+			mappingFailed(ctx, collaboratorController, cur, err)
+		} else if account != nil {
+			reqs = append(reqs, requestsFor(r.staleLicenses(ctx, cur, account.Spec.Licenses))...)
+		}
+	}
+	return reqs
+}
+
+// membersChanged reports whether a Collaborator event changes the account's Members,
+// among whom R4 allocates licenses: a Member appears or goes, or starts being deleted
+// (a Member being deleted keeps its seat until it is gone), or a type changes.
+func membersChanged(old, cur *v1alpha1.Collaborator) bool {
+	if old == nil {
+		return access.IsMember(cur)
+	}
+	return access.IsMember(old) != access.IsMember(cur) ||
+		(access.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
+}
+
+// licenseFlipped reports whether a status write moved a Member's license (true to false
+// or back): the write may have been computed from a view older than a change already
+// in the cache, and is checked against the allocation the cache gives now.
+func licenseFlipped(old, cur *v1alpha1.Collaborator) bool {
+	return old != nil && old.Status.Licensed != nil && cur.Status.Licensed != nil &&
+		*old.Status.Licensed != *cur.Status.Licensed
+}
+
+// staleLicenses returns the Members whose recorded license (status.licensed) is not the
+// one R4 gives them now, with licenses licenses, among the Members the cache holds: the
+// only Members a change of the Member set or of the licenses can affect. A Member whose
+// reconcile raced with the change writes a license that is stale; that write moves its
+// license, so it is checked again here (licenseFlipped) and woken once more. A Member
+// with no license recorded yet is woken too: its first reconcile may be under way.
+func (r *CollaboratorReconciler) staleLicenses(ctx context.Context, about client.Object, licenses int32) []*v1alpha1.Collaborator {
+	members, err := collaboratorsBy(ctx, r, about.GetNamespace(), indexCollaboratorType, string(v1alpha1.Member))
+	if err != nil {
+		mappingFailed(ctx, collaboratorController, about, err)
+		return nil
+	}
+	desired := access.AllocateLicenses(members, licenses)
+	var stale []*v1alpha1.Collaborator
+	for _, m := range members {
+		if m.Status.Licensed == nil || *m.Status.Licensed != desired[m.Name] {
+			stale = append(stale, m)
+		}
+	}
+	return stale
 }
 
 // dependentRoles returns name and every role that includes it, directly or not, as the

@@ -38,18 +38,26 @@ func expectWoken(t *testing.T, what string, reqs []reconcile.Request, want ...st
 	}
 }
 
-// members m1..m5, created in that order, a guest g, all holding role "eng" (g: "view"),
-// and "lead" including "eng".
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// member is a Member created minute minutes after epoch, with its recorded license.
+func member(name string, minute int, licensed bool, assign ...string) *v1alpha1.Collaborator {
+	c := fixtures.Collaborator(ns, name, v1alpha1.Member, assign...)
+	c.CreationTimestamp = metav1.NewTime(epoch.Add(time.Duration(minute) * time.Minute))
+	c.Status.Licensed = &licensed
+	return c
+}
+
+// Members m1..m5, created in that order, and l (created last), with the licenses the
+// Account acme's 3 give them recorded (m1-m3); a guest g; all holding role "eng" (g:
+// "view", l: "lead", which includes "eng").
 func mappingWorld() []client.Object {
 	var objs []client.Object
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, n := range []string{"m1", "m2", "m3", "m4", "m5"} {
-		c := fixtures.Collaborator(ns, n, v1alpha1.Member, "tower=eng")
-		c.CreationTimestamp = metav1.NewTime(base.Add(time.Duration(i) * time.Minute))
-		objs = append(objs, c)
+		objs = append(objs, member(n, i+1, i < 3, "tower=eng"))
 	}
 	objs = append(objs, fixtures.Collaborator(ns, "g", v1alpha1.Guest, "tower=view"),
-		fixtures.Collaborator(ns, "l", v1alpha1.Member, "annex=lead"),
+		member("l", 10, false, "annex=lead"),
 		fixtures.Role(ns, "eng"), fixtures.Role(ns, "lead", fixtures.Includes("eng")), fixtures.Role(ns, "view"),
 		fixtures.WorkCenter(ns, "tower"), fixtures.WorkCenter(ns, "annex"))
 	return objs
@@ -65,15 +73,49 @@ func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	expectWoken(t, "created", r.forAccount(ctx, nil, acct), all...)
 	expectWoken(t, "deactivated", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.State = v1alpha1.AccountDeactivated })), all...)
 	expectWoken(t, "deletion started", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { now := metav1.Now(); a.DeletionTimestamp = &now })), all...)
-	// Members by age: m1..m5, then l (created last, no timestamp): 3 licenses go to m1-m3.
+	// Members by age: m1..m5, then l: 3 licenses went to m1-m3.
 	expectWoken(t, "one more license", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 4 })), "m4")
 	expectWoken(t, "two fewer licenses", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 1 })), "m2", "m3")
-	expectWoken(t, "licenses beyond the Members", r.forAccount(ctx, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 10 }),
-		with(func(a *v1alpha1.Account) { a.Spec.Licenses = 20 })))
+	expectWoken(t, "licenses for everyone", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 20 })), "l", "m4", "m5")
 	expectWoken(t, "display name and picklists", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) {
 		a.Spec.DisplayName = "Renamed"
 		a.Spec.Picklists.WorkCenterCategories = []v1alpha1.PicklistItem{"Residential"}
 	})))
+}
+
+// A change of the Member set wakes the Members whose recorded license R4 no longer
+// gives them, and a Member's own license write is checked against the allocation the
+// cache gives now, so a reconcile that raced with the change is woken again.
+func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
+	ctx := context.Background()
+	// world is mappingWorld and the Account, with extra objects added or replacing
+	// those of the same name.
+	world := func(extra ...client.Object) *CollaboratorReconciler {
+		objs := append(mappingWorld(), fixtures.Account(ns, "acme", 3))
+		objs = slices.DeleteFunc(objs, func(o client.Object) bool {
+			return slices.ContainsFunc(extra, func(e client.Object) bool { return e.GetName() == o.GetName() })
+		})
+		return &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, extra...)...)}
+	}
+	elder := member("elder", 0, false, "tower=eng")
+	elder.Status.Licensed = nil // just created: never reconciled
+	expectWoken(t, "an older Member created", world(elder).forCollaborator(ctx, nil, elder), "elder", "m3")
+
+	r := world()
+	gone := member("m1", 1, true, "tower=eng")
+	if err := r.Delete(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	expectWoken(t, "a licensed Member deleted", r.forCollaborator(ctx, nil, gone), "m4")
+
+	guest := fixtures.Collaborator(ns, "g2", v1alpha1.Guest, "tower=view")
+	expectWoken(t, "a Guest created", world(guest).forCollaborator(ctx, nil, guest))
+
+	// m4's reconcile read an older cache and wrote licensed true, which R4 does not give
+	// it now: its own write is checked, and wakes it again.
+	staleOld := member("m4", 4, false, "tower=eng")
+	staleNew := member("m4", 4, true, "tower=eng")
+	expectWoken(t, "a stale license written", world(staleNew).forCollaborator(ctx, staleOld, staleNew), "m4")
 }
 
 func TestCollaboratorsWokenByRoleChanges(t *testing.T) {

@@ -20,7 +20,8 @@ import (
 )
 
 // reader reads an account's objects for the validators: everything from the manager's
-// cache (no field indexes: a namespace is one account, and rules need most of it),
+// cache (no field indexes: a namespace is one account, and rules need most of it;
+// without a deep copy, as the validators only read what it returns),
 // and the namespace itself live, since only a deletion warning needs it.
 type reader struct {
 	cache client.Reader
@@ -42,7 +43,7 @@ func (r reader) account(ctx context.Context, namespace string) (*v1alpha1.Accoun
 
 func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Account, error) {
 	var list v1alpha1.AccountList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, readError(namespace, "Accounts", err)
 	}
 	return pointers(list.Items), nil
@@ -50,7 +51,7 @@ func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Acc
 
 func (r reader) roles(ctx context.Context, namespace string) (access.Roles, error) {
 	var list v1alpha1.WorkCenterRoleList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, readError(namespace, "WorkCenterRoles", err)
 	}
 	return access.NewRoles(pointers(list.Items)...), nil
@@ -58,7 +59,7 @@ func (r reader) roles(ctx context.Context, namespace string) (access.Roles, erro
 
 func (r reader) collaborators(ctx context.Context, namespace string) ([]*v1alpha1.Collaborator, error) {
 	var list v1alpha1.CollaboratorList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, readError(namespace, "Collaborators", err)
 	}
 	return pointers(list.Items), nil
@@ -66,7 +67,7 @@ func (r reader) collaborators(ctx context.Context, namespace string) ([]*v1alpha
 
 func (r reader) workCenters(ctx context.Context, namespace string) ([]*v1alpha1.WorkCenter, error) {
 	var list v1alpha1.WorkCenterList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, readError(namespace, "WorkCenters", err)
 	}
 	return pointers(list.Items), nil
