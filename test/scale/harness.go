@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -35,6 +36,7 @@ type manager struct {
 	cmd         *exec.Cmd
 	metricsAddr string
 	done        chan error
+	stopOnce    sync.Once
 }
 
 func freePort() string {
@@ -75,14 +77,17 @@ func startManager(bin, kubeconfig, logPath string) (*manager, error) {
 	}
 }
 
+// stop stops the manager (once; later calls do nothing).
 func (m *manager) stop() {
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.done:
-	case <-time.After(20 * time.Second):
-		_ = m.cmd.Process.Kill()
-		<-m.done
-	}
+	m.stopOnce.Do(func() {
+		_ = m.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-m.done:
+		case <-time.After(20 * time.Second):
+			_ = m.cmd.Process.Kill()
+			<-m.done
+		}
+	})
 }
 
 // scrape reads the manager's metrics.
@@ -149,6 +154,8 @@ type observer struct {
 	written map[string]bool
 	// convergedAt is when each object was first seen converged since it last changed spec.
 	convergedAt map[string]time.Time
+	// resumed counts watches resumed after the API server closed them.
+	resumed int
 }
 
 type objState struct {
@@ -164,39 +171,89 @@ func key(kind string, o client.Object) string {
 	return kind + "/" + o.GetNamespace() + "/" + o.GetName()
 }
 
-// run watches until ctx ends.
+// run watches until ctx ends. A watch the API server closes (it drops watchers that
+// fall behind a burst of thousands of writes) is resumed from the last resourceVersion
+// seen, so no write is missed; when that version is too old, the kind is listed again
+// (its objects' states refreshed, the writes in between not counted) and watched from there.
 func (o *observer) run(ctx context.Context, c client.WithWatch) error {
-	lists := map[string]client.ObjectList{
-		"Account": &v1alpha1.AccountList{}, "WorkCenter": &v1alpha1.WorkCenterList{},
-		"WorkCenterRole": &v1alpha1.WorkCenterRoleList{}, "Collaborator": &v1alpha1.CollaboratorList{},
+	lists := map[string]func() client.ObjectList{
+		"Account":        func() client.ObjectList { return &v1alpha1.AccountList{} },
+		"WorkCenter":     func() client.ObjectList { return &v1alpha1.WorkCenterList{} },
+		"WorkCenterRole": func() client.ObjectList { return &v1alpha1.WorkCenterRoleList{} },
+		"Collaborator":   func() client.ObjectList { return &v1alpha1.CollaboratorList{} },
 	}
-	for kind, l := range lists {
-		w, err := c.Watch(ctx, l)
-		if err != nil {
+	for kind, newList := range lists {
+		l := newList()
+		if err := c.List(ctx, l); err != nil {
 			return err
 		}
-		go o.consume(ctx, kind, w)
+		go o.consume(ctx, c, kind, newList, l.GetResourceVersion())
 	}
 	return nil
 }
 
-func (o *observer) consume(ctx context.Context, kind string, w watch.Interface) {
-	defer w.Stop()
+func (o *observer) consume(ctx context.Context, c client.WithWatch, kind string, newList func() client.ObjectList, rv string) {
+	for ctx.Err() == nil {
+		w, err := c.Watch(ctx, newList(), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		rv = o.drain(ctx, kind, w, rv)
+		w.Stop()
+		if rv == "" { // too old: list again
+			l := newList()
+			if err := c.List(ctx, l); err != nil {
+				continue
+			}
+			_ = meta.EachListItem(l, func(obj runtime.Object) error {
+				o.refresh(kind, obj.(client.Object))
+				return nil
+			})
+			rv = l.GetResourceVersion()
+		}
+		o.mu.Lock()
+		o.resumed++
+		o.mu.Unlock()
+	}
+}
+
+// drain records the events of w until it closes, and returns the last resourceVersion
+// seen ("" when the server says it is too old).
+func (o *observer) drain(ctx context.Context, kind string, w watch.Interface, rv string) string {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return rv
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return
+				return rv
+			}
+			if ev.Type == watch.Error {
+				return ""
 			}
 			obj, isObj := ev.Object.(client.Object)
 			if !isObj {
 				continue
 			}
-			o.record(kind, ev.Type, obj)
+			rv = obj.GetResourceVersion()
+			if ev.Type != watch.Bookmark {
+				o.record(kind, ev.Type, obj)
+			}
 		}
 	}
+}
+
+// refresh takes an object's state from a list, without counting a write.
+func (o *observer) refresh(kind string, obj client.Object) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := key(kind, obj)
+	conv := converged(obj)
+	if prev := o.state[k]; conv && !prev.converged {
+		o.convergedAt[k] = time.Now()
+	}
+	o.state[k] = objState{converged: conv, gen: obj.GetGeneration()}
 }
 
 func (o *observer) record(kind string, t watch.EventType, obj client.Object) {

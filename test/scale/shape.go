@@ -31,7 +31,7 @@ func (s shape) objects(ns string) []client.Object {
 	members := s.collaborators - s.collaborators/3
 	out := []client.Object{&v1alpha1.Account{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acct"},
-		Spec: v1alpha1.AccountSpec{DisplayName: "Scale " + ns, Licenses: int32(members + 10), State: v1alpha1.AccountActive,
+		Spec: v1alpha1.AccountSpec{DisplayName: "Scale " + ns, Licenses: int32(members + 100), State: v1alpha1.AccountActive,
 			Picklists: v1alpha1.Picklists{WorkCenterCategories: []v1alpha1.PicklistItem{"Residential", "Commercial"}}},
 	}}
 	guestSafe := s.roles / 2
