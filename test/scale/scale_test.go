@@ -215,7 +215,9 @@ func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observ
 	first := prefix + "-000"
 	r.costs, r.p50, r.p99 = changeCosts(t, ctx, c, obs, m, s, first, changes)
 
-	// Quiet after a restart on the converged account.
+	// Quiet after a restart on the converged account: the last changes settled first,
+	// so that what is written after the restart is the restart's own doing.
+	settle(obs, m)
 	m.stop()
 	writes3, _ := obs.counts()
 	if m, err = startManager(bin, kubeconfig, logPath); err != nil {
