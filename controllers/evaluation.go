@@ -12,7 +12,8 @@ import (
 )
 
 // accountView is what evaluating a Collaborator's assignments reads of its account:
-// the owning Account, the roles, and the Members (for licenses), read once per reconcile.
+// the owning Account, the roles, and the Members (for licenses, read only when a Member
+// is evaluated), read once per reconcile.
 // The Collaborator controller evaluates one Collaborator with it, the WorkCenter
 // controller every Collaborator assigned to one WorkCenter: both call evaluate, so a
 // WorkCenter's count and its Collaborators' states can never disagree.
@@ -21,39 +22,46 @@ type accountView struct {
 	namespace string
 	account   *v1alpha1.Account
 	roles     access.Roles
-	members   []*v1alpha1.Collaborator
+	// members is nil until a Member's license is first asked for.
+	members []*v1alpha1.Collaborator
 	// licensed is the whole allocation, computed on first use when many Collaborators
 	// are evaluated; a single one is decided in one pass (access.HoldsLicense).
 	licensed map[string]bool
-	now      metav1.Time
+	// workCenters read so far, by name (nil: does not exist): a WorkCenter's count
+	// evaluates hundreds of Collaborators against the same WorkCenter.
+	workCenters map[string]*v1alpha1.WorkCenter
+	now         metav1.Time
 }
 
 func newAccountView(ctx context.Context, r client.Reader, namespace string, account *v1alpha1.Account) (*accountView, error) {
-	v := &accountView{r: r, namespace: namespace, account: account, now: metav1.Now().Rfc3339Copy()}
+	v := &accountView{r: r, namespace: namespace, account: account, now: metav1.Now().Rfc3339Copy(),
+		workCenters: map[string]*v1alpha1.WorkCenter{}}
 	var err error
 	if v.roles, err = rolesOf(ctx, r, namespace); err != nil {
 		return nil, err
-	}
-	if account != nil {
-		if v.members, err = collaboratorsBy(ctx, r, namespace, indexCollaboratorType, string(v1alpha1.Member)); err != nil {
-			return nil, err
-		}
 	}
 	return v, nil
 }
 
 // holdsLicense is R4 for c; many is true when the caller evaluates many Collaborators.
-func (v *accountView) holdsLicense(c *v1alpha1.Collaborator, many bool) bool {
+func (v *accountView) holdsLicense(ctx context.Context, c *v1alpha1.Collaborator, many bool) (bool, error) {
 	if v.account == nil || !access.IsMember(c) {
-		return false
+		return false, nil
+	}
+	if v.members == nil {
+		members, err := collaboratorsBy(ctx, v.r, v.namespace, indexCollaboratorType, string(v1alpha1.Member))
+		if err != nil {
+			return false, err
+		}
+		v.members = members
 	}
 	if !many {
-		return access.HoldsLicense(c, v.members, v.account.Spec.Licenses)
+		return access.HoldsLicense(c, v.members, v.account.Spec.Licenses), nil
 	}
 	if v.licensed == nil {
 		v.licensed = access.AllocateLicenses(v.members, v.account.Spec.Licenses)
 	}
-	return v.licensed[c.Name]
+	return v.licensed[c.Name], nil
 }
 
 // evaluation is the outcome of one Collaborator's assignments.
@@ -71,13 +79,17 @@ func (v *accountView) evaluate(ctx context.Context, c *v1alpha1.Collaborator, on
 	if err != nil {
 		return evaluation{}, err
 	}
-	e := evaluation{duplicate: access.CheckEmailUnique(c, sameEmail), licensed: v.holdsLicense(c, many)}
+	licensed, err := v.holdsLicense(ctx, c, many)
+	if err != nil {
+		return evaluation{}, err
+	}
+	e := evaluation{duplicate: access.CheckEmailUnique(c, sameEmail), licensed: licensed}
 	e.statuses = make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
 	for _, a := range c.Spec.WorkCenters {
 		if onlyWorkCenter != "" && string(a.Name) != onlyWorkCenter {
 			continue
 		}
-		wc, err := workCenterNamed(ctx, v.r, v.namespace, string(a.Name))
+		wc, err := v.workCenter(ctx, string(a.Name))
 		if err != nil {
 			return evaluation{}, err
 		}
@@ -99,6 +111,18 @@ func inEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, a v1alpha1.Wo
 		}
 	}
 	return nil
+}
+
+// workCenter reads a WorkCenter once per view, nil when it does not exist.
+func (v *accountView) workCenter(ctx context.Context, name string) (*v1alpha1.WorkCenter, error) {
+	if wc, seen := v.workCenters[name]; seen {
+		return wc, nil
+	}
+	wc, err := workCenterNamed(ctx, v.r, v.namespace, name)
+	if err == nil {
+		v.workCenters[name] = wc
+	}
+	return wc, err
 }
 
 // workCenterNamed reads a WorkCenter, nil when it does not exist.

@@ -20,7 +20,6 @@ import (
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
-	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
 )
 
 var (
@@ -82,17 +81,12 @@ var _ = AfterSuite(func() {
 	Expect(env.Stop()).To(Succeed())
 })
 
-// specNamespaces are the namespaces the running spec created: after its own assertions,
-// every object in them must keep the kstatus invariants.
-var specNamespaces []string
-
+// After each spec's own assertions, every object of the namespaces it created must keep
+// the kstatus invariants.
 var _ = AfterEach(func() {
-	for _, ns := range specNamespaces {
-		violations, err := kstatus.NamespaceViolations(context.Background(), k8sClient, ns)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(violations).To(BeEmpty(), "kstatus invariants broken in namespace %s", ns)
-	}
-	specNamespaces = nil
+	violations, err := env.KStatusViolations(context.Background())
+	Expect(err).NotTo(HaveOccurred())
+	Expect(violations).To(BeEmpty(), "kstatus invariants broken")
 })
 
 // operatorUsername is who the manager runs as.
@@ -133,7 +127,6 @@ func countingClient(c client.WithWatch) client.WithWatch {
 func newNamespace() string {
 	ns, err := env.NewNamespace(context.Background(), "acct-")
 	Expect(err).NotTo(HaveOccurred())
-	specNamespaces = append(specNamespaces, ns)
 	return ns
 }
 

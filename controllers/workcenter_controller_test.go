@@ -53,6 +53,24 @@ var _ = Describe("WorkCenter", func() {
 		}).Should(Succeed())
 	})
 
+	// The count is decided from the account (the same evaluation as the Collaborators'
+	// status), so it must follow what moves an assignment in or out of effect elsewhere:
+	// here a license (R4) taken away and given back.
+	It("follows licenses: a Member without one is not counted", func() {
+		create(newAccount(ns, "acme", 2), newWorkCenter(ns, "tower-a"),
+			newCollaborator(ns, "m1", v1alpha1.Member, "tower-a=contributor"))
+		Eventually(func(g Gomega) int32 { return getWorkCenter(ns, "tower-a")(g).Status.Collaborators }).Should(Equal(int32(1)))
+		create(newCollaborator(ns, "m2", v1alpha1.Member, "tower-a=contributor"))
+		Eventually(func(g Gomega) int32 { return getWorkCenter(ns, "tower-a")(g).Status.Collaborators }).Should(Equal(int32(2)))
+		update(getAccount(ns, "acme")(Default), func(a *v1alpha1.Account) { a.Spec.Licenses = 1 })
+		Eventually(func(g Gomega) {
+			g.Expect(assignment(getCollaborator(ns, "m2")(g), "tower-a").Reason).To(Equal(v1alpha1.ReasonLicenseLimitExceeded))
+			g.Expect(getWorkCenter(ns, "tower-a")(g).Status.Collaborators).To(Equal(int32(1)))
+		}).Should(Succeed())
+		update(getAccount(ns, "acme")(Default), func(a *v1alpha1.Account) { a.Spec.Licenses = 2 })
+		Eventually(func(g Gomega) int32 { return getWorkCenter(ns, "tower-a")(g).Status.Collaborators }).Should(Equal(int32(2)))
+	})
+
 	It("counts the assignments in effect, archived ones included, and cuts nothing from the count when archived", func() {
 		create(newAccount(ns, "acme", 1), newWorkCenter(ns, "tower-a"), newRole(ns, "planner", perms("tasks.create")),
 			newCollaborator(ns, "g1", v1alpha1.Guest, "tower-a=contributor"),

@@ -24,6 +24,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
 )
 
 // OperatorUsername is who the operator runs as in the suites: the ServiceAccount that
@@ -57,6 +58,8 @@ type Env struct {
 	// Client is the admin's direct client: fixtures and assertions.
 	Client client.Client
 	Scheme *runtime.Scheme
+	// namespaces created by NewNamespace since the last KStatusViolations.
+	namespaces []string
 }
 
 // Start starts the control plane with the CRDs (and the webhook configuration). The
@@ -121,10 +124,28 @@ func (e *Env) Operator(ctx context.Context) (*rest.Config, error) {
 }
 
 // NewNamespace creates a namespace with a generated name starting with prefix.
+// The namespace is remembered until the next KStatusViolations.
 func (e *Env) NewNamespace(ctx context.Context, prefix string) (string, error) {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
 	if err := e.Client.Create(ctx, ns); err != nil {
 		return "", err
 	}
+	e.namespaces = append(e.namespaces, ns.Name)
 	return ns.Name, nil
+}
+
+// KStatusViolations checks every object of the namespaces created since the last call
+// against the kstatus invariants (kstatus.NamespaceViolations), and forgets them: a
+// suite calls it after each spec's own assertions.
+func (e *Env) KStatusViolations(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, ns := range e.namespaces {
+		v, err := kstatus.NamespaceViolations(ctx, e.Client, ns)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v...)
+	}
+	e.namespaces = nil
+	return out, nil
 }

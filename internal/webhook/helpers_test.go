@@ -23,7 +23,6 @@ var ctx = context.Background()
 func newNamespace() string {
 	ns, err := env.NewNamespace(ctx, "wh-")
 	Expect(err).NotTo(HaveOccurred())
-	specNamespaces = append(specNamespaces, ns)
 	return ns
 }
 
