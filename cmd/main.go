@@ -33,7 +33,8 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, webhookCertPath string
+	var metricsAddr, probeAddr, pprofAddr, webhookCertPath string
+	var webhookPort int
 	var leaderElect, secureMetrics, enableHTTP2 bool
 	enableWebhooks := envBool("ENABLE_WEBHOOKS", true)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; \"0\" disables it.")
@@ -42,6 +43,8 @@ func main() {
 	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS with authentication and authorization.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Serve the metrics and webhook servers over HTTP/2 as well (off by default: HTTP/2 rapid reset CVEs).")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", enableWebhooks, "Serve the validating admission webhooks (env ENABLE_WEBHOOKS).")
+	flag.IntVar(&webhookPort, "webhook-port", ctrlwebhook.DefaultPort, "The port the admission webhook server listens on.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "The address Go's net/http/pprof profiles are served on; \"0\" (the default) disables them.")
 	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory holding the webhook server's tls.crt and tls.key (reloaded when they change); empty for controller-runtime's default, <tmp>/k8s-webhook-server/serving-certs.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
@@ -65,8 +68,9 @@ func main() {
 		// managedFields are most of a cached object's size and nothing here reads them.
 		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
-			CertDir: webhookCertPath, TLSOpts: tlsOpts,
+			CertDir: webhookCertPath, Port: webhookPort, TLSOpts: tlsOpts,
 		}),
+		PprofBindAddress:       pprofAddr,
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "workcenter-operator.access.workcenter.io",

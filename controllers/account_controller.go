@@ -18,6 +18,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const accountController = "account"
@@ -30,7 +31,11 @@ type AccountReconciler struct {
 	// APIReader reads live from the API server, for finalizer decisions.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
+	// book holds the account models; nil builds one per read (unit tests).
+	book *accountBook
 }
+
+func (r *AccountReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts/status,verbs=get;update;patch
@@ -42,6 +47,7 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r.models().touch(&acct)
 	step := newStatusStep(&acct)
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.Account).Status.Conditions, &acct, acct.Status.Conditions)
@@ -50,8 +56,11 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 }
 
 func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Account, step *statusStep) error {
-	owner, err := accountOf(ctx, r, acct.Namespace)
-	if err != nil {
+	var owner *v1alpha1.Account
+	if err := r.models().read(ctx, acct.Namespace, func(m *model.Account) error {
+		owner = m.Owner()
+		return nil
+	}); err != nil {
 		return err
 	}
 	if owner == nil { // the cache has not seen it yet
@@ -64,14 +73,18 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 		}
 		step.observed()
 	}
-	if err := r.computeStatus(ctx, acct); err != nil {
+	if err := r.models().read(ctx, acct.Namespace, func(m *model.Account) error {
+		computeAccountStatus(acct, m)
+		return nil
+	}); err != nil {
 		return err
 	}
+	var err error
 	if owner.Name != acct.Name {
 		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
 			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, access.Short(owner.Name))))
 	} else if acct.DeletionTimestamp.IsZero() {
-		if err := r.ensureBuiltInRoles(ctx, acct); err != nil {
+		if err = r.ensureBuiltInRoles(ctx, acct); err != nil {
 			return err
 		}
 	}
@@ -82,38 +95,23 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 	return err
 }
 
-// computeStatus counts the account's people and WorkCenters and sets Licensed,
-// AdministratorAssigned and Ready.
-func (r *AccountReconciler) computeStatus(ctx context.Context, acct *v1alpha1.Account) error {
-	var collabs v1alpha1.CollaboratorList
-	if err := r.List(ctx, &collabs, client.InNamespace(acct.Namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return err
-	}
-	var wcs v1alpha1.WorkCenterList
-	if err := r.List(ctx, &wcs, client.InNamespace(acct.Namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return err
-	}
+// computeAccountStatus counts the account's people and WorkCenters and sets Licensed,
+// AdministratorAssigned and Ready, from the account model.
+func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 	st := &acct.Status
-	st.Members, st.Guests, st.AccountAdministrators = 0, 0, 0
+	members := m.Members()
+	_, wcs, _, collaborators := m.Len()
+	st.Members = int32(len(members))
+	st.Guests = int32(collaborators) - st.Members
+	st.AccountAdministrators = int32(len(m.AccountAdministrators()))
+	// R4: the oldest Members hold the licenses (model.Account.Members is in that order).
+	st.LicensesUsed = min(st.Members, max(acct.Spec.Licenses, 0))
 	var unlicensed []string
-	licensed := access.AllocateLicenses(pointers(collabs.Items), acct.Spec.Licenses)
-	for i := range collabs.Items {
-		c := &collabs.Items[i]
-		if !access.IsMember(c) {
-			st.Guests++
-			continue
-		}
-		st.Members++
-		if access.IsAccountAdministrator(c) {
-			st.AccountAdministrators++
-		}
-		if !licensed[c.Name] {
-			unlicensed = append(unlicensed, c.Name)
-		}
+	for _, c := range members[st.LicensesUsed:] {
+		unlicensed = append(unlicensed, c.Name)
 	}
-	st.LicensesUsed = int32(len(licensed))
-	st.WorkCenters, st.ArchivedWorkCenters = int32(len(wcs.Items)), 0
-	for _, wc := range wcs.Items {
+	st.WorkCenters, st.ArchivedWorkCenters = int32(wcs), 0
+	for _, wc := range m.WorkCenters() {
 		if wc.Spec.Archived {
 			st.ArchivedWorkCenters++
 		}
@@ -142,7 +140,6 @@ func (r *AccountReconciler) computeStatus(ctx context.Context, acct *v1alpha1.Ac
 		msg = "account is Deactivated: objects are kept and nobody has any access until it is Active again"
 	}
 	setReadiness(&st.Conditions, gen, readyOutcome(msg))
-	return nil
 }
 
 // ensureBuiltInRoles creates the three built-in roles and reverts any edit of them
@@ -227,14 +224,14 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 // the roles of its namespace (built-in ones to restore, custom ones it guards), by other Accounts of its namespace (which one owns it), and by the
 // specs of the namespace's Collaborators and WorkCenters it counts or guards.
 func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toAccounts := mapHandler(r.accountsInNamespace)
+	toAccounts := mapHandler(r.models(), r.accountsInNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
 		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 }
 
@@ -250,10 +247,9 @@ func (r *AccountReconciler) forRole(ctx context.Context, old, cur *v1alpha1.Work
 }
 
 func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	var list v1alpha1.AccountList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+	var accounts []*v1alpha1.Account
+	if err := r.models().read(ctx, o.GetNamespace(), func(m *model.Account) error { accounts = m.Accounts(); return nil }); err != nil {
 		mappingFailed(ctx, accountController, o, err)
-		return nil
 	}
-	return requestsFor(pointers(list.Items))
+	return requestsFor(accounts)
 }

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -21,6 +22,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const (
@@ -36,7 +38,11 @@ type CollaboratorReconciler struct {
 	// APIReader reads live from the API server, for finalizer decisions.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
+	// book holds the account models; nil builds one per read (unit tests).
+	book *accountBook
 }
+
+func (r *CollaboratorReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/status,verbs=get;update;patch
@@ -50,16 +56,13 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r.models().touch(&c)
 	step := newStatusStep(&c)
 	step.written = func(before client.Object) { r.recordTransitions(before.(*v1alpha1.Collaborator), &c) }
 	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
 }
 
 func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep) error {
-	account, err := accountOf(ctx, r, c.Namespace)
-	if err != nil {
-		return err
-	}
 	if c.DeletionTimestamp.IsZero() {
 		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
 		if err := ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(c)); err != nil {
@@ -67,36 +70,29 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 		}
 		step.observed()
 	}
-	if err := r.evaluate(ctx, c, account); err != nil {
+	var account *v1alpha1.Account
+	var e model.Evaluation
+	now := metav1.Now().Rfc3339Copy()
+	if err := r.models().read(ctx, c.Namespace, func(m *model.Account) error {
+		account, e = m.Owner(), m.Evaluate(c, "", now)
+		return nil
+	}); err != nil {
 		return err
 	}
+	c.Status.WorkCenters = e.Statuses
+	c.Status.WorkCenterCount = int32(len(e.Statuses))
+	c.Status.Licensed = nil
+	if access.IsMember(c) {
+		c.Status.Licensed = ptr.To(e.Licensed)
+	}
+	c.Status.ObservedGeneration = c.Generation
+	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.Duplicate, e.Licensed, e.Statuses))
+	var err error
 	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
 	})
 	return err
-}
-
-// evaluate computes the whole status of c from the account, the WorkCenters, the roles
-// and the other Collaborators (accountView.evaluate).
-func (r *CollaboratorReconciler) evaluate(ctx context.Context, c *v1alpha1.Collaborator, account *v1alpha1.Account) error {
-	view, err := newAccountView(ctx, r, c.Namespace, account)
-	if err != nil {
-		return err
-	}
-	e, err := view.evaluate(ctx, c, "", false)
-	if err != nil {
-		return err
-	}
-	c.Status.WorkCenters = e.statuses
-	c.Status.WorkCenterCount = int32(len(e.statuses))
-	c.Status.Licensed = nil
-	if access.IsMember(c) {
-		c.Status.Licensed = ptr.To(e.licensed)
-	}
-	c.Status.ObservedGeneration = c.Generation
-	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.duplicate, e.licensed, e.statuses))
-	return nil
 }
 
 // collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),
@@ -219,10 +215,10 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// workers keep the API server's round trips from serializing convergence.
 		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, pairHandler(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
 			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return licenseFlipped(e.ObjectOld.(*v1alpha1.Collaborator), e.ObjectNew.(*v1alpha1.Collaborator))
 			}}))).
@@ -234,27 +230,33 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // the Members whose recorded license is not the one R4 now gives them (staleLicenses);
 // none for its display name, logo or picklists, which no Collaborator's status reads.
 func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
-	switch {
-	case old == nil || old.Spec.State != cur.Spec.State ||
-		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero():
-		var list v1alpha1.CollaboratorList
-		if err := r.List(ctx, &list, client.InNamespace(cur.Namespace), client.UnsafeDisableDeepCopy); err != nil {
-			mappingFailed(ctx, collaboratorController, cur, err)
-			return nil
-		}
-		return requestsFor(pointers(list.Items))
-	case old.Spec.Licenses != cur.Spec.Licenses:
-		return requestsFor(r.staleLicenses(ctx, cur, cur.Spec.Licenses))
+	all := old == nil || old.Spec.State != cur.Spec.State || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+	if !all && old.Spec.Licenses == cur.Spec.Licenses {
+		return nil
 	}
-	return nil
+	var out []*v1alpha1.Collaborator
+	r.mapFrom(ctx, cur, func(m *model.Account) {
+		if all {
+			out = m.Collaborators()
+		} else {
+			out = staleLicenses(m)
+		}
+	})
+	return requestsFor(out)
+}
+
+// mapFrom runs f on the model of about's account, for a map function; a model that
+// cannot be read is a mapping error.
+func (r *CollaboratorReconciler) mapFrom(ctx context.Context, about client.Object, f func(*model.Account)) {
+	if err := r.models().read(ctx, about.GetNamespace(), func(m *model.Account) error { f(m); return nil }); err != nil {
+		mappingFailed(ctx, collaboratorController, about, err)
+	}
 }
 
 func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
-	if err != nil {
-		mappingFailed(ctx, collaboratorController, o, err)
-	}
-	return requestsFor(cs)
+	var out []*v1alpha1.Collaborator
+	r.mapFrom(ctx, o, func(m *model.Account) { out = m.AssignedTo(o.GetName()) })
+	return requestsFor(out)
 }
 
 // forRole wakes the holders of the role and of every role that includes it, when the
@@ -266,17 +268,11 @@ func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1
 		return nil
 	}
 	var out []*v1alpha1.Collaborator
-	roles, err := dependentRoles(ctx, r, cur.Namespace, cur.Name)
-	if err != nil {
-		mappingFailed(ctx, collaboratorController, cur, err)
-	}
-	for _, role := range roles {
-		cs, err := collaboratorsBy(ctx, r, cur.Namespace, indexCollaboratorRole, role)
-		if err != nil {
-			mappingFailed(ctx, collaboratorController, cur, err)
+	r.mapFrom(ctx, cur, func(m *model.Account) {
+		for _, role := range m.Roles().Dependents(cur.Name) {
+			out = append(out, m.Holding(role)...)
 		}
-		out = append(out, cs...)
-	}
+	})
 	return requestsFor(out)
 }
 
@@ -290,40 +286,31 @@ func roleAccessChanged(old, cur *v1alpha1.WorkCenterRole) bool {
 		!equality.Semantic.DeepEqual(old.Spec.Permissions, cur.Spec.Permissions)
 }
 
-// forCollaborator wakes the Collaborators another one's change can affect.
+// forCollaborator wakes the Collaborators another one's change can affect: those sharing
+// its old or new email (R5), AccountAdministrators being deleted when an administrator
+// comes or goes (R7), and the Members whose license the change moves (R4).
 func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
-	var out []*v1alpha1.Collaborator
-	ns := cur.Namespace
-	by := func(key, value string) []*v1alpha1.Collaborator {
-		cs, err := collaboratorsBy(ctx, r, ns, key, value)
-		if err != nil {
-			mappingFailed(ctx, collaboratorController, cur, err)
-		}
-		return cs
-	}
-	for _, c := range []*v1alpha1.Collaborator{old, cur} {
-		if c != nil {
-			out = append(out, by(indexCollaboratorEmail, emailKey(c.Spec.Email))...)
-		}
-	}
-	if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
-		for _, a := range by(indexCollaboratorAdminRole, string(v1alpha1.AdminRoleAccountAdministrator)) {
-			if !a.DeletionTimestamp.IsZero() {
-				out = append(out, a)
+	var out, stale []*v1alpha1.Collaborator
+	r.mapFrom(ctx, cur, func(m *model.Account) {
+		for _, c := range []*v1alpha1.Collaborator{old, cur} {
+			if c != nil {
+				out = append(out, m.SameEmail(c)...)
 			}
 		}
-	}
+		if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
+			for _, a := range m.AccountAdministrators() {
+				if !a.DeletionTimestamp.IsZero() {
+					out = append(out, a)
+				}
+			}
+		}
+		if membersChanged(old, cur) || licenseFlipped(old, cur) {
+			stale = staleLicenses(m)
+		}
+	})
 	reqs := requestsFor(out)
 	reqs = slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
-	if membersChanged(old, cur) || licenseFlipped(old, cur) {
-		account, err := accountOf(ctx, r, ns)
-		if err != nil {
-			mappingFailed(ctx, collaboratorController, cur, err)
-		} else if account != nil {
-			reqs = append(reqs, requestsFor(r.staleLicenses(ctx, cur, account.Spec.Licenses))...)
-		}
-	}
-	return reqs
+	return append(reqs, requestsFor(stale)...)
 }
 
 // membersChanged reports whether a Collaborator event changes the account's Members,
@@ -339,43 +326,27 @@ func membersChanged(old, cur *v1alpha1.Collaborator) bool {
 
 // licenseFlipped reports whether a status write moved a Member's license (true to false
 // or back): the write may have been computed from a view older than a change already
-// in the cache, and is checked against the allocation the cache gives now.
+// in the cache, and is checked against the allocation the model gives now.
 func licenseFlipped(old, cur *v1alpha1.Collaborator) bool {
 	return old != nil && old.Status.Licensed != nil && cur.Status.Licensed != nil &&
 		*old.Status.Licensed != *cur.Status.Licensed
 }
 
 // staleLicenses returns the Members whose recorded license (status.licensed) is not the
-// one R4 gives them now, with licenses licenses, among the Members the cache holds: the
-// only Members a change of the Member set or of the licenses can affect. A Member whose
-// reconcile raced with the change writes a license that is stale; that write moves its
-// license, so it is checked again here (licenseFlipped) and woken once more. A Member
-// with no license recorded yet is woken too: its first reconcile may be under way.
-func (r *CollaboratorReconciler) staleLicenses(ctx context.Context, about client.Object, licenses int32) []*v1alpha1.Collaborator {
-	members, err := collaboratorsBy(ctx, r, about.GetNamespace(), indexCollaboratorType, string(v1alpha1.Member))
-	if err != nil {
-		mappingFailed(ctx, collaboratorController, about, err)
-		return nil
-	}
-	desired := access.AllocateLicenses(members, licenses)
+// one R4 gives them now: the only Members a change of the Member set or of the licenses
+// can affect. A Member whose reconcile raced with the change writes a license that is
+// stale; that write moves its license, so it is checked again (licenseFlipped) and woken
+// once more. A Member with no license recorded yet is woken too: its first reconcile may
+// be under way.
+func staleLicenses(m *model.Account) []*v1alpha1.Collaborator {
 	var stale []*v1alpha1.Collaborator
-	for _, m := range members {
-		if m.Status.Licensed == nil || *m.Status.Licensed != desired[m.Name] {
-			stale = append(stale, m)
+	for i, c := range m.Members() {
+		want := int32(i) < m.Licenses()
+		if c.Status.Licensed == nil || *c.Status.Licensed != want {
+			stale = append(stale, c)
 		}
 	}
 	return stale
-}
-
-// dependentRoles returns name and every role that includes it, directly or not, as the
-// access model resolves includes: the roles whose permissions a change of name affects.
-// When the roles cannot be read it still returns name, with the error.
-func dependentRoles(ctx context.Context, r client.Reader, namespace, name string) ([]string, error) {
-	roles, err := rolesOf(ctx, r, namespace)
-	if err != nil {
-		return []string{name}, err
-	}
-	return roles.Dependents(name), nil
 }
 
 func requestsFor[T client.Object](objs []T) []reconcile.Request {
@@ -399,7 +370,10 @@ func requestsFor[T client.Object](objs []T) []reconcile.Request {
 // controller's own kind is queued by its own initial create and reconciled once the
 // caches are synced, so fanning out from each of thousands of initial creates (every
 // Member woken by every Member) would only queue what is queued already.
-func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
+//
+// Before mapping, it touches the event's objects in the account book, so that the map
+// function, and every reconcile it queues, reads a model that includes this change.
+func pairHandler[T client.Object](b *accountBook, f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
 	var zero T
 	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], reqs []reconcile.Request) {
 		for _, req := range reqs {
@@ -409,13 +383,16 @@ func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reco
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			if !e.IsInInitialList {
+				b.touch(e.Object)
 				add(q, f(ctx, zero, e.Object.(T)))
 			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			b.touch(e.ObjectNew)
 			add(q, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			b.touch(e.Object)
 			add(q, f(ctx, zero, e.Object.(T)))
 		},
 	}
@@ -423,6 +400,6 @@ func pairHandler[T client.Object](f func(ctx context.Context, old, cur T) []reco
 
 // mapHandler is handler.EnqueueRequestsFromMapFunc for a map function that needs only
 // the object, with pairHandler's skipping of the initial list.
-func mapHandler(f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
-	return pairHandler(func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
+func mapHandler(b *accountBook, f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
+	return pairHandler(b, func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
 }

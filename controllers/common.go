@@ -48,15 +48,6 @@ func rolesOf(ctx context.Context, r client.Reader, namespace string) (access.Rol
 	return roles, nil
 }
 
-// collaboratorsBy lists the namespace's Collaborators whose index key has value.
-func collaboratorsBy(ctx context.Context, r client.Reader, namespace, key, value string) ([]*v1alpha1.Collaborator, error) {
-	var list v1alpha1.CollaboratorList
-	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{key: value}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	return pointers(list.Items), nil
-}
-
 func pointers[T any](items []T) []*T {
 	out := make([]*T, len(items))
 	for i := range items {

@@ -73,10 +73,16 @@ func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	expectWoken(t, "created", r.forAccount(ctx, nil, acct), all...)
 	expectWoken(t, "deactivated", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.State = v1alpha1.AccountDeactivated })), all...)
 	expectWoken(t, "deletion started", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { now := metav1.Now(); a.DeletionTimestamp = &now })), all...)
-	// Members by age: m1..m5, then l: 3 licenses went to m1-m3.
-	expectWoken(t, "one more license", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 4 })), "m4")
-	expectWoken(t, "two fewer licenses", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 1 })), "m2", "m3")
-	expectWoken(t, "licenses for everyone", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 20 })), "l", "m4", "m5")
+	// Members by age: m1..m5, then l: 3 licenses went to m1-m3. The cache holds the
+	// changed Account when its event is handled, and the account model reads the cache.
+	relicensed := func(n int32) []reconcile.Request {
+		cur := with(func(a *v1alpha1.Account) { a.Spec.Licenses = n })
+		r := &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}
+		return r.forAccount(ctx, acct, cur)
+	}
+	expectWoken(t, "one more license", relicensed(4), "m4")
+	expectWoken(t, "two fewer licenses", relicensed(1), "m2", "m3")
+	expectWoken(t, "licenses for everyone", relicensed(20), "l", "m4", "m5")
 	expectWoken(t, "display name and picklists", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) {
 		a.Spec.DisplayName = "Renamed"
 		a.Spec.Picklists.WorkCenterCategories = []v1alpha1.PicklistItem{"Residential"}
@@ -178,7 +184,7 @@ func TestAccountsWokenByRoleChanges(t *testing.T) {
 // Creates of the initial list map to nothing (every object of the controller's kind is
 // queued by its own initial create); later creates, updates and deletes map as usual.
 func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
-	h := mapHandler(func(_ context.Context, o client.Object) []reconcile.Request {
+	h := mapHandler(newAccountBook(nil), func(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: "woken-by-" + o.GetName()}}}
 	})
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())

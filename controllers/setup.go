@@ -7,18 +7,20 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
-// SetupAll registers the field indexes and the four reconcilers with the manager.
+// SetupAll registers the four reconcilers with the manager, sharing one account book
+// (the account models, kept fresh from the manager's cache).
 func SetupAll(ctx context.Context, mgr ctrl.Manager) error {
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	book := newAccountBook(mgr.GetCache())
+	if err := book.watchAll(ctx, mgr); err != nil {
 		return err
 	}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()
 	rec := func(name string) events.EventRecorder { return boundedRecorder{mgr.GetEventRecorder(name)} }
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller")},
-		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller")},
-		&WorkCenterRoleReconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller")},
-		&CollaboratorReconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller")},
+		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book},
+		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller"), book: book},
+		&WorkCenterRoleReconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book},
+		&CollaboratorReconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const workCenterController = "workcenter"
@@ -25,7 +26,11 @@ const workCenterController = "workcenter"
 type WorkCenterReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
+	// book holds the account models; nil builds one per read (unit tests).
+	book *accountBook
 }
+
+func (r *WorkCenterReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters/status,verbs=get;update;patch
@@ -36,6 +41,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, &wc); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r.models().touch(&wc)
 	step := newStatusStep(&wc)
 	var account *v1alpha1.Account
 	step.written = func(before client.Object) {
@@ -43,55 +49,30 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 			r.Recorder.Eventf(&wc, nil, corev1.EventTypeWarning, v.Reason, "Validate", "%s", v.Message)
 		}
 	}
-	err := func() error {
-		var err error
-		if account, err = accountOf(ctx, r, wc.Namespace); err != nil {
-			return err
-		}
-		collabs, err := collaboratorsBy(ctx, r, wc.Namespace, indexCollaboratorWorkCenter, wc.Name)
-		if err != nil {
-			return err
-		}
-		if wc.Status.Collaborators, err = inEffectAssignments(ctx, r, &wc, account, collabs); err != nil {
-			return err
-		}
+	now := metav1.Now().Rfc3339Copy()
+	err := r.models().read(ctx, wc.Namespace, func(m *model.Account) error {
+		account = m.Owner()
+		wc.Status.Collaborators = inEffectAssignments(m, wc.Name, now)
+		return nil
+	})
+	if err == nil {
 		wc.Status.ObservedGeneration = wc.Generation
 		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
-		return nil
-	}()
+	}
 	return ctrl.Result{}, step.finish(ctx, r.Client, err)
 }
 
-// inEffectAssignments counts the assignments to wc that are in effect, deciding each
-// with the same evaluation as the Collaborator controller (accountView.evaluate), from
-// the state of the account rather than from the Collaborators' status: the count is
-// right from the first reconcile and is not rewritten as each Collaborator converges.
-// Collaborators being deleted do not count.
-func inEffectAssignments(ctx context.Context, r client.Reader, wc *v1alpha1.WorkCenter, account *v1alpha1.Account,
-	collabs []*v1alpha1.Collaborator) (int32, error) {
-	if len(collabs) == 0 {
-		return 0, nil
-	}
-	view, err := newAccountView(ctx, r, wc.Namespace, account)
-	if err != nil {
-		return 0, err
-	}
+// inEffectAssignments counts the assignments to the WorkCenter that are in effect,
+// deciding each with the same evaluation as the Collaborator controller
+// (model.Account.Evaluate), from the state of the account rather than from the
+// Collaborators' status: the count is right from the first reconcile and is not
+// rewritten as each Collaborator converges. Collaborators being deleted do not count.
+func inEffectAssignments(m *model.Account, workCenter string, now metav1.Time) int32 {
 	var n int32
-	for _, c := range collabs {
-		if !c.DeletionTimestamp.IsZero() {
-			continue
-		}
-		e, err := view.evaluate(ctx, c, wc.Name, true)
-		if err != nil {
-			return 0, err
-		}
-		for _, s := range e.statuses {
-			if access.InEffect(s.State) {
-				n++
-			}
-		}
+	for _, c := range m.AssignedTo(workCenter) {
+		n += m.InEffect(c, workCenter, now)
 	}
-	return n, nil
+	return n
 }
 
 func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {
@@ -120,8 +101,8 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, pairHandler(r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator)).
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator)).
 		Complete(r)
 }
 
@@ -132,12 +113,11 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) {
 		return nil
 	}
-	var list v1alpha1.WorkCenterList
-	if err := r.List(ctx, &list, client.InNamespace(cur.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	var wcs []*v1alpha1.WorkCenter
+	if err := r.models().read(ctx, cur.Namespace, func(m *model.Account) error { wcs = m.WorkCenters(); return nil }); err != nil {
 		mappingFailed(ctx, workCenterController, cur, err)
-		return nil
 	}
-	return requestsFor(pointers(list.Items))
+	return requestsFor(wcs)
 }
 
 // forCollaborator wakes the WorkCenters named in the old or new spec or status, when

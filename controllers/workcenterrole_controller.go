@@ -14,6 +14,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const (
@@ -32,7 +33,11 @@ type WorkCenterRoleReconciler struct {
 	// APIReader reads live from the API server, for finalizer decisions.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
+	// book holds the account models; nil builds one per read (unit tests).
+	book *accountBook
 }
+
+func (r *WorkCenterRoleReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles/status,verbs=get;update;patch
@@ -44,6 +49,7 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, &role); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r.models().touch(&role)
 	step := newStatusStep(&role)
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.WorkCenterRole).Status.Conditions, &role, role.Status.Conditions)
@@ -59,19 +65,13 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		}
 		step.observed()
 	}
-	roles, err := rolesOf(ctx, r, role.Namespace)
-	if err != nil {
+	if err := r.models().read(ctx, role.Namespace, func(m *model.Account) error {
+		computeRoleStatus(role, m.Roles(), roleAssignments(m, role.Name))
+		return nil
+	}); err != nil {
 		return err
 	}
-	holders, err := collaboratorsBy(ctx, r, role.Namespace, indexCollaboratorRole, role.Name)
-	if err != nil {
-		return err
-	}
-	assignments, err := r.assignments(ctx, role.Name, holders)
-	if err != nil {
-		return err
-	}
-	computeRoleStatus(role, roles, assignments)
+	var err error
 	step.gone, err = reconcileProtection(ctx, r.Client, role, &role.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerInUseProtection, reason: v1alpha1.ReasonRoleInUse,
 		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, role) },
@@ -79,29 +79,20 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 	return err
 }
 
-// assignments lists the (collaborator, WorkCenter) pairs holding the role, sorted.
-func (r *WorkCenterRoleReconciler) assignments(ctx context.Context, role string, holders []*v1alpha1.Collaborator) ([]v1alpha1.RoleAssignment, error) {
-	archived := map[string]bool{}
+// roleAssignments lists the (collaborator, WorkCenter) pairs holding the role, sorted.
+func roleAssignments(m *model.Account, role string) []v1alpha1.RoleAssignment {
 	var out []v1alpha1.RoleAssignment
-	for _, c := range holders {
+	for _, c := range m.Holding(role) {
 		for _, a := range c.Spec.WorkCenters {
 			if string(a.Role) != role {
 				continue
 			}
-			wcName := string(a.Name)
-			if _, ok := archived[wcName]; !ok {
-				var wc v1alpha1.WorkCenter
-				err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: wcName}, &wc)
-				if client.IgnoreNotFound(err) != nil {
-					return nil, err
-				}
-				archived[wcName] = err == nil && wc.Spec.Archived
-			}
-			out = append(out, v1alpha1.RoleAssignment{Collaborator: c.Name, WorkCenter: wcName, Archived: archived[wcName]})
+			wc := m.WorkCenter(string(a.Name))
+			out = append(out, v1alpha1.RoleAssignment{Collaborator: c.Name, WorkCenter: string(a.Name), Archived: wc != nil && wc.Spec.Archived})
 		}
 	}
 	sortAssignments(out)
-	return out, nil
+	return out
 }
 
 func sortAssignments(a []v1alpha1.RoleAssignment) {
@@ -187,9 +178,9 @@ func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(roleController).
 		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 }
 
@@ -219,8 +210,11 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 	if old != nil {
 		affected = append(affected, names(old.Spec.Includes)...)
 	}
-	dependents, err := dependentRoles(ctx, r, cur.Namespace, cur.Name)
-	if err != nil {
+	dependents := []string{cur.Name}
+	if err := r.models().read(ctx, cur.Namespace, func(m *model.Account) error {
+		dependents = m.Roles().Dependents(cur.Name)
+		return nil
+	}); err != nil {
 		mappingFailed(ctx, roleController, cur, err)
 	}
 	for _, n := range dependents {
@@ -232,8 +226,8 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 }
 
 func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	cs, err := collaboratorsBy(ctx, r, o.GetNamespace(), indexCollaboratorWorkCenter, o.GetName())
-	if err != nil {
+	var cs []*v1alpha1.Collaborator
+	if err := r.models().read(ctx, o.GetNamespace(), func(m *model.Account) error { cs = m.AssignedTo(o.GetName()); return nil }); err != nil {
 		mappingFailed(ctx, roleController, o, err)
 	}
 	var roles []string

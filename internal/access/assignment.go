@@ -24,6 +24,9 @@ type AssignmentInput struct {
 	WorkCenter *v1alpha1.WorkCenter
 	// Roles are the account's roles.
 	Roles Roles
+	// Effective, when set, is Roles.Effective computed once per role (a memo of it);
+	// nil computes it from Roles.
+	Effective func(role string) (Set, error)
 	// Since is when this same assignment (this role in this WorkCenter) first took
 	// effect, as recorded before; nil when it never did. R10's memory: an assignment that
 	// took effect before its role's deletion began is an existing one, not a new one.
@@ -72,7 +75,11 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 			return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
 		}
 	}
-	perms, err := in.Roles.Effective(roleName)
+	effective := in.Effective
+	if effective == nil {
+		effective = in.Roles.Effective
+	}
+	perms, err := effective(roleName)
 	switch e := err.(type) {
 	case *CycleError:
 		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonInclusionCycle,

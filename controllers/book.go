@@ -1,0 +1,246 @@
+package controllers
+
+import (
+	"context"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+)
+
+// accountBook keeps the account model (internal/model) of every namespace the cache
+// holds objects in, and keeps each one as fresh as the cache:
+//
+//   - every event of the four kinds marks its object dirty (touch) before anything is
+//     queued because of it: the map handlers touch before they map, each reconcile
+//     touches the object it reconciles, and an informer handler touches every event
+//     (status-only updates included, which predicates filter from the map handlers);
+//   - read applies the dirty objects, each as the cache holds it now, before it lets a
+//     reader see the model.
+//
+// So a reconcile queued by an event reads a model that includes that event, and the
+// order in which informer handlers run does not matter: the model copies the cache, never
+// an event. Building a namespace's model lists the cache once; after that, each change
+// costs one cache read and the model's update of one object, so a reconcile never
+// re-reads the whole account.
+type accountBook struct {
+	cache   client.Reader
+	mu      sync.Mutex
+	entries map[string]*bookEntry
+}
+
+type bookEntry struct {
+	// mu is held to apply changes, read-held to read the model.
+	mu    sync.RWMutex
+	model *model.Account // nil until first read
+
+	dirtyMu sync.Mutex
+	dirty   map[bookKey]struct{}
+}
+
+type bookKey struct{ kind, name string }
+
+func newAccountBook(cache client.Reader) *accountBook {
+	return &accountBook{cache: cache, entries: map[string]*bookEntry{}}
+}
+
+func (b *accountBook) entry(namespace string) *bookEntry {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.entries[namespace]
+	if e == nil {
+		e = &bookEntry{dirty: map[bookKey]struct{}{}}
+		b.entries[namespace] = e
+	}
+	return e
+}
+
+// kindOf is the model's kind of o, "" for any other object.
+func kindOf(o client.Object) string {
+	switch o.(type) {
+	case *v1alpha1.Account:
+		return model.KindAccount
+	case *v1alpha1.WorkCenter:
+		return model.KindWorkCenter
+	case *v1alpha1.WorkCenterRole:
+		return model.KindWorkCenterRole
+	case *v1alpha1.Collaborator:
+		return model.KindCollaborator
+	}
+	return ""
+}
+
+// touch marks objects changed: the next read of their namespace's model reads them
+// again from the cache. Nil objects are skipped.
+func (b *accountBook) touch(objs ...client.Object) {
+	for _, o := range objs {
+		if o == nil || isNil(o) {
+			continue
+		}
+		kind := kindOf(o)
+		if kind == "" {
+			continue
+		}
+		e := b.entry(o.GetNamespace())
+		e.dirtyMu.Lock()
+		e.dirty[bookKey{kind, o.GetName()}] = struct{}{}
+		e.dirtyMu.Unlock()
+	}
+}
+
+func isNil(o client.Object) bool {
+	switch v := o.(type) {
+	case *v1alpha1.Account:
+		return v == nil
+	case *v1alpha1.WorkCenter:
+		return v == nil
+	case *v1alpha1.WorkCenterRole:
+		return v == nil
+	case *v1alpha1.Collaborator:
+		return v == nil
+	}
+	return false
+}
+
+// read calls f with the namespace's model, fresh with every change touched before the
+// call. f runs while other readers may run, and must not change the model or call the
+// API server: changes wait for it.
+func (b *accountBook) read(ctx context.Context, namespace string, f func(*model.Account) error) error {
+	e := b.entry(namespace)
+	e.mu.Lock()
+	err := e.refresh(ctx, b.cache, namespace)
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return f(e.model)
+}
+
+// refresh builds the model on first use, and otherwise applies the dirty objects.
+func (e *bookEntry) refresh(ctx context.Context, r client.Reader, namespace string) error {
+	e.dirtyMu.Lock()
+	dirty := e.dirty
+	e.dirty = map[bookKey]struct{}{}
+	e.dirtyMu.Unlock()
+	if e.model == nil {
+		m, err := buildModel(ctx, r, namespace)
+		if err != nil {
+			e.requeue(dirty)
+			return err
+		}
+		e.model = m
+		return nil
+	}
+	for k := range dirty {
+		if err := apply(ctx, r, e.model, k); err != nil {
+			e.requeue(dirty)
+			return err
+		}
+		delete(dirty, k)
+	}
+	return nil
+}
+
+// requeue marks keys dirty again after a refresh that failed.
+func (e *bookEntry) requeue(keys map[bookKey]struct{}) {
+	e.dirtyMu.Lock()
+	defer e.dirtyMu.Unlock()
+	for k := range keys {
+		e.dirty[k] = struct{}{}
+	}
+}
+
+// apply reads one object from the cache into the model, or removes it when it is gone.
+func apply(ctx context.Context, r client.Reader, m *model.Account, k bookKey) error {
+	var obj client.Object
+	switch k.kind {
+	case model.KindAccount:
+		obj = &v1alpha1.Account{}
+	case model.KindWorkCenter:
+		obj = &v1alpha1.WorkCenter{}
+	case model.KindWorkCenterRole:
+		obj = &v1alpha1.WorkCenterRole{}
+	default:
+		obj = &v1alpha1.Collaborator{}
+	}
+	err := r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: k.name}, obj, client.UnsafeDisableDeepCopy)
+	switch {
+	case apierrors.IsNotFound(err):
+		m.Remove(k.kind, k.name)
+		return nil
+	case err != nil:
+		return err
+	}
+	return m.Set(obj)
+}
+
+// buildModel lists the namespace's objects of the four kinds from the cache.
+func buildModel(ctx context.Context, r client.Reader, namespace string) (*model.Account, error) {
+	m := model.New(namespace)
+	var accounts v1alpha1.AccountList
+	var wcs v1alpha1.WorkCenterList
+	var roles v1alpha1.WorkCenterRoleList
+	var collabs v1alpha1.CollaboratorList
+	for _, l := range []client.ObjectList{&accounts, &wcs, &roles, &collabs} {
+		if err := r.List(ctx, l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, err
+		}
+	}
+	for i := range accounts.Items {
+		_ = m.Set(&accounts.Items[i])
+	}
+	for i := range wcs.Items {
+		_ = m.Set(&wcs.Items[i])
+	}
+	for i := range roles.Items {
+		_ = m.Set(&roles.Items[i])
+	}
+	for i := range collabs.Items {
+		_ = m.Set(&collabs.Items[i])
+	}
+	return m, nil
+}
+
+// watchAll touches every event of the four kinds, so the model also follows changes no
+// map handler is given (status-only updates, filtered by predicates).
+func (b *accountBook) watchAll(ctx context.Context, mgr manager.Manager) error {
+	touch := func(o any) {
+		if obj, ok := o.(client.Object); ok {
+			b.touch(obj)
+		} else if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+			if obj, ok := d.Obj.(client.Object); ok {
+				b.touch(obj)
+			}
+		}
+	}
+	for _, o := range []client.Object{&v1alpha1.Account{}, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenterRole{}, &v1alpha1.Collaborator{}} {
+		inf, err := mgr.GetCache().GetInformer(ctx, o)
+		if err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    touch,
+			UpdateFunc: func(_, cur any) { touch(cur) },
+			DeleteFunc: touch,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bookFor is b, or, for a reconciler not wired by SetupAll (a unit test's), a book that
+// builds the model afresh from r at each read.
+func bookFor(b *accountBook, r client.Reader) *accountBook {
+	if b != nil {
+		return b
+	}
+	return newAccountBook(r)
+}

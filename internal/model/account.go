@@ -1,0 +1,358 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+// Kinds of the objects an Account model holds.
+const (
+	KindAccount        = "Account"
+	KindWorkCenter     = "WorkCenter"
+	KindWorkCenterRole = "WorkCenterRole"
+	KindCollaborator   = "Collaborator"
+)
+
+// Account is the model of one account: the objects of one namespace and what is derived
+// from them. Set and Remove keep it up to date one object at a time, in time proportional
+// to that object (and, for a Member, a binary search among the Members); the queries
+// answer from indexes kept along the way, so nothing re-reads the whole account.
+//
+// The model keeps the objects it is given, not copies: they must not be changed after
+// Set (a cache's objects are not). Set and Remove must not run concurrently with
+// anything else; queries may run concurrently with each other.
+type Account struct {
+	// Namespace holds the account's objects.
+	Namespace string
+
+	accounts      map[string]*v1alpha1.Account
+	owner         *v1alpha1.Account
+	roles         access.Roles
+	workCenters   map[string]*v1alpha1.WorkCenter
+	collaborators map[string]*v1alpha1.Collaborator
+
+	// members are the Members in seniority order (creation time, then name): R4 gives
+	// the licenses to the first ones.
+	members []seniority
+	// byEmail, byWorkCenter, byRole and admins index Collaborators by name.
+	byEmail      map[string]nameSet
+	byWorkCenter map[string]nameSet
+	byRole       map[string]nameSet
+	admins       nameSet
+
+	// effective memoizes roles' effective permissions until a role changes.
+	memo      sync.Mutex
+	effective map[string]resolved
+}
+
+type nameSet map[string]struct{}
+
+type seniority struct {
+	created time.Time
+	name    string
+}
+
+type resolved struct {
+	perms access.Set
+	err   error
+}
+
+// New returns the empty model of the account in namespace.
+func New(namespace string) *Account {
+	return &Account{
+		Namespace:     namespace,
+		accounts:      map[string]*v1alpha1.Account{},
+		roles:         access.Roles{},
+		workCenters:   map[string]*v1alpha1.WorkCenter{},
+		collaborators: map[string]*v1alpha1.Collaborator{},
+		byEmail:       map[string]nameSet{},
+		byWorkCenter:  map[string]nameSet{},
+		byRole:        map[string]nameSet{},
+		admins:        nameSet{},
+	}
+}
+
+// Build is a model of the given objects.
+func Build(namespace string, objects ...any) (*Account, error) {
+	a := New(namespace)
+	for _, o := range objects {
+		if err := a.Set(o); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Set adds an object of one of the four kinds, or replaces the object of that kind and
+// name. An object of another kind is an error.
+func (a *Account) Set(obj any) error {
+	switch o := obj.(type) {
+	case *v1alpha1.Account:
+		a.accounts[o.Name] = o
+		a.owner = access.OwningAccount(values(a.accounts))
+	case *v1alpha1.WorkCenter:
+		a.workCenters[o.Name] = o
+	case *v1alpha1.WorkCenterRole:
+		a.roles[o.Name] = o
+		a.rolesChanged()
+	case *v1alpha1.Collaborator:
+		a.removeCollaborator(o.Name)
+		a.addCollaborator(o)
+	default:
+		return fmt.Errorf("the account model holds Accounts, WorkCenters, WorkCenterRoles and Collaborators, not %T", obj)
+	}
+	return nil
+}
+
+// Remove removes the object of kind and name, if the model holds it.
+func (a *Account) Remove(kind, name string) {
+	switch kind {
+	case KindAccount:
+		delete(a.accounts, name)
+		a.owner = access.OwningAccount(values(a.accounts))
+	case KindWorkCenter:
+		delete(a.workCenters, name)
+	case KindWorkCenterRole:
+		if _, ok := a.roles[name]; ok {
+			delete(a.roles, name)
+			a.rolesChanged()
+		}
+	case KindCollaborator:
+		a.removeCollaborator(name)
+	}
+}
+
+func (a *Account) rolesChanged() {
+	a.memo.Lock()
+	a.effective = nil
+	a.memo.Unlock()
+}
+
+func (a *Account) addCollaborator(c *v1alpha1.Collaborator) {
+	a.collaborators[c.Name] = c
+	if access.IsMember(c) {
+		s := seniorityOf(c)
+		i := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
+		a.members = slices.Insert(a.members, i, s)
+	}
+	if access.IsAccountAdministrator(c) {
+		a.admins[c.Name] = struct{}{}
+	}
+	add(a.byEmail, emailKey(c.Spec.Email), c.Name)
+	for _, as := range c.Spec.WorkCenters {
+		add(a.byWorkCenter, string(as.Name), c.Name)
+		add(a.byRole, string(as.Role), c.Name)
+	}
+}
+
+func (a *Account) removeCollaborator(name string) {
+	c, ok := a.collaborators[name]
+	if !ok {
+		return
+	}
+	delete(a.collaborators, name)
+	if access.IsMember(c) {
+		s := seniorityOf(c)
+		i := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
+		if i < len(a.members) && a.members[i].name == name {
+			a.members = slices.Delete(a.members, i, i+1)
+		}
+	}
+	delete(a.admins, name)
+	remove(a.byEmail, emailKey(c.Spec.Email), name)
+	for _, as := range c.Spec.WorkCenters {
+		remove(a.byWorkCenter, string(as.Name), name)
+		remove(a.byRole, string(as.Role), name)
+	}
+}
+
+func add(index map[string]nameSet, key, name string) {
+	s := index[key]
+	if s == nil {
+		s = nameSet{}
+		index[key] = s
+	}
+	s[name] = struct{}{}
+}
+
+func remove(index map[string]nameSet, key, name string) {
+	if s := index[key]; s != nil {
+		delete(s, name)
+		if len(s) == 0 {
+			delete(index, key)
+		}
+	}
+}
+
+func seniorityOf(c *v1alpha1.Collaborator) seniority {
+	return seniority{created: c.CreationTimestamp.Time, name: c.Name}
+}
+
+// before is access.Older on the two keys: creation time, then name; an object not yet
+// created (zero time) is the newest.
+func (s seniority) before(o seniority) bool {
+	switch {
+	case s.created.IsZero() != o.created.IsZero():
+		return o.created.IsZero()
+	case !s.created.Equal(o.created):
+		return s.created.Before(o.created)
+	default:
+		return s.name < o.name
+	}
+}
+
+func emailKey(email string) string { return strings.ToLower(email) }
+
+func values[T any](m map[string]*T) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Owner is the Account that owns the namespace (access.OwningAccount), nil when there is
+// none.
+func (a *Account) Owner() *v1alpha1.Account { return a.owner }
+
+// Accounts are every Account in the namespace, sorted by name.
+func (a *Account) Accounts() []*v1alpha1.Account { return sortedValues(a.accounts) }
+
+// Roles are the account's roles by name. Callers must not change the map.
+func (a *Account) Roles() access.Roles { return a.roles }
+
+// Role is the role called name, nil when there is none.
+func (a *Account) Role(name string) *v1alpha1.WorkCenterRole { return a.roles[name] }
+
+// Effective is the role's effective permissions (access.Roles.Effective), computed once
+// until a role changes. Callers must not change the set.
+func (a *Account) Effective(role string) (access.Set, error) {
+	a.memo.Lock()
+	defer a.memo.Unlock()
+	if r, ok := a.effective[role]; ok {
+		return r.perms, r.err
+	}
+	perms, err := a.roles.Effective(role)
+	if a.effective == nil {
+		a.effective = map[string]resolved{}
+	}
+	a.effective[role] = resolved{perms: perms, err: err}
+	return perms, err
+}
+
+// WorkCenter is the WorkCenter called name, nil when there is none.
+func (a *Account) WorkCenter(name string) *v1alpha1.WorkCenter { return a.workCenters[name] }
+
+// WorkCenters are every WorkCenter, sorted by name.
+func (a *Account) WorkCenters() []*v1alpha1.WorkCenter { return sortedValues(a.workCenters) }
+
+// Collaborator is the Collaborator called name, nil when there is none.
+func (a *Account) Collaborator(name string) *v1alpha1.Collaborator { return a.collaborators[name] }
+
+// Collaborators are every Collaborator, sorted by name.
+func (a *Account) Collaborators() []*v1alpha1.Collaborator { return sortedValues(a.collaborators) }
+
+// Len counts the model's objects of each kind.
+func (a *Account) Len() (accounts, workCenters, roles, collaborators int) {
+	return len(a.accounts), len(a.workCenters), len(a.roles), len(a.collaborators)
+}
+
+// Members are the Members in seniority order: the first Licenses() of them hold a
+// license.
+func (a *Account) Members() []*v1alpha1.Collaborator {
+	out := make([]*v1alpha1.Collaborator, len(a.members))
+	for i, s := range a.members {
+		out[i] = a.collaborators[s.name]
+	}
+	return out
+}
+
+// Licenses is the owning Account's spec.licenses, 0 without an Account.
+func (a *Account) Licenses() int32 {
+	if a.owner == nil {
+		return 0
+	}
+	return a.owner.Spec.Licenses
+}
+
+// LicensesUsed is how many Members hold a license.
+func (a *Account) LicensesUsed() int32 {
+	return min(int32(len(a.members)), max(a.Licenses(), 0))
+}
+
+// Licensed is R4 for c: a Member holds a license when fewer than the Account's licenses
+// Members are older than it. c need not be in the model (a Member not yet seen counts
+// as one of the Members all the same); a Guest, or any collaborator of a namespace
+// without an Account, holds none.
+func (a *Account) Licensed(c *v1alpha1.Collaborator) bool {
+	if !access.IsMember(c) {
+		return false
+	}
+	s := seniorityOf(c)
+	older := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
+	return int32(older) < a.Licenses()
+}
+
+// Allocation is R4 for every Member: the names of those holding a license
+// (access.AllocateLicenses).
+func (a *Account) Allocation() map[string]bool {
+	out := make(map[string]bool, a.LicensesUsed())
+	for _, s := range a.members[:a.LicensesUsed()] {
+		out[s.name] = true
+	}
+	return out
+}
+
+// SameEmail are the other Collaborators whose email is c's, ignoring case, sorted by
+// name.
+func (a *Account) SameEmail(c *v1alpha1.Collaborator) []*v1alpha1.Collaborator {
+	return a.named(a.byEmail[emailKey(c.Spec.Email)], c.Name)
+}
+
+// AssignedTo are the Collaborators whose spec assigns them to the WorkCenter, sorted by
+// name.
+func (a *Account) AssignedTo(workCenter string) []*v1alpha1.Collaborator {
+	return a.named(a.byWorkCenter[workCenter], "")
+}
+
+// Holding are the Collaborators whose spec assigns them the role somewhere, sorted by
+// name.
+func (a *Account) Holding(role string) []*v1alpha1.Collaborator {
+	return a.named(a.byRole[role], "")
+}
+
+// AccountAdministrators are the Members whose admin role is AccountAdministrator,
+// sorted by name.
+func (a *Account) AccountAdministrators() []*v1alpha1.Collaborator {
+	return a.named(a.admins, "")
+}
+
+func (a *Account) named(names nameSet, except string) []*v1alpha1.Collaborator {
+	out := make([]*v1alpha1.Collaborator, 0, len(names))
+	for n := range names {
+		if n != except {
+			out = append(out, a.collaborators[n])
+		}
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
+}
+
+func sortedValues[T any, P interface {
+	*T
+	GetName() string
+}](m map[string]P) []P {
+	out := make([]P, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(x, y P) int { return strings.Compare(x.GetName(), y.GetName()) })
+	return out
+}
