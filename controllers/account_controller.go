@@ -18,6 +18,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -32,10 +33,10 @@ type AccountReconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
-	book *accountBook
+	book *accounts.Book
 }
 
-func (r *AccountReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
+func (r *AccountReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts/status,verbs=get;update;patch
@@ -47,7 +48,7 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.models().touch(&acct)
+	r.models().Touch(&acct)
 	step := newStatusStep(&acct)
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.Account).Status.Conditions, &acct, acct.Status.Conditions)
@@ -57,7 +58,7 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 
 func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Account, step *statusStep) error {
 	var owner *v1alpha1.Account
-	if err := r.models().read(ctx, acct.Namespace, func(m *model.Account) error {
+	if err := r.models().Read(ctx, acct.Namespace, func(m *model.Account) error {
 		owner = m.Owner()
 		return nil
 	}); err != nil {
@@ -73,7 +74,7 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 		}
 		step.observed()
 	}
-	if err := r.models().read(ctx, acct.Namespace, func(m *model.Account) error {
+	if err := r.models().Read(ctx, acct.Namespace, func(m *model.Account) error {
 		computeAccountStatus(acct, m)
 		return nil
 	}); err != nil {
@@ -248,7 +249,7 @@ func (r *AccountReconciler) forRole(ctx context.Context, old, cur *v1alpha1.Work
 
 func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
 	var accounts []*v1alpha1.Account
-	if err := r.models().read(ctx, o.GetNamespace(), func(m *model.Account) error { accounts = m.Accounts(); return nil }); err != nil {
+	if err := r.models().Read(ctx, o.GetNamespace(), func(m *model.Account) error { accounts = m.Accounts(); return nil }); err != nil {
 		mappingFailed(ctx, accountController, o, err)
 	}
 	return requestsFor(accounts)

@@ -22,6 +22,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -39,10 +40,10 @@ type CollaboratorReconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
-	book *accountBook
+	book *accounts.Book
 }
 
-func (r *CollaboratorReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
+func (r *CollaboratorReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/status,verbs=get;update;patch
@@ -56,7 +57,7 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.models().touch(&c)
+	r.models().Touch(&c)
 	step := newStatusStep(&c)
 	step.written = func(before client.Object) { r.recordTransitions(before.(*v1alpha1.Collaborator), &c) }
 	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
@@ -73,7 +74,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	var account *v1alpha1.Account
 	var e model.Evaluation
 	now := metav1.Now().Rfc3339Copy()
-	if err := r.models().read(ctx, c.Namespace, func(m *model.Account) error {
+	if err := r.models().Read(ctx, c.Namespace, func(m *model.Account) error {
 		account, e = m.Owner(), m.Evaluate(c, "", now)
 		return nil
 	}); err != nil {
@@ -248,7 +249,7 @@ func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alp
 // mapFrom runs f on the model of about's account, for a map function; a model that
 // cannot be read is a mapping error.
 func (r *CollaboratorReconciler) mapFrom(ctx context.Context, about client.Object, f func(*model.Account)) {
-	if err := r.models().read(ctx, about.GetNamespace(), func(m *model.Account) error { f(m); return nil }); err != nil {
+	if err := r.models().Read(ctx, about.GetNamespace(), func(m *model.Account) error { f(m); return nil }); err != nil {
 		mappingFailed(ctx, collaboratorController, about, err)
 	}
 }
@@ -373,7 +374,7 @@ func requestsFor[T client.Object](objs []T) []reconcile.Request {
 //
 // Before mapping, it touches the event's objects in the account book, so that the map
 // function, and every reconcile it queues, reads a model that includes this change.
-func pairHandler[T client.Object](b *accountBook, f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
+func pairHandler[T client.Object](b *accounts.Book, f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
 	var zero T
 	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], reqs []reconcile.Request) {
 		for _, req := range reqs {
@@ -383,16 +384,16 @@ func pairHandler[T client.Object](b *accountBook, f func(ctx context.Context, ol
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			if !e.IsInInitialList {
-				b.touch(e.Object)
+				b.Touch(e.Object)
 				add(q, f(ctx, zero, e.Object.(T)))
 			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			b.touch(e.ObjectNew)
+			b.Touch(e.ObjectNew)
 			add(q, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			b.touch(e.Object)
+			b.Touch(e.Object)
 			add(q, f(ctx, zero, e.Object.(T)))
 		},
 	}
@@ -400,6 +401,6 @@ func pairHandler[T client.Object](b *accountBook, f func(ctx context.Context, ol
 
 // mapHandler is handler.EnqueueRequestsFromMapFunc for a map function that needs only
 // the object, with pairHandler's skipping of the initial list.
-func mapHandler(b *accountBook, f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
+func mapHandler(b *accounts.Book, f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
 	return pairHandler(b, func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
@@ -184,7 +185,7 @@ func TestAccountsWokenByRoleChanges(t *testing.T) {
 // Creates of the initial list map to nothing (every object of the controller's kind is
 // queued by its own initial create); later creates, updates and deletes map as usual.
 func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
-	h := mapHandler(newAccountBook(nil), func(_ context.Context, o client.Object) []reconcile.Request {
+	h := mapHandler(accounts.New(nil), func(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: "woken-by-" + o.GetName()}}}
 	})
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())

@@ -5,13 +5,16 @@ import (
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 )
 
-// SetupAll registers the four reconcilers with the manager, sharing one account book
-// (the account models, kept fresh from the manager's cache).
-func SetupAll(ctx context.Context, mgr ctrl.Manager) error {
-	book := newAccountBook(mgr.GetCache())
-	if err := book.watchAll(ctx, mgr); err != nil {
+// SetupAll registers the four reconcilers with the manager. They share the manager's
+// account Book (the account models, kept fresh from the manager's cache) with its
+// webhooks.
+func SetupAll(_ context.Context, mgr ctrl.Manager) error {
+	book, err := accounts.For(mgr)
+	if err != nil {
 		return err
 	}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()

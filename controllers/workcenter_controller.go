@@ -16,6 +16,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -27,10 +28,10 @@ type WorkCenterReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
-	book *accountBook
+	book *accounts.Book
 }
 
-func (r *WorkCenterReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
+func (r *WorkCenterReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters/status,verbs=get;update;patch
@@ -41,7 +42,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, &wc); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.models().touch(&wc)
+	r.models().Touch(&wc)
 	step := newStatusStep(&wc)
 	var account *v1alpha1.Account
 	step.written = func(before client.Object) {
@@ -50,7 +51,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	}
 	now := metav1.Now().Rfc3339Copy()
-	err := r.models().read(ctx, wc.Namespace, func(m *model.Account) error {
+	err := r.models().Read(ctx, wc.Namespace, func(m *model.Account) error {
 		account = m.Owner()
 		wc.Status.Collaborators = inEffectAssignments(m, wc.Name, now)
 		return nil
@@ -114,7 +115,7 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 		return nil
 	}
 	var wcs []*v1alpha1.WorkCenter
-	if err := r.models().read(ctx, cur.Namespace, func(m *model.Account) error { wcs = m.WorkCenters(); return nil }); err != nil {
+	if err := r.models().Read(ctx, cur.Namespace, func(m *model.Account) error { wcs = m.WorkCenters(); return nil }); err != nil {
 		mappingFailed(ctx, workCenterController, cur, err)
 	}
 	return requestsFor(wcs)

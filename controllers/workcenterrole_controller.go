@@ -14,6 +14,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -34,10 +35,10 @@ type WorkCenterRoleReconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
-	book *accountBook
+	book *accounts.Book
 }
 
-func (r *WorkCenterRoleReconciler) models() *accountBook { return bookFor(r.book, r.Client) }
+func (r *WorkCenterRoleReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles/status,verbs=get;update;patch
@@ -49,7 +50,7 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, &role); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.models().touch(&role)
+	r.models().Touch(&role)
 	step := newStatusStep(&role)
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.WorkCenterRole).Status.Conditions, &role, role.Status.Conditions)
@@ -65,7 +66,7 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		}
 		step.observed()
 	}
-	if err := r.models().read(ctx, role.Namespace, func(m *model.Account) error {
+	if err := r.models().Read(ctx, role.Namespace, func(m *model.Account) error {
 		computeRoleStatus(role, m.Roles(), roleAssignments(m, role.Name))
 		return nil
 	}); err != nil {
@@ -211,7 +212,7 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 		affected = append(affected, names(old.Spec.Includes)...)
 	}
 	dependents := []string{cur.Name}
-	if err := r.models().read(ctx, cur.Namespace, func(m *model.Account) error {
+	if err := r.models().Read(ctx, cur.Namespace, func(m *model.Account) error {
 		dependents = m.Roles().Dependents(cur.Name)
 		return nil
 	}); err != nil {
@@ -227,7 +228,7 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 
 func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
 	var cs []*v1alpha1.Collaborator
-	if err := r.models().read(ctx, o.GetNamespace(), func(m *model.Account) error { cs = m.AssignedTo(o.GetName()); return nil }); err != nil {
+	if err := r.models().Read(ctx, o.GetNamespace(), func(m *model.Account) error { cs = m.AssignedTo(o.GetName()); return nil }); err != nil {
 		mappingFailed(ctx, roleController, o, err)
 	}
 	var roles []string

@@ -259,6 +259,9 @@ func (a *Account) Collaborator(name string) *v1alpha1.Collaborator { return a.co
 // Collaborators are every Collaborator, sorted by name.
 func (a *Account) Collaborators() []*v1alpha1.Collaborator { return sortedValues(a.collaborators) }
 
+// AllCollaborators are every Collaborator, in no particular order.
+func (a *Account) AllCollaborators() []*v1alpha1.Collaborator { return values(a.collaborators) }
+
 // Len counts the model's objects of each kind.
 func (a *Account) Len() (accounts, workCenters, roles, collaborators int) {
 	return len(a.accounts), len(a.workCenters), len(a.roles), len(a.collaborators)

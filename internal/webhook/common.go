@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,60 +18,63 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// reader reads an account's objects for the validators: everything from the manager's
-// cache (no field indexes: a namespace is one account, and rules need most of it;
-// without a deep copy, as the validators only read what it returns),
-// and the namespace itself live, since only a deletion warning needs it.
+// reader reads an account's objects for the validators: from the manager's account
+// Book (the same account models the controllers read, fresh with the manager's cache),
+// without copying the objects, as the validators only read what it returns; and the
+// namespace itself live, since only a deletion warning needs it.
 type reader struct {
 	cache client.Reader
 	live  client.Reader
+	// book is the manager's; nil builds a model from cache for each read (unit tests).
+	book *accounts.Book
 	// operators are the operator's own usernames: it alone edits built-in roles (R9)
 	// and removes protection finalizers from objects in use.
 	operators map[string]bool
 }
 
+// model runs f on the namespace's account model.
+func (r reader) model(ctx context.Context, namespace, what string, f func(m *model.Account)) error {
+	if err := accounts.Or(r.book, r.cache).Read(ctx, namespace, func(m *model.Account) error { f(m); return nil }); err != nil {
+		return readError(namespace, what, err)
+	}
+	return nil
+}
+
 // account returns the Account that owns the namespace: the oldest one (creation time,
 // then name), as the controllers decide. nil when there is none.
 func (r reader) account(ctx context.Context, namespace string) (*v1alpha1.Account, error) {
-	accounts, err := r.accounts(ctx, namespace)
-	if err != nil {
-		return nil, err
-	}
-	return access.OwningAccount(accounts), nil
+	var owner *v1alpha1.Account
+	err := r.model(ctx, namespace, "Accounts", func(m *model.Account) { owner = m.Owner() })
+	return owner, err
 }
 
 func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Account, error) {
-	var list v1alpha1.AccountList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, readError(namespace, "Accounts", err)
-	}
-	return pointers(list.Items), nil
+	var out []*v1alpha1.Account
+	err := r.model(ctx, namespace, "Accounts", func(m *model.Account) { out = m.Accounts() })
+	return out, err
 }
 
 func (r reader) roles(ctx context.Context, namespace string) (access.Roles, error) {
-	var list v1alpha1.WorkCenterRoleList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, readError(namespace, "WorkCenterRoles", err)
-	}
-	return access.NewRoles(pointers(list.Items)...), nil
+	var out access.Roles
+	// A copy: the model's map changes with the next role event.
+	err := r.model(ctx, namespace, "WorkCenterRoles", func(m *model.Account) { out = maps.Clone(m.Roles()) })
+	return out, err
 }
 
 func (r reader) collaborators(ctx context.Context, namespace string) ([]*v1alpha1.Collaborator, error) {
-	var list v1alpha1.CollaboratorList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, readError(namespace, "Collaborators", err)
-	}
-	return pointers(list.Items), nil
+	var out []*v1alpha1.Collaborator
+	err := r.model(ctx, namespace, "Collaborators", func(m *model.Account) { out = m.AllCollaborators() })
+	return out, err
 }
 
 func (r reader) workCenters(ctx context.Context, namespace string) ([]*v1alpha1.WorkCenter, error) {
-	var list v1alpha1.WorkCenterList
-	if err := r.cache.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, readError(namespace, "WorkCenters", err)
-	}
-	return pointers(list.Items), nil
+	var out []*v1alpha1.WorkCenter
+	err := r.model(ctx, namespace, "WorkCenters", func(m *model.Account) { out = m.WorkCenters() })
+	return out, err
 }
 
 // namespaceTerminating reports whether the namespace is being deleted: then the
@@ -90,14 +94,6 @@ func (r reader) namespaceTerminating(ctx context.Context, namespace string) (boo
 // denial that would read as a broken rule.
 func readError(namespace, what string, err error) error {
 	return apierrors.NewInternalError(fmt.Errorf("reading %s of namespace %q: %w", what, namespace, err))
-}
-
-func pointers[T any](items []T) []*T {
-	out := make([]*T, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out
 }
 
 // checkFinalizerKept refuses an update that removes finalizer, one of the operator's

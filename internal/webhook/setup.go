@@ -28,6 +28,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 )
 
 // Options configure the validators.
@@ -40,7 +41,7 @@ type Options struct {
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
 // Collaborator with the manager's webhook server. The validators read the account's
-// objects from the manager's cache, so the controllers' informers serve them too. Their
+// objects from the manager's account Book, which the controllers share. Their
 // answers are bounded (see bound): every warning reaches the client whole.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	if len(opts.OperatorUsernames) == 0 {
@@ -54,7 +55,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	for _, u := range opts.OperatorUsernames {
 		operators[u] = true
 	}
-	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), operators: operators}
+	book, err := accounts.For(mgr)
+	if err != nil {
+		return err
+	}
+	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
 		WithValidator(bound[*v1alpha1.Account](&AccountValidator{reader: r})).Complete(); err != nil {
 		return err

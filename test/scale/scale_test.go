@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -32,8 +33,8 @@ import (
 // SCALE_SIZES the collaborators of the one-account shapes (default 1000,5000,10000),
 // SCALE_ACCOUNTS "namespaces x collaborators" of the many-accounts shape (default
 // 200x50; "0" skips it), SCALE_QUIET the quiet windows (default 30s), SCALE_CHANGES the
-// single changes timed for latency (default 20, at most 90: each new Member takes one of
-// the 100 spare licenses), SCALE_OUT the table's file (default
+// single changes timed for latency, idle and under load (default 20, at most 45: each
+// new Member takes one of the 100 spare licenses), SCALE_OUT the table's file (default
 // docs/performance.md; "-" prints only).
 func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int, out string) {
 	sizes = []int{1000, 5000, 10000}
@@ -79,6 +80,8 @@ type result struct {
 	shape   shape
 	objects int
 	floor   time.Duration
+	// floorEvents is the floor with the Events of cold convergence written too.
+	floorEvents time.Duration
 	cold    time.Duration
 	gitops  time.Duration
 	writes  int
@@ -90,9 +93,18 @@ type result struct {
 	costs []changeCost
 	p50   time.Duration
 	p99   time.Duration
-	heap  float64 // bytes in use per cached object
+	heap  float64 // bytes in use per cached object, after a GC
+	// heapBusy is the heap in use before that GC, garbage included.
+	heapBusy float64
 	rss   float64 // bytes per cached object
 	json  float64 // bytes of JSON per object
+	// new Member create-to-Ready while another account converges, and how many were
+	// timed while it had not converged yet.
+	loadP50, loadP99 time.Duration
+	loadTimed        int
+	// CPU seconds of the manager and the API server during cold convergence.
+	coldCPUManager, coldCPUAPIServer float64
+	admission        admissionResult
 }
 
 type changeCost struct {
@@ -104,7 +116,7 @@ type changeCost struct {
 func TestScale(t *testing.T) {
 	sizes, accounts, quiet, changes, out := settings()
 	ctx := context.Background()
-	env, err := testenv.Start(testenv.Options{})
+	env, err := testenv.Start(testenv.Options{Webhooks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +127,17 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	apiserver, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The webhooks are installed only while admission is measured: objects are created
+	// with no manager running for cold convergence.
+	hooks, err := takeWebhooks(ctx, c, env.WebhookInstallOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := harness{c: c, obs: nil, bin: "", kubeconfig: "", hooks: hooks, apiserver: apiserver.CoreV1().RESTClient()}
 	dir := t.TempDir()
 	operator, err := env.Operator(ctx)
 	if err != nil {
@@ -132,6 +155,7 @@ func TestScale(t *testing.T) {
 		t.Fatalf("building the manager: %v\n%s", err, outb)
 	}
 	obs := newObserver()
+	run.obs, run.bin, run.kubeconfig, run.dir = obs, bin, kubeconfig, dir
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	if err := obs.run(watchCtx, c); err != nil {
@@ -141,14 +165,14 @@ func TestScale(t *testing.T) {
 	var results []result
 	for i, n := range sizes {
 		s := shape{name: fmt.Sprintf("1 account x %d", n), namespaces: 1, collaborators: n, workCenters: 50, roles: 20, assignments: 3}
-		r := runShape(t, ctx, c, obs, s, fmt.Sprintf("one-%d", i), bin, kubeconfig, dir, quiet, changes)
+		r := run.shape(t, ctx, s, fmt.Sprintf("one-%d", i), quiet, changes)
 		results = append(results, r)
 		t.Log(r.row())
 	}
 	if accounts[0] > 0 {
 		s := shape{name: fmt.Sprintf("%d accounts x %d", accounts[0], accounts[1]), namespaces: accounts[0], collaborators: accounts[1],
 			workCenters: 10, roles: 10, assignments: 3}
-		r := runShape(t, ctx, c, obs, s, "many", bin, kubeconfig, dir, quiet, changes)
+		r := run.shape(t, ctx, s, "many", quiet, changes)
 		results = append(results, r)
 		t.Log(r.row())
 	}
@@ -161,15 +185,24 @@ func TestScale(t *testing.T) {
 	}
 }
 
-// runShape measures one shape in namespaces of its own, with a manager of its own.
-func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observer, s shape, prefix, bin, kubeconfig, dir string,
-	quiet time.Duration, changes int) result {
+// harness is what every shape is measured with.
+type harness struct {
+	c                    client.WithWatch
+	obs                  *observer
+	bin, kubeconfig, dir string
+	hooks                *webhooks
+	apiserver            rest.Interface
+}
+
+// shape measures one shape in namespaces of its own, with a manager of its own.
+func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string, quiet time.Duration, changes int) result {
+	c, obs, bin, kubeconfig, dir := h.c, h.obs, h.bin, h.kubeconfig, h.dir
 	r := result{shape: s, minimum: s.minimumWrites(), objects: s.objectsPerAccount() * s.namespaces}
 	logPath := filepath.Join(dir, prefix+".log")
 
 	// Floor: one status write per object, at the manager's concurrency (one worker per
 	// controller, four controllers), nothing else running.
-	r.floor = floor(t, ctx, c, r.objects, prefix)
+	r.floor = floor(t, ctx, c, r.objects, prefix, 0)
 
 	// Cold: everything created with the manager stopped, then the manager started.
 	namespaces := map[string]bool{}
@@ -184,6 +217,7 @@ func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observ
 		t.Fatal(err)
 	}
 	writes0, _ := obs.counts()
+	apiCPU0 := apiserverCPU(t, ctx, h.apiserver)
 	start := time.Now()
 	m, err := startManager(bin, kubeconfig, logPath)
 	if err != nil {
@@ -194,6 +228,7 @@ func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observ
 		t.Fatal(err)
 	}
 	r.cold = time.Since(start)
+	r.coldCPUManager, r.coldCPUAPIServer = m.cpuSeconds(), apiserverCPU(t, ctx, h.apiserver)-apiCPU0
 	// The writes of convergence: those until every object converged, and any straggler
 	// within a second after.
 	time.Sleep(time.Second)
@@ -205,15 +240,39 @@ func runShape(t *testing.T, ctx context.Context, c client.WithWatch, obs *observ
 	writes2, _ := obs.counts()
 	r.quiet = writes2 - writes1
 	r.events = countEvents(t, ctx, c, namespaces)
+	// The floor again, with as many Events as the manager wrote, for the share of cold
+	// convergence the manager's own work takes beyond the API writes SPEC asks for.
+	r.floorEvents = floor(t, ctx, c, r.objects, prefix, r.events)
 
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
-	r.heap = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
+	r.heapBusy = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
+	r.heap = m.liveHeap() / float64(r.objects)
 	r.rss = m.gauge("process_resident_memory_bytes") / float64(r.objects)
 	r.json = jsonSize(t, ctx, c, namespaces)
 
 	// Change costs and latency, on the first account.
 	first := prefix + "-000"
 	r.costs, r.p50, r.p99 = changeCosts(t, ctx, c, obs, m, s, first, changes)
+
+	// Latency of the same single changes while another account of about 1,000 objects
+	// is applied at once.
+	r.loadP50, r.loadP99, r.loadTimed = latencyUnderLoad(t, ctx, c, obs, m, s, first, prefix+"-load", changes)
+
+	// Admission: the manager restarted with its webhooks served and the webhook
+	// configurations installed, then dry-run updates of the large account.
+	settle(obs, m)
+	m.stop()
+	if m, err = startManager(bin, kubeconfig, logPath, h.hooks.args()...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.stop)
+	if err := h.hooks.install(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	r.admission = measureAdmission(t, ctx, c, h.apiserver, m, s, first, 200)
+	if err := h.hooks.uninstall(ctx, c); err != nil {
+		t.Fatal(err)
+	}
 
 	// Quiet after a restart on the converged account: the last changes settled first,
 	// so that what is written after the restart is the restart's own doing.
@@ -253,9 +312,14 @@ func mustCreate(t *testing.T, ctx context.Context, c client.Client, o client.Obj
 }
 
 // floor times n status writes by the harness, 4 at a time, on objects of a namespace of
-// its own that no manager sees (they are deleted afterwards).
-func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix string) time.Duration {
+// its own that no manager sees (they are deleted afterwards). With events > 0 the same
+// workers also create that many Events (events.k8s.io/v1) about those objects, as the
+// manager does on transitions: the floor of status writes and Events together.
+func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix string, events int) time.Duration {
 	ns := prefix + "-floor"
+	if events > 0 {
+		ns += "-events"
+	}
 	mustCreate(t, ctx, c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	s := shape{collaborators: n, workCenters: 1, roles: 2, assignments: 1}
 	objs := make([]*v1alpha1.Collaborator, n)
@@ -267,14 +331,34 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 	if err := createAll(ctx, c, list, 16); err != nil {
 		t.Fatal(err)
 	}
-	work := make(chan *v1alpha1.Collaborator)
+	type item struct {
+		o     *v1alpha1.Collaborator
+		event int // > 0: create the event-th Event about o instead
+	}
+	work := make(chan item)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for o := range work {
+			for it := range work {
+				o := it.o
+				if it.event > 0 {
+					now := metav1.NowMicro()
+					ev := &eventsv1.Event{
+						ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("%s.floor%d", o.Name, it.event)},
+						EventTime:  now, ReportingController: "workcenter-operator/floor", ReportingInstance: "floor",
+						Action: "Assign", Reason: v1alpha1.ReasonAssignmentActivated, Type: corev1.EventTypeNormal,
+						Regarding: corev1.ObjectReference{Kind: "Collaborator", APIVersion: v1alpha1.GroupVersion.String(),
+							Namespace: ns, Name: o.Name, UID: o.UID},
+						Note: "role in WorkCenter is in effect (Active)",
+					}
+					if err := c.Create(ctx, ev); err != nil {
+						t.Error(err)
+					}
+					continue
+				}
 				before := o.DeepCopy()
 				o.Status.ObservedGeneration = o.Generation
 				o.Status.WorkCenterCount = int32(len(o.Spec.WorkCenters))
@@ -286,8 +370,13 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 			}
 		}()
 	}
-	for _, o := range objs {
-		work <- o
+	sent := 0
+	for i, o := range objs {
+		work <- item{o: o}
+		// Spread the Events evenly over the objects.
+		for ; sent < events && sent*n < (i+1)*events; sent++ {
+			work <- item{o: o, event: sent + 1}
+		}
 	}
 	close(work)
 	wg.Wait()
@@ -441,11 +530,14 @@ func memberIndex(i int) int {
 }
 
 func (r result) row() string {
-	return fmt.Sprintf("%s: %d objects, floor %s, cold %s (%.1fx), gitops %s, writes %d/%d (%.2fx), events %d, quiet %d, restart %d, p50 %s p99 %s, heap %.1f KiB/obj rss %.1f KiB/obj json %.1f KiB/obj",
-		r.shape.name, r.objects, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.gitops.Round(time.Millisecond),
+	return fmt.Sprintf("%s: %d objects, cold CPU manager %.1fs apiserver %.1fs, floor %s, cold %s (%.1fx), gitops %s, writes %d/%d (%.2fx), events %d, quiet %d, restart %d, p50 %s p99 %s, heap %.1f KiB/obj rss %.1f KiB/obj json %.1f KiB/obj",
+		r.shape.name, r.objects, r.coldCPUManager, r.coldCPUAPIServer, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.gitops.Round(time.Millisecond),
 		r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events, r.quiet, r.restart,
 		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.heap/1024, r.rss/1024, r.json/1024)
 }
+
+// ms shows a duration to a tenth of a millisecond.
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
 func (r result) ratio() float64 { return r.cold.Seconds() / r.floor.Seconds() }
 
@@ -463,24 +555,29 @@ for every Member.
 - **floor**: one status write per object by the harness, 4 at a time (one worker per
   controller), nothing else running; **cold**: every object created with the manager stopped,
   then the manager started, until every object is Ready at its generation; **gitops**: the
-  manager running, a fresh account applied at once, collaborators first.
+  manager running, a fresh account applied at once, collaborators first; **floor with
+  events**: the floor plus as many Events (events.k8s.io/v1) as the manager wrote during
+  cold convergence, written by the same 4 workers: the API writes SPEC section 4 asks for
+  (an Event per decision a person would audit), so cold over it is the manager's own cost.
 - **writes**: status and metadata writes seen on a watch during cold convergence, against
   the minimum (one status write per object, built-in roles included, plus each finalizer).
 - **quiet**: writes in the window after convergence, and after a manager restart.
 - **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
   one change, against the objects whose status (or metadata) was written.
 - **latency**: create-to-Ready of single new Members on the converged account, idle.
-- **memory**: the manager's heap in use and RSS per cached object, against the objects' JSON.
+- **memory**: the manager's heap in use right after a garbage collection (and, in
+  brackets, before it, garbage included) and its RSS, per cached object, against the
+  objects' JSON as the API server serves it.
 
 `)
-	b.WriteString("| shape | objects | floor | cold | cold / floor | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap / RSS / JSON per object |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f / %.1f / %.1f KiB (%.1fx heap) |\n",
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) |\n",
 			r.shape.name, r.objects, r.floor.Round(10*time.Millisecond), r.cold.Round(10*time.Millisecond), r.ratio(),
-			r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
+			r.cold.Seconds()/r.floorEvents.Seconds(), r.floorEvents.Round(10*time.Millisecond), r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
 			r.quiet, r.restart, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond),
-			r.heap/1024, r.rss/1024, r.json/1024, r.heap/r.json)
+			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json)
 	}
 	b.WriteString("\nChange cost (reconciles / objects written):\n\n| shape | ")
 	if len(results) > 0 {
@@ -499,6 +596,28 @@ for every Member.
 			fmt.Fprintf(&b, "%.0f / %d | ", c.reconciles, c.changed)
 		}
 		b.WriteString("\n")
+	}
+	b.WriteString(`
+Admission and latency under load: webhook latency of 200 server-side dry-run updates of
+the account's Collaborators and roles (one in ten a role), one at a time, as the API
+server's histogram gives it (apiserver_admission_webhook_admission_duration_seconds,
+interpolated within its buckets as histogram_quantile does; its buckets are 5ms, 25ms,
+100ms...), as the manager's gives it (controller_runtime_webhook_latency_seconds), and the
+whole request on the harness's clock; and new Members, create to Ready, while another
+account of about 1,000 objects is applied at once and converges.
+
+| shape | webhook p50 / p99 (API server) | webhook p50 / p99 (manager) | dry-run request p50 / p99 | new Member p50 / p99 under load (timed) |
+|---|---|---|---|---|
+`)
+	for _, r := range results {
+		a := r.admission
+		fmt.Fprintf(&b, "| %s | %s / %s | %s / %s | %s / %s | %s / %s (%d) |\n", r.shape.name,
+			ms(a.apiP50), ms(a.apiP99), ms(a.managerP50), ms(a.managerP99), ms(a.requestP50), ms(a.requestP99),
+			ms(r.loadP50), ms(r.loadP99), r.loadTimed)
+	}
+	b.WriteString("\nWebhook latency buckets (API server; manager):\n\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "- %s: %s; %s\n", r.shape.name, r.admission.apiBuckets, r.admission.managerBuckets)
 	}
 	if len(results) >= 2 && results[0].shape.namespaces == 1 {
 		var big result

@@ -12,15 +12,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // licensesIn reads the model's view of the Account's licenses.
-func licensesIn(t *testing.T, b *accountBook) int32 {
+func licensesIn(t *testing.T, b *accounts.Book) int32 {
 	t.Helper()
 	var n int32
-	if err := b.read(context.Background(), ns, func(m *model.Account) error { n = m.Licenses(); return nil }); err != nil {
+	if err := b.Read(context.Background(), ns, func(m *model.Account) error { n = m.Licenses(); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -32,7 +33,7 @@ func TestBookFollowsTouchedObjects(t *testing.T) {
 	ctx := context.Background()
 	acct := fixtures.Account(ns, "acme", 3)
 	c := newFakeClient(interceptor.Funcs{}, acct, fixtures.Collaborator(ns, "ann", v1alpha1.Member))
-	b := newAccountBook(c)
+	b := accounts.New(c)
 	if got := licensesIn(t, b); got != 3 {
 		t.Fatalf("built with %d licenses, want 3", got)
 	}
@@ -47,7 +48,7 @@ func TestBookFollowsTouchedObjects(t *testing.T) {
 	if got := licensesIn(t, b); got != 3 {
 		t.Fatalf("the model re-read an object nobody touched (%d licenses): it would not be O(change)", got)
 	}
-	b.touch(&cur)
+	b.Touch(&cur)
 	if got := licensesIn(t, b); got != 5 {
 		t.Fatalf("after the touch: %d licenses, want 5", got)
 	}
@@ -55,8 +56,8 @@ func TestBookFollowsTouchedObjects(t *testing.T) {
 	if err := c.Delete(ctx, ann); err != nil {
 		t.Fatal(err)
 	}
-	b.touch(ann)
-	if err := b.read(ctx, ns, func(m *model.Account) error {
+	b.Touch(ann)
+	if err := b.Read(ctx, ns, func(m *model.Account) error {
 		if m.Collaborator("ann") != nil {
 			t.Errorf("a deleted, touched Collaborator is still in the model")
 		}
@@ -73,7 +74,7 @@ func TestPairHandlerTouchesBeforeMapping(t *testing.T) {
 	ctx := context.Background()
 	acct := fixtures.Account(ns, "acme", 3)
 	c := newFakeClient(interceptor.Funcs{}, acct)
-	b := newAccountBook(c)
+	b := accounts.New(c)
 	_ = licensesIn(t, b) // the model is built, with 3 licenses
 	var cur v1alpha1.Account
 	if err := c.Get(ctx, client.ObjectKeyFromObject(acct), &cur); err != nil {
@@ -103,7 +104,7 @@ func TestReconcileTouchesItsObject(t *testing.T) {
 	ctx := context.Background()
 	acct := fixtures.Account(ns, "acme", 3)
 	c := newFakeClient(interceptor.Funcs{}, acct)
-	b := newAccountBook(c)
+	b := accounts.New(c)
 	_ = licensesIn(t, b)
 	var cur v1alpha1.Account
 	if err := c.Get(ctx, client.ObjectKeyFromObject(acct), &cur); err != nil {

@@ -1,4 +1,7 @@
-package controllers
+// Package accounts keeps the account model (internal/model) of every namespace a
+// manager's cache holds, fresh with the cache, for the controllers and the admission
+// webhooks of one manager to share.
+package accounts
 
 import (
 	"context"
@@ -13,14 +16,14 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// accountBook keeps the account model (internal/model) of every namespace the cache
+// Book keeps the account model (internal/model) of every namespace the cache
 // holds objects in, and keeps each one as fresh as the cache:
 //
-//   - every event of the four kinds marks its object dirty (touch) before anything is
+//   - every event of the four kinds marks its object dirty (Touch) before anything is
 //     queued because of it: the map handlers touch before they map, each reconcile
 //     touches the object it reconciles, and an informer handler touches every event
 //     (status-only updates included, which predicates filter from the map handlers);
-//   - read applies the dirty objects, each as the cache holds it now, before it lets a
+//   - Read applies the dirty objects, each as the cache holds it now, before it lets a
 //     reader see the model.
 //
 // So a reconcile queued by an event reads a model that includes that event, and the
@@ -28,7 +31,7 @@ import (
 // an event. Building a namespace's model lists the cache once; after that, each change
 // costs one cache read and the model's update of one object, so a reconcile never
 // re-reads the whole account.
-type accountBook struct {
+type Book struct {
 	cache   client.Reader
 	mu      sync.Mutex
 	entries map[string]*bookEntry
@@ -45,11 +48,12 @@ type bookEntry struct {
 
 type bookKey struct{ kind, name string }
 
-func newAccountBook(cache client.Reader) *accountBook {
-	return &accountBook{cache: cache, entries: map[string]*bookEntry{}}
+// New is a Book over cache; objects are only read again once touched.
+func New(cache client.Reader) *Book {
+	return &Book{cache: cache, entries: map[string]*bookEntry{}}
 }
 
-func (b *accountBook) entry(namespace string) *bookEntry {
+func (b *Book) entry(namespace string) *bookEntry {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e := b.entries[namespace]
@@ -75,9 +79,9 @@ func kindOf(o client.Object) string {
 	return ""
 }
 
-// touch marks objects changed: the next read of their namespace's model reads them
+// Touch marks objects changed: the next read of their namespace's model reads them
 // again from the cache. Nil objects are skipped.
-func (b *accountBook) touch(objs ...client.Object) {
+func (b *Book) Touch(objs ...client.Object) {
 	for _, o := range objs {
 		if o == nil || isNil(o) {
 			continue
@@ -107,10 +111,10 @@ func isNil(o client.Object) bool {
 	return false
 }
 
-// read calls f with the namespace's model, fresh with every change touched before the
+// Read calls f with the namespace's model, fresh with every change touched before the
 // call. f runs while other readers may run, and must not change the model or call the
 // API server: changes wait for it.
-func (b *accountBook) read(ctx context.Context, namespace string, f func(*model.Account) error) error {
+func (b *Book) Read(ctx context.Context, namespace string, f func(*model.Account) error) error {
 	e := b.entry(namespace)
 	e.mu.Lock()
 	err := e.refresh(ctx, b.cache, namespace)
@@ -210,13 +214,13 @@ func buildModel(ctx context.Context, r client.Reader, namespace string) (*model.
 
 // watchAll touches every event of the four kinds, so the model also follows changes no
 // map handler is given (status-only updates, filtered by predicates).
-func (b *accountBook) watchAll(ctx context.Context, mgr manager.Manager) error {
+func (b *Book) watchAll(ctx context.Context, mgr manager.Manager) error {
 	touch := func(o any) {
 		if obj, ok := o.(client.Object); ok {
-			b.touch(obj)
+			b.Touch(obj)
 		} else if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 			if obj, ok := d.Obj.(client.Object); ok {
-				b.touch(obj)
+				b.Touch(obj)
 			}
 		}
 	}
@@ -236,11 +240,33 @@ func (b *accountBook) watchAll(ctx context.Context, mgr manager.Manager) error {
 	return nil
 }
 
-// bookFor is b, or, for a reconciler not wired by SetupAll (a unit test's), a book that
-// builds the model afresh from r at each read.
-func bookFor(b *accountBook, r client.Reader) *accountBook {
+// Or is b, or, for a reconciler or validator not wired to a manager's Book (a unit
+// test's), a Book that builds the model afresh from r at each Read.
+func Or(b *Book, r client.Reader) *Book {
 	if b != nil {
 		return b
 	}
-	return newAccountBook(r)
+	return New(r)
+}
+
+var (
+	forMu sync.Mutex
+	books = map[manager.Manager]*Book{}
+)
+
+// For is the manager's Book, made on first use: it reads the manager's cache, and an
+// informer handler touches every event of the four kinds. The controllers and the
+// webhooks of one manager share it, so they judge from the same model.
+func For(mgr manager.Manager) (*Book, error) {
+	forMu.Lock()
+	defer forMu.Unlock()
+	if b := books[mgr]; b != nil {
+		return b, nil
+	}
+	b := New(mgr.GetCache())
+	if err := b.watchAll(context.Background(), mgr); err != nil {
+		return nil, err
+	}
+	books[mgr] = b
+	return b, nil
 }
