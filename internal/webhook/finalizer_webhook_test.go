@@ -100,3 +100,55 @@ var _ = Describe("Protection finalizers at admission", func() {
 		expectAllowedAs(alice, stripping(newAccount(empty, "bare", 2), v1alpha1.FinalizerAccountProtection))
 	})
 })
+
+// The defect (issue 9): R7's finalizer was added only when the controller first
+// reconciled an administrator; with hundreds of objects queued, or the manager down,
+// both administrators deleted a few seconds apart met no finalizer, and the account was
+// left with none. Now the mutating webhooks add each protection finalizer when the object
+// is created (or becomes one that needs it), in the API server's answer, before any
+// controller has seen the object.
+var _ = Describe("Protection from creation", func() {
+	It("gives the owning Account, every role and every AccountAdministrator its finalizer in the create response", func() {
+		ns := newNamespace()
+		acct := newAccount(ns, "acme", 3)
+		Expect(k8sClient.Create(ctx, acct)).To(Succeed())
+		Expect(acct.Finalizers).To(ContainElement(v1alpha1.FinalizerAccountProtection))
+		synced(acct)
+		role := newRole(ns, "eng")
+		Expect(k8sClient.Create(ctx, role)).To(Succeed())
+		Expect(role.Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
+		ada := accountAdmin(newCollaborator(ns, "ada", v1alpha1.Member))
+		Expect(k8sClient.Create(ctx, ada)).To(Succeed())
+		Expect(ada.Finalizers).To(ContainElement(v1alpha1.FinalizerLastAdministrator))
+		mo := newCollaborator(ns, "mo", v1alpha1.Member)
+		Expect(k8sClient.Create(ctx, mo)).To(Succeed())
+		Expect(mo.Finalizers).NotTo(ContainElement(v1alpha1.FinalizerLastAdministrator))
+
+		By("a Member promoted to AccountAdministrator carries it from the promotion on")
+		synced(mo, ada)
+		update(mo, func(c *v1alpha1.Collaborator) { c.Spec.AdminRole = v1alpha1.AdminRoleAccountAdministrator })
+		Expect(mo.Finalizers).To(ContainElement(v1alpha1.FinalizerLastAdministrator))
+	})
+
+	It("keeps an AccountAdministrator when both are deleted right after they are created (R7)", func() {
+		ns := newNamespace()
+		withAccount(newAccount(ns, "acme", 3))
+		first, second := accountAdmin(newCollaborator(ns, "first", v1alpha1.Member)), accountAdmin(newCollaborator(ns, "second", v1alpha1.Member))
+		Expect(k8sClient.Create(ctx, first)).To(Succeed())
+		Expect(k8sClient.Create(ctx, second)).To(Succeed())
+		Expect(k8sClient.Delete(ctx, first)).To(Succeed())
+		Expect(k8sClient.Delete(ctx, second)).To(Succeed())
+
+		remaining := func() []string {
+			var list v1alpha1.CollaboratorList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			var out []string
+			for _, c := range list.Items {
+				out = append(out, c.Name)
+			}
+			return out
+		}
+		Eventually(remaining).Should(HaveLen(1), "the controller lets one of the two go")
+		Consistently(remaining, "2s").Should(HaveLen(1), "the last AccountAdministrator stays")
+	})
+})

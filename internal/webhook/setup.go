@@ -40,7 +40,9 @@ type Options struct {
 }
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
-// Collaborator with the manager's webhook server. The validators read the account's
+// Collaborator, and the mutating webhooks that give Accounts, WorkCenterRoles and
+// Collaborators their protection finalizers at creation (protection.go), with the
+// manager's webhook server. The validators read the account's
 // objects from the manager's account Book, which the controllers share. Their
 // answers are bounded (see bound): every warning reaches the client whole.
 func Setup(mgr ctrl.Manager, opts Options) error {
@@ -61,19 +63,22 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
-		WithValidator(bound[*v1alpha1.Account](&AccountValidator{reader: r})).Complete(); err != nil {
+		WithValidator(observed(bound[*v1alpha1.Account](&AccountValidator{reader: r}))).
+		WithDefaulter(AccountProtection{reader: r}).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenter{}).
-		WithValidator(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r})).Complete(); err != nil {
+		WithValidator(observed(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r}))).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
-		WithValidator(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r})).Complete(); err != nil {
+		WithValidator(observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))).
+		WithDefaulter(RoleProtection{}).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).
-		WithValidator(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r})).Complete()
+		WithValidator(observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))).
+		WithDefaulter(CollaboratorProtection{}).Complete()
 }
 
 // OwnIdentity asks the API server, with a SelfSubjectReview, which username cfg

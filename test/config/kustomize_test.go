@@ -51,6 +51,7 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 		"Service/workcenter-operator-controller-manager-metrics-service",
 		"Service/workcenter-operator-webhook-service",
 		"ValidatingWebhookConfiguration/workcenter-operator-validating-webhook-configuration",
+		"MutatingWebhookConfiguration/workcenter-operator-mutating-webhook-configuration",
 		"Issuer/workcenter-operator-selfsigned-issuer",
 		"Certificate/workcenter-operator-serving-cert",
 	} {
@@ -61,6 +62,37 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 
 	for _, r := range m.Resources() {
 		switch r.GetKind() {
+		case "MutatingWebhookConfiguration":
+			ann := r.GetAnnotations()["cert-manager.io/inject-ca-from"]
+			if ann != "workcenter-operator-system/workcenter-operator-serving-cert" {
+				t.Errorf("mutating webhook configuration: cert-manager.io/inject-ca-from = %q", ann)
+			}
+			yaml, _ := r.AsYAML()
+			var mwc admissionregistrationv1.MutatingWebhookConfiguration
+			if err := sigsyaml.Unmarshal(yaml, &mwc); err != nil {
+				t.Fatal(err)
+			}
+			covered := map[string]bool{}
+			for _, w := range mwc.Webhooks {
+				// A protection finalizer must not be skipped because the webhook was
+				// unreachable: creates and updates wait for it.
+				if w.FailurePolicy == nil || *w.FailurePolicy != admissionregistrationv1.Fail {
+					t.Errorf("mutating webhook %s: failurePolicy %v, want Fail", w.Name, w.FailurePolicy)
+				}
+				if w.SideEffects == nil || *w.SideEffects != admissionregistrationv1.SideEffectClassNone {
+					t.Errorf("mutating webhook %s must declare sideEffects: None", w.Name)
+				}
+				for _, rule := range w.Rules {
+					for _, res := range rule.Resources {
+						covered[res] = slices.Contains(rule.Operations, admissionregistrationv1.Create)
+					}
+				}
+			}
+			for _, kind := range []string{"accounts", "workcenterroles", "collaborators"} {
+				if !covered[kind] {
+					t.Errorf("the mutating webhooks do not give %s their protection finalizer at creation", kind)
+				}
+			}
 		case "ValidatingWebhookConfiguration":
 			ann := r.GetAnnotations()["cert-manager.io/inject-ca-from"]
 			if ann != "workcenter-operator-system/workcenter-operator-serving-cert" {

@@ -108,7 +108,7 @@ func (h *webhooks) uninstall(ctx context.Context, c client.Client) error {
 
 // admissionResult is webhook latency from three places: the API server's own histogram
 // (apiserver_admission_webhook_admission_duration_seconds, estimated within its buckets as
-// histogram_quantile does), the manager's (controller_runtime_webhook_latency_seconds),
+// histogram_quantile does), the manager's (workcenter_admission_duration_seconds),
 // and the harness's own clock around each dry-run request (the whole request).
 type admissionResult struct {
 	requests                   int
@@ -156,7 +156,7 @@ func measureAdmission(t *testing.T, ctx context.Context, c client.Client, apiser
 		time.Sleep(200 * time.Millisecond)
 	}
 	apiBefore := histogram(scrapeAPIServer(t, ctx, apiserver), "apiserver_admission_webhook_admission_duration_seconds")
-	mgrBefore := histogram(mustScrape(t, m), "controller_runtime_webhook_latency_seconds")
+	mgrBefore := histogram(mustScrape(t, m), "workcenter_admission_duration_seconds")
 	var took []time.Duration
 	for i := range n {
 		start := time.Now()
@@ -166,7 +166,7 @@ func measureAdmission(t *testing.T, ctx context.Context, c client.Client, apiser
 		took = append(took, time.Since(start))
 	}
 	apiAfter := histogram(scrapeAPIServer(t, ctx, apiserver), "apiserver_admission_webhook_admission_duration_seconds")
-	mgrAfter := histogram(mustScrape(t, m), "controller_runtime_webhook_latency_seconds")
+	mgrAfter := histogram(mustScrape(t, m), "workcenter_admission_duration_seconds")
 	slices.Sort(took)
 	r := admissionResult{requests: n, requestP50: took[n/2], requestP99: took[min(n-1, n*99/100)]}
 	api, mgr := apiAfter.minus(apiBefore), mgrAfter.minus(mgrBefore)

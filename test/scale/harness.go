@@ -133,6 +133,22 @@ func (m *manager) counter(name string) float64 {
 	return t
 }
 
+// saveHeapProfile writes the manager's heap profile (after a GC) to path.
+func (m *manager) saveHeapProfile(path string) error {
+	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
 // reconciles sums controller_runtime_reconcile_total per controller.
 func (m *manager) reconciles() map[string]float64 {
 	fams, err := m.scrape()

@@ -1,0 +1,78 @@
+package webhook
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+)
+
+// The mutating webhooks give an object the protection finalizer it needs from the
+// moment it exists, as Kubernetes' admission plugin does for PVC protection: the
+// controllers add the same finalizers, but only once they reconcile the object, and with
+// thousands of objects queued (or the manager down) a deletion could come first and meet
+// none. Each adds exactly the finalizer the object's controller keeps on it, so the two
+// never disagree; an object being deleted is left alone, and removing a finalizer stays
+// the controllers' (and validation's) business.
+//
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-collaborator,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=mcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-workcenterrole,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=mworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-account,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=maccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+
+// CollaboratorProtection gives every AccountAdministrator the last-administrator
+// finalizer (R7).
+type CollaboratorProtection struct{}
+
+var _ admission.Defaulter[*v1alpha1.Collaborator] = CollaboratorProtection{}
+
+// Default adds the finalizer to an AccountAdministrator that is not being deleted.
+func (CollaboratorProtection) Default(_ context.Context, c *v1alpha1.Collaborator) error {
+	if c.DeletionTimestamp.IsZero() && access.IsAccountAdministrator(c) {
+		controllerutil.AddFinalizer(c, v1alpha1.FinalizerLastAdministrator)
+	}
+	return nil
+}
+
+// RoleProtection gives every WorkCenterRole the in-use-protection finalizer (R6).
+type RoleProtection struct{}
+
+var _ admission.Defaulter[*v1alpha1.WorkCenterRole] = RoleProtection{}
+
+// Default adds the finalizer to a role that is not being deleted.
+func (RoleProtection) Default(_ context.Context, r *v1alpha1.WorkCenterRole) error {
+	if r.DeletionTimestamp.IsZero() {
+		controllerutil.AddFinalizer(r, v1alpha1.FinalizerInUseProtection)
+	}
+	return nil
+}
+
+// AccountProtection gives the Account that owns its namespace the account-protection
+// finalizer (R11): a new Account owns it when no other Account does (an older one keeps
+// it), an existing one when the account model says so.
+type AccountProtection struct {
+	reader reader
+}
+
+var _ admission.Defaulter[*v1alpha1.Account] = AccountProtection{}
+
+// Default adds the finalizer to the owning Account, when it is not being deleted.
+func (p AccountProtection) Default(ctx context.Context, a *v1alpha1.Account) error {
+	if !a.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(a, v1alpha1.FinalizerAccountProtection) {
+		return nil
+	}
+	owns := false
+	if err := p.reader.model(ctx, a.Namespace, "Accounts", func(m *model.Account) {
+		owner := m.Owner()
+		owns = owner == nil || owner.Name == a.Name
+	}); err != nil {
+		return err
+	}
+	if owns {
+		controllerutil.AddFinalizer(a, v1alpha1.FinalizerAccountProtection)
+	}
+	return nil
+}
