@@ -2,6 +2,13 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -16,8 +23,11 @@ import (
 // controllers add the same finalizers, but only once they reconcile the object, and with
 // thousands of objects queued (or the manager down) a deletion could come first and meet
 // none. Each adds exactly the finalizer the object's controller keeps on it, so the two
-// never disagree; an object being deleted is left alone, and removing a finalizer stays
-// the controllers' (and validation's) business.
+// never disagree; an object being deleted is left alone. On an update the finalizer is
+// added only when the stored object lacks it (a Member promoted to AccountAdministrator,
+// an object created before the webhooks were installed): an update that removes it is
+// validation's to judge (refused while the object is in use, naming what uses it), and
+// removing finalizers stays the controllers' business.
 //
 // +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-collaborator,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=mcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
 // +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-workcenterrole,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=mworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
@@ -30,9 +40,9 @@ type CollaboratorProtection struct{}
 var _ admission.Defaulter[*v1alpha1.Collaborator] = CollaboratorProtection{}
 
 // Default adds the finalizer to an AccountAdministrator that is not being deleted.
-func (CollaboratorProtection) Default(_ context.Context, c *v1alpha1.Collaborator) error {
+func (CollaboratorProtection) Default(ctx context.Context, c *v1alpha1.Collaborator) error {
 	if c.DeletionTimestamp.IsZero() && access.IsAccountAdministrator(c) {
-		controllerutil.AddFinalizer(c, v1alpha1.FinalizerLastAdministrator)
+		return protect(ctx, c, v1alpha1.FinalizerLastAdministrator)
 	}
 	return nil
 }
@@ -43,9 +53,9 @@ type RoleProtection struct{}
 var _ admission.Defaulter[*v1alpha1.WorkCenterRole] = RoleProtection{}
 
 // Default adds the finalizer to a role that is not being deleted.
-func (RoleProtection) Default(_ context.Context, r *v1alpha1.WorkCenterRole) error {
+func (RoleProtection) Default(ctx context.Context, r *v1alpha1.WorkCenterRole) error {
 	if r.DeletionTimestamp.IsZero() {
-		controllerutil.AddFinalizer(r, v1alpha1.FinalizerInUseProtection)
+		return protect(ctx, r, v1alpha1.FinalizerInUseProtection)
 	}
 	return nil
 }
@@ -72,7 +82,23 @@ func (p AccountProtection) Default(ctx context.Context, a *v1alpha1.Account) err
 		return err
 	}
 	if owns {
-		controllerutil.AddFinalizer(a, v1alpha1.FinalizerAccountProtection)
+		return protect(ctx, a, v1alpha1.FinalizerAccountProtection)
 	}
+	return nil
+}
+
+// protect adds finalizer to obj, unless the request is an update of an object that
+// carries it already (then obj lacks it only because the update removes it).
+func protect(ctx context.Context, obj client.Object, finalizer string) error {
+	if req, err := admission.RequestFromContext(ctx); err == nil && req.Operation == admissionv1.Update {
+		var old metav1.PartialObjectMetadata
+		if err := json.Unmarshal(req.OldObject.Raw, &old); err != nil {
+			return apierrors.NewBadRequest(fmt.Sprintf("reading the stored object: %v", err))
+		}
+		if controllerutil.ContainsFinalizer(&old, finalizer) {
+			return nil
+		}
+	}
+	controllerutil.AddFinalizer(obj, finalizer)
 	return nil
 }

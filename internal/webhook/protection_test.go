@@ -2,9 +2,11 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -12,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
@@ -83,5 +86,37 @@ func role(o client.Object) error {
 func account(r reader) func(client.Object) error {
 	return func(o client.Object) error {
 		return AccountProtection{reader: r}.Default(context.Background(), o.(*v1alpha1.Account))
+	}
+}
+
+// On an update, the finalizer is added only when the stored object lacks it: an update
+// that removes it is left to validation, which refuses it while the object is in use
+// and says why.
+func TestProtectionOnUpdate(t *testing.T) {
+	const ns = "acme"
+	updateOf := func(old client.Object) context.Context {
+		raw, err := json.Marshal(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return admission.NewContextWithRequest(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+			Operation: admissionv1.Update, OldObject: runtime.RawExtension{Raw: raw}}})
+	}
+	stored := fixtures.Role(ns, "eng")
+	stored.Finalizers = []string{v1alpha1.FinalizerInUseProtection}
+	stripped := fixtures.Role(ns, "eng")
+	if err := (RoleProtection{}).Default(updateOf(stored), stripped); err != nil {
+		t.Fatal(err)
+	}
+	if len(stripped.Finalizers) != 0 {
+		t.Errorf("an update removing the finalizer had it put back: %v", stripped.Finalizers)
+	}
+	member := fixtures.Collaborator(ns, "mo", v1alpha1.Member)
+	promoted := fixtures.Admin(v1alpha1.AdminRoleAccountAdministrator, fixtures.Collaborator(ns, "mo", v1alpha1.Member))
+	if err := (CollaboratorProtection{}).Default(updateOf(member), promoted); err != nil {
+		t.Fatal(err)
+	}
+	if !controllerutil.ContainsFinalizer(promoted, v1alpha1.FinalizerLastAdministrator) {
+		t.Errorf("a Member promoted to AccountAdministrator got no finalizer: %v", promoted.Finalizers)
 	}
 }
