@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/tools/cache"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -32,7 +32,7 @@ import (
 // costs one cache read and the model's update of one object, so a reconcile never
 // re-reads the whole account.
 type Book struct {
-	cache   client.Reader
+	src     source
 	mu      sync.Mutex
 	entries map[string]*bookEntry
 }
@@ -50,7 +50,7 @@ type bookKey struct{ kind, name string }
 
 // New is a Book over cache; objects are only read again once touched.
 func New(cache client.Reader) *Book {
-	return &Book{cache: cache, entries: map[string]*bookEntry{}}
+	return &Book{src: readerSource{cache}, entries: map[string]*bookEntry{}}
 }
 
 func (b *Book) entry(namespace string) *bookEntry {
@@ -117,7 +117,7 @@ func isNil(o client.Object) bool {
 func (b *Book) Read(ctx context.Context, namespace string, f func(*model.Account) error) error {
 	e := b.entry(namespace)
 	e.mu.Lock()
-	err := e.refresh(ctx, b.cache, namespace)
+	err := e.refresh(ctx, b.src, namespace)
 	e.mu.Unlock()
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func (b *Book) Read(ctx context.Context, namespace string, f func(*model.Account
 }
 
 // refresh builds the model on first use, and otherwise applies the dirty objects.
-func (e *bookEntry) refresh(ctx context.Context, r client.Reader, namespace string) error {
+func (e *bookEntry) refresh(ctx context.Context, r source, namespace string) error {
 	e.dirtyMu.Lock()
 	dirty := e.dirty
 	e.dirty = map[bookKey]struct{}{}
@@ -162,54 +162,111 @@ func (e *bookEntry) requeue(keys map[bookKey]struct{}) {
 }
 
 // apply reads one object from the cache into the model, or removes it when it is gone.
-func apply(ctx context.Context, r client.Reader, m *model.Account, k bookKey) error {
-	var obj client.Object
-	switch k.kind {
-	case model.KindAccount:
-		obj = &v1alpha1.Account{}
-	case model.KindWorkCenter:
-		obj = &v1alpha1.WorkCenter{}
-	case model.KindWorkCenterRole:
-		obj = &v1alpha1.WorkCenterRole{}
-	default:
-		obj = &v1alpha1.Collaborator{}
-	}
-	err := r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: k.name}, obj, client.UnsafeDisableDeepCopy)
+func apply(ctx context.Context, r source, m *model.Account, k bookKey) error {
+	obj, found, err := r.get(ctx, k.kind, m.Namespace, k.name)
 	switch {
-	case apierrors.IsNotFound(err):
-		m.Remove(k.kind, k.name)
-		return nil
 	case err != nil:
 		return err
+	case !found:
+		m.Remove(k.kind, k.name)
+		return nil
 	}
 	return m.Set(obj)
 }
 
-// buildModel lists the namespace's objects of the four kinds from the cache.
-func buildModel(ctx context.Context, r client.Reader, namespace string) (*model.Account, error) {
+// buildModel reads the namespace's objects of the four kinds from the cache.
+func buildModel(ctx context.Context, r source, namespace string) (*model.Account, error) {
+	objs, err := r.list(ctx, namespace)
+	if err != nil {
+		return nil, err
+	}
 	m := model.New(namespace)
+	for _, o := range objs {
+		if err := m.Set(o); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// source is where the models' objects come from.
+type source interface {
+	// get is the object of kind in namespace called name; found is false when there is
+	// none.
+	get(ctx context.Context, kind, namespace, name string) (obj any, found bool, err error)
+	// list is every object of the four kinds in namespace.
+	list(ctx context.Context, namespace string) ([]any, error)
+}
+
+// readerSource reads through a client.Reader, copying each object's top level (a unit
+// test's fake client).
+type readerSource struct{ r client.Reader }
+
+func newObject(kind string) client.Object {
+	switch kind {
+	case model.KindAccount:
+		return &v1alpha1.Account{}
+	case model.KindWorkCenter:
+		return &v1alpha1.WorkCenter{}
+	case model.KindWorkCenterRole:
+		return &v1alpha1.WorkCenterRole{}
+	}
+	return &v1alpha1.Collaborator{}
+}
+
+func (s readerSource) get(ctx context.Context, kind, namespace, name string) (any, bool, error) {
+	obj := newObject(kind)
+	err := s.r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, obj, client.UnsafeDisableDeepCopy)
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	return obj, err == nil, err
+}
+
+func (s readerSource) list(ctx context.Context, namespace string) ([]any, error) {
 	var accounts v1alpha1.AccountList
 	var wcs v1alpha1.WorkCenterList
 	var roles v1alpha1.WorkCenterRoleList
 	var collabs v1alpha1.CollaboratorList
 	for _, l := range []client.ObjectList{&accounts, &wcs, &roles, &collabs} {
-		if err := r.List(ctx, l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+		if err := s.r.List(ctx, l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, err
 		}
 	}
+	out := make([]any, 0, len(accounts.Items)+len(wcs.Items)+len(roles.Items)+len(collabs.Items))
 	for i := range accounts.Items {
-		_ = m.Set(&accounts.Items[i])
+		out = append(out, &accounts.Items[i])
 	}
 	for i := range wcs.Items {
-		_ = m.Set(&wcs.Items[i])
+		out = append(out, &wcs.Items[i])
 	}
 	for i := range roles.Items {
-		_ = m.Set(&roles.Items[i])
+		out = append(out, &roles.Items[i])
 	}
 	for i := range collabs.Items {
-		_ = m.Set(&collabs.Items[i])
+		out = append(out, &collabs.Items[i])
 	}
-	return m, nil
+	return out, nil
+}
+
+// storeSource reads the informers' own stores: the model holds the very objects the
+// cache holds, not copies (they are never changed in place; an update replaces them).
+type storeSource map[string]toolscache.Indexer
+
+func (s storeSource) get(_ context.Context, kind, namespace, name string) (any, bool, error) {
+	return s[kind].GetByKey(namespace + "/" + name)
+}
+
+func (s storeSource) list(_ context.Context, namespace string) ([]any, error) {
+	var out []any
+	for _, kind := range []string{model.KindAccount, model.KindWorkCenter, model.KindWorkCenterRole, model.KindCollaborator} {
+		objs, err := s[kind].ByIndex(toolscache.NamespaceIndex, namespace)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }
 
 // watchAll touches every event of the four kinds, so the model also follows changes no
@@ -218,24 +275,31 @@ func (b *Book) watchAll(ctx context.Context, mgr manager.Manager) error {
 	touch := func(o any) {
 		if obj, ok := o.(client.Object); ok {
 			b.Touch(obj)
-		} else if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+		} else if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 			if obj, ok := d.Obj.(client.Object); ok {
 				b.Touch(obj)
 			}
 		}
 	}
+	stores := storeSource{}
 	for _, o := range []client.Object{&v1alpha1.Account{}, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenterRole{}, &v1alpha1.Collaborator{}} {
 		inf, err := mgr.GetCache().GetInformer(ctx, o)
 		if err != nil {
 			return err
 		}
-		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		if ii, ok := inf.(interface{ GetIndexer() toolscache.Indexer }); ok {
+			stores[kindOf(o)] = ii.GetIndexer()
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 			AddFunc:    touch,
 			UpdateFunc: func(_, cur any) { touch(cur) },
 			DeleteFunc: touch,
 		}); err != nil {
 			return err
 		}
+	}
+	if len(stores) == 4 {
+		b.src = stores
 	}
 	return nil
 }

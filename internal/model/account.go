@@ -41,8 +41,9 @@ type Account struct {
 	// members are the Members in seniority order (creation time, then name): R4 gives
 	// the licenses to the first ones.
 	members []seniority
-	// byEmail, byWorkCenter, byRole and admins index Collaborators by name.
-	byEmail      map[string]nameSet
+	// byEmail (lower-cased email: names, nearly always one), byWorkCenter, byRole and
+	// admins index Collaborators by name.
+	byEmail      map[string][]string
 	byWorkCenter map[string]nameSet
 	byRole       map[string]nameSet
 	admins       nameSet
@@ -72,7 +73,7 @@ func New(namespace string) *Account {
 		roles:         access.Roles{},
 		workCenters:   map[string]*v1alpha1.WorkCenter{},
 		collaborators: map[string]*v1alpha1.Collaborator{},
-		byEmail:       map[string]nameSet{},
+		byEmail:       map[string][]string{},
 		byWorkCenter:  map[string]nameSet{},
 		byRole:        map[string]nameSet{},
 		admins:        nameSet{},
@@ -145,7 +146,8 @@ func (a *Account) addCollaborator(c *v1alpha1.Collaborator) {
 	if access.IsAccountAdministrator(c) {
 		a.admins[c.Name] = struct{}{}
 	}
-	add(a.byEmail, emailKey(c.Spec.Email), c.Name)
+	email := emailKey(c.Spec.Email)
+	a.byEmail[email] = append(a.byEmail[email], c.Name)
 	for _, as := range c.Spec.WorkCenters {
 		add(a.byWorkCenter, string(as.Name), c.Name)
 		add(a.byRole, string(as.Role), c.Name)
@@ -166,7 +168,12 @@ func (a *Account) removeCollaborator(name string) {
 		}
 	}
 	delete(a.admins, name)
-	remove(a.byEmail, emailKey(c.Spec.Email), name)
+	email := emailKey(c.Spec.Email)
+	if rest := slices.DeleteFunc(a.byEmail[email], func(n string) bool { return n == name }); len(rest) > 0 {
+		a.byEmail[email] = rest
+	} else {
+		delete(a.byEmail, email)
+	}
 	for _, as := range c.Spec.WorkCenters {
 		remove(a.byWorkCenter, string(as.Name), name)
 		remove(a.byRole, string(as.Role), name)
@@ -316,7 +323,14 @@ func (a *Account) Allocation() map[string]bool {
 // SameEmail are the other Collaborators whose email is c's, ignoring case, sorted by
 // name.
 func (a *Account) SameEmail(c *v1alpha1.Collaborator) []*v1alpha1.Collaborator {
-	return a.named(a.byEmail[emailKey(c.Spec.Email)], c.Name)
+	var out []*v1alpha1.Collaborator
+	for _, n := range a.byEmail[emailKey(c.Spec.Email)] {
+		if n != c.Name {
+			out = append(out, a.collaborators[n])
+		}
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
 }
 
 // AssignedTo are the Collaborators whose spec assigns them to the WorkCenter, sorted by
