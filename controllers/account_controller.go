@@ -100,23 +100,12 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 // AdministratorAssigned and Ready, from the account model.
 func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 	st := &acct.Status
-	members := m.Members()
-	_, wcs, _, collaborators := m.Len()
-	st.Members = int32(len(members))
-	st.Guests = int32(collaborators) - st.Members
-	st.AccountAdministrators = int32(len(m.AccountAdministrators()))
-	// R4: the oldest Members hold the licenses (model.Account.Members is in that order).
+	n := m.Counts()
+	st.Members, st.Guests, st.AccountAdministrators = n.Members, n.Guests, n.AccountAdministrators
+	st.WorkCenters, st.ArchivedWorkCenters = n.WorkCenters, n.ArchivedWorkCenters
+	// R4: the oldest Members hold the licenses.
 	st.LicensesUsed = min(st.Members, max(acct.Spec.Licenses, 0))
-	var unlicensed []string
-	for _, c := range members[st.LicensesUsed:] {
-		unlicensed = append(unlicensed, c.Name)
-	}
-	st.WorkCenters, st.ArchivedWorkCenters = int32(wcs), 0
-	for _, wc := range m.WorkCenters() {
-		if wc.Spec.Archived {
-			st.ArchivedWorkCenters++
-		}
-	}
+	unlicensed := m.Unlicensed(acct.Spec.Licenses)
 	st.ObservedGeneration = acct.Generation
 
 	gen := acct.Generation
@@ -124,7 +113,6 @@ func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, true, v1alpha1.ReasonLicensesAvailable,
 			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, acct.Spec.Licenses))
 	} else {
-		slices.Sort(unlicensed)
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
 			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
 				access.ListWithTotal(unlicensed, access.MaxUsersListed)))

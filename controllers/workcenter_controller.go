@@ -53,7 +53,10 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	now := metav1.Now().Rfc3339Copy()
 	err := r.models().Read(ctx, wc.Namespace, func(m *model.Account) error {
 		account = m.Owner()
-		wc.Status.Collaborators = inEffectAssignments(m, wc.Name, now)
+		// Decided with the same evaluation as the Collaborators' own status, from the
+		// state of the account rather than from the Collaborators' status: right from the
+		// first reconcile, and not rewritten as each Collaborator converges.
+		wc.Status.Collaborators = m.InEffectAssignments(wc.Name, now)
 		return nil
 	})
 	if err == nil {
@@ -61,19 +64,6 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
 	}
 	return ctrl.Result{}, step.finish(ctx, r.Client, err)
-}
-
-// inEffectAssignments counts the assignments to the WorkCenter that are in effect,
-// deciding each with the same evaluation as the Collaborator controller
-// (model.Account.Evaluate), from the state of the account rather than from the
-// Collaborators' status: the count is right from the first reconcile and is not
-// rewritten as each Collaborator converges. Collaborators being deleted do not count.
-func inEffectAssignments(m *model.Account, workCenter string, now metav1.Time) int32 {
-	var n int32
-	for _, c := range m.AssignedTo(workCenter) {
-		n += m.InEffect(c, workCenter, now)
-	}
-	return n
 }
 
 func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {

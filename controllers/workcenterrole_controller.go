@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -67,7 +66,7 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		step.observed()
 	}
 	if err := r.models().Read(ctx, role.Namespace, func(m *model.Account) error {
-		computeRoleStatus(role, m.Roles(), roleAssignments(m, role.Name))
+		computeRoleStatus(role, m.Roles(), m.RoleAssignments(role.Name))
 		return nil
 	}); err != nil {
 		return err
@@ -78,31 +77,6 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		blocker: func(ctx context.Context) (string, error) { return r.inUseBlock(ctx, role) },
 	})
 	return err
-}
-
-// roleAssignments lists the (collaborator, WorkCenter) pairs holding the role, sorted.
-func roleAssignments(m *model.Account, role string) []v1alpha1.RoleAssignment {
-	var out []v1alpha1.RoleAssignment
-	for _, c := range m.Holding(role) {
-		for _, a := range c.Spec.WorkCenters {
-			if string(a.Role) != role {
-				continue
-			}
-			wc := m.WorkCenter(string(a.Name))
-			out = append(out, v1alpha1.RoleAssignment{Collaborator: c.Name, WorkCenter: string(a.Name), Archived: wc != nil && wc.Spec.Archived})
-		}
-	}
-	sortAssignments(out)
-	return out
-}
-
-func sortAssignments(a []v1alpha1.RoleAssignment) {
-	slices.SortFunc(a, func(x, y v1alpha1.RoleAssignment) int {
-		if c := strings.Compare(x.Collaborator, y.Collaborator); c != 0 {
-			return c
-		}
-		return strings.Compare(x.WorkCenter, y.WorkCenter)
-	})
 }
 
 // computeRoleStatus fills everything in status but DeletionBlocked.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/pprof/profile"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -133,20 +135,53 @@ func (m *manager) counter(name string) float64 {
 	return t
 }
 
-// saveHeapProfile writes the manager's heap profile (after a GC) to path.
-func (m *manager) saveHeapProfile(path string) error {
+// heapProfile is the manager's heap profile, after a GC; with path not empty it is
+// also written there.
+func (m *manager) heapProfile(path string) (*profile.Profile, error) {
 	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/heap?gc=1")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	f, err := os.Create(path)
+	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
-	_, err = io.Copy(f, resp.Body)
-	return err
+	if path != "" {
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return profile.ParseData(raw)
+}
+
+// inUseUnder estimates the bytes in use allocated under functions whose name starts with
+// one of prefixes (the profile's sampled inuse_space).
+func inUseUnder(p *profile.Profile, prefixes ...string) float64 {
+	idx := -1
+	for i, st := range p.SampleType {
+		if st.Type == "inuse_space" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return 0
+	}
+	total := 0.0
+	for _, s := range p.Sample {
+	stack:
+		for _, loc := range s.Location {
+			for _, line := range loc.Line {
+				for _, pre := range prefixes {
+					if line.Function != nil && strings.HasPrefix(line.Function.Name, pre) {
+						total += float64(s.Value[idx])
+						break stack
+					}
+				}
+			}
+		}
+	}
+	return total
 }
 
 // reconciles sums controller_runtime_reconcile_total per controller.
