@@ -67,6 +67,17 @@ test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local envi
 bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
 
+FUZZTIME ?= 1m
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.
+	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME)
+	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzEffective$$' -fuzztime $(FUZZTIME)
+
+RAPID_CHECKS ?= 10000
+.PHONY: test-properties
+test-properties: ## Property tests (rapid) of the account model and of admission against reconciliation, RAPID_CHECKS cases each (make test runs 100).
+	go test ./internal/model/ ./internal/webhook/ -run 'TestInvariants|TestAdmissionAgreesWithReconciliation' -count=1 -rapid.checks=$(RAPID_CHECKS) -timeout 60m -v | grep -E '^(---|ok|FAIL|PASS)|rapid'
+
 .PHONY: bench
 bench: ## Run the access-model benchmarks.
 	go test ./internal/... -run '^$$' -bench . -benchmem

@@ -68,3 +68,18 @@ func InEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, as v1alpha1.W
 	}
 	return nil
 }
+
+// Permissions is c's effective access in the WorkCenter (SPEC section 2,
+// access.EffectiveAccess): what the account, c's license, its admin role, its evaluated
+// assignment there and the WorkCenter's archival give it. Callers must not change the set.
+func (a *Account) Permissions(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) access.Set {
+	e := a.Evaluate(c, workCenter, now)
+	var assignment *v1alpha1.WorkCenterAssignmentStatus
+	if len(e.Statuses) > 0 {
+		assignment = &e.Statuses[0]
+	}
+	return access.EffectiveAccess(access.AccessInput{
+		Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[workCenter],
+		Assignment: assignment, Roles: a.roles,
+	})
+}

@@ -14,10 +14,10 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 // Deletions only ever warn, so an unreachable webhook must not block them (a namespace
 // being deleted included): the DELETE entry ignores failures.
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 
 // AccountValidator denies one thing: removing the account-protection finalizer while
 // the Account is in use (R11); its other rules are in its CRD schema. It

@@ -14,10 +14,10 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 // Deletions only ever warn, so an unreachable webhook must not block them (a namespace
 // being deleted included): the DELETE entry ignores failures.
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 
 // CollaboratorValidator enforces R2, R3, R4, R5, R7 and R10 at admission, warns about
 // references that wait, and warns when the deletion of an account's last administrator
@@ -190,8 +190,16 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		perms, err := roles.Effective(roleName)
 		switch e := err.(type) {
 		case *access.CycleError:
-			*warnings = append(*warnings, fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
-				access.Short(roleName), e.Error(), access.Short(wcName), v1alpha1.ReasonInclusionCycle))
+			// A new assignment to a role that cannot be resolved is refused, as the
+			// controllers would reject it (Stalled); one the update leaves as it was stays
+			// Rejected, with a warning.
+			if isNew {
+				errs = append(errs, field.Forbidden(path, access.Bound(fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; assign another role in WorkCenter %q, or break the cycle first",
+					access.Short(roleName), e.Error(), access.Short(wcName)), maxDetail-32)+" ("+v1alpha1.ReasonInclusionCycle+")"))
+			} else {
+				*warnings = append(*warnings, fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
+					access.Short(roleName), e.Error(), access.Short(wcName), v1alpha1.ReasonInclusionCycle))
+			}
 		case *access.RoleNotFoundError:
 			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), access.Short(wcName)))
 		}

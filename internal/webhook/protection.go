@@ -29,9 +29,9 @@ import (
 // validation's to judge (refused while the object is in use, naming what uses it), and
 // removing finalizers stays the controllers' business.
 //
-// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-collaborator,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=mcollaborator-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-workcenterrole,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=mworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-account,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=maccount-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-collaborator,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=mcollaborator-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-workcenterrole,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=mworkcenterrole-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-access-workcenter-io-v1alpha1-account,mutating=true,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=maccount-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 
 // CollaboratorProtection gives every AccountAdministrator the last-administrator
 // finalizer (R7).

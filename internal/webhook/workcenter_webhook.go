@@ -14,7 +14,7 @@ import (
 
 // A WorkCenter's deletion has nothing to check or warn about, so DELETE is not sent
 // to the webhook: one less call that can fail while a namespace is being emptied.
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenter,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenters,verbs=create;update,versions=v1alpha1,name=vworkcenter-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenter,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenters,verbs=create;update,versions=v1alpha1,name=vworkcenter-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 
 // WorkCenterValidator enforces R8: a WorkCenter's category is in its Account's picklist.
 type WorkCenterValidator struct {

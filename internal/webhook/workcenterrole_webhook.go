@@ -15,10 +15,10 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 // Deletions only ever warn, so an unreachable webhook must not block them (a namespace
 // being deleted included): the DELETE entry ignores failures.
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=delete,versions=v1alpha1,name=vworkcenterrole-delete-v1alpha1.access.workcenter.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=delete,versions=v1alpha1,name=vworkcenterrole-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
 
 // WorkCenterRoleValidator enforces R2 through role changes, R9 (built-in roles are
 // the operator's) and rejects new inclusion cycles; it warns about includes that wait

@@ -82,6 +82,9 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 				if w.SideEffects == nil || *w.SideEffects != admissionregistrationv1.SideEffectClassNone {
 					t.Errorf("mutating webhook %s must declare sideEffects: None", w.Name)
 				}
+				if w.TimeoutSeconds == nil || *w.TimeoutSeconds > 10 {
+					t.Errorf("mutating webhook %s: timeoutSeconds %v, want at most 10", w.Name, w.TimeoutSeconds)
+				}
 				for _, rule := range w.Rules {
 					for _, res := range rule.Resources {
 						covered[res] = slices.Contains(rule.Operations, admissionregistrationv1.Create)
@@ -111,6 +114,10 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 			for _, w := range vwc.Webhooks {
 				if w.SideEffects == nil || *w.SideEffects != admissionregistrationv1.SideEffectClassNone {
 					t.Errorf("webhook %s must declare sideEffects: None so --dry-run=server shows it", w.Name)
+				}
+				// Well under the API server's 30s limit: a stuck webhook fails fast.
+				if w.TimeoutSeconds == nil || *w.TimeoutSeconds > 10 {
+					t.Errorf("webhook %s: timeoutSeconds %v, want at most 10", w.Name, w.TimeoutSeconds)
 				}
 				// Deletions only warn: an unreachable webhook must not block them, while
 				// creates and updates must not slip past one.
