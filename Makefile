@@ -67,6 +67,12 @@ test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local envi
 bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
 
+CHAOS_KILLS ?= 50
+.PHONY: test-chaos
+test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills (make test runs 4 kills).
+	CHAOS_KILLS=$(CHAOS_KILLS) CHAOS_CHECK_EVERY=$${CHAOS_CHECK_EVERY:-5} CHAOS_ACCOUNTS=$${CHAOS_ACCOUNTS:-3} CHAOS_COLLABORATORS=$${CHAOS_COLLABORATORS:-60} \
+		KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run TestChaos -count=1 -v -timeout 90m
+
 FUZZTIME ?= 1m
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.

@@ -202,3 +202,36 @@ func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
 		t.Fatalf("want a create, an update and a delete mapped, got %d queued", q.Len())
 	}
 }
+
+// A status write that can move a count wakes the WorkCenter after the coalescing delay
+// (a burst of them, once); a spec change wakes it at once.
+func TestStatusWakesOfWorkCentersAreCoalesced(t *testing.T) {
+	ctx := context.Background()
+	r := &WorkCenterReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
+	const delay = 100 * time.Millisecond
+	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay, statusOnly)
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	old := member("m9", 9, false, "tower=eng")
+	written := old.DeepCopy()
+	written.Status.WorkCenters = []v1alpha1.WorkCenterAssignmentStatus{{Name: "tower", Role: "eng", State: v1alpha1.AssignmentActive}}
+	for range 5 {
+		h.Update(ctx, event.UpdateEvent{ObjectOld: old, ObjectNew: written}, q)
+	}
+	if q.Len() != 0 {
+		t.Fatalf("a status write woke the WorkCenter at once (%d queued)", q.Len())
+	}
+	time.Sleep(3 * delay)
+	if q.Len() != 1 {
+		t.Fatalf("five status writes queued %d wake-ups after the delay, want 1", q.Len())
+	}
+	item, _ := q.Get()
+	q.Done(item)
+	moved := old.DeepCopy()
+	moved.Generation++
+	moved.Spec.WorkCenters[0].Name = "annex"
+	h.Update(ctx, event.UpdateEvent{ObjectOld: old, ObjectNew: moved}, q)
+	if q.Len() != 2 {
+		t.Fatalf("a spec change queued %d WorkCenters at once, want tower and annex", q.Len())
+	}
+}

@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -93,7 +97,10 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(workCenterController).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator)).
+		// A count follows its Collaborators' decisions, which their status shows; during a
+		// burst (an account applied, the manager started on thousands of objects) each
+		// WorkCenter is recounted once per statusCoalescing rather than once per write.
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), statusCoalescing, statusOnly)).
 		Complete(r)
 }
 
@@ -111,10 +118,13 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 	return requestsFor(wcs)
 }
 
-// forCollaborator wakes the WorkCenters named in the old or new spec or status, when
-// what the count reads changed.
+// forCollaborator wakes the WorkCenters named in the old or new spec or status: at
+// once when the Collaborator appears, goes or its spec changes (the count is decided from
+// specs); after a status write only when an assignment went in or out of effect, which
+// is how a change elsewhere (a role, a license, the Account) shows (coalesced, see
+// SetupWithManager).
 func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
-	if old != nil && old.DeletionTimestamp.Equal(cur.DeletionTimestamp) &&
+	if old != nil && !specOrDeletionUpdate(old, cur) &&
 		equalAssignmentStates(old.Status.WorkCenters, cur.Status.WorkCenters) {
 		return nil
 	}
@@ -123,12 +133,48 @@ func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1al
 		if c == nil {
 			continue
 		}
+		wcs = append(wcs, assignedWorkCenters(c)...)
 		for _, s := range c.Status.WorkCenters {
 			wcs = append(wcs, s.Name)
 		}
 	}
 	return namedRequests(cur.Namespace, wcs)
 }
+
+// statusCoalescing is how long a WorkCenter waits, after a Collaborator's status write
+// that can move its count, before it is recounted: the writes of that while are counted
+// at once.
+const statusCoalescing = 2 * time.Second
+
+// statusOnly reports an update that changes neither the spec nor the deletion: a status
+// (or metadata) write.
+func statusOnly(old, cur client.Object) bool { return old != nil && !specOrDeletionUpdate(old, cur) }
+
+// coalesced wraps a handler so that the updates for which later is true queue what
+// they wake after delay: however many of them come within delay, each key is queued
+// once. Creates, deletes and the other updates queue at once.
+func coalesced(h handler.EventHandler, delay time.Duration, later func(old, cur client.Object) bool) handler.EventHandler {
+	return handler.Funcs{
+		CreateFunc:  h.Create,
+		DeleteFunc:  h.Delete,
+		GenericFunc: h.Generic,
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if later(e.ObjectOld, e.ObjectNew) {
+				q = delayingQueue{q, delay}
+			}
+			h.Update(ctx, e, q)
+		},
+	}
+}
+
+// delayingQueue queues every Add after delay; a key already waiting keeps its earlier
+// time.
+type delayingQueue struct {
+	workqueue.TypedRateLimitingInterface[reconcile.Request]
+	delay time.Duration
+}
+
+func (d delayingQueue) Add(r reconcile.Request) { d.AddAfter(r, d.delay) }
 
 func equalAssignmentStates(a, b []v1alpha1.WorkCenterAssignmentStatus) bool {
 	if len(a) != len(b) {

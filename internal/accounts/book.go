@@ -224,12 +224,19 @@ func (s readerSource) get(ctx context.Context, kind, namespace, name string) (an
 }
 
 func (s readerSource) list(ctx context.Context, namespace string) ([]any, error) {
+	return Objects(ctx, s.r, namespace)
+}
+
+// Objects reads the namespace's objects of the four kinds through r (without deep
+// copies, where r is a cache), Accounts first, then WorkCenters, WorkCenterRoles and
+// Collaborators: what model.Build takes.
+func Objects(ctx context.Context, r client.Reader, namespace string) ([]any, error) {
 	var accounts v1alpha1.AccountList
 	var wcs v1alpha1.WorkCenterList
 	var roles v1alpha1.WorkCenterRoleList
 	var collabs v1alpha1.CollaboratorList
 	for _, l := range []client.ObjectList{&accounts, &wcs, &roles, &collabs} {
-		if err := s.r.List(ctx, l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+		if err := r.List(ctx, l, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, err
 		}
 	}

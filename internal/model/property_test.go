@@ -21,7 +21,9 @@ var catalog = access.Catalog()
 
 // change is one random change to the account model.
 func change(t *rapid.T, m *Account) {
-	name := func(prefix string, n int) string { return fmt.Sprintf("%s%d", prefix, rapid.IntRange(0, n-1).Draw(t, prefix)) }
+	name := func(prefix string, n int) string {
+		return fmt.Sprintf("%s%d", prefix, rapid.IntRange(0, n-1).Draw(t, prefix))
+	}
 	switch rapid.IntRange(0, 9).Draw(t, "kind") {
 	case 0:
 		a := fixtures.Account(ns, "acme", int32(rapid.IntRange(0, 8).Draw(t, "licenses")))

@@ -11,20 +11,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/pprof/profile"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -32,85 +27,32 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
 // manager is the operator's binary running as a process.
-type manager struct {
-	cmd         *exec.Cmd
-	metricsAddr string
-	pprofAddr   string
-	done        chan error
-	stopOnce    sync.Once
-}
+type manager struct{ *testenv.Manager }
 
-func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freePort() string { return testenv.FreePort() }
 
-// startManager runs bin with the operator's kubeconfig: controllers only, metrics on a
-// free loopback port, logs appended to logPath.
+// startManager runs bin with the operator's kubeconfig (testenv.StartManager).
 func startManager(bin, kubeconfig, logPath string, extra ...string) (*manager, error) {
-	m := &manager{metricsAddr: freePort(), pprofAddr: freePort(), done: make(chan error, 1)}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	m, err := testenv.StartManager(bin, kubeconfig, logPath, extra...)
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"--metrics-bind-address=" + m.metricsAddr, "--health-probe-bind-address=0",
-		"--enable-webhooks=false", "--leader-elect=false", "--pprof-bind-address=" + m.pprofAddr}, extra...)
-	m.cmd = exec.Command(bin, args...)
-	m.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
-	if err := m.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { m.done <- m.cmd.Wait(); logFile.Close() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := m.scrape(); err == nil {
-			return m, nil
-		}
-		if time.Now().After(deadline) {
-			m.stop()
-			return nil, fmt.Errorf("the manager serves no metrics after 30s; see %s", logPath)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &manager{m}, nil
 }
 
-// stop stops the manager (once; later calls do nothing).
-func (m *manager) stop() {
-	m.stopOnce.Do(func() {
-		_ = m.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-m.done:
-		case <-time.After(20 * time.Second):
-			_ = m.cmd.Process.Kill()
-			<-m.done
-		}
-	})
-}
+func (m *manager) stop() { m.Stop() }
 
-// scrape reads the manager's metrics.
-func (m *manager) scrape() (map[string]*dto.MetricFamily, error) {
-	resp, err := http.Get("http://" + m.metricsAddr + "/metrics")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	return p.TextToMetricFamilies(resp.Body)
-}
+func (m *manager) scrape() (map[string]*dto.MetricFamily, error) { return m.Scrape() }
 
 // liveHeap is the manager's heap in use right after a garbage collection (pprof's heap
 // profile with gc=1 runs one first): what its caches and models hold, without the garbage
 // a busy moment leaves until the next collection.
 func (m *manager) liveHeap() float64 {
-	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/heap?gc=1")
+	resp, err := http.Get("http://" + m.PprofAddr + "/debug/pprof/heap?gc=1")
 	if err != nil {
 		return 0
 	}
@@ -138,7 +80,7 @@ func (m *manager) counter(name string) float64 {
 // heapProfile is the manager's heap profile, after a GC; with path not empty it is
 // also written there.
 func (m *manager) heapProfile(path string) (*profile.Profile, error) {
-	resp, err := http.Get("http://" + m.pprofAddr + "/debug/pprof/heap?gc=1")
+	resp, err := http.Get("http://" + m.PprofAddr + "/debug/pprof/heap?gc=1")
 	if err != nil {
 		return nil, err
 	}

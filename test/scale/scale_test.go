@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -25,7 +24,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
@@ -83,13 +81,13 @@ type result struct {
 	floor   time.Duration
 	// floorEvents is the floor with the Events of cold convergence written too.
 	floorEvents time.Duration
-	cold    time.Duration
-	gitops  time.Duration
-	writes  int
-	minimum int
-	events  int
-	quiet   int
-	restart int
+	cold        time.Duration
+	gitops      time.Duration
+	writes      int
+	minimum     int
+	events      int
+	quiet       int
+	restart     int
 	// change costs: reconciles and the objects whose status changed, per change.
 	costs []changeCost
 	p50   time.Duration
@@ -100,15 +98,15 @@ type result struct {
 	// heapEvents is the part of heap held by client-go's event broadcaster (its cache of
 	// recent Events), estimated from a heap profile, per cached object.
 	heapEvents float64
-	rss   float64 // bytes per cached object
-	json  float64 // bytes of JSON per object
+	rss        float64 // bytes per cached object
+	json       float64 // bytes of JSON per object
 	// new Member create-to-Ready while another account converges, and how many were
 	// timed while it had not converged yet.
 	loadP50, loadP99 time.Duration
 	loadTimed        int
 	// CPU seconds of the manager and the API server during cold convergence.
 	coldCPUManager, coldCPUAPIServer float64
-	admission        admissionResult
+	admission                        admissionResult
 }
 
 type changeCost struct {
@@ -143,20 +141,9 @@ func TestScale(t *testing.T) {
 	}
 	run := harness{c: c, obs: nil, bin: "", kubeconfig: "", hooks: hooks, apiserver: apiserver.CoreV1().RESTClient()}
 	dir := t.TempDir()
-	operator, err := env.Operator(ctx)
+	bin, kubeconfig, err := env.PrepareManager(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	operator.QPS, operator.Burst = 0, 0 // the binary sets its own, as in a cluster
-	kubeconfig := filepath.Join(dir, "operator.kubeconfig")
-	if err := localenv.WriteKubeconfig(kubeconfig, operator); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "manager")
-	build := exec.Command("go", "build", "-o", bin, "./cmd")
-	build.Dir = env.Root
-	if outb, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the manager: %v\n%s", err, outb)
 	}
 	obs := newObserver()
 	run.obs, run.bin, run.kubeconfig, run.dir = obs, bin, kubeconfig, dir
@@ -167,11 +154,24 @@ func TestScale(t *testing.T) {
 	}
 
 	var results []result
+	write := func(results []result) {
+		if out == "-" {
+			return
+		}
+		path := out
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(env.Root, out)
+		}
+		if err := os.WriteFile(path, []byte(render(results)), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 	for i, n := range sizes {
 		s := shape{name: fmt.Sprintf("1 account x %d", n), namespaces: 1, collaborators: n, workCenters: 50, roles: 20, assignments: 3}
 		r := run.shape(t, ctx, s, fmt.Sprintf("one-%d", i), quiet, changes)
 		results = append(results, r)
 		t.Log(r.row())
+		write(results) // what is measured so far, should a later shape fail
 	}
 	if accounts[0] > 0 {
 		s := shape{name: fmt.Sprintf("%d accounts x %d", accounts[0], accounts[1]), namespaces: accounts[0], collaborators: accounts[1],
@@ -180,13 +180,8 @@ func TestScale(t *testing.T) {
 		results = append(results, r)
 		t.Log(r.row())
 	}
-	table := render(results)
-	fmt.Println(table)
-	if out != "-" {
-		if err := os.WriteFile(filepath.Join(env.Root, out), []byte(table), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fmt.Println(render(results))
+	write(results)
 }
 
 // harness is what every shape is measured with.
@@ -403,8 +398,13 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 	close(work)
 	wg.Wait()
 	d := time.Since(start)
-	if err := c.DeleteAllOf(ctx, &v1alpha1.Collaborator{}, client.InNamespace(ns)); err != nil {
-		t.Fatal(err)
+	// Clean up, one object at a time: a delete-collection of 15,000 can outlast the
+	// connection. What is left only costs memory.
+	for _, o := range objs {
+		if err := c.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+			t.Logf("cleaning up the floor: %v", err)
+			break
+		}
 	}
 	return d
 }

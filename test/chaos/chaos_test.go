@@ -1,0 +1,512 @@
+// Package chaos is the crash suite: the real manager binary (webhooks included) is
+// killed with SIGKILL at random moments while a driver changes accounts at random, and
+// after every few kills the cluster must converge to what the account model says
+// (internal/model's Converged, the oracle), with no protected object lost (R6, R7).
+//
+// `make test` runs a short version (a few kills); `make test-chaos` a long one. Settings
+// from the environment: CHAOS_KILLS (default 4), CHAOS_CHECK_EVERY (kills between
+// convergence checks, default 2), CHAOS_ACCOUNTS (default 1), CHAOS_COLLABORATORS per
+// account (default 24), CHAOS_SEED (default: the time), CHAOS_OUT (a file for the figures).
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
+)
+
+func setting(name string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+const (
+	workCenters = 4
+	roles       = 6
+)
+
+func TestChaos(t *testing.T) {
+	kills := int(setting("CHAOS_KILLS", 4))
+	every := int(setting("CHAOS_CHECK_EVERY", 2))
+	accounts := int(setting("CHAOS_ACCOUNTS", 1))
+	people := int(setting("CHAOS_COLLABORATORS", 24))
+	seed := setting("CHAOS_SEED", time.Now().UnixNano())
+	t.Logf("seed %d (CHAOS_SEED reruns it): %d kills, a convergence check every %d, %d accounts of %d collaborators",
+		seed, kills, every, accounts, people)
+
+	ctx := context.Background()
+	env, err := testenv.Start(testenv.Options{Webhooks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	dir := t.TempDir()
+	bin, kubeconfig, err := env.PrepareManager(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := env.WebhookInstallOptions
+	args := []string{"--enable-webhooks=true", "--webhook-port=" + strconv.Itoa(hooks.LocalServingPort), "--webhook-cert-path=" + hooks.LocalServingCertDir}
+	logPath := filepath.Join(dir, "manager.log")
+	start := func() *testenv.Manager {
+		m, err := testenv.StartManager(bin, kubeconfig, logPath, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := start()
+	defer func() { m.Stop() }()
+	c := env.Client
+	// The webhooks answer once the manager serves them.
+	deadline := time.Now().Add(time.Minute)
+	for c.Create(ctx, fixtures.Account("default", "probe", 1), client.DryRunAll) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhooks do not answer after 1m; see %s", logPath)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	d := &driver{c: c, rng: rand.New(rand.NewPCG(uint64(seed), 1)), wrote: map[string]time.Time{}, roleDeleted: map[string]time.Time{}, deactivated: map[string]bool{}}
+	for range accounts {
+		ns, err := env.NewNamespace(ctx, "chaos-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.namespaces = append(d.namespaces, ns)
+		if err := d.seed(ctx, ns, people); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var converge []time.Duration
+	check := func(when string) {
+		start := time.Now()
+		var last []string
+		for {
+			last = nil
+			for _, ns := range d.namespaces {
+				last = append(last, mismatches(ctx, t, c, ns)...)
+			}
+			if len(last) == 0 {
+				break
+			}
+			if time.Since(start) > 2*time.Minute {
+				t.Fatalf("%s: not converged to the oracle after 2m (seed %d); %d mismatches, first: %v; manager log %s",
+					when, seed, len(last), last[:min(len(last), 10)], logPath)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		converge = append(converge, time.Since(start))
+		for _, ns := range d.namespaces {
+			for _, v := range d.violations(ctx, t, ns) {
+				t.Errorf("%s: %s (seed %d)", when, v, seed)
+			}
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(uint64(seed), 2))
+	for k := 1; k <= kills; k++ {
+		stop := d.run(ctx)
+		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
+		m.Kill()
+		time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond) // the driver goes on while the manager is down
+		m = start()
+		if k%every == 0 || k == kills {
+			stop()
+			check(fmt.Sprintf("after kill %d", k))
+		} else {
+			time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
+			stop()
+		}
+	}
+	slices.Sort(converge)
+	summary := fmt.Sprintf("chaos: seed %d, %d kills survived, %d convergence checks, convergence after the last kill p50 %s p99 %s, %d changes applied (%d refused by admission), %d deletions of protected objects issued",
+		seed, kills, len(converge), converge[len(converge)/2].Round(time.Millisecond), converge[min(len(converge)-1, len(converge)*99/100)].Round(time.Millisecond),
+		d.applied, d.refused, d.protectedDeletes)
+	t.Log(summary)
+	if out := os.Getenv("CHAOS_OUT"); out != "" {
+		_ = os.WriteFile(out, []byte(summary+"\n"), 0o644)
+	}
+}
+
+// driver applies random valid and invalid changes to the accounts while it runs.
+type driver struct {
+	c          client.Client
+	rng        *rand.Rand
+	namespaces []string
+
+	mu sync.Mutex
+	// wrote is when each Collaborator's spec was last written successfully, and
+	// roleDeleted when the deletion of each role was asked: an assignment written before
+	// its role's deletion was asked holds the role (R6).
+	wrote, roleDeleted map[string]time.Time
+	applied, refused   int
+	protectedDeletes   int
+	// deactivated: namespaces whose Account was Deactivated at some point, when R7 lets
+	// every administrator go.
+	deactivated map[string]bool
+}
+
+func key(ns, name string) string { return ns + "/" + name }
+
+// seed creates an account: the Account, WorkCenters, roles in include chains (some
+// member-only), Members and Guests, two AccountAdministrators.
+func (d *driver) seed(ctx context.Context, ns string, people int) error {
+	objs := []client.Object{fixtures.Account(ns, "acme", int32(people*2/3))}
+	for i := range workCenters {
+		objs = append(objs, fixtures.WorkCenter(ns, fmt.Sprintf("wc%d", i)))
+	}
+	for i := range roles {
+		var opts []func(*v1alpha1.WorkCenterRole)
+		if i > 0 && i%2 == 0 {
+			opts = append(opts, fixtures.Includes(fmt.Sprintf("role%d", i-1)))
+		}
+		if i%3 == 2 {
+			opts = append(opts, fixtures.Perms(string(access.WorkCenterEditSettings)))
+		} else {
+			opts = append(opts, fixtures.Perms(string(access.FilesUpload)))
+		}
+		objs = append(objs, fixtures.Role(ns, fmt.Sprintf("role%d", i), opts...))
+	}
+	for i := range people {
+		objs = append(objs, d.collaborator(ns, fmt.Sprintf("c%02d", i), i < 2))
+	}
+	for _, o := range objs {
+		if err := d.c.Create(ctx, o); err != nil && !apierrors.IsInvalid(err) && !apierrors.IsForbidden(err) {
+			return err
+		}
+		if c, ok := o.(*v1alpha1.Collaborator); ok {
+			d.wrote[key(ns, c.Name)] = time.Now()
+		}
+	}
+	return nil
+}
+
+func (d *driver) collaborator(ns, name string, admin bool) *v1alpha1.Collaborator {
+	typ := v1alpha1.Member
+	if !admin && d.rng.IntN(3) == 0 {
+		typ = v1alpha1.Guest
+	}
+	var assign []string
+	for i := range d.rng.IntN(3) + 1 {
+		r := d.rng.IntN(roles + 1) // role6 does not exist
+		if typ == v1alpha1.Guest && r%3 == 2 && d.rng.IntN(4) > 0 {
+			r = 1 // mostly valid: guests mostly get roles without member-only permissions
+		}
+		assign = append(assign, fmt.Sprintf("wc%d=role%d", i, r))
+	}
+	c := fixtures.Collaborator(ns, name, typ, assign...)
+	if admin {
+		c.Spec.AdminRole = v1alpha1.AdminRoleAccountAdministrator
+	}
+	return c
+}
+
+// run starts the driver; the returned function stops it and waits for it.
+func (d *driver) run(ctx context.Context) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			d.change(ctx)
+			time.Sleep(time.Duration(10+d.rng.IntN(60)) * time.Millisecond)
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// change applies one random change; refusals by admission (and failures while the
+// webhook is down) are expected and counted.
+func (d *driver) change(ctx context.Context) {
+	ns := d.namespaces[d.rng.IntN(len(d.namespaces))]
+	name := func(prefix string, n int) string { return fmt.Sprintf("%s%d", prefix, d.rng.IntN(n)) }
+	var err error
+	var wroteCollab string
+	switch op := d.rng.IntN(20); {
+	case op < 6: // a collaborator created or replaced
+		n := fmt.Sprintf("c%02d", d.rng.IntN(40))
+		c := d.collaborator(ns, n, d.rng.IntN(10) == 0)
+		err = d.c.Create(ctx, c)
+		if apierrors.IsAlreadyExists(err) {
+			err = d.update(ctx, &v1alpha1.Collaborator{}, ns, n, func(o client.Object) {
+				o.(*v1alpha1.Collaborator).Spec = c.Spec
+			})
+		}
+		wroteCollab = n
+	case op < 8: // a type change
+		n := fmt.Sprintf("c%02d", d.rng.IntN(40))
+		err = d.update(ctx, &v1alpha1.Collaborator{}, ns, n, func(o client.Object) {
+			c := o.(*v1alpha1.Collaborator)
+			if c.Spec.Type == v1alpha1.Member {
+				c.Spec.Type, c.Spec.AdminRole = v1alpha1.Guest, v1alpha1.AdminRoleNone
+			} else {
+				c.Spec.Type = v1alpha1.Member
+			}
+		})
+		wroteCollab = n
+	case op < 10: // a collaborator deleted (administrators included)
+		n := fmt.Sprintf("c%02d", d.rng.IntN(40))
+		if d.rng.IntN(3) == 0 {
+			n = fmt.Sprintf("c%02d", d.rng.IntN(2))
+		}
+		err = d.c.Delete(ctx, &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: n}})
+		d.countProtected(n < "c02")
+	case op < 12: // a role's includes or permissions changed
+		n := name("role", roles)
+		err = d.update(ctx, &v1alpha1.WorkCenterRole{}, ns, n, func(o client.Object) {
+			r := o.(*v1alpha1.WorkCenterRole)
+			if d.rng.IntN(2) == 0 {
+				r.Spec.Includes = nil
+				if inc := name("role", roles+1); inc != r.Name {
+					r.Spec.Includes = []v1alpha1.ObjectName{v1alpha1.ObjectName(inc)}
+				}
+			} else {
+				p := access.Catalog()[d.rng.IntN(len(access.Catalog()))].Permission
+				r.Spec.Permissions = []v1alpha1.Permission{p}
+			}
+		})
+	case op < 13: // a role deleted (held by its finalizer while in use)
+		n := name("role", roles)
+		d.mu.Lock()
+		d.roleDeleted[key(ns, n)] = time.Now()
+		d.mu.Unlock()
+		err = d.c.Delete(ctx, &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: n}})
+		d.countProtected(true)
+	case op < 14: // a role (re)created
+		err = d.c.Create(ctx, fixtures.Role(ns, name("role", roles), fixtures.Perms(string(access.FilesUpload))))
+	case op < 16: // licenses
+		err = d.update(ctx, &v1alpha1.Account{}, ns, "acme", func(o client.Object) {
+			o.(*v1alpha1.Account).Spec.Licenses = int32(8 + d.rng.IntN(30))
+		})
+	case op < 17: // deactivated or active again
+		err = d.update(ctx, &v1alpha1.Account{}, ns, "acme", func(o client.Object) {
+			a := o.(*v1alpha1.Account)
+			a.Spec.State = v1alpha1.AccountActive
+			if d.rng.IntN(3) == 0 {
+				a.Spec.State = v1alpha1.AccountDeactivated
+				d.mu.Lock()
+				d.deactivated[ns] = true
+				d.mu.Unlock()
+			}
+		})
+	case op < 19: // a WorkCenter archived or not
+		err = d.update(ctx, &v1alpha1.WorkCenter{}, ns, name("wc", workCenters), func(o client.Object) {
+			o.(*v1alpha1.WorkCenter).Spec.Archived = d.rng.IntN(2) == 0
+		})
+	default: // a WorkCenter deleted or created
+		n := name("wc", workCenters+1)
+		if d.rng.IntN(2) == 0 {
+			err = d.c.Delete(ctx, &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: n}})
+		} else {
+			err = d.c.Create(ctx, fixtures.WorkCenter(ns, n))
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil {
+		d.refused++
+		return
+	}
+	d.applied++
+	if wroteCollab != "" {
+		d.wrote[key(ns, wroteCollab)] = time.Now()
+	}
+}
+
+func (d *driver) countProtected(yes bool) {
+	if yes {
+		d.mu.Lock()
+		d.protectedDeletes++
+		d.mu.Unlock()
+	}
+}
+
+func (d *driver) update(ctx context.Context, obj client.Object, ns, name string, mut func(client.Object)) error {
+	if err := d.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
+		return err
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return fmt.Errorf("being deleted")
+	}
+	mut(obj)
+	return d.c.Update(ctx, obj)
+}
+
+// violations are the protections broken in ns: an active Account with no
+// AccountAdministrator left (R7), a role gone while a Collaborator written before its
+// deletion was asked still holds it (R6).
+func (d *driver) violations(ctx context.Context, t *testing.T, ns string) []string {
+	objs := list(ctx, t, d.c, ns)
+	var out []string
+	var acct *v1alpha1.Account
+	rolesThere := map[string]bool{}
+	admins := 0
+	for _, o := range objs {
+		switch x := o.(type) {
+		case *v1alpha1.Account:
+			acct = x
+		case *v1alpha1.WorkCenterRole:
+			rolesThere[x.Name] = true
+		case *v1alpha1.Collaborator:
+			if access.IsAccountAdministrator(x) {
+				admins++
+			}
+		}
+	}
+	d.mu.Lock()
+	wasDeactivated := d.deactivated[ns]
+	d.mu.Unlock()
+	if access.AccountActive(acct) && admins == 0 && !wasDeactivated {
+		out = append(out, fmt.Sprintf("R7: Account %s/%s is active and has no AccountAdministrator left", ns, acct.Name))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, o := range objs {
+		c, ok := o.(*v1alpha1.Collaborator)
+		if !ok {
+			continue
+		}
+		for _, a := range c.Spec.WorkCenters {
+			deleted, asked := d.roleDeleted[key(ns, string(a.Role))]
+			if asked && !rolesThere[string(a.Role)] && d.wrote[key(ns, c.Name)].Before(deleted) {
+				out = append(out, fmt.Sprintf("R6: role %s/%s is gone while %s, written before its deletion, holds it", ns, a.Role, c.Name))
+			}
+		}
+	}
+	return out
+}
+
+// list reads the namespace's objects of the four kinds live.
+func list(ctx context.Context, t *testing.T, c client.Client, ns string) []any {
+	objs, err := accounts.Objects(ctx, c, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// mismatches compares every object of ns with the oracle: the status it must show once
+// the operator has caught up, and the finalizers it must carry; an object being deleted
+// may stay only while its protection holds.
+func mismatches(ctx context.Context, t *testing.T, c client.Client, ns string) []string {
+	objs := list(ctx, t, c, ns)
+	m, err := model.Build(ns, objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Converged(metav1.Now())
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	for _, o := range objs {
+		obj := o.(client.Object)
+		if obj.GetDeletionTimestamp().IsZero() {
+			if g := observed(o); g != obj.GetGeneration() {
+				bad("%T %s: observedGeneration %d of %d", o, obj.GetName(), g, obj.GetGeneration())
+				continue
+			}
+		}
+		switch x := o.(type) {
+		case *v1alpha1.Collaborator:
+			f := want.Collaborators[x.Name]
+			if x.DeletionTimestamp.IsZero() {
+				if len(f.Assignments) != len(x.Status.WorkCenters) {
+					bad("Collaborator %s: %d assignments in status, want %d", x.Name, len(x.Status.WorkCenters), len(f.Assignments))
+				} else {
+					for i, s := range x.Status.WorkCenters {
+						w := f.Assignments[i]
+						if s.Name != w.Name || s.Role != w.Role || s.State != w.State || s.Reason != w.Reason {
+							bad("Collaborator %s: assignment %s=%s %s/%s, want %s=%s %s/%s", x.Name, s.Name, s.Role, s.State, s.Reason, w.Name, w.Role, w.State, w.Reason)
+						}
+					}
+				}
+				if (f.Licensed == nil) != (x.Status.Licensed == nil) || (f.Licensed != nil && *f.Licensed != *x.Status.Licensed) {
+					bad("Collaborator %s: licensed %v, want %v", x.Name, x.Status.Licensed, f.Licensed)
+				}
+			}
+			holds := access.LastAdministratorHolds(x, m.Owner(), m.Collaborators())
+			checkFinalizer(bad, x, v1alpha1.FinalizerLastAdministrator, f.Protected, holds)
+		case *v1alpha1.WorkCenter:
+			if x.DeletionTimestamp.IsZero() && x.Status.Collaborators != want.WorkCenters[x.Name] {
+				bad("WorkCenter %s: %d collaborators, want %d", x.Name, x.Status.Collaborators, want.WorkCenters[x.Name])
+			}
+		case *v1alpha1.WorkCenterRole:
+			f := want.Roles[x.Name]
+			if x.DeletionTimestamp.IsZero() && x.Status.Assignments != f.Assignments {
+				bad("WorkCenterRole %s: %d assignments, want %d", x.Name, x.Status.Assignments, f.Assignments)
+			}
+			checkFinalizer(bad, x, v1alpha1.FinalizerInUseProtection, f.Protected, f.InUse)
+		case *v1alpha1.Account:
+			a := want.Account
+			if a == nil || a.Name != x.Name {
+				continue
+			}
+			st := x.Status
+			if x.DeletionTimestamp.IsZero() && (st.Members != a.Members || st.Guests != a.Guests || st.AccountAdministrators != a.AccountAdministrators ||
+				st.LicensesUsed != a.LicensesUsed || st.WorkCenters != a.WorkCenters || st.ArchivedWorkCenters != a.ArchivedWorkCenters) {
+				bad("Account %s: status %+v, want %+v", x.Name, st, a)
+			}
+			var rs []*v1alpha1.WorkCenterRole
+			for _, r := range m.Roles() {
+				rs = append(rs, r)
+			}
+			inUse := access.UseOfAccount(m.WorkCenters(), rs, m.Collaborators()).InUse()
+			checkFinalizer(bad, x, v1alpha1.FinalizerAccountProtection, a.Protected, inUse)
+		}
+	}
+	return out
+}
+
+// checkFinalizer: a live object carries finalizer exactly when it is protected; one
+// being deleted still exists only while its protection holds it.
+func checkFinalizer(bad func(string, ...any), obj client.Object, finalizer string, protected, holds bool) {
+	has := controllerutil.ContainsFinalizer(obj, finalizer)
+	switch {
+	case obj.GetDeletionTimestamp().IsZero() && has != protected:
+		bad("%T %s: finalizer %s present %v, want %v", obj, obj.GetName(), finalizer, has, protected)
+	case !obj.GetDeletionTimestamp().IsZero() && has && !holds:
+		bad("%T %s: being deleted, nothing needs it, still held by %s", obj, obj.GetName(), finalizer)
+	}
+}
+
+func observed(o any) int64 {
+	switch x := o.(type) {
+	case *v1alpha1.Account:
+		return x.Status.ObservedGeneration
+	case *v1alpha1.WorkCenter:
+		return x.Status.ObservedGeneration
+	case *v1alpha1.WorkCenterRole:
+		return x.Status.ObservedGeneration
+	case *v1alpha1.Collaborator:
+		return x.Status.ObservedGeneration
+	}
+	return -1
+}
