@@ -209,14 +209,20 @@ func AllocateLicenses(collaborators []*v1alpha1.Collaborator, licenses int32) ma
 // CheckLicenseAvailable is R4 at admission: a new Member, or a Guest upgraded to Member,
 // needs a free license. existing are the account's other Collaborators.
 func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, existing []*v1alpha1.Collaborator, account *v1alpha1.Account) *Violation {
-	if account == nil || !IsMember(c) || (old != nil && IsMember(old)) {
-		return nil
-	}
 	used := int32(0)
 	for _, o := range existing {
 		if o.Name != c.Name && IsMember(o) {
 			used++
 		}
+	}
+	return CheckLicenseFree(c, old, used, account)
+}
+
+// CheckLicenseFree is CheckLicenseAvailable when the number of the account's other
+// Members (used) is already known.
+func CheckLicenseFree(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, used int32, account *v1alpha1.Account) *Violation {
+	if account == nil || !IsMember(c) || (old != nil && IsMember(old)) {
+		return nil
 	}
 	if used < account.Spec.Licenses {
 		return nil

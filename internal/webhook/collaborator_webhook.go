@@ -12,6 +12,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
@@ -77,9 +78,13 @@ func (v *CollaboratorValidator) lastAdministrator(ctx context.Context, c *v1alph
 	if err != nil {
 		return "", err
 	}
-	others, err := v.reader.collaborators(ctx, c.Namespace)
-	if err != nil || !access.LastAdministratorHolds(c, account, others) {
+	// R7 looks only at the AccountAdministrators.
+	var admins []*v1alpha1.Collaborator
+	if err := v.reader.model(ctx, c.Namespace, "Collaborators", func(m *model.Account) { admins = m.AccountAdministrators() }); err != nil {
 		return "", err
+	}
+	if !access.LastAdministratorHolds(c, account, admins) {
+		return "", nil
 	}
 	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q", access.Short(c.Name), access.Short(account.Name)), nil
 }
@@ -94,19 +99,23 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 	if err != nil {
 		return nil, err
 	}
-	collaborators, err := v.reader.collaborators(ctx, c.Namespace)
-	if err != nil {
+	// What the rules need of the other Collaborators, from the account model's indexes
+	// rather than a walk over all of them: those sharing c's email (R5), the
+	// AccountAdministrators (R7), and how many Members there are (R4).
+	var sameEmail, admins []*v1alpha1.Collaborator
+	var members int32
+	if err := v.reader.model(ctx, c.Namespace, "Collaborators", func(m *model.Account) {
+		sameEmail, admins = m.SameEmail(c), m.AccountAdministrators()
+		members = int32(len(m.Members()))
+		if stored := m.Collaborator(c.Name); stored != nil && access.IsMember(stored) {
+			members-- // c itself, as stored
+		}
+	}); err != nil {
 		return nil, err
 	}
 	workCenters, err := v.reader.workCenters(ctx, c.Namespace)
 	if err != nil {
 		return nil, err
-	}
-	var others []*v1alpha1.Collaborator
-	for _, o := range collaborators {
-		if o.Name != c.Name {
-			others = append(others, o)
-		}
 	}
 
 	var warnings admission.Warnings
@@ -120,14 +129,14 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 	errs = append(errs, checkAssignments(c, old, roles, workCenters, &warnings)...)
 
 	// R4: a new Member, or a Guest made a Member, needs a free license.
-	if viol := access.CheckLicenseAvailable(c, old, others, account); viol != nil {
+	if viol := access.CheckLicenseFree(c, old, members, account); viol != nil {
 		errs = append(errs, forbidden(spec.Child("type"), viol))
 	}
 
 	// R5: an email another collaborator of the account has. The collaborator taking it
 	// is the newcomer to the email, whatever its own age.
 	if old == nil || old.Spec.Email != c.Spec.Email {
-		if same := access.SameEmail(c, others); len(same) > 0 {
+		if same := sameEmail; len(same) > 0 {
 			newcomer := c.DeepCopy()
 			newcomer.CreationTimestamp = metav1.Time{}
 			if viol := access.CheckEmailUnique(newcomer, same); viol != nil {
@@ -138,7 +147,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 
 	// R7: the last AccountAdministrator of an active Account is not demoted.
 	if old != nil && access.IsAccountAdministrator(old) && !access.IsAccountAdministrator(c) &&
-		access.AccountActive(account) && !access.OtherAdministratorStays(c, others) {
+		access.AccountActive(account) && !access.OtherAdministratorStays(c, admins) {
 		path := spec.Child("adminRole")
 		if !access.IsMember(c) {
 			path = spec.Child("type")
