@@ -80,12 +80,9 @@ func kindOf(o client.Object) string {
 }
 
 // Touch marks objects changed: the next read of their namespace's model reads them
-// again from the cache. Nil objects are skipped.
+// again from the cache.
 func (b *Book) Touch(objs ...client.Object) {
 	for _, o := range objs {
-		if o == nil || isNil(o) {
-			continue
-		}
 		kind := kindOf(o)
 		if kind == "" {
 			continue
@@ -95,20 +92,6 @@ func (b *Book) Touch(objs ...client.Object) {
 		e.dirty[bookKey{kind, o.GetName()}] = struct{}{}
 		e.dirtyMu.Unlock()
 	}
-}
-
-func isNil(o client.Object) bool {
-	switch v := o.(type) {
-	case *v1alpha1.Account:
-		return v == nil
-	case *v1alpha1.WorkCenter:
-		return v == nil
-	case *v1alpha1.WorkCenterRole:
-		return v == nil
-	case *v1alpha1.Collaborator:
-		return v == nil
-	}
-	return false
 }
 
 // Read calls f with the namespace's model, fresh with every change touched before the

@@ -295,22 +295,10 @@ func latencyUnderLoad(t *testing.T, ctx context.Context, c client.Client, obs *o
 		if obs.pending(map[string]bool{loadNs: true}, load.objectsPerAccount()) == 0 {
 			break
 		}
-		col := s.collaborator(ns, memberIndex(s.collaborators+5000+i*3))
-		start := time.Now()
-		mustCreate(t, ctx, c, col)
-		k := key("Collaborator", col)
-		for {
-			if ok, at := obs.isConverged(k); ok {
-				// Only timings that ended while the other account was still converging.
-				if obs.pending(map[string]bool{loadNs: true}, load.objectsPerAccount()) > 0 {
-					lat = append(lat, at.Sub(start))
-				}
-				break
-			}
-			if time.Since(start) > 2*time.Minute {
-				t.Fatalf("new Member %s not Ready after 2m under load", col.Name)
-			}
-			time.Sleep(5 * time.Millisecond)
+		took := newMemberReady(t, ctx, c, obs, s.collaborator(ns, memberIndex(s.collaborators+5000+i*3)))
+		// Only timings that ended while the other account was still converging.
+		if obs.pending(map[string]bool{loadNs: true}, load.objectsPerAccount()) > 0 {
+			lat = append(lat, took)
 		}
 	}
 	if err := <-loaded; err != nil {

@@ -520,26 +520,29 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 	var lat []time.Duration
 	for i := range changes {
 		settle(obs, m)
-		col := s.collaborator(ns, memberIndex(s.collaborators+2000+i*3))
-		start := time.Now()
-		mustCreate(t, ctx, c, col)
-		k := key("Collaborator", col)
-		for {
-			if ok, at := obs.isConverged(k); ok {
-				lat = append(lat, at.Sub(start))
-				break
-			}
-			if time.Since(start) > 2*time.Minute {
-				t.Fatalf("new Member %s not Ready after 2m", col.Name)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		lat = append(lat, newMemberReady(t, ctx, c, obs, s.collaborator(ns, memberIndex(s.collaborators+2000+i*3))))
 	}
 	slices.Sort(lat)
 	if len(lat) == 0 {
 		return costs, 0, 0
 	}
 	return costs, lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+}
+
+// newMemberReady creates col and returns how long it took to be Ready at its generation.
+func newMemberReady(t *testing.T, ctx context.Context, c client.Client, obs *observer, col *v1alpha1.Collaborator) time.Duration {
+	start := time.Now()
+	mustCreate(t, ctx, c, col)
+	k := key("Collaborator", col)
+	for {
+		if ok, at := obs.isConverged(k); ok {
+			return at.Sub(start)
+		}
+		if time.Since(start) > 2*time.Minute {
+			t.Fatalf("new Member %s not Ready after 2m", col.Name)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // memberIndex is the first collaborator index from i that shape.collaborator makes a
