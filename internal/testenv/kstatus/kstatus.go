@@ -1,10 +1,20 @@
-// Package kstatus checks, in tests, the kstatus invariants that every Account,
-// WorkCenter, WorkCenterRole and Collaborator keeps in every status the operator stores,
-// not only once converged: what Flux, Argo CD and `kubectl wait` read must never
-// contradict itself. It is in the spirit of Flux's runtime/conditions/check, with the
-// operator's own conventions (docs/decisions.md, "Conditions"; controllers/conditions.go):
+// Package kstatus checks, in tests, that every Account, WorkCenter, WorkCenterRole and
+// Collaborator reads the same to Flux as the operator means it, in every status the
+// operator stores, not only once converged. The verdict is Flux's own: status.Compute
+// from github.com/fluxcd/cli-utils/pkg/kstatus/status, the kstatus that Flux's
+// controllers run for `wait` and `healthChecks`. The operator's conditions must agree
+// with it:
 //
-//   - Reconciling, Stalled and DeletionBlocked are True or absent, never False.
+//   - Ready True at the observed generation is Current, never InProgress or Failed.
+//   - Current means Ready True (or an object the operator has not reconciled yet).
+//   - Failed (Stalled True) means Ready False, for the same reason.
+//
+// kstatus reads only True conditions and takes the first of Reconciling and Stalled it
+// meets, so what it cannot see is checked directly, with the operator's own conventions
+// (docs/decisions.md, "Conditions"; controllers/conditions.go):
+//
+//   - Reconciling, Stalled and DeletionBlocked are True or absent, never False, and
+//     Reconciling and Stalled are never both True.
 //   - A reconcile writes every condition, and status.observedGeneration, for the
 //     generation it read, so they agree; the one exception is a reconcile that failed
 //     for a reason a retry can fix: Ready Unknown, reason ReconcileError, for the newer
@@ -21,6 +31,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -35,6 +46,16 @@ var camelCase = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 
 // abnormalTrue are the conditions that are True or absent (kstatus' "abnormal-true").
 var abnormalTrue = []string{v1alpha1.ConditionReconciling, v1alpha1.ConditionStalled, v1alpha1.ConditionDeletionBlocked}
+
+// Compute is Flux's verdict on obj (typed or unstructured): status.Compute over the
+// object as the API server serves it.
+func Compute(obj client.Object) (*status.Result, error) {
+	u, err := toUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	return status.Compute(u)
+}
 
 // Violations returns every invariant obj breaks, each prefixed with the object's kind
 // and name. obj is an Account, WorkCenter, WorkCenterRole or Collaborator, typed or
@@ -93,7 +114,7 @@ func Violations(obj client.Object) []string {
 	reconciling := meta.IsStatusConditionTrue(conds, v1alpha1.ConditionReconciling)
 	stalled := meta.IsStatusConditionTrue(conds, v1alpha1.ConditionStalled)
 	if reconciling && stalled {
-		fail("Reconciling and Stalled are both True")
+		fail("Reconciling and Stalled are both True: kstatus would read whichever comes first")
 	}
 
 	ready := meta.FindStatusCondition(conds, v1alpha1.ConditionReady)
@@ -103,9 +124,6 @@ func Violations(obj client.Object) []string {
 			fail("no Ready condition although the object was reconciled (status.observedGeneration %d, %d conditions)", observed, len(conds))
 		}
 	case ready.Status == metav1.ConditionTrue:
-		if reconciling || stalled {
-			fail("Ready is True while Reconciling or Stalled is True")
-		}
 		if ready.Reason != v1alpha1.ReasonReconciled {
 			fail("Ready is True with reason %s, not %s", ready.Reason, v1alpha1.ReasonReconciled)
 		}
@@ -124,8 +142,55 @@ func Violations(obj client.Object) []string {
 		}
 	}
 
-	if meta.IsStatusConditionTrue(conds, v1alpha1.ConditionDeletionBlocked) && obj.GetDeletionTimestamp().IsZero() {
+	deleting := !obj.GetDeletionTimestamp().IsZero()
+	if meta.IsStatusConditionTrue(conds, v1alpha1.ConditionDeletionBlocked) && !deleting {
 		fail("DeletionBlocked is True but the object is not being deleted")
+	}
+
+	out = append(out, disagreements(obj, name, observed, conds, deleting)...)
+	return out
+}
+
+// disagreements compares Flux's verdict (status.Compute) with what the Ready condition
+// says. While the object is being deleted kstatus answers Terminating whatever the
+// conditions, and while a generation is not observed yet InProgress: both are right, and
+// there is nothing to compare.
+func disagreements(obj client.Object, name string, observed int64, conds []metav1.Condition, deleting bool) []string {
+	res, err := Compute(obj)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: kstatus cannot compute a status: %v", name, err)}
+	}
+	if deleting {
+		if res.Status != status.TerminatingStatus {
+			return []string{fmt.Sprintf("%s: being deleted but kstatus computes %s", name, res.Status)}
+		}
+		return nil
+	}
+	if observed != 0 && observed != obj.GetGeneration() {
+		if res.Status != status.InProgressStatus {
+			return []string{fmt.Sprintf("%s: generation %d is not observed yet (%d) but kstatus computes %s", name, obj.GetGeneration(), observed, res.Status)}
+		}
+		return nil
+	}
+	var out []string
+	fail := func(format string, args ...any) { out = append(out, name+": "+fmt.Sprintf(format, args...)) }
+	ready := meta.FindStatusCondition(conds, v1alpha1.ConditionReady)
+	readyTrue := ready != nil && ready.Status == metav1.ConditionTrue
+	switch res.Status {
+	case status.CurrentStatus:
+		if !readyTrue && len(conds) > 0 {
+			fail("kstatus computes Current (%s) but Ready is not True", res.Message)
+		}
+	case status.InProgressStatus:
+		if readyTrue {
+			fail("Ready is True but kstatus computes InProgress: %s", res.Message)
+		}
+	case status.FailedStatus:
+		if ready == nil || ready.Status != metav1.ConditionFalse {
+			fail("kstatus computes Failed (%s) but Ready is not False", res.Message)
+		}
+	default:
+		fail("kstatus computes %s for an object not being deleted: %s", res.Status, res.Message)
 	}
 	return out
 }
@@ -168,6 +233,24 @@ func statusOf(obj client.Object) (int64, []metav1.Condition, error) {
 		return statusOf(typed.(client.Object))
 	}
 	return 0, nil, fmt.Errorf("%T is not one of the operator's kinds", obj)
+}
+
+// toUnstructured is obj as the API server serves it, with its apiVersion and kind.
+func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u, nil
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	gvks, _, err := scheme.ObjectKinds(obj)
+	if err != nil {
+		return nil, fmt.Errorf("%T is not one of the operator's kinds: %w", obj, err)
+	}
+	u.SetGroupVersionKind(gvks[0])
+	return u, nil
 }
 
 func kindOf(obj client.Object) string {

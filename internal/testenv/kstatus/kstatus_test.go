@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -66,6 +67,7 @@ func TestViolations(t *testing.T) {
 		"not ready, nothing to wait for":   {role(2, cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonAccountDeactivated)), ""},
 		"deletion blocked while deleting":  {deleting(role(2, readyTrue, blocked)), ""},
 		"spec changed, not yet reconciled": {atGeneration(role(2, readyTrue), 3), ""},
+		"stalled while deleting":           {deleting(role(2, readyCycle, stalled, blocked)), ""},
 		"reconcile error, a generation behind": {
 			atGeneration(role(2, forGeneration(readyError, 3), reconciling), 3), ""},
 		"reconcile error before the first success": {role(0, forGeneration(readyError, 1)), ""},
@@ -85,8 +87,10 @@ func TestViolations(t *testing.T) {
 		"Reconciling and Stalled":            {role(2, readyCycle, forReason(reconciling, v1alpha1.ReasonInclusionCycle), stalled), "Reconciling and Stalled are both True"},
 		"no Ready after a reconcile":         {role(2), "no Ready condition"},
 		"no Ready although conditions":       {role(0, forGeneration(stalled, 0)), "no Ready condition"},
-		"Ready True with Reconciling":        {role(2, readyTrue, reconciling), "Ready is True while Reconciling or Stalled is True"},
-		"Ready True with Stalled":            {role(2, readyTrue, stalled), "Ready is True while Reconciling or Stalled is True"},
+		"Ready True with Reconciling":        {role(2, readyTrue, reconciling), "Ready is True but kstatus computes InProgress"},
+		"Ready True with Stalled":            {role(2, readyTrue, stalled), "kstatus computes Failed (why) but Ready is not False"},
+		"Ready Unknown with Stalled":         {role(2, forGeneration(readyError, 2), forReason(stalled, v1alpha1.ReasonReconcileError)), "kstatus computes Failed (why) but Ready is not False"},
+		"conditions but no Ready, Current":   {role(2, inUse), "kstatus computes Current (Resource is current) but Ready is not True"},
 		"Ready True not Reconciled":          {role(2, cond(v1alpha1.ConditionReady, metav1.ConditionTrue, "AllGood")), "Ready is True with reason AllGood"},
 		"Ready False Reconciled":             {role(2, cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconciled)), "Ready is False with reason Reconciled"},
 		"Ready Unknown not ReconcileError":   {role(2, cond(v1alpha1.ConditionReady, metav1.ConditionUnknown, "Pending")), "Ready is Unknown with reason Pending"},
@@ -109,6 +113,36 @@ func TestViolations(t *testing.T) {
 			}
 			if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), tc.want) {
 				t.Fatalf("want a violation %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+// Compute is Flux's own verdict: what `wait` and `healthChecks` on a Kustomization read.
+func TestComputeIsFluxVerdict(t *testing.T) {
+	cases := map[string]struct {
+		obj  client.Object
+		want status.Status
+	}{
+		"ready":                            {role(2, readyTrue, inUse), status.CurrentStatus},
+		"waiting":                          {role(2, readyWaiting, reconciling), status.InProgressStatus},
+		"stalled":                          {role(2, readyCycle, stalled), status.FailedStatus},
+		"not ready, nothing to wait for":   {role(2, cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonAccountDeactivated)), status.InProgressStatus},
+		"reconcile error":                  {role(2, readyError), status.InProgressStatus},
+		"spec changed, not yet reconciled": {atGeneration(role(2, readyTrue), 3), status.InProgressStatus},
+		"deletion blocked":                 {deleting(role(2, readyTrue, blocked)), status.TerminatingStatus},
+		// kstatus cannot tell an object nobody reconciled yet from one without
+		// conditions: Flux reads it as Current (docs/gitops.md).
+		"never reconciled": {role(0), status.CurrentStatus},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			res, err := Compute(tc.obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tc.want {
+				t.Fatalf("want %s, got %s (%s)", tc.want, res.Status, res.Message)
 			}
 		})
 	}
