@@ -22,6 +22,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -83,6 +84,11 @@ func main() {
 	ctx := ctrl.SetupSignalHandler()
 	if err := controllers.SetupAll(ctx, mgr); err != nil {
 		log.Error(err, "unable to set up controllers")
+		os.Exit(1)
+	}
+	// The workcenter_* gauges (internal/metrics), computed from the cache at each scrape.
+	if err := metrics.Register(mgr.GetCache()); err != nil {
+		log.Error(err, "unable to register the workcenter metrics")
 		os.Exit(1)
 	}
 	if enableWebhooks {
