@@ -41,9 +41,9 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apiextensions-apiserver/pkg/apihelpers"
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apihelpers"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
@@ -81,7 +81,8 @@ type kindSchema struct {
 	hasStatus       bool
 	structural      *structuralschema.Structural
 	openAPI         apiservervalidation.SchemaValidator
-	cel             *cel.Validator
+	// cel is nil when the schema has no x-kubernetes-validations rule.
+	cel *cel.Validator
 }
 
 // New returns a Validator for the CRDs embedded from config/crd/bases.
@@ -363,11 +364,15 @@ func (ks *kindSchema) validateCreate(ctx context.Context, u *unstructured.Unstru
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.UnstructuredContent(), ks.openAPI)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, ks.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, ks.structural, u.Object)...)
-	if blocked := blockingError(errs); blocked != nil {
-		errs = append(errs, blocked)
-	} else {
-		celErrs, _ := ks.cel.Validate(ctx, nil, ks.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
-		errs = append(errs, celErrs...)
+	// A schema without x-kubernetes-validations has no CEL validator, and then nothing
+	// is blocked either: the server says so only when there were rules to skip.
+	if ks.cel != nil {
+		if blocked := blockingError(errs); blocked != nil {
+			errs = append(errs, blocked)
+		} else {
+			celErrs, _ := ks.cel.Validate(ctx, nil, ks.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+			errs = append(errs, celErrs...)
+		}
 	}
 
 	if len(errs) == 0 && meta != nil {

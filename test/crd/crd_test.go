@@ -2,7 +2,6 @@ package crd_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -12,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/discovery"
@@ -20,76 +18,30 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	accessv1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/test/crd"
 )
 
-// The objects here are unstructured on purpose: the tests control exactly which fields
-// are sent, so "left out" really is left out and the apiserver's defaulting shows.
-type obj = map[string]any
-type arr = []any
+// The helpers and the rejection cases live in cases.go (package crd), which
+// internal/schema shares; short local names keep the specs below readable.
+type obj = crd.Obj
+type arr = crd.Arr
 
-func newObject(kind, name, namespace string, spec obj) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: obj{}}
-	if spec != nil {
-		u.Object["spec"] = runtime.DeepCopyJSON(spec)
-	}
-	u.SetAPIVersion(accessv1alpha1.GroupVersion.String())
-	u.SetKind(kind)
-	u.SetName(name)
-	u.SetNamespace(namespace)
-	return u
-}
-
-func strs(items ...string) arr {
-	out := make(arr, len(items))
-	for i, s := range items {
-		out[i] = s
-	}
-	return out
-}
-
-// numbered returns n distinct strings built by format from 0..n-1.
-func numbered(format string, n int) arr {
-	out := make(arr, n)
-	for i := range out {
-		out[i] = fmt.Sprintf(format, i)
-	}
-	return out
-}
-
-// assignments returns n distinct WorkCenter assignments, all with the given role.
-func assignments(n int, role string) arr {
-	out := make(arr, n)
-	for i := range out {
-		out[i] = obj{"name": fmt.Sprintf("wc-%d", i), "role": role}
-	}
-	return out
-}
-
-// with returns a copy of base with the given keys set (a nil value removes the key).
-func with(base obj, kv ...any) obj {
-	out := runtime.DeepCopyJSON(base)
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == nil {
-			delete(out, kv[i].(string))
-			continue
-		}
-		out[kv[i].(string)] = kv[i+1]
-	}
-	return out
-}
-
-// Minimal valid specs of each kind.
 var (
-	accountSpec      = obj{"displayName": "Acme Builders"}
-	workCenterSpec   = obj{"displayName": "Riverside Tower A"}
-	roleSpec         = obj{"displayName": "Site Engineer"}
-	collaboratorSpec = obj{"email": "jane.doe@partner.example"}
+	newObject        = crd.NewObject
+	with             = crd.With
+	accountSpec      = crd.AccountSpec
+	workCenterSpec   = crd.WorkCenterSpec
+	roleSpec         = crd.RoleSpec
+	collaboratorSpec = crd.CollaboratorSpec
 )
 
-// variant is one side of a rejection case. name defaults to "valid" or "invalid".
-type variant struct {
-	name string
-	spec obj // nil leaves spec out entirely
+// rejectionEntries turns the shared rejection cases into table entries.
+func rejectionEntries() []TableEntry {
+	entries := make([]TableEntry, len(crd.RejectionCases))
+	for i, c := range crd.RejectionCases {
+		entries[i] = Entry(c.Name, c)
+	}
+	return entries
 }
 
 var _ = Describe("CRD schema", func() {
@@ -101,213 +53,16 @@ var _ = Describe("CRD schema", func() {
 		// invalid one, which must be rejected as Invalid with the expected message. So a
 		// case fails both when the rule is missing and when it rejects too much.
 		DescribeTable("rejects the invalid variant and accepts the valid one",
-			func(kind string, valid, invalid variant, message string) {
-				if valid.name == "" {
-					valid.name = "valid"
-				}
-				if invalid.name == "" {
-					invalid.name = "invalid"
-				}
-				Expect(k8sClient.Create(ctx, newObject(kind, valid.name, ns, valid.spec))).
+			func(c crd.Case) {
+				Expect(k8sClient.Create(ctx, c.ValidObject(ns))).
 					To(Succeed(), "the valid variant must be accepted")
 
-				err := k8sClient.Create(ctx, newObject(kind, invalid.name, ns, invalid.spec))
+				err := k8sClient.Create(ctx, c.InvalidObject(ns))
 				Expect(err).To(HaveOccurred(), "the invalid variant must be rejected")
 				Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want 422 Invalid, got %v", err)
-				Expect(err.Error()).To(ContainSubstring(message))
+				Expect(err.Error()).To(ContainSubstring(c.Message))
 			},
-
-			// Collaborator: CEL rules
-			Entry("R1: adminRole other than None on a Guest", "Collaborator",
-				variant{spec: with(collaboratorSpec, "type", "Member", "adminRole", "AccountAdministrator")},
-				variant{spec: with(collaboratorSpec, "type", "Guest", "adminRole", "AccountAdministrator")},
-				"adminRole other than None requires type: Member (guests cannot be administrators)"),
-			Entry("R1: adminRole on a collaborator whose type defaults to Guest", "Collaborator",
-				variant{spec: with(collaboratorSpec, "type", "Member", "adminRole", "WorkCenterAdministrator")},
-				variant{spec: with(collaboratorSpec, "adminRole", "WorkCenterAdministrator")},
-				"adminRole other than None requires type: Member"),
-			Entry("R2: a Guest holding workcenter-owner", "Collaborator",
-				variant{spec: with(collaboratorSpec, "type", "Member",
-					"workCenters", arr{obj{"name": "tower-a", "role": "workcenter-owner"}})},
-				variant{spec: with(collaboratorSpec, "type", "Guest",
-					"workCenters", arr{obj{"name": "tower-a", "role": "workcenter-owner"}})},
-				"a Guest cannot hold the workcenter-owner role: it has member-only permissions"),
-			Entry("R2: workcenter-owner on a collaborator whose type defaults to Guest", "Collaborator",
-				variant{spec: with(collaboratorSpec,
-					"workCenters", arr{obj{"name": "tower-a", "role": "contributor"}, obj{"name": "tower-b", "role": "read-only"}})},
-				variant{spec: with(collaboratorSpec,
-					"workCenters", arr{obj{"name": "tower-a", "role": "contributor"}, obj{"name": "tower-b", "role": "workcenter-owner"}})},
-				"a Guest cannot hold the workcenter-owner role"),
-			Entry("email without @", "Collaborator",
-				variant{spec: with(collaboratorSpec, "email", "jane@partner.example")},
-				variant{spec: with(collaboratorSpec, "email", "jane.partner.example")},
-				"email must be an address like name@example.com"),
-			Entry("email with a space", "Collaborator",
-				variant{spec: with(collaboratorSpec, "email", "jane.doe@partner.example")},
-				variant{spec: with(collaboratorSpec, "email", "jane doe@partner.example")},
-				"email must be an address like name@example.com"),
-			Entry("email with two @", "Collaborator",
-				variant{spec: with(collaboratorSpec, "email", "a@b.example")},
-				variant{spec: with(collaboratorSpec, "email", "a@b@c.example")},
-				"email must be an address like name@example.com"),
-
-			// Collaborator: OpenAPI rules
-			Entry("email missing", "Collaborator",
-				variant{spec: collaboratorSpec},
-				variant{spec: obj{"displayName": "Jane Doe"}},
-				"spec.email: Required value"),
-			Entry("spec missing", "Collaborator",
-				variant{spec: collaboratorSpec},
-				variant{spec: nil},
-				"spec: Required value"),
-			Entry("bad type enum", "Collaborator",
-				variant{spec: with(collaboratorSpec, "type", "Guest")},
-				variant{spec: with(collaboratorSpec, "type", "Contractor")},
-				`spec.type: Unsupported value: "Contractor"`),
-			Entry("bad adminRole enum", "Collaborator",
-				variant{spec: with(collaboratorSpec, "type", "Member", "adminRole", "UserAdministrator")},
-				variant{spec: with(collaboratorSpec, "type", "Member", "adminRole", "Owner")},
-				`spec.adminRole: Unsupported value: "Owner"`),
-			Entry("displayName longer than 128", "Collaborator",
-				variant{spec: with(collaboratorSpec, "displayName", strings.Repeat("j", 128))},
-				variant{spec: with(collaboratorSpec, "displayName", strings.Repeat("j", 129))},
-				"spec.displayName: Too long: may not be more than 128 bytes"),
-			Entry("the same WorkCenter twice in workCenters (list map key name)", "Collaborator",
-				variant{spec: with(collaboratorSpec, "workCenters", arr{
-					obj{"name": "tower-a", "role": "contributor"}, obj{"name": "tower-b", "role": "read-only"}})},
-				variant{spec: with(collaboratorSpec, "workCenters", arr{
-					obj{"name": "tower-a", "role": "contributor"}, obj{"name": "tower-a", "role": "read-only"}})},
-				`spec.workCenters[1]: Duplicate value: {"name":"tower-a"}`),
-			Entry("an assignment without a role", "Collaborator",
-				variant{spec: with(collaboratorSpec, "workCenters", arr{obj{"name": "tower-a", "role": "read-only"}})},
-				variant{spec: with(collaboratorSpec, "workCenters", arr{obj{"name": "tower-a"}})},
-				"spec.workCenters[0].role: Required value"),
-			Entry("an assignment naming a WorkCenter that is not an object name", "Collaborator",
-				variant{spec: with(collaboratorSpec, "workCenters", arr{obj{"name": "tower-a", "role": "read-only"}})},
-				variant{spec: with(collaboratorSpec, "workCenters", arr{obj{"name": "Tower A", "role": "read-only"}})},
-				`spec.workCenters[0].name: Invalid value: "Tower A": spec.workCenters[0].name in body should match`),
-			Entry("more than 256 workCenters (maxItems)", "Collaborator",
-				variant{spec: with(collaboratorSpec, "workCenters", assignments(256, "read-only"))},
-				variant{spec: with(collaboratorSpec, "workCenters", assignments(257, "read-only"))},
-				"spec.workCenters: Too many: 257: must have at most 256 items"),
-
-			// Account
-			Entry("logoURL over http", "Account",
-				variant{spec: with(accountSpec, "logoURL", "https://assets.acme.example/logo.png")},
-				variant{spec: with(accountSpec, "logoURL", "http://assets.acme.example/logo.png")},
-				"logoURL must be an absolute https:// URL"),
-			Entry("logoURL that is not a URL", "Account",
-				variant{spec: with(accountSpec, "logoURL", "https://acme.example/logo.png")},
-				variant{spec: with(accountSpec, "logoURL", "not a url")},
-				"logoURL must be an absolute https:// URL"),
-			Entry("logoURL that is a relative path", "Account",
-				variant{spec: with(accountSpec, "logoURL", "https://acme.example/logo.png")},
-				variant{spec: with(accountSpec, "logoURL", "logo.png")},
-				"logoURL must be an absolute https:// URL"),
-			Entry("logoURL without a host", "Account",
-				variant{spec: with(accountSpec, "logoURL", "https://acme.example/")},
-				variant{spec: with(accountSpec, "logoURL", "https:///logo.png")},
-				"logoURL must be an absolute https:// URL"),
-			Entry("bad state enum", "Account",
-				variant{spec: with(accountSpec, "state", "Deactivated")},
-				variant{spec: with(accountSpec, "state", "Paused")},
-				`spec.state: Unsupported value: "Paused"`),
-			Entry("negative licenses", "Account",
-				variant{spec: with(accountSpec, "licenses", int64(0))},
-				variant{spec: with(accountSpec, "licenses", int64(-1))},
-				"spec.licenses in body should be greater than or equal to 0"),
-			Entry("displayName missing", "Account",
-				variant{spec: accountSpec},
-				variant{spec: obj{"licenses": int64(3)}},
-				"spec.displayName: Required value"),
-			Entry("displayName empty", "Account",
-				variant{spec: with(accountSpec, "displayName", "A")},
-				variant{spec: with(accountSpec, "displayName", "")},
-				"spec.displayName in body should be at least 1 chars long"),
-			Entry("displayName longer than 128", "Account",
-				variant{spec: with(accountSpec, "displayName", strings.Repeat("a", 128))},
-				variant{spec: with(accountSpec, "displayName", strings.Repeat("a", 129))},
-				"spec.displayName: Too long: may not be more than 128 bytes"),
-			Entry("picklist item longer than 64", "Account",
-				variant{spec: with(accountSpec, "picklists", obj{"fileTypes": strs(strings.Repeat("d", 64))})},
-				variant{spec: with(accountSpec, "picklists", obj{"fileTypes": strs(strings.Repeat("d", 65))})},
-				"spec.picklists.fileTypes[0]: Too long: may not be more than 64 bytes"),
-			Entry("empty picklist item", "Account",
-				variant{spec: with(accountSpec, "picklists", obj{"fileStatuses": strs("Draft")})},
-				variant{spec: with(accountSpec, "picklists", obj{"fileStatuses": strs("")})},
-				"spec.picklists.fileStatuses[0] in body should be at least 1 chars long"),
-			Entry("duplicate picklist item (listType set)", "Account",
-				variant{spec: with(accountSpec, "picklists", obj{"workCenterCategories": strs("Residential", "Commercial")})},
-				variant{spec: with(accountSpec, "picklists", obj{"workCenterCategories": strs("Residential", "Residential")})},
-				`spec.picklists.workCenterCategories[1]: Duplicate value: "Residential"`),
-			Entry("more than 256 picklist items (maxItems)", "Account",
-				variant{spec: with(accountSpec, "picklists", obj{"workCenterCategories": numbered("Category %d", 256)})},
-				variant{spec: with(accountSpec, "picklists", obj{"workCenterCategories": numbered("Category %d", 257)})},
-				"spec.picklists.workCenterCategories: Too many: 257: must have at most 256 items"),
-
-			// WorkCenter
-			Entry("WorkCenter displayName missing", "WorkCenter",
-				variant{spec: workCenterSpec},
-				variant{spec: obj{"category": "Residential"}},
-				"spec.displayName: Required value"),
-			Entry("WorkCenter displayName empty", "WorkCenter",
-				variant{spec: with(workCenterSpec, "displayName", "A")},
-				variant{spec: with(workCenterSpec, "displayName", "")},
-				"spec.displayName in body should be at least 1 chars long"),
-			Entry("WorkCenter displayName longer than 128", "WorkCenter",
-				variant{spec: with(workCenterSpec, "displayName", strings.Repeat("w", 128))},
-				variant{spec: with(workCenterSpec, "displayName", strings.Repeat("w", 129))},
-				"spec.displayName: Too long: may not be more than 128 bytes"),
-			Entry("WorkCenter category longer than 64", "WorkCenter",
-				variant{spec: with(workCenterSpec, "category", strings.Repeat("c", 64))},
-				variant{spec: with(workCenterSpec, "category", strings.Repeat("c", 65))},
-				"spec.category: Too long: may not be more than 64 bytes"),
-			Entry("WorkCenter description longer than 2048", "WorkCenter",
-				variant{spec: with(workCenterSpec, "description", strings.Repeat("d", 2048))},
-				variant{spec: with(workCenterSpec, "description", strings.Repeat("d", 2049))},
-				"spec.description: Too long: may not be more than 2048 bytes"),
-
-			// WorkCenterRole
-			Entry("a role including itself", "WorkCenterRole",
-				variant{name: "site-lead", spec: with(roleSpec, "includes", strs("contributor", "site-engineer"))},
-				variant{name: "site-engineer", spec: with(roleSpec, "includes", strs("contributor", "site-engineer"))},
-				"a role cannot include itself"),
-			Entry("unknown permission", "WorkCenterRole",
-				variant{spec: with(roleSpec, "permissions", strs("tasks.create", "files.copy"))},
-				variant{spec: with(roleSpec, "permissions", strs("tasks.create", "files.burn"))},
-				`spec.permissions[1]: Unsupported value: "files.burn"`),
-			Entry("duplicate permission (listType set)", "WorkCenterRole",
-				variant{spec: with(roleSpec, "permissions", strs("tasks.create", "tasks.update"))},
-				variant{spec: with(roleSpec, "permissions", strs("tasks.create", "tasks.create"))},
-				`spec.permissions[1]: Duplicate value: "tasks.create"`),
-			Entry("bad level enum", "WorkCenterRole",
-				variant{spec: with(roleSpec, "levels", obj{"files": "Admin", "tasks": "ReadOnly"})},
-				variant{spec: with(roleSpec, "levels", obj{"files": "Write", "tasks": "ReadOnly"})},
-				`spec.levels.files: Unsupported value: "Write"`),
-			Entry("included role that is not an object name", "WorkCenterRole",
-				variant{spec: with(roleSpec, "includes", strs("contributor"))},
-				variant{spec: with(roleSpec, "includes", strs("Contributor"))},
-				`spec.includes[0]: Invalid value: "Contributor": spec.includes[0] in body should match`),
-			Entry("more than 32 includes (maxItems)", "WorkCenterRole",
-				variant{spec: with(roleSpec, "includes", numbered("role-%d", 32))},
-				variant{spec: with(roleSpec, "includes", numbered("role-%d", 33))},
-				"spec.includes: Too many: 33: must have at most 32 items"),
-			Entry("WorkCenterRole displayName missing", "WorkCenterRole",
-				variant{spec: roleSpec},
-				variant{spec: obj{"includes": strs("contributor")}},
-				"spec.displayName: Required value"),
-			Entry("WorkCenterRole displayName empty", "WorkCenterRole",
-				variant{spec: with(roleSpec, "displayName", "R")},
-				variant{spec: with(roleSpec, "displayName", "")},
-				"spec.displayName in body should be at least 1 chars long"),
-			Entry("WorkCenterRole displayName longer than 128", "WorkCenterRole",
-				variant{spec: with(roleSpec, "displayName", strings.Repeat("r", 128))},
-				variant{spec: with(roleSpec, "displayName", strings.Repeat("r", 129))},
-				"spec.displayName: Too long: may not be more than 128 bytes"),
-			Entry("emailNotifications option that is not a boolean", "WorkCenterRole",
-				variant{spec: with(roleSpec, "emailNotifications", obj{"postDeleted": false})},
-				variant{spec: with(roleSpec, "emailNotifications", obj{"postDeleted": "no"})},
-				`spec.emailNotifications.postDeleted: Invalid value: "string": spec.emailNotifications.postDeleted in body must be of type boolean`),
+			rejectionEntries(),
 		)
 
 		It("enforces the Collaborator rules on update as well as on create", func() {
