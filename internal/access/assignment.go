@@ -137,27 +137,63 @@ type AccessInput struct {
 	Roles Roles
 }
 
-// EffectiveAccess is SPEC section 2's effective access of a collaborator in a WorkCenter,
+// Step is a step of SPEC section 2's effective access, numbered as there.
+type Step int
+
+// The steps of effective access, in the order SPEC section 2 takes them.
+const (
+	// StepAccount: no Account, or a Deactivated one, gives nothing.
+	StepAccount Step = 1
+	// StepLicense: a Member without a license gets nothing.
+	StepLicense Step = 2
+	// StepAdministrator: Account and WorkCenter Administrators get every permission.
+	StepAdministrator Step = 3
+	// StepAssignment: otherwise the assigned role's permissions, if the assignment is in effect.
+	StepAssignment Step = 4
+	// StepArchived: an archived WorkCenter cuts the rest to view and download.
+	StepArchived Step = 5
+)
+
+// AccessExplanation is a collaborator's effective access in a WorkCenter together with
+// the step of SPEC section 2 that decided it.
+type AccessExplanation struct {
+	// Permissions is the effective access.
+	Permissions Set
+	// Decided is the step that gave the set before any archival cut: StepAccount or
+	// StepLicense when they gave nothing, StepAdministrator for an administrator,
+	// StepAssignment for an assigned role (or nothing, without an assignment in effect).
+	Decided Step
+	// Cut reports that the WorkCenter is archived and step 5 cut the set.
+	Cut bool
+}
+
+// ExplainAccess is SPEC section 2's effective access of a collaborator in a WorkCenter,
 // in order: no Account or a Deactivated one gives nothing; an unlicensed Member gets
 // nothing; Account and WorkCenter Administrators get every permission, assigned or not;
 // otherwise the assigned role's permissions when the assignment is in effect; and an
-// archived WorkCenter cuts whatever that gave to view and download.
-func EffectiveAccess(in AccessInput) Set {
+// archived WorkCenter cuts whatever that gave to view and download. The controllers,
+// the webhooks and the access queries (kubectl procorem) all answer from here.
+func ExplainAccess(in AccessInput) AccessExplanation {
 	var perms Set
+	var step Step
 	switch {
 	case in.Account == nil || in.Account.Spec.State == v1alpha1.AccountDeactivated:
-		return Set{}
+		return AccessExplanation{Permissions: Set{}, Decided: StepAccount}
 	case IsMember(in.Collaborator) && !in.Licensed:
-		return Set{}
+		return AccessExplanation{Permissions: Set{}, Decided: StepLicense}
 	case IsAdministrator(in.Collaborator):
-		perms = All()
+		perms, step = All(), StepAdministrator
 	case in.Assignment != nil && InEffect(in.Assignment.State):
 		perms, _ = in.Roles.Effective(in.Assignment.Role)
+		step = StepAssignment
 	default:
-		return Set{}
+		return AccessExplanation{Permissions: Set{}, Decided: StepAssignment}
 	}
 	if in.WorkCenter != nil && in.WorkCenter.Spec.Archived {
-		return perms.Intersect(ArchivedPermissions())
+		return AccessExplanation{Permissions: perms.Intersect(ArchivedPermissions()), Decided: step, Cut: true}
 	}
-	return perms
+	return AccessExplanation{Permissions: perms, Decided: step}
 }
+
+// EffectiveAccess is ExplainAccess's set of permissions.
+func EffectiveAccess(in AccessInput) Set { return ExplainAccess(in).Permissions }

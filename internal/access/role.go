@@ -180,3 +180,71 @@ func (r Roles) Dependents(name string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Grant is how a role grants a permission: through which includes, and what in the spec
+// of the role at the end of them.
+type Grant struct {
+	// Path is the chain of includes from the role asked about to the role whose own spec
+	// grants the permission, both included; a single name when the role grants it itself.
+	Path []string
+	// Source is what in that role's spec grants it: "permissions" (its granular
+	// permissions), "levels.<area>: <Level>", or "workCenter.view" (every role has it).
+	Source string
+	// BuiltIn reports that the granting role is a built-in role (its spec is the catalog's).
+	BuiltIn bool
+}
+
+// GrantOf finds how role grants p: the shortest chain of includes (the smallest names
+// first among chains of the same length) to a role whose own spec grants p, and what in
+// that spec does. It returns false when the role does not grant p, or does not exist.
+func (r Roles) GrantOf(role string, p Permission) (Grant, bool) {
+	type node struct {
+		name string
+		path []string
+	}
+	seen := map[string]bool{role: true}
+	queue := []node{{role, []string{role}}}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		obj, ok := r[n.name]
+		if !ok {
+			continue
+		}
+		spec := specOf(obj)
+		if source := directSource(spec, p); source != "" {
+			_, builtIn := BuiltInRoleSpec(n.name)
+			return Grant{Path: n.path, Source: source, BuiltIn: builtIn}, true
+		}
+		includes := make([]string, len(spec.Includes))
+		for i, inc := range spec.Includes {
+			includes[i] = string(inc)
+		}
+		slices.Sort(includes)
+		for _, inc := range includes {
+			if !seen[inc] {
+				seen[inc] = true
+				queue = append(queue, node{inc, append(slices.Clone(n.path), inc)})
+			}
+		}
+	}
+	return Grant{}, false
+}
+
+// directSource is what in spec grants p by itself (DirectPermissions), "" when nothing
+// does: its granular permissions first, then its levels, then workCenter.view.
+func directSource(spec v1alpha1.WorkCenterRoleSpec, p Permission) string {
+	if slices.Contains(spec.Permissions, p) {
+		return "permissions"
+	}
+	levels := levelsByArea(spec.Levels)
+	for _, area := range Areas {
+		if LevelPermissions(area, levels[area]).Has(p) {
+			return fmt.Sprintf("levels.%s: %s", area, levels[area])
+		}
+	}
+	if p == WorkCenterView {
+		return "workCenter.view"
+	}
+	return ""
+}

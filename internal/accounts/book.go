@@ -324,3 +324,62 @@ func For(mgr manager.Manager) (*Book, error) {
 	books[mgr] = b
 	return b, nil
 }
+
+// Models is a Book over account models held in memory rather than a cache: the models
+// of manifests checked offline (kubectl procorem validate). Change a model, then Touch
+// what changed; the Book's own models follow as they follow a cache.
+func Models(ms map[string]*model.Account) *Book {
+	return &Book{src: modelSource(ms), entries: map[string]*bookEntry{}}
+}
+
+type modelSource map[string]*model.Account
+
+func (s modelSource) get(_ context.Context, kind, namespace, name string) (any, bool, error) {
+	m := s[namespace]
+	if m == nil {
+		return nil, false, nil
+	}
+	var obj any
+	switch kind {
+	case model.KindAccount:
+		for _, a := range m.Accounts() {
+			if a.Name == name {
+				obj = a
+			}
+		}
+	case model.KindWorkCenter:
+		if wc := m.WorkCenter(name); wc != nil {
+			obj = wc
+		}
+	case model.KindWorkCenterRole:
+		if r := m.Role(name); r != nil {
+			obj = r
+		}
+	case model.KindCollaborator:
+		if c := m.Collaborator(name); c != nil {
+			obj = c
+		}
+	}
+	return obj, obj != nil, nil
+}
+
+func (s modelSource) list(_ context.Context, namespace string) ([]any, error) {
+	m := s[namespace]
+	if m == nil {
+		return nil, nil
+	}
+	var out []any
+	for _, a := range m.Accounts() {
+		out = append(out, a)
+	}
+	for _, wc := range m.WorkCenters() {
+		out = append(out, wc)
+	}
+	for _, r := range m.Roles() {
+		out = append(out, r)
+	}
+	for _, c := range m.AllCollaborators() {
+		out = append(out, c)
+	}
+	return out, nil
+}

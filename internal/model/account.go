@@ -333,6 +333,31 @@ func (a *Account) SameEmail(c *v1alpha1.Collaborator) []*v1alpha1.Collaborator {
 	return out
 }
 
+// ByEmail are the Collaborators whose email is email, ignoring case, sorted by name.
+func (a *Account) ByEmail(email string) []*v1alpha1.Collaborator {
+	names := a.byEmail[emailKey(email)]
+	out := make([]*v1alpha1.Collaborator, 0, len(names))
+	for _, n := range names {
+		out = append(out, a.collaborators[n])
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
+}
+
+// Administrators are the Members whose admin role supersedes WorkCenter roles
+// (access.IsAdministrator: AccountAdministrator or WorkCenterAdministrator), sorted by
+// name. It reads every Collaborator.
+func (a *Account) Administrators() []*v1alpha1.Collaborator {
+	var out []*v1alpha1.Collaborator
+	for _, c := range a.collaborators {
+		if access.IsAdministrator(c) {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
+}
+
 // AssignedTo are the Collaborators whose spec assigns them to the WorkCenter, sorted by
 // name.
 func (a *Account) AssignedTo(workCenter string) []*v1alpha1.Collaborator {

@@ -69,17 +69,33 @@ func InEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, as v1alpha1.W
 	return nil
 }
 
-// Permissions is c's effective access in the WorkCenter (SPEC section 2,
-// access.EffectiveAccess): what the account, c's license, its admin role, its evaluated
-// assignment there and the WorkCenter's archival give it. Callers must not change the set.
-func (a *Account) Permissions(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) access.Set {
+// Access is a collaborator's effective access in one WorkCenter and how it was decided.
+type Access struct {
+	// Evaluation is the collaborator's evaluation, of its assignment there only.
+	Evaluation Evaluation
+	// Assignment is its evaluated assignment there; nil when it has none.
+	Assignment *v1alpha1.WorkCenterAssignmentStatus
+	access.AccessExplanation
+}
+
+// Access is c's effective access in the WorkCenter (SPEC section 2,
+// access.ExplainAccess): what the account, c's license, its admin role, its evaluated
+// assignment there and the WorkCenter's archival give it, and which step decided it.
+// Callers must not change the set.
+func (a *Account) Access(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) Access {
 	e := a.Evaluate(c, workCenter, now)
 	var assignment *v1alpha1.WorkCenterAssignmentStatus
 	if len(e.Statuses) > 0 {
 		assignment = &e.Statuses[0]
 	}
-	return access.EffectiveAccess(access.AccessInput{
+	return Access{Evaluation: e, Assignment: assignment, AccessExplanation: access.ExplainAccess(access.AccessInput{
 		Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[workCenter],
 		Assignment: assignment, Roles: a.roles,
-	})
+	})}
+}
+
+// Permissions is c's effective access in the WorkCenter (Access's set). Callers must
+// not change the set.
+func (a *Account) Permissions(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) access.Set {
+	return a.Access(c, workCenter, now).Permissions
 }

@@ -1,0 +1,445 @@
+package procorem
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/query"
+)
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+func (o *options) canI() *cobra.Command {
+	var who, workCenter string
+	var list, quiet bool
+	cmd := &cobra.Command{
+		Use:   "can-i PERMISSION --as WHO --workcenter WC | can-i --list --as WHO --workcenter WC",
+		Short: "May WHO do PERMISSION in a WorkCenter? Explained step by step",
+		Long: `can-i answers yes or no on the first line, then explains: each step of effective
+access (account, license, admin role, assignment, archival) in order, which one decided,
+and for a role the include path that grants the permission. WHO is a Collaborator's name
+or email (case-insensitive). With --list, every permission WHO has there.
+
+Exit: 0 yes (or --list), 1 no, 2 bad input.`,
+		Example: `  kubectl procorem can-i folders.delete --as tom.becker@acme-builders.example --workcenter tower-a -n acme
+  kubectl procorem can-i --list --as jane-doe --workcenter tower-a -f config/samples`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkOutput("text", "json"); err != nil {
+				return err
+			}
+			switch {
+			case who == "":
+				return fmt.Errorf("--as WHO is required (a Collaborator's name or email)")
+			case workCenter == "":
+				return fmt.Errorf("--workcenter WC is required")
+			case list && len(args) > 0:
+				return fmt.Errorf("--list takes no PERMISSION")
+			case !list && len(args) != 1:
+				return fmt.Errorf("can-i takes one PERMISSION (or --list), got %d arguments", len(args))
+			}
+			var p access.Permission
+			if !list {
+				var err error
+				if p, err = query.Permission(args[0]); err != nil {
+					return err
+				}
+			}
+			e, err := o.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			c, err := e.Collaborator(who)
+			if err != nil {
+				return err
+			}
+			wc, err := e.WorkCenter(workCenter)
+			if err != nil {
+				return err
+			}
+			if list {
+				l := e.List(c, wc)
+				if o.output == "json" {
+					return writeJSON(o.stdout, l)
+				}
+				return writeList(o.stdout, l)
+			}
+			d := e.Check(c, wc, p)
+			if o.output == "json" {
+				if err := writeJSON(o.stdout, d); err != nil {
+					return err
+				}
+			} else {
+				writeDecision(o.stdout, d, quiet)
+			}
+			if !d.Allowed {
+				return exit{ExitNo}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&who, "as", "", "The Collaborator asked about: name or email")
+	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter")
+	cmd.Flags().BoolVar(&list, "list", false, "List every permission WHO has in the WorkCenter")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print only yes or no")
+	return cmd
+}
+
+func writeDecision(w io.Writer, d query.Decision, quiet bool) {
+	if d.Allowed {
+		fmt.Fprintln(w, "yes")
+	} else {
+		fmt.Fprintln(w, "no")
+	}
+	if quiet {
+		return
+	}
+	verb := "may not"
+	if d.Allowed {
+		verb = "may"
+	}
+	fmt.Fprintf(w, "%s (%s) %s %s in WorkCenter %s: decided by step %d (%s).\n", d.Collaborator, d.Email, verb, d.Permission, d.WorkCenter,
+		d.DecidedBy, d.Steps[d.DecidedBy-1].Name)
+	t := table(w)
+	for _, s := range d.Steps {
+		mark := " "
+		if s.Step == d.DecidedBy {
+			mark = ">"
+		}
+		fmt.Fprintf(t, "%s %d. %s\t%s\t%s\n", mark, s.Step, s.Name, s.Result, s.Detail)
+	}
+	_ = t.Flush()
+}
+
+func howText(h query.How) string {
+	if h.AdminRole != "" && h.Role == "" {
+		return h.AdminRole
+	}
+	s := "role " + h.Role
+	if len(h.Path) > 1 {
+		s += " (includes " + strings.Join(h.Path[1:], " > ") + ")"
+	}
+	switch {
+	case h.BuiltIn:
+		s += ": built-in"
+	case h.Source != "":
+		s += ": " + h.Source
+	}
+	return s
+}
+
+func writeList(w io.Writer, l query.List) error {
+	head := fmt.Sprintf("%s in WorkCenter %s", l.Collaborator, l.WorkCenter)
+	if a := l.Assignment; a != nil {
+		head += fmt.Sprintf(" (role %s, %s)", a.Role, a.State)
+	}
+	if len(l.Permissions) == 0 {
+		fmt.Fprintf(w, "%s: no permissions: %s\n", head, l.Reason)
+		return nil
+	}
+	fmt.Fprintf(w, "%s: %d permissions (* member-only)\n", head, len(l.Permissions))
+	t := table(w)
+	fmt.Fprintln(t, "PERMISSION\tHOW")
+	for _, p := range l.Permissions {
+		name := p.Permission
+		if p.MemberOnly {
+			name += " *"
+		}
+		fmt.Fprintf(t, "%s\t%s\n", name, howText(p.How))
+	}
+	return t.Flush()
+}
+
+func (o *options) whoCan() *cobra.Command {
+	var workCenter string
+	var showDenied bool
+	cmd := &cobra.Command{
+		Use:   "who-can PERMISSION --workcenter WC [--show-denied]",
+		Short: "Who has PERMISSION in a WorkCenter, and how",
+		Long: `who-can lists the collaborators who have PERMISSION in the WorkCenter, each with how
+(an admin role, or the assigned role and the include path that grants it). With
+--show-denied, also those assigned to the WorkCenter (and administrators) who do not,
+each with the step that denied it.`,
+		Example: `  kubectl procorem who-can collaborators.changeRole --workcenter tower-a -n acme --show-denied`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkOutput("text", "json"); err != nil {
+				return err
+			}
+			if workCenter == "" {
+				return fmt.Errorf("--workcenter WC is required")
+			}
+			p, err := query.Permission(args[0])
+			if err != nil {
+				return err
+			}
+			e, err := o.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			wc, err := e.WorkCenter(workCenter)
+			if err != nil {
+				return err
+			}
+			r := e.WhoCan(p, wc, showDenied)
+			if o.output == "json" {
+				return writeJSON(o.stdout, r)
+			}
+			return writeWhoCan(o.stdout, r, showDenied)
+		},
+	}
+	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter")
+	cmd.Flags().BoolVar(&showDenied, "show-denied", false, "Also list those assigned to the WorkCenter who do not have it, with why")
+	return cmd
+}
+
+func writeWhoCan(w io.Writer, r query.WhoCanResult, showDenied bool) error {
+	fmt.Fprintf(w, "%s in WorkCenter %s: %d collaborators can\n", r.Permission, r.WorkCenter, len(r.Allowed))
+	t := table(w)
+	if len(r.Allowed) > 0 {
+		fmt.Fprintln(t, "COLLABORATOR\tTYPE\tHOW")
+		for _, h := range r.Allowed {
+			fmt.Fprintf(t, "%s\t%s\t%s\n", h.Collaborator, h.Type, howText(h.How))
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	if !showDenied {
+		return nil
+	}
+	fmt.Fprintf(w, "\n%d assigned cannot\n", len(r.Denied))
+	if len(r.Denied) == 0 {
+		return nil
+	}
+	t = table(w)
+	fmt.Fprintln(t, "COLLABORATOR\tTYPE\tSTEP\tWHY")
+	for _, d := range r.Denied {
+		fmt.Fprintf(t, "%s\t%s\t%d\t%s\n", d.Collaborator, d.Type, d.Step, d.Why)
+	}
+	return t.Flush()
+}
+
+func (o *options) matrix() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "matrix [ROLE...]",
+		Short: "Roles side by side against the permission catalog",
+		Long: `matrix shows permissions (rows, grouped by area; member-only ones marked *) against
+roles (columns: the given ones, or every role of the account, built-in first), then each
+role's email options.`,
+		Example: `  kubectl procorem matrix -f config/samples
+  kubectl procorem matrix contributor site-engineer -n acme -o markdown`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkOutput("text", "json", "markdown", "csv"); err != nil {
+				return err
+			}
+			e, err := o.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, r := range args {
+				if _, err := e.Role(r); err != nil {
+					return err
+				}
+			}
+			m := e.Matrix(args...)
+			switch o.output {
+			case "json":
+				return writeJSON(o.stdout, m)
+			case "csv":
+				return writeMatrixCSV(o.stdout, m)
+			case "markdown":
+				return writeMatrixMarkdown(o.stdout, m)
+			}
+			return writeMatrixText(o.stdout, m)
+		},
+	}
+	return cmd
+}
+
+// matrixRows are the matrix's rows as cells: the header, then per area a heading row
+// and its permissions, then the email options. yes/no are the cell marks.
+func matrixRows(m query.Matrix, yes, no, on, off string, headings bool) [][]string {
+	header := []string{"PERMISSION"}
+	for _, r := range m.Roles {
+		header = append(header, r.Name)
+	}
+	rows := [][]string{header}
+	area := ""
+	for _, p := range m.Permissions {
+		if p.Area != area && headings {
+			area = p.Area
+			rows = append(rows, append([]string{"[" + area + "]"}, make([]string, len(m.Roles))...))
+		}
+		name := p.Permission
+		if p.MemberOnly {
+			name += " *"
+		}
+		row := []string{name}
+		for i := range m.Roles {
+			if m.Has(i, p.Permission) {
+				row = append(row, yes)
+			} else {
+				row = append(row, no)
+			}
+		}
+		rows = append(rows, row)
+	}
+	if headings {
+		rows = append(rows, append([]string{"[email options]"}, make([]string, len(m.Roles))...))
+	}
+	for _, opt := range m.EmailOptions {
+		row := []string{"email." + opt}
+		for _, r := range m.Roles {
+			if r.EmailNotifications[opt] {
+				row = append(row, on)
+			} else {
+				row = append(row, off)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func writeMatrixText(w io.Writer, m query.Matrix) error {
+	t := table(w)
+	for _, row := range matrixRows(m, "x", ".", "on", "off", true) {
+		fmt.Fprintln(t, strings.Join(row, "\t"))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "* member-only: only a Member may hold a role that has it")
+	for _, r := range m.Roles {
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s: %s\n", r.Name, r.Error)
+		}
+	}
+	return nil
+}
+
+func writeMatrixMarkdown(w io.Writer, m query.Matrix) error {
+	rows := matrixRows(m, "✓", "", "on", "off", false)
+	fmt.Fprintln(w, "| "+strings.Join(rows[0], " | ")+" |")
+	fmt.Fprintln(w, "|"+strings.Repeat("---|", len(rows[0])))
+	for _, row := range rows[1:] {
+		row[0] = "`" + strings.TrimSuffix(row[0], " *") + "`" + map[bool]string{true: " \\*", false: ""}[strings.HasSuffix(row[0], " *")]
+		fmt.Fprintln(w, "| "+strings.Join(row, " | ")+" |")
+	}
+	fmt.Fprintln(w, "\n\\* member-only: only a Member may hold a role that has it.")
+	return nil
+}
+
+func writeMatrixCSV(w io.Writer, m query.Matrix) error {
+	cw := csv.NewWriter(w)
+	header := []string{"permission", "area", "memberOnly"}
+	for _, r := range m.Roles {
+		header = append(header, r.Name)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, p := range m.Permissions {
+		row := []string{p.Permission, p.Area, fmt.Sprint(p.MemberOnly)}
+		for i := range m.Roles {
+			row = append(row, fmt.Sprint(m.Has(i, p.Permission)))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	for _, opt := range m.EmailOptions {
+		row := []string{"email." + opt, "email", "false"}
+		for _, r := range m.Roles {
+			row = append(row, fmt.Sprint(r.EmailNotifications[opt]))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (o *options) access() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "access WHO",
+		Short:   "One collaborator across every WorkCenter: role, state, reason, permissions",
+		Example: `  kubectl procorem access jane.doe@steelworks-partner.example -f config/samples`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkOutput("text", "json"); err != nil {
+				return err
+			}
+			e, err := o.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			c, err := e.Collaborator(args[0])
+			if err != nil {
+				return err
+			}
+			r := e.Access(c)
+			if o.output == "json" {
+				return writeJSON(o.stdout, r)
+			}
+			return writeAccess(o.stdout, r)
+		},
+	}
+	return cmd
+}
+
+func writeAccess(w io.Writer, r query.AccessResult) error {
+	head := fmt.Sprintf("%s (%s): %s, adminRole %s", r.Collaborator, r.Email, r.Type, r.AdminRole)
+	if r.Licensed != nil {
+		if *r.Licensed {
+			head += ", licensed"
+		} else {
+			head += ", holds no license"
+		}
+	}
+	fmt.Fprintln(w, head)
+	t := table(w)
+	fmt.Fprintln(t, "WORKCENTER\tROLE\tSTATE\tREASON\tPERMISSIONS")
+	for _, wc := range r.WorkCenters {
+		role, state, reason := "-", "-", ""
+		if a := wc.Assignment; a != nil {
+			role, state, reason = a.Role, a.State, a.Reason
+		}
+		if wc.Via != "" {
+			role = wc.Via
+			if state == "-" {
+				state = "Active"
+			}
+		}
+		name := wc.WorkCenter
+		if wc.Archived {
+			name += " (archived)"
+		}
+		if !wc.Exists {
+			name += " (missing)"
+		}
+		perms := strings.Join(wc.Permissions, ", ")
+		if len(wc.Permissions) == len(access.Catalog()) {
+			perms = "all"
+		}
+		if len(wc.Permissions) == 0 {
+			perms = "none: " + wc.Reason
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", name, role, state, reason, perms)
+	}
+	return t.Flush()
+}

@@ -1,0 +1,213 @@
+// Package procorem is the kubectl plugin `kubectl procorem` (cmd/kubectl-procorem): who
+// has access to what in an account and why (can-i, who-can, matrix, access), offline
+// validation of manifests (validate) and access tests for CI (test). It reads a live
+// cluster the way kubectl does, or manifests with no cluster at all (-f, -k), builds the
+// account model (internal/model) and answers with internal/query: the functions the
+// operator's controllers decide with.
+//
+// Exit codes are public API: 0 yes / valid / all tests pass; 1 no / invalid / a test
+// fails; 2 bad input or an unreachable cluster.
+package procorem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/manifests"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/query"
+)
+
+// Exit codes.
+const (
+	// ExitYes: yes, valid, every test passed.
+	ExitYes = 0
+	// ExitNo: no, invalid, a test failed.
+	ExitNo = 1
+	// ExitError: bad input, unreadable manifests, an unreachable cluster.
+	ExitError = 2
+)
+
+// exit is a result that is not an error but exits with code (a "no").
+type exit struct{ code int }
+
+func (e exit) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// options are the flags every command shares.
+type options struct {
+	kubeconfig, context, namespace string
+	files, kustomizations          []string
+	recursive                      bool
+	output                         string
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// Main runs the plugin with args (without the program name) and returns its exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return MainContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// MainContext is Main with a context that cancels reading the cluster.
+func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o := &options{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := o.root()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	var e exit
+	switch {
+	case err == nil:
+		return ExitYes
+	case errors.As(err, &e):
+		return e.code
+	default:
+		fmt.Fprintln(stderr, "error: "+oneLine(err.Error()))
+		return ExitError
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (o *options) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubectl-procorem",
+		Short: "Who has access to what in a workcenter-operator account, and why",
+		Long: `kubectl procorem answers access questions about an account (a namespace of the
+access.workcenter.io kinds) the way the operator decides them, explained step by step,
+from the live cluster or, with -f/-k, from manifests with no cluster at all.
+
+Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 bad input.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	f := root.PersistentFlags()
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&o.context, "context", "", "The kubeconfig context to use")
+	f.StringVarP(&o.namespace, "namespace", "n", "", "The account's namespace (default: the context's namespace; offline, the manifests' only namespace)")
+	f.StringArrayVarP(&o.files, "filename", "f", nil, "Manifests to read instead of the cluster: files or directories (repeatable; - for stdin)")
+	f.BoolVarP(&o.recursive, "recursive", "R", false, "Read the directories of -f recursively")
+	f.StringArrayVarP(&o.kustomizations, "kustomize", "k", nil, "A kustomization directory to render and read instead of the cluster (repeatable)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
+	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.validate(), o.test())
+	return root
+}
+
+func (o *options) offline() bool { return len(o.files) > 0 || len(o.kustomizations) > 0 }
+
+// checkOutput fails unless -o is one of formats.
+func (o *options) checkOutput(formats ...string) error {
+	for _, f := range formats {
+		if o.output == f {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown output format %q; use %s", o.output, strings.Join(formats, ", "))
+}
+
+// load reads the manifests of -f and -k.
+func (o *options) load() (*manifests.Set, error) {
+	return manifests.Load(manifests.Options{Files: o.files, Recursive: o.recursive, Kustomizations: o.kustomizations,
+		Namespace: o.namespace, Stdin: o.stdin})
+}
+
+// engine builds the query engine of the account asked about: from the manifests, or
+// from the cluster.
+func (o *options) engine(ctx context.Context) (*query.Engine, error) {
+	now := metav1.NewTime(time.Now())
+	if o.offline() {
+		set, err := o.load()
+		if err != nil {
+			return nil, err
+		}
+		ns, err := pickNamespace(set, o.namespace)
+		if err != nil {
+			return nil, err
+		}
+		return query.New(set.Model(ns), now), nil
+	}
+	m, err := o.live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return query.New(m, now), nil
+}
+
+// pickNamespace is -n, or the manifests' only namespace.
+func pickNamespace(set *manifests.Set, namespace string) (string, error) {
+	if namespace != "" {
+		return namespace, nil
+	}
+	nss := set.AccountNamespaces()
+	switch len(nss) {
+	case 0:
+		return "", errors.New("the manifests hold no object of the access.workcenter.io kinds")
+	case 1:
+		return nss[0], nil
+	}
+	return "", fmt.Errorf("the manifests hold accounts in namespaces %s; choose one with -n", strings.Join(nss, ", "))
+}
+
+var scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	_ = v1alpha1.AddToScheme(s)
+	return s
+}()
+
+// live reads the namespace's account from the cluster, with kubectl's kubeconfig rules.
+func (o *options) live(ctx context.Context) (*model.Account, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if o.kubeconfig != "" {
+		rules.ExplicitPath = o.kubeconfig
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.context}
+	if o.namespace != "" {
+		overrides.Context.Namespace = o.namespace
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	ns, _, err := cc.Namespace()
+	if err != nil {
+		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+	}
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading the kubeconfig: %w (give manifests with -f or -k to work without a cluster)", err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the cluster: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	objs, err := accounts.Objects(ctx, c, ns)
+	if err != nil {
+		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
+	}
+	return model.Build(ns, objs...)
+}
+
+// addOutputUsage documents the formats of a command's -o.
+func addOutputUsage(cmd *cobra.Command, formats string) {
+	cmd.Annotations = map[string]string{"output": formats}
+	cmd.Long += "\n\nOutput (-o): " + formats + "."
+}
+

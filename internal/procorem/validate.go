@@ -1,0 +1,254 @@
+package procorem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spf13/cobra"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/manifests"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/schema"
+	"github.com/workcenter-io/workcenter-operator/internal/webhook"
+)
+
+// Problem is one thing wrong with an object of the manifests.
+type Problem struct {
+	// Source is the file and document the object was read from.
+	Source    string `json:"source"`
+	Namespace string `json:"namespace"`
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	// Field is the field at fault, when one is.
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	s := fmt.Sprintf("%s: %s/%s", p.Source, p.Kind, p.Name)
+	if p.Field != "" {
+		s += ": " + p.Field
+	}
+	return s + ": " + p.Message
+}
+
+// Report is what validate found.
+type Report struct {
+	// Valid is true when no object would be rejected.
+	Valid bool `json:"valid"`
+	// Objects counts the objects of the access.workcenter.io kinds checked.
+	Objects  int       `json:"objects"`
+	Problems []Problem `json:"problems"`
+	// Warnings are what admission warns about: references that do not resolve (they wait,
+	// Pending, until the object appears) and the like.
+	Warnings []Problem `json:"warnings"`
+}
+
+// Validate checks the manifests' objects offline as the cluster would: each against the
+// CRD's schema (defaults, OpenAPI validation, CEL rules; internal/schema), then the
+// account rules through the admission webhooks' own validators (internal/webhook
+// Offline), replayed in dependency order (Accounts, WorkCenterRoles, WorkCenters,
+// Collaborators; manifest order within a kind, which is also seniority), and last the
+// operator's verdict on every assignment admitted.
+func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
+	sv, err := schema.New()
+	if err != nil {
+		return Report{}, fmt.Errorf("loading the CRDs: %w", err)
+	}
+	r := Report{Problems: []Problem{}, Warnings: []Problem{}}
+	type admitted struct {
+		src manifests.Object
+		obj client.Object
+	}
+	byKind := map[string][]admitted{}
+	for i, o := range set.Objects {
+		r.Objects++
+		problem := func(field, msg string) Problem {
+			return Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(), Field: field, Message: msg}
+		}
+		defaulted, errs := sv.Validate(o.Raw)
+		for _, e := range errs {
+			r.Problems = append(r.Problems, problem(e.Field, e.ErrorBody()))
+		}
+		if len(errs) > 0 || defaulted == nil {
+			continue
+		}
+		defaulted.SetNamespace(o.Raw.GetNamespace())
+		typed, err := manifests.Decode(defaulted)
+		if err != nil {
+			r.Problems = append(r.Problems, problem("", err.Error()))
+			continue
+		}
+		typed.SetCreationTimestamp(metav1.NewTime(manifests.Epoch.Add(time.Duration(i) * time.Second)))
+		byKind[o.Kind()] = append(byKind[o.Kind()], admitted{o, typed})
+	}
+
+	off := webhook.NewOffline()
+	seeded := map[string]bool{}
+	var kept []admitted
+	for _, kind := range manifests.Kinds {
+		for _, a := range byKind[kind] {
+			warnings, err := off.Create(ctx, a.obj)
+			for _, w := range warnings {
+				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w})
+			}
+			if err != nil {
+				r.Problems = append(r.Problems, denial(a.src, a.obj, err)...)
+				continue
+			}
+			kept = append(kept, a)
+			if acct, ok := a.obj.(*v1alpha1.Account); ok && !seeded[acct.Namespace] {
+				seeded[acct.Namespace] = true
+				for _, role := range manifests.BuiltInRoles(acct.Namespace, acct.CreationTimestamp) {
+					if off.Model(acct.Namespace).Role(role.Name) == nil {
+						if err := off.Seed(role); err != nil {
+							return r, err
+						}
+					}
+				}
+			}
+		}
+	}
+
+	// The operator's verdict on what admission let through.
+	now := metav1.NewTime(time.Now())
+	for _, ns := range set.AccountNamespaces() {
+		if off.Model(ns).Owner() == nil {
+			r.Warnings = append(r.Warnings, Problem{Source: "-", Namespace: ns, Kind: "Account", Name: "-",
+				Message: fmt.Sprintf("namespace %s has no Account: nobody has any access there until one exists (assignments stay Pending, AccountNotFound)", ns)})
+		}
+	}
+	for _, a := range kept {
+		c, ok := a.obj.(*v1alpha1.Collaborator)
+		if !ok || hasProblem(r.Problems, a.obj) {
+			continue
+		}
+		m := off.Model(c.Namespace)
+		for i, s := range m.Evaluate(c, "", now).Statuses {
+			if s.State == v1alpha1.AssignmentRejected {
+				r.Problems = append(r.Problems, Problem{Source: a.src.Source, Namespace: c.Namespace, Kind: model.KindCollaborator, Name: c.Name,
+					Field: fmt.Sprintf("spec.workCenters[%d]", i), Message: fmt.Sprintf("the operator would reject the assignment (%s): %s", s.Reason, s.Message)})
+			}
+		}
+	}
+	r.Warnings = dedupe(r.Warnings)
+	r.Valid = len(r.Problems) == 0
+	return r, nil
+}
+
+func hasProblem(ps []Problem, obj client.Object) bool {
+	return slices.ContainsFunc(ps, func(p Problem) bool { return p.Namespace == obj.GetNamespace() && p.Name == obj.GetName() && p.Kind == kindOf(obj) })
+}
+
+func kindOf(obj client.Object) string {
+	switch obj.(type) {
+	case *v1alpha1.Account:
+		return model.KindAccount
+	case *v1alpha1.WorkCenter:
+		return model.KindWorkCenter
+	case *v1alpha1.WorkCenterRole:
+		return model.KindWorkCenterRole
+	}
+	return model.KindCollaborator
+}
+
+func dedupe(ps []Problem) []Problem {
+	out := []Problem{}
+	for _, p := range ps {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// denial turns an admission denial into problems, one per field it names.
+func denial(src manifests.Object, obj client.Object, err error) []Problem {
+	base := Problem{Source: src.Source, Namespace: obj.GetNamespace(), Kind: src.Kind(), Name: obj.GetName()}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		st := status.Status()
+		if st.Details != nil && len(st.Details.Causes) > 0 {
+			var out []Problem
+			for _, c := range st.Details.Causes {
+				p := base
+				p.Field, p.Message = c.Field, c.Message
+				out = append(out, p)
+			}
+			return out
+		}
+		base.Message = st.Message
+		return []Problem{base}
+	}
+	base.Message = err.Error()
+	return []Problem{base}
+}
+
+func writeReport(w io.Writer, r Report) {
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, p.String())
+	}
+	for _, p := range r.Warnings {
+		fmt.Fprintln(w, "warning: "+p.String())
+	}
+	verdict := "valid"
+	if !r.Valid {
+		verdict = "invalid"
+	}
+	fmt.Fprintf(w, "%s: %d objects, %d problems, %d warnings\n", verdict, r.Objects, len(r.Problems), len(r.Warnings))
+}
+
+func (o *options) validate() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate -f PATH | -k DIR",
+		Short: "Check manifests offline as the cluster would: CRD schema and CEL, then the account rules",
+		Long: `validate checks every object of the manifests against the operator's CRDs (structural
+schema, defaults, OpenAPI validation and CEL rules, with Kubernetes' own apiextensions
+libraries), then the account rules (R2-R5, R8, R10, inclusion cycles) with the messages
+admission gives, replaying the objects in dependency order with seniority following the
+manifests. References that do not resolve are warnings: they wait, they are not errors.
+
+Exit: 0 valid, 1 invalid, 2 unreadable manifests.`,
+		Example: `  kubectl procorem validate -f config/samples
+  kubectl procorem validate -k overlays/prod -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.checkOutput("text", "json"); err != nil {
+				return err
+			}
+			if !o.offline() {
+				return fmt.Errorf("validate checks manifests: give them with -f PATH or -k DIR")
+			}
+			set, err := o.load()
+			if err != nil {
+				return err
+			}
+			r, err := Validate(cmd.Context(), set)
+			if err != nil {
+				return err
+			}
+			if o.output == "json" {
+				if err := writeJSON(o.stdout, r); err != nil {
+					return err
+				}
+			} else {
+				writeReport(o.stdout, r)
+			}
+			if !r.Valid {
+				return exit{ExitNo}
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
