@@ -210,4 +210,3 @@ func addOutputUsage(cmd *cobra.Command, formats string) {
 	cmd.Annotations = map[string]string{"output": formats}
 	cmd.Long += "\n\nOutput (-o): " + formats + "."
 }
-

@@ -146,7 +146,9 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 }
 
 func hasProblem(ps []Problem, obj client.Object) bool {
-	return slices.ContainsFunc(ps, func(p Problem) bool { return p.Namespace == obj.GetNamespace() && p.Name == obj.GetName() && p.Kind == kindOf(obj) })
+	return slices.ContainsFunc(ps, func(p Problem) bool {
+		return p.Namespace == obj.GetNamespace() && p.Name == obj.GetName() && p.Kind == kindOf(obj)
+	})
 }
 
 func kindOf(obj client.Object) string {
@@ -251,4 +253,3 @@ Exit: 0 valid, 1 invalid, 2 unreadable manifests.`,
 	}
 	return cmd
 }
-
