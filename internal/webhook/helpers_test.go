@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -12,9 +13,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 var ctx = context.Background()
@@ -117,6 +122,9 @@ type op struct {
 	do func(a actor, dryRun bool) error
 	// unchanged asserts that nothing of the write was persisted.
 	unchanged func(g Gomega)
+	// created is the object a create makes: kubectl procorem validate's offline
+	// admission must reach the same verdict on it.
+	created client.Object
 }
 
 func creating(obj client.Object) op {
@@ -132,7 +140,36 @@ func creating(obj client.Object) op {
 			err := k8sClient.Get(ctx, key(obj), fresh(obj))
 			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a dry-run create persisted %s", obj.GetName())
 		},
+		created: obj,
 	}
+}
+
+// offlineCreate judges a create of obj the way kubectl procorem validate does (the
+// webhooks' validators over an in-memory account: webhook.Offline), given every other
+// object of the namespace as the API server holds it now.
+func offlineCreate(obj client.Object) (admission.Warnings, error) {
+	off := webhook.NewOffline()
+	objs, err := accounts.Objects(ctx, k8sClient, obj.GetNamespace())
+	Expect(err).NotTo(HaveOccurred())
+	for _, o := range objs {
+		o := o.(client.Object)
+		if o.GetName() == obj.GetName() && reflect.TypeOf(o) == reflect.TypeOf(obj) {
+			continue
+		}
+		Expect(off.Seed(o)).To(Succeed())
+	}
+	return off.Create(ctx, fresh(obj))
+}
+
+// comparedOffline reports whether offline admission can judge the write: a create, by
+// anyone but of a built-in role (which only the operator's identity may write, R9).
+func comparedOffline(o op) bool {
+	if o.created == nil {
+		return false
+	}
+	_, builtIn := access.BuiltInRoleSpec(o.created.GetName())
+	_, isRole := o.created.(*v1alpha1.WorkCenterRole)
+	return !(builtIn && isRole)
 }
 
 func updating[T client.Object](obj T, mut func(T)) op {
@@ -208,6 +245,11 @@ func expectDeniedAs(a actor, o op, substrings ...string) error {
 		errs = append(errs, err)
 	}
 	ExpectWithOffset(2, errs[0].Error()).To(Equal(errs[1].Error()), "a dry run shows the same denial")
+	if comparedOffline(o) {
+		_, offErr := offlineCreate(o.created)
+		ExpectWithOffset(2, offErr).To(HaveOccurred(), "%s: denied by the API server, admitted by kubectl procorem validate", o.what)
+		ExpectWithOffset(2, errs[1].Error()).To(HaveSuffix(offErr.Error()), "%s: kubectl procorem validate gives admission's message", o.what)
+	}
 	return errs[1]
 }
 
@@ -236,6 +278,13 @@ func expectAllowedAs(a actor, o op, want ...string) []string {
 		got = append(got, w)
 	}
 	ExpectWithOffset(2, got[0]).To(Equal(got[1]), "a dry run shows the same warnings")
+	if comparedOffline(o) {
+		offWarnings, offErr := offlineCreate(o.created)
+		ExpectWithOffset(2, offErr).NotTo(HaveOccurred(), "%s: admitted by the API server, refused by kubectl procorem validate", o.what)
+		for _, w := range offWarnings {
+			ExpectWithOffset(2, got[1]).To(ContainElement(w), "%s: kubectl procorem validate warns what admission warns", o.what)
+		}
+	}
 	return got[1]
 }
 
