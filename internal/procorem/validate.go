@@ -31,6 +31,9 @@ type Problem struct {
 	// Field is the field at fault, when one is.
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+
+	// order is the object's place in the manifests: problems are reported in it.
+	order int
 }
 
 func (p Problem) String() string {
@@ -66,14 +69,15 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	}
 	r := Report{Problems: []Problem{}, Warnings: []Problem{}}
 	type admitted struct {
-		src manifests.Object
-		obj client.Object
+		src   manifests.Object
+		obj   client.Object
+		order int
 	}
 	byKind := map[string][]admitted{}
 	for i, o := range set.Objects {
 		r.Objects++
 		problem := func(field, msg string) Problem {
-			return Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(), Field: field, Message: msg}
+			return Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(), Field: field, Message: msg, order: i}
 		}
 		defaulted, errs := sv.Validate(o.Raw)
 		for _, e := range errs {
@@ -89,7 +93,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 			continue
 		}
 		typed.SetCreationTimestamp(metav1.NewTime(manifests.Epoch.Add(time.Duration(i) * time.Second)))
-		byKind[o.Kind()] = append(byKind[o.Kind()], admitted{o, typed})
+		byKind[o.Kind()] = append(byKind[o.Kind()], admitted{o, typed, i})
 	}
 
 	off := webhook.NewOffline()
@@ -99,10 +103,10 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 		for _, a := range byKind[kind] {
 			warnings, err := off.Create(ctx, a.obj)
 			for _, w := range warnings {
-				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w})
+				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w, order: a.order})
 			}
 			if err != nil {
-				r.Problems = append(r.Problems, denial(a.src, a.obj, err)...)
+				r.Problems = append(r.Problems, denial(a.src, a.obj, err, a.order)...)
 				continue
 			}
 			kept = append(kept, a)
@@ -123,7 +127,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	now := metav1.NewTime(time.Now())
 	for _, ns := range set.AccountNamespaces() {
 		if off.Model(ns).Owner() == nil {
-			r.Warnings = append(r.Warnings, Problem{Source: "-", Namespace: ns, Kind: "Account", Name: "-",
+			r.Warnings = append(r.Warnings, Problem{Source: "-", Namespace: ns, Kind: "Account", Name: "-", order: -1,
 				Message: fmt.Sprintf("namespace %s has no Account: nobody has any access there until one exists (assignments stay Pending, AccountNotFound)", ns)})
 		}
 	}
@@ -136,11 +140,14 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 		for i, s := range m.Evaluate(c, "", now).Statuses {
 			if s.State == v1alpha1.AssignmentRejected {
 				r.Problems = append(r.Problems, Problem{Source: a.src.Source, Namespace: c.Namespace, Kind: model.KindCollaborator, Name: c.Name,
-					Field: fmt.Sprintf("spec.workCenters[%d]", i), Message: fmt.Sprintf("the operator would reject the assignment (%s): %s", s.Reason, s.Message)})
+					Field: fmt.Sprintf("spec.workCenters[%d]", i), Message: fmt.Sprintf("the operator would reject the assignment (%s): %s", s.Reason, s.Message), order: a.order})
 			}
 		}
 	}
 	r.Warnings = dedupe(r.Warnings)
+	byOrder := func(a, b Problem) int { return a.order - b.order }
+	slices.SortStableFunc(r.Problems, byOrder)
+	slices.SortStableFunc(r.Warnings, byOrder)
 	r.Valid = len(r.Problems) == 0
 	return r, nil
 }
@@ -174,8 +181,8 @@ func dedupe(ps []Problem) []Problem {
 }
 
 // denial turns an admission denial into problems, one per field it names.
-func denial(src manifests.Object, obj client.Object, err error) []Problem {
-	base := Problem{Source: src.Source, Namespace: obj.GetNamespace(), Kind: src.Kind(), Name: obj.GetName()}
+func denial(src manifests.Object, obj client.Object, err error, order int) []Problem {
+	base := Problem{Source: src.Source, Namespace: obj.GetNamespace(), Kind: src.Kind(), Name: obj.GetName(), order: order}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		st := status.Status()

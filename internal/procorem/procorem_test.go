@@ -1,0 +1,188 @@
+package procorem
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
+
+const samples = "../../config/samples"
+
+// run runs the plugin and returns its exit code, stdout and stderr.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestGoldenOutputs pins every command's text and JSON output on the samples, offline.
+// `go test ./internal/procorem -update` rewrites them; review the diff.
+func TestGoldenOutputs(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"can-i-yes", []string{"can-i", "files.upload", "--as", "jane-doe", "--workcenter", "tower-a"}},
+		{"can-i-no", []string{"can-i", "folders.delete", "--as", "tom.becker@acme-builders.example", "--workcenter", "tower-a"}},
+		{"can-i-archived", []string{"can-i", "posts.create", "--as", "daniel-kim", "--workcenter", "hq-fitout"}},
+		{"can-i-quiet", []string{"can-i", "files.download", "--as", "DANIEL.KIM@acme-builders.example", "--workcenter", "hq-fitout", "--quiet"}},
+		{"can-i-json", []string{"can-i", "folders.create", "--as", "tom-becker", "--workcenter", "tower-a", "-o", "json"}},
+		{"can-i-list", []string{"can-i", "--list", "--as", "jane-doe", "--workcenter", "harbor-bridge"}},
+		{"can-i-list-json", []string{"can-i", "--list", "--as", "li-wei", "--workcenter", "hq-fitout", "-o", "json"}},
+		{"who-can", []string{"who-can", "collaborators.changeRole", "--workcenter", "tower-a", "--show-denied"}},
+		{"who-can-json", []string{"who-can", "files.upload", "--workcenter", "tower-a", "-o", "json"}},
+		{"matrix", []string{"matrix"}},
+		{"matrix-json", []string{"matrix", "site-engineer", "-o", "json"}},
+		{"matrix-markdown", []string{"matrix", "contributor", "external-reviewer", "site-engineer", "-o", "markdown"}},
+		{"matrix-csv", []string{"matrix", "-o", "csv"}},
+		{"access", []string{"access", "priya-shah"}},
+		{"access-json", []string{"access", "jane.doe@steelworks-partner.example", "-o", "json"}},
+		{"validate", []string{"validate"}},
+		{"validate-json", []string{"validate", "-o", "json"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, "", append(tc.args, "-f", samples)...)
+			if errOut != "" {
+				t.Fatalf("stderr: %s", errOut)
+			}
+			got := "exit " + string(rune('0'+code)) + "\n" + out
+			if strings.HasSuffix(tc.name, "json") {
+				var v any
+				if err := json.Unmarshal([]byte(out), &v); err != nil {
+					t.Fatalf("-o json is not JSON: %v\n%s", err, out)
+				}
+			}
+			path := filepath.Join("testdata", "golden", tc.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output of %v differs from %s:\n--- got\n%s\n--- want\n%s", tc.args, path, got, want)
+			}
+		})
+	}
+}
+
+// TestExitCodes: yes 0, no 1, and bad input 2 with a one-line error naming what was
+// wrong and the nearest valid names, never a stack trace.
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		err   string // in stderr; "" for none
+	}{
+		{"yes", "", []string{"can-i", "files.upload", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 0, ""},
+		{"no", "", []string{"can-i", "folders.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 1, ""},
+		{"unknown permission", "", []string{"can-i", "folder.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `unknown permission "folder.delete"; nearest: folders.delete`},
+		{"unknown collaborator", "", []string{"can-i", "files.upload", "--as", "jane", "--workcenter", "tower-a", "-f", samples}, 2, `unknown collaborator "jane" in namespace acme; nearest: jane-doe`},
+		{"unknown WorkCenter", "", []string{"who-can", "files.upload", "--workcenter", "tower-c", "-f", samples}, 2, `unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a`},
+		{"unknown role", "", []string{"matrix", "site-engineers", "-f", samples}, 2, `unknown role "site-engineers" in namespace acme; nearest: site-engineer`},
+		{"missing --as", "", []string{"can-i", "files.upload", "--workcenter", "tower-a", "-f", samples}, 2, "--as WHO is required"},
+		{"unknown output", "", []string{"access", "jane-doe", "-o", "yaml", "-f", samples}, 2, `unknown output format "yaml"; use text, json`},
+		{"unknown flag", "", []string{"access", "jane-doe", "--colour", "-f", samples}, 2, "unknown flag: --colour"},
+		{"not YAML", "a: [\n", []string{"matrix", "-f", "-"}, 2, "stdin (document 1): not YAML"},
+		{"another kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", []string{"matrix", "-f", "-"}, 2, `stdin (document 1): v1 ConfigMap "x" is not one of the kinds of access.workcenter.io`},
+		{"a misspelt kind", "apiVersion: access.workcenter.io/v1alpha1\nkind: Acount\nmetadata: {name: x}\n", []string{"matrix", "-f", "-"}, 2, `unknown kind "Acount" of access.workcenter.io/v1alpha1; nearest: Account`},
+		{"missing file", "", []string{"matrix", "-f", "no/such/dir"}, 2, "no/such/dir: no such file or directory"},
+		{"two namespaces", "", []string{"matrix", "-f", samples, "-f", "testdata/invalid"}, 2, "choose one with -n"},
+		{"validate without manifests", "", []string{"validate"}, 2, "give them with -f PATH or -k DIR"},
+		{"invalid manifests", "", []string{"validate", "-f", "testdata/invalid"}, 1, ""},
+		{"tests pass", "", []string{"test", samples + "/tests/access-test.yaml"}, 0, ""},
+		{"a test fails", "", []string{"test", "testdata/failing-test.yaml"}, 1, ""},
+		{"not a test file", "", []string{"test", samples + "/01-account.yaml"}, 2, "not an access test file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(t, tc.stdin, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d; want %d (stderr %q)", code, tc.code, errOut)
+			}
+			if tc.err == "" && errOut != "" || !strings.Contains(errOut, tc.err) {
+				t.Errorf("stderr %q; want it to hold %q", errOut, tc.err)
+			}
+			if strings.Count(strings.TrimSpace(errOut), "\n") > 0 || strings.Contains(errOut, "goroutine") {
+				t.Errorf("the error is not one line: %q", errOut)
+			}
+		})
+	}
+}
+
+// TestKustomizationAndDirectoriesReadTheSame: -k renders the samples' kustomization to
+// the same answers as -f on the directory.
+func TestKustomizationAndDirectoriesReadTheSame(t *testing.T) {
+	for _, args := range [][]string{{"matrix", "-o", "json"}, {"who-can", "files.upload", "--workcenter", "tower-a", "--show-denied", "-o", "json"}} {
+		_, f, _ := run(t, "", append(args, "-f", samples)...)
+		_, k, errOut := run(t, "", append(args, "-k", samples)...)
+		if f != k || errOut != "" {
+			t.Errorf("%v: -f and -k differ (stderr %q)", args, errOut)
+		}
+	}
+}
+
+// TestValidateNamesFileObjectAndField: every problem of the invalid manifests is found,
+// each naming its file, object and field, with admission's message.
+func TestValidateNamesFileObjectAndField(t *testing.T) {
+	code, out, _ := run(t, "", "validate", "-f", "testdata/invalid")
+	if code != ExitNo {
+		t.Fatalf("exit %d; want 1\n%s", code, out)
+	}
+	for _, want := range []string{
+		`testdata/invalid/account.yaml (document 2): WorkCenter/mall: spec.category: Invalid value: "Retail": WorkCenter "mall" has category "Retail", which is not in Account "acme"'s workCenterCategories`,
+		`testdata/invalid/people.yaml (document 2): WorkCenterRole/loop-b: spec.includes: Forbidden: WorkCenterRoles include each other in a cycle: loop-a -> loop-b -> loop-a`,
+		`testdata/invalid/people.yaml (document 4): Collaborator/second: spec.type: Forbidden: Account "acme" has no free license for Member "second": 1 of 1 licenses are used`,
+		`testdata/invalid/people.yaml (document 5): Collaborator/guest: spec: Invalid value: a Guest cannot hold the workcenter-owner role`,
+		`testdata/invalid/people.yaml (document 6): Collaborator/boss: spec: Invalid value: adminRole other than None requires type: Member`,
+		`testdata/invalid/people.yaml (document 8): Collaborator/twin: spec.email: Invalid value: "First@Shop.example": email "First@Shop.example" is already used by Collaborator "first"`,
+		`warning: testdata/invalid/people.yaml (document 7): Collaborator/waiting: WorkCenter "later" does not exist yet`,
+		`invalid: 10 objects, 6 problems, 3 warnings`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestAccessTestsReport: a failing assertion prints what was expected, what the model
+// says and why; the run ends with the counts.
+func TestAccessTestsReport(t *testing.T) {
+	code, out, _ := run(t, "", "test", samples+"/tests/access-test.yaml")
+	if code != 0 || !strings.HasSuffix(out, "4 passed, 0 failed\n") {
+		t.Errorf("the shipped example: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "", "test", "testdata/failing-test.yaml")
+	for _, want := range []string{
+		"PASS  this one holds",
+		"FAIL  guests delete folders (they do not)",
+		"check jane-doe in tower-a: allow folders.delete: expected yes, the model says no",
+		`4. assignment: deny: role "contributor" does not grant folders.delete`,
+		"whoCan folders.delete in tower-a: expected [maria-lopez, tom-becker], the model says [daniel-kim, maria-lopez, priya-shah]",
+		"daniel-kim can: WorkCenterAdministrator",
+		"tom-becker cannot: step 4 (assignment)",
+		"assignment of tom-becker in hq-fitout: expected Active, the model says Archived (WorkCenterArchived)",
+		"1 passed, 1 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("test output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != ExitNo {
+		t.Errorf("exit %d; want 1", code)
+	}
+}
