@@ -63,8 +63,9 @@ var (
 )
 
 // readTimeout bounds a scrape's cache reads (a cache not synced yet waits for its
-// informers).
-const readTimeout = 10 * time.Second
+// informers), below Prometheus' default scrape timeout of 10s so that the rest of the
+// scrape still arrives.
+const readTimeout = 5 * time.Second
 
 // Collector computes the gauges from a reader's objects at each scrape.
 type Collector struct {

@@ -291,6 +291,15 @@ func TestMetricsOfTheRunningManager(t *testing.T) {
 		}
 	}
 
+	// The statuses the gauges were read from keep the kstatus promises.
+	violations, err := env.KStatusViolations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Errorf("kstatus: %s", v)
+	}
+
 	// Every metric the alerts read is served.
 	for _, metric := range alertMetrics(t) {
 		if _, ok := families[metric]; !ok {
