@@ -91,8 +91,9 @@ bench: ## Run the access-model benchmarks.
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager binary.
+build: manifests generate fmt vet ## Build the manager binary and the kubectl plugin (bin/manager, bin/kubectl-procorem).
 	go build -o bin/manager ./cmd
+	go build -o bin/kubectl-procorem ./cmd/kubectl-procorem
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the cluster in ~/.kube/config (webhooks off).

@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/workcenter-io/workcenter-operator/internal/procorem"
+)
+
+// The kubectl plugin, found by kubectl on PATH, answers from the live cluster exactly
+// what it answers offline from the same manifests.
+var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
+	const ns = "acme" // the samples' namespace
+	var pluginDir, samples string
+
+	BeforeAll(func() {
+		samples = filepath.Join(repoRoot, "config", "samples")
+		pluginDir = filepath.Join(tmpDir, "plugins")
+		Expect(os.MkdirAll(pluginDir, 0o755)).To(Succeed())
+		build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "kubectl-procorem"), "./cmd/kubectl-procorem")
+		build.Dir = repoRoot
+		out, err := build.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "go build: %s", out)
+		mustKubectl("apply", "-k", samples)
+		waitReady(ns)
+	})
+	AfterAll(func() {
+		delete(watched, ns)
+		_, _, _ = kubectl("delete", "namespace", ns, "--wait=false")
+	})
+
+	// plugin runs `kubectl procorem args...` with the plugin on PATH, as a user would.
+	plugin := func(args ...string) (int, string, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, env.KubectlPath, append([]string{"procorem"}, args...)...)
+		cmd.Env = append(os.Environ(), "PATH="+pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG=")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		GinkgoWriter.Printf("$ kubectl procorem %s\n%s%s", strings.Join(args, " "), out.String(), errOut.String())
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), out.String(), errOut.String()
+		}
+		Expect(err).NotTo(HaveOccurred())
+		return 0, out.String(), errOut.String()
+	}
+
+	It("is discovered by kubectl on PATH", func() {
+		code, out, _ := plugin("--help")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("kubectl procorem answers access questions"))
+	})
+
+	DescribeTable("answers from the cluster what it answers from the manifests",
+		func(args ...string) {
+			liveCode, live, liveErr := plugin(append(args, "--kubeconfig", env.KubeconfigPath, "-n", ns)...)
+			Expect(liveErr).To(BeEmpty())
+			var offline, offlineErr bytes.Buffer
+			offlineCode := procorem.Main(append(args, "-f", samples), nil, &offline, &offlineErr)
+			Expect(offlineErr.String()).To(BeEmpty())
+			Expect(liveCode).To(Equal(offlineCode), "exit codes")
+			Expect(live).To(Equal(offline.String()))
+		},
+		Entry("can-i, yes", "can-i", "files.upload", "--as", "jane-doe", "--workcenter", "tower-a"),
+		Entry("can-i, no", "can-i", "folders.delete", "--as", "tom.becker@acme-builders.example", "--workcenter", "tower-a"),
+		Entry("can-i, cut by an archived WorkCenter", "can-i", "posts.create", "--as", "daniel-kim", "--workcenter", "hq-fitout", "-o", "json"),
+		Entry("can-i --list", "can-i", "--list", "--as", "priya-shah", "--workcenter", "harbor-bridge"),
+		Entry("who-can --show-denied", "who-can", "collaborators.changeRole", "--workcenter", "tower-a", "--show-denied", "-o", "json"),
+		Entry("matrix", "matrix"),
+		Entry("access", "access", "sam-okafor", "-o", "json"),
+	)
+
+	It("fails on a question about something the account does not have, in one line", func() {
+		code, out, errOut := plugin("can-i", "files.upload", "--as", "nobody", "--workcenter", "tower-a", "--kubeconfig", env.KubeconfigPath, "-n", ns)
+		Expect(code).To(Equal(procorem.ExitError))
+		Expect(out).To(BeEmpty())
+		Expect(strings.TrimSpace(errOut)).To(HavePrefix(`error: unknown collaborator "nobody" in namespace acme; nearest:`))
+		Expect(strings.Count(strings.TrimSpace(errOut), "\n")).To(BeZero())
+	})
+})
