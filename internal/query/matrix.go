@@ -64,14 +64,9 @@ func (e *Engine) Matrix(roles ...string) Matrix {
 		if builtIn {
 			spec, _ = access.BuiltInRoleSpec(name)
 		}
-		col := MatrixRole{Name: name, BuiltIn: builtIn, Permissions: []string{}, MemberOnly: perms.IsMemberOnly(), EmailNotifications: emailOptions(spec.EmailNotifications)}
+		col := MatrixRole{Name: name, BuiltIn: builtIn, Permissions: inCatalogOrder(perms), MemberOnly: perms.IsMemberOnly(), EmailNotifications: emailOptions(spec.EmailNotifications)}
 		if err != nil {
 			col.Error = err.Error()
-		}
-		for _, info := range access.Catalog() {
-			if perms.Has(info.Permission) {
-				col.Permissions = append(col.Permissions, string(info.Permission))
-			}
 		}
 		out.Roles = append(out.Roles, col)
 	}

@@ -229,7 +229,7 @@ func (e *Engine) assignmentStep(d *Decision, acc model.Access, p access.Permissi
 		g, ok := e.m.Roles().GrantOf(as.Role, p)
 		if !ok {
 			perms, _ := e.m.Effective(as.Role)
-			add(access.StepAssignment, Deny, fmt.Sprintf("role %q does not grant %s (it grants %s)", as.Role, p, perms))
+			add(access.StepAssignment, Deny, fmt.Sprintf("role %q does not grant %s (it grants %s)", as.Role, p, strings.Join(inCatalogOrder(perms), ", ")))
 			return
 		}
 		add(access.StepAssignment, Grant, fmt.Sprintf("the assignment of role %q is %s; %s", as.Role, as.State, describeGrant(g, p)))
@@ -435,15 +435,22 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 		if acc.Decided == access.StepAdministrator {
 			row.Via = string(c.Spec.AdminRole)
 		}
-		for _, info := range access.Catalog() {
-			if acc.Permissions.Has(info.Permission) {
-				row.Permissions = append(row.Permissions, string(info.Permission))
-			}
-		}
+		row.Permissions = inCatalogOrder(acc.Permissions)
 		if len(row.Permissions) == 0 {
 			row.Reason = e.Check(c, name, access.WorkCenterView).Reason()
 		}
 		out.WorkCenters = append(out.WorkCenters, row)
+	}
+	return out
+}
+
+// inCatalogOrder lists the set in the catalog's order (SPEC section 2's table).
+func inCatalogOrder(set access.Set) []string {
+	out := make([]string, 0, len(set))
+	for _, info := range access.Catalog() {
+		if set.Has(info.Permission) {
+			out = append(out, string(info.Permission))
+		}
 	}
 	return out
 }
