@@ -1,0 +1,154 @@
+package gitops_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// argocdCMPatchPath is the argocd-cm patch that installs the health checks.
+var argocdCMPatchPath = filepath.Join("config", "argocd", "argocd-cm-patch.yaml")
+
+// configKey is the argocd-cm key of a kind's health check.
+func configKey(kind string) string {
+	return "resource.customizations.health.access.workcenter.io_" + kind
+}
+
+// argocdCMPatch renders the argocd-cm patch from the health.lua files.
+func argocdCMPatch(root string) (string, error) {
+	var b strings.Builder
+	b.WriteString(`# Installs the operator's health checks into Argo CD: config/argocd/<Kind>/health.lua
+# under resource.customizations.health.access.workcenter.io_<Kind> (docs/gitops.md).
+# Generated from the health.lua files: UPDATE_TESTDATA=1 go test ./test/gitops/
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+  namespace: argocd
+data:
+`)
+	for _, kind := range kinds {
+		script, err := os.ReadFile(filepath.Join(root, "config", "argocd", kind, "health.lua"))
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("  " + configKey(kind) + ": |\n")
+		for _, line := range strings.Split(strings.TrimRight(string(script), "\n"), "\n") {
+			if line == "" {
+				b.WriteString("\n")
+				continue
+			}
+			b.WriteString("    " + line + "\n")
+		}
+	}
+	return b.String(), nil
+}
+
+// The patch holds each kind's health.lua, byte for byte, under the key Argo CD reads.
+func TestArgoCDConfigMapPatchHoldsTheChecks(t *testing.T) {
+	root := repoRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, argocdCMPatchPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict(b, &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Name != "argocd-cm" || len(cm.Data) != len(kinds) {
+		t.Fatalf("want argocd-cm with %d keys, got %s with %v", len(kinds), cm.Name, cm.Data)
+	}
+	for _, kind := range kinds {
+		if cm.Data[configKey(kind)] != readScript(t, root, kind) {
+			t.Errorf("%s in %s is not config/argocd/%s/health.lua: run UPDATE_TESTDATA=1 go test ./test/gitops/", configKey(kind), argocdCMPatchPath, kind)
+		}
+	}
+	want, err := argocdCMPatch(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Errorf("%s is not as generated: run UPDATE_TESTDATA=1 go test ./test/gitops/", argocdCMPatchPath)
+	}
+}
+
+// config/argocd is a kustomize Component for Argo CD's own installation: over an
+// argocd-cm that has settings of its own, it adds the four checks and keeps the rest.
+func TestArgoCDComponentPatchesArgoCDsConfigMap(t *testing.T) {
+	root := repoRoot(t)
+	fs := filesys.MakeFsInMemory()
+	src := filepath.Join(root, "config", "argocd")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		return fs.WriteFile(filepath.Join("/argocd-install/workcenter", rel), b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, content string) {
+		if err := fs.WriteFile(path, []byte(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Argo CD's install.yaml carries an argocd-cm without a namespace; kustomize sets it.
+	write("/argocd-install/install.yaml", `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+  labels: {app.kubernetes.io/part-of: argocd}
+data:
+  url: https://argocd.example.com
+`)
+	write("/argocd-install/kustomization.yaml", `namespace: argocd
+resources: [install.yaml]
+components: [workcenter]
+`)
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/argocd-install")
+	if err != nil {
+		t.Fatalf("kustomize build: %v", err)
+	}
+	if len(m.Resources()) != 1 {
+		t.Fatalf("want only argocd-cm, got %d resources", len(m.Resources()))
+	}
+	out, err := m.Resources()[0].AsYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.Unmarshal(out, &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Namespace != "argocd" || cm.Data["url"] != "https://argocd.example.com" {
+		t.Errorf("Argo CD's own settings are not kept: %s", out)
+	}
+	for _, kind := range kinds {
+		if cm.Data[configKey(kind)] != readScript(t, root, kind) {
+			t.Errorf("the rendered argocd-cm lacks config/argocd/%s/health.lua under %s", kind, configKey(kind))
+		}
+	}
+}
+
+// config/argocd goes to Argo CD's namespace, never with the operator's install.
+func TestArgoCDChecksAreNotInTheOperatorsInstall(t *testing.T) {
+	root := repoRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, "config", "default", "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "argocd") {
+		t.Error("config/default refers to config/argocd")
+	}
+}
