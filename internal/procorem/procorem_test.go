@@ -186,3 +186,22 @@ func TestAccessTestsReport(t *testing.T) {
 		t.Errorf("exit %d; want 1", code)
 	}
 }
+
+// TestREADMEShowsTheRealOutput: the README's examples are the golden outputs, so they
+// stay true when the output changes.
+func TestREADMEShowsTheRealOutput(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"can-i-yes", "can-i-no", "who-can", "matrix"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, out, _ := strings.Cut(string(golden), "\n")
+		if !strings.Contains(string(readme), out) {
+			t.Errorf("README.md does not show the current output of %s (testdata/golden/%s.txt)", name, name)
+		}
+	}
+}
