@@ -52,7 +52,7 @@ verify-generated: manifests generate ## Fail when committed generated files are 
 		git status --porcelain -- api config; git --no-pager diff --stat -- api config; exit 1; fi
 
 .PHONY: envtest
-envtest: ## Build the envtest control plane (kube-apiserver, kubectl, etcd) from source into bin/.
+envtest: ## Build the envtest control plane (kube-apiserver, kubectl, etcd) from source once per machine, into ~/.cache/workcenter-operator/k8s/ (XDG_CACHE_HOME, CONTROL_PLANE_CACHE), linked from bin/k8s/.
 	@hack/build-control-plane.sh >/dev/null
 
 .PHONY: test
@@ -115,6 +115,24 @@ build-installer: manifests kustomize ## Render a complete install (CRDs, RBAC, m
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 	cd config/manager && $(KUSTOMIZE) edit set image controller=workcenter-operator:latest
+
+.PHONY: helm-chart
+helm-chart: manifests ## Refresh dist/chart/files/, the chart's copies of config/ (CRDs, the manager's ClusterRole, webhook configurations, config/prometheus, Argo CD health checks).
+	@mkdir -p dist/chart/files/crd dist/chart/files/rbac dist/chart/files/webhook dist/chart/files/prometheus dist/chart/files/argocd
+	@rm -f dist/chart/files/crd/*.yaml dist/chart/files/argocd/*.lua
+	cp config/crd/bases/*.yaml dist/chart/files/crd/
+	cp config/rbac/role.yaml dist/chart/files/rbac/role.yaml
+	cp config/webhook/manifests.yaml dist/chart/files/webhook/manifests.yaml
+	cp config/prometheus/monitor.yaml config/prometheus/rules.yaml dist/chart/files/prometheus/
+	@for f in config/argocd/*/health.lua; do kind=$$(basename $$(dirname $$f)); echo cp $$f dist/chart/files/argocd/$$kind.lua; cp $$f dist/chart/files/argocd/$$kind.lua; done
+
+.PHONY: helm-lint
+helm-lint: ## Lint and render the chart (dist/chart) with Helm's Go SDK and fail on any drift from kustomize build config/default (test/install).
+	go test ./test/install/ -run 'TestChart|TestDrift' -count=1 -v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|no drift|drift|differs|only in|helm lint'
+
+.PHONY: image
+image: ## Build the manager's image (what the Dockerfile builds, without a container engine) into dist/image.tar, tagged IMG: an OCI archive that docker/podman load, kind load image-archive and crane push take.
+	go run ./hack/image -o dist/image.tar -tag $(IMG)
 
 .PHONY: deploy
 deploy: build-installer ## Install everything in the cluster in ~/.kube/config (needs cert-manager and the image IMG).

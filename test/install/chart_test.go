@@ -261,6 +261,8 @@ func TestChartCopiesAreCurrent(t *testing.T) {
 	}
 	same("files/rbac/role.yaml", "rbac/role.yaml")
 	same("files/webhook/manifests.yaml", "webhook/manifests.yaml")
+	same("files/prometheus/monitor.yaml", "prometheus/monitor.yaml")
+	same("files/prometheus/rules.yaml", "prometheus/rules.yaml")
 }
 
 var argoKinds = []string{"Account", "WorkCenter", "WorkCenterRole", "Collaborator"}

@@ -69,9 +69,18 @@ if isTrue(stalled) then
   return hs
 end
 
+-- Ready True, Active or Deactivated: a Deactivated account is a steady state chosen in Git.
+-- Ready stays True without an AccountAdministrator or with too few licenses (those are
+-- conditions of their own): Healthy, and the message says so.
 if ready.status == "True" then
   hs.status = "Healthy"
   hs.message = says(ready)
+  for _, conditionType in ipairs({ "AdministratorAssigned", "Licensed" }) do
+    local c = find(conditions, conditionType)
+    if c ~= nil and c.status == "False" then
+      hs.message = hs.message .. "; " .. says(c)
+    end
+  end
   return hs
 end
 
