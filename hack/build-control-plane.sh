@@ -148,12 +148,14 @@ point_link() {
 if ! complete; then
   # One build per <name> at a time; whoever waited finds the binaries done.
   exec 9>"${cache}/.${name}.lock"
-  if command -v flock >/dev/null && ! flock -n 9; then
-    log "waiting for another build of ${name} to finish"
-    flock 9
+  if command -v flock >/dev/null; then
+    if ! flock -n 9; then
+      log "waiting for another build of ${name} to finish"
+      flock 9
+    fi
+    # Holding the lock, any other build directory of <name> is an interrupted build's.
+    rm -rf "${cache}/.build-${name}".*
   fi
-  # Holding the lock, any other build directory of <name> is an interrupted build's.
-  rm -rf "${cache}/.build-${name}".*
   tmp="$(mktemp -d "${cache}/.build-${name}.XXXXXX")"
   trap 'rm -rf "${tmp}"' EXIT
   trap 'exit 130' INT TERM
