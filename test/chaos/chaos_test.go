@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +45,10 @@ func setting(name string, def int64) int64 {
 const (
 	workCenters = 4
 	roles       = 6
+	// sampleGrace is how long a state must have held before a status write is judged
+	// against it: the operator's cache lags the API server by about as long as the
+	// sampler's watch does, milliseconds, and by much less than this.
+	sampleGrace = time.Second
 )
 
 func TestChaos(t *testing.T) {
@@ -95,6 +100,15 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.namespaces = append(d.namespaces, ns)
+	}
+	// The sampler watches the accounts from before their first object to the end.
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	sample := newSampler(sampleGrace)
+	if err := sample.watch(sampling, env.Config, d.namespaces); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range d.namespaces {
 		if err := d.seed(ctx, ns, people); err != nil {
 			t.Fatal(err)
 		}
@@ -141,10 +155,20 @@ func TestChaos(t *testing.T) {
 			stop()
 		}
 	}
+	stopSampling()
+	events, violations, byRule, first := sample.report()
+	for _, v := range first {
+		t.Errorf("sampled violation: %s (seed %d)", v, seed)
+	}
 	slices.Sort(converge)
-	summary := fmt.Sprintf("chaos: seed %d, %d kills survived, %d convergence checks, convergence after the last kill p50 %s p99 %s, %d changes applied (%d refused by admission), %d deletions of protected objects issued",
-		seed, kills, len(converge), converge[len(converge)/2].Round(time.Millisecond), converge[min(len(converge)-1, len(converge)*99/100)].Round(time.Millisecond),
-		d.applied, d.refused, d.protectedDeletes)
+	lines := []string{
+		fmt.Sprintf("chaos: seed %d, %d kills survived, %d convergence checks, convergence after the last kill p50 %s p99 %s, %d changes applied (%d refused by admission), %d deletions of protected objects issued",
+			seed, kills, len(converge), converge[len(converge)/2].Round(time.Millisecond), converge[min(len(converge)-1, len(converge)*99/100)].Round(time.Millisecond),
+			d.applied, d.refused, d.protectedDeletes),
+		fmt.Sprintf("chaos: sampled %d watch events, %d violations (R2 guest in effect on a member-only role %d, R4 license beyond the limit %d, R4 total over the limit %d; grace %s)",
+			events, violations, byRule["R2"], byRule["R4"], byRule["R4-total"], sampleGrace),
+	}
+	summary := strings.Join(lines, "\n")
 	t.Log(summary)
 	if out := os.Getenv("CHAOS_OUT"); out != "" {
 		_ = os.WriteFile(out, []byte(summary+"\n"), 0o644)

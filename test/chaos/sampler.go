@@ -1,0 +1,272 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/testenv"
+)
+
+// sampler judges, at every event of a watch on the accounts' four kinds for the whole
+// run, what the operator writes in Collaborators' status against the specs it could
+// have seen:
+//
+//   - R2/R3: a Guest's assignment Active or Archived on a role whose effective
+//     permissions (the roles as the same watch shows them at that moment) are
+//     member-only;
+//   - R4 per write: `licensed: true` written for a Member that R4 (the account model's
+//     allocation) gives no license;
+//   - R4 in total: more Members showing `licensed: true` than the Account's
+//     spec.licenses.
+//
+// Status lags spec, and the operator reads from a cache that lags the API server: a
+// write is judged only against a state that had held for at least grace when the write
+// was seen, a judgement the operator had time to see. So a status written while a role
+// was just edited to become member-only is not flagged; one written a grace after it
+// is. The total counts only the `licensed: true` written a grace or more after
+// spec.licenses took its current value: those written before, under another limit,
+// are the lag that the operator's next writes remove.
+type sampler struct {
+	grace time.Duration
+
+	mu       sync.Mutex
+	accounts map[string]*sampled
+	events   int
+	// violations found, and how many of each rule.
+	violations []string
+	byRule     map[string]int
+}
+
+// sampled is one namespace as the watch shows it.
+type sampled struct {
+	m *model.Account
+	// memberOnlySince: since when each role has been member-only without a break.
+	memberOnlySince map[string]time.Time
+	// unlicensedSince: since when each Member has held no license by R4 without a break.
+	unlicensedSince map[string]time.Time
+	// specSince: when each Collaborator's spec (generation) was last seen to change.
+	specSince map[string]time.Time
+	// statusAt: when each Collaborator's status was last seen to change.
+	statusAt map[string]time.Time
+	// limit is the Account's spec.licenses, limitSince when it took that value.
+	limit      int32
+	limitSince time.Time
+	// over: whether the total is over the limit now (one violation per excursion).
+	over bool
+}
+
+func newSampler(grace time.Duration) *sampler {
+	return &sampler{grace: grace, accounts: map[string]*sampled{}, byRule: map[string]int{}}
+}
+
+// watch starts informers on the four kinds in namespaces, feeding every event to the
+// sampler until ctx ends. Informers list again and watch on after a broken watch (an
+// API server restart).
+func (s *sampler) watch(ctx context.Context, cfg *rest.Config, namespaces []string) error {
+	byNS := map[string]cache.Config{}
+	for _, ns := range namespaces {
+		byNS[ns] = cache.Config{}
+	}
+	c, err := cache.New(cfg, cache.Options{Scheme: testenv.Scheme, DefaultNamespaces: byNS})
+	if err != nil {
+		return err
+	}
+	for _, obj := range []client.Object{&v1alpha1.Account{}, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenterRole{}, &v1alpha1.Collaborator{}} {
+		inf, err := c.GetInformer(ctx, obj)
+		if err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(o any) { s.observe(o, false, time.Now()) },
+			UpdateFunc: func(_, o any) { s.observe(o, false, time.Now()) },
+			DeleteFunc: func(o any) {
+				if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+					o = d.Obj
+				}
+				s.observe(o, true, time.Now())
+			},
+		}); err != nil {
+			return err
+		}
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		return fmt.Errorf("the sampler's informers did not sync")
+	}
+	return nil
+}
+
+// observe takes one event: obj as it is now (or was last, when deleted), seen at at.
+func (s *sampler) observe(obj any, deleted bool, at time.Time) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events++
+	ns := o.GetNamespace()
+	a := s.accounts[ns]
+	if a == nil {
+		a = &sampled{m: model.New(ns), memberOnlySince: map[string]time.Time{}, unlicensedSince: map[string]time.Time{},
+			specSince: map[string]time.Time{}, statusAt: map[string]time.Time{}}
+		s.accounts[ns] = a
+	}
+	var wrote *v1alpha1.Collaborator
+	switch x := o.(type) {
+	case *v1alpha1.Account:
+		s.apply(a, model.KindAccount, x, deleted)
+	case *v1alpha1.WorkCenter:
+		s.apply(a, model.KindWorkCenter, x, deleted)
+	case *v1alpha1.WorkCenterRole:
+		s.apply(a, model.KindWorkCenterRole, x, deleted)
+		a.rolesChanged(at)
+	case *v1alpha1.Collaborator:
+		prev := a.m.Collaborator(x.Name)
+		s.apply(a, model.KindCollaborator, x, deleted)
+		if deleted {
+			delete(a.specSince, x.Name)
+			delete(a.statusAt, x.Name)
+			break
+		}
+		if prev == nil || prev.Generation != x.Generation || !prev.CreationTimestamp.Equal(&x.CreationTimestamp) {
+			a.specSince[x.Name] = at
+		}
+		if prev == nil || !equality.Semantic.DeepEqual(prev.Status, x.Status) || !prev.CreationTimestamp.Equal(&x.CreationTimestamp) {
+			a.statusAt[x.Name] = at
+			wrote = x
+		}
+	default:
+		return
+	}
+	a.licensesChanged(at)
+	if wrote != nil {
+		s.judgeWrite(a, wrote, at)
+	}
+	s.judgeTotal(a, at)
+}
+
+func (s *sampler) apply(a *sampled, kind string, obj any, deleted bool) {
+	if deleted {
+		a.m.Remove(kind, obj.(client.Object).GetName())
+		return
+	}
+	_ = a.m.Set(obj)
+}
+
+// rolesChanged recomputes which roles are member-only.
+func (a *sampled) rolesChanged(at time.Time) {
+	for name := range a.memberOnlySince {
+		if a.m.Role(name) == nil {
+			delete(a.memberOnlySince, name)
+		}
+	}
+	for name := range a.m.Roles() {
+		perms, err := a.m.Effective(name)
+		if err == nil && perms.IsMemberOnly() {
+			if _, ok := a.memberOnlySince[name]; !ok {
+				a.memberOnlySince[name] = at
+			}
+		} else {
+			delete(a.memberOnlySince, name)
+		}
+	}
+}
+
+// licensesChanged recomputes R4's allocation and the limit.
+func (a *sampled) licensesChanged(at time.Time) {
+	if l := a.m.Licenses(); l != a.limit || a.limitSince.IsZero() {
+		a.limit, a.limitSince = l, at
+	}
+	alloc := a.m.Allocation()
+	members := map[string]bool{}
+	for _, c := range a.m.Members() {
+		members[c.Name] = true
+		if alloc[c.Name] {
+			delete(a.unlicensedSince, c.Name)
+		} else if _, ok := a.unlicensedSince[c.Name]; !ok {
+			a.unlicensedSince[c.Name] = at
+		}
+	}
+	for name := range a.unlicensedSince {
+		if !members[name] {
+			delete(a.unlicensedSince, name)
+		}
+	}
+}
+
+// judgeWrite judges the status of c the operator just wrote.
+func (s *sampler) judgeWrite(a *sampled, c *v1alpha1.Collaborator, at time.Time) {
+	// The write is for the spec it names, or for a spec that has held for a grace.
+	if c.Status.ObservedGeneration != c.Generation && at.Sub(a.specSince[c.Name]) < s.grace {
+		return
+	}
+	if !access.IsMember(c) {
+		for _, st := range c.Status.WorkCenters {
+			since, ok := a.memberOnlySince[st.Role]
+			if access.InEffect(st.State) && ok && at.Sub(since) >= s.grace {
+				s.flag("R2", "Guest %s/%s is %s in WorkCenter %s on role %s, member-only for %s before the write",
+					c.Namespace, c.Name, st.State, st.Name, st.Role, at.Sub(since).Round(time.Millisecond))
+			}
+		}
+		return
+	}
+	if l := c.Status.Licensed; l != nil && *l {
+		if since, ok := a.unlicensedSince[c.Name]; ok && at.Sub(since) >= s.grace {
+			s.flag("R4", "Member %s/%s written licensed: true while R4 has given it no license for %s (limit %d)",
+				c.Namespace, c.Name, at.Sub(since).Round(time.Millisecond), a.limit)
+		}
+	}
+}
+
+// judgeTotal counts the Members showing a license written under the current limit.
+func (s *sampler) judgeTotal(a *sampled, at time.Time) {
+	if a.m.Owner() == nil {
+		a.over = false
+		return
+	}
+	var fresh []string
+	for _, c := range a.m.Members() {
+		if l := c.Status.Licensed; l != nil && *l && !a.statusAt[c.Name].Before(a.limitSince.Add(s.grace)) {
+			fresh = append(fresh, c.Name)
+		}
+	}
+	over := int32(len(fresh)) > a.limit
+	if over && !a.over {
+		sort.Strings(fresh)
+		s.flag("R4-total", "Account in %s: %d Members show licensed: true written under the limit of %d: %v",
+			a.m.Namespace, len(fresh), a.limit, fresh)
+	}
+	a.over = over
+}
+
+func (s *sampler) flag(rule, format string, args ...any) {
+	s.byRule[rule]++
+	if len(s.violations) < 100 {
+		s.violations = append(s.violations, rule+": "+fmt.Sprintf(format, args...))
+	}
+}
+
+// report is the sampler's figures: events judged and violations by rule.
+func (s *sampler) report() (events int, violations int, byRule map[string]int, first []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byRule = map[string]int{}
+	for k, v := range s.byRule {
+		byRule[k] = v
+		violations += v
+	}
+	return s.events, violations, byRule, append([]string(nil), s.violations...)
+}

@@ -1,0 +1,132 @@
+package chaos
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+)
+
+// The sampler flags what the operator must never write and lets the lag it cannot
+// avoid pass: each case injects one status write.
+func TestSampler(t *testing.T) {
+	const ns = "s"
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	grace := time.Second
+	created := func(c *v1alpha1.Collaborator, sec int) *v1alpha1.Collaborator {
+		c.CreationTimestamp = metav1.NewTime(t0.Add(time.Duration(sec) * time.Second))
+		c.Generation, c.Status.ObservedGeneration = 1, 1
+		return c
+	}
+	active := func(c *v1alpha1.Collaborator) *v1alpha1.Collaborator {
+		c = c.DeepCopy()
+		for _, a := range c.Spec.WorkCenters {
+			c.Status.WorkCenters = append(c.Status.WorkCenters, v1alpha1.WorkCenterAssignmentStatus{Name: string(a.Name), Role: string(a.Role), State: v1alpha1.AssignmentActive})
+		}
+		return c
+	}
+	licensed := func(c *v1alpha1.Collaborator, yes bool) *v1alpha1.Collaborator {
+		c = c.DeepCopy()
+		c.Status.Licensed = &yes
+		return c
+	}
+	upload := fixtures.Role(ns, "r", fixtures.Perms(string(access.FilesUpload)))
+	memberOnly := fixtures.Role(ns, "r", fixtures.Perms(string(access.TasksCreate)))
+	guest := created(fixtures.Collaborator(ns, "g", v1alpha1.Guest, "wc=r"), 0)
+
+	cases := map[string]struct {
+		events []func(s *sampler)
+		want   []string // rules flagged, in order
+	}{
+		"guest active on a role member-only for longer than the grace": {events: []func(*sampler){
+			func(s *sampler) { s.observe(memberOnly, false, t0) },
+			func(s *sampler) { s.observe(guest, false, t0) },
+			func(s *sampler) { s.observe(active(guest), false, t0.Add(2*time.Second)) },
+		}, want: []string{"R2"}},
+		"guest active on a role that just became member-only": {events: []func(*sampler){
+			func(s *sampler) { s.observe(upload, false, t0) },
+			func(s *sampler) { s.observe(guest, false, t0) },
+			func(s *sampler) { s.observe(memberOnly, false, t0.Add(2*time.Second)) },
+			func(s *sampler) { s.observe(active(guest), false, t0.Add(2*time.Second+100*time.Millisecond)) },
+		}},
+		"guest active on a role member-only through an include": {events: []func(*sampler){
+			func(s *sampler) {
+				s.observe(fixtures.Role(ns, "base", fixtures.Perms(string(access.FilesMove))), false, t0)
+			},
+			func(s *sampler) {
+				s.observe(fixtures.Role(ns, "r", fixtures.Includes("base"), fixtures.Perms(string(access.FilesUpload))), false, t0)
+			},
+			func(s *sampler) { s.observe(active(guest), false, t0.Add(5*time.Second)) },
+		}, want: []string{"R2"}},
+		"a status unchanged is no write": {events: []func(*sampler){
+			func(s *sampler) { s.observe(upload, false, t0) },
+			func(s *sampler) { s.observe(active(guest), false, t0) },
+			func(s *sampler) { s.observe(memberOnly, false, t0.Add(time.Second)) },
+			func(s *sampler) {
+				g := active(guest)
+				g.Finalizers = []string{"x"}
+				s.observe(g, false, t0.Add(5*time.Second))
+			},
+		}},
+		"a license beyond the limit": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 1), false, t0) },
+			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), false, t0) },
+			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), false, t0) },
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true), false, t0.Add(2*time.Second))
+			},
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), true), false, t0.Add(3*time.Second))
+			},
+		}, want: []string{"R4", "R4-total"}},
+		"licenses written under a higher limit, revoked after it is lowered": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 2), false, t0) },
+			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), false, t0) },
+			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), false, t0) },
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true), false, t0.Add(2*time.Second))
+			},
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), true), false, t0.Add(2*time.Second))
+			},
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 1), false, t0.Add(3*time.Second)) },
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), false), false, t0.Add(6*time.Second))
+			},
+		}},
+		"a Member deleted frees its license for the next": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 1), false, t0) },
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true), false, t0.Add(2*time.Second))
+			},
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), false), false, t0.Add(2*time.Second))
+			},
+			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true, t0.Add(3*time.Second)) },
+			func(s *sampler) {
+				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), true), false, t0.Add(3*time.Second+100*time.Millisecond))
+			},
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newSampler(grace)
+			for _, e := range tc.events {
+				e(s)
+			}
+			_, n, _, found := s.report()
+			var rules []string
+			for _, v := range found {
+				rules = append(rules, v[:strings.Index(v, ":")])
+			}
+			if n != len(tc.want) || strings.Join(rules, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("flagged %v, want rules %v", found, tc.want)
+			}
+		})
+	}
+}
