@@ -300,6 +300,25 @@ func TestChartArgoCDHealthChecks(t *testing.T) {
 			t.Errorf("the Argo CD ConfigMap's %s is not config/argocd/%s/health.lua:\n%s", key, kind, got)
 		}
 	}
+
+	// Its data is what config/argocd's argocd-cm patch adds, key for key.
+	patch := filepath.Join(configDir, "argocd", "argocd-cm-patch.yaml")
+	b, err := os.ReadFile(patch)
+	if os.IsNotExist(err) {
+		t.Skip("config/argocd/argocd-cm-patch.yaml does not exist: nothing more to compare")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmPatch struct {
+		Data map[string]any `json:"data"`
+	}
+	if err := sigsyaml.Unmarshal(b, &cmPatch); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(cmPatch.Data, data); d != "" {
+		t.Errorf("the chart's Argo CD ConfigMap data differs from config/argocd/argocd-cm-patch.yaml's (-patch +chart):\n%s", d)
+	}
 }
 
 // Every value in values.yaml has a row in dist/chart/README.md's table.
