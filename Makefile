@@ -75,9 +75,10 @@ test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SI
 
 FUZZTIME ?= 1m
 .PHONY: fuzz
-fuzz: ## Run every fuzz target for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.
+fuzz: ## Run every fuzz target (admission handlers, include graphs, the manifest loader) for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.
 	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME)
 	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzEffective$$' -fuzztime $(FUZZTIME)
+	go test ./internal/manifests/ -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 
 RAPID_CHECKS ?= 10000
 .PHONY: test-properties
