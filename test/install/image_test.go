@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -52,6 +53,7 @@ func TestImage(t *testing.T) {
 	if !slices.Equal(cf.Config.Entrypoint, []string{"/manager"}) || len(cf.Config.Cmd) != 0 {
 		t.Errorf("entrypoint %q, cmd %q; want [/manager] and no cmd", cf.Config.Entrypoint, cf.Config.Cmd)
 	}
+	assertDockerfileAgrees(t, cf)
 	// A numeric user, so the kubelet can check the Deployment's runAsNonRoot.
 	if cf.Config.User != "65532:65532" {
 		t.Errorf("user %q, want 65532:65532 (distroless nonroot)", cf.Config.User)
@@ -117,6 +119,51 @@ func TestImage(t *testing.T) {
 	buildImage(t, again, "-binary", bin)
 	if d2, _ := ociImage(t, again, filepath.Join(dir, "oci-again")).Digest(); d2 != digest {
 		t.Errorf("the same manager gives another image: %s, then %s", digest, d2)
+	}
+}
+
+// assertDockerfileAgrees checks that the Dockerfile describes the image make image
+// builds: the manager of ./cmd built static, at /manager, on distroless's static nonroot
+// base, with the same user and entrypoint.
+func assertDockerfileAgrees(t *testing.T, cf *v1.ConfigFile) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages [][]string // each stage's instructions, comments and blank lines dropped
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "FROM ") {
+			stages = append(stages, nil)
+		}
+		if len(stages) > 0 {
+			stages[len(stages)-1] = append(stages[len(stages)-1], line)
+		}
+	}
+	if len(stages) != 2 {
+		t.Fatalf("the Dockerfile has %d stages, want 2 (build, run)", len(stages))
+	}
+	build, run := strings.Join(stages[0], "\n"), stages[1]
+	for _, want := range []string{"CGO_ENABLED=0", "go build", "-o manager ./cmd"} {
+		if !strings.Contains(build, want) {
+			t.Errorf("the Dockerfile's build stage lacks %q", want)
+		}
+	}
+	entrypoint, _ := json.Marshal(cf.Config.Entrypoint)
+	for _, want := range []string{
+		"FROM gcr.io/distroless/static:nonroot",
+		"WORKDIR " + cf.Config.WorkingDir,
+		"COPY --from=builder /workspace/manager .",
+		"USER " + cf.Config.User,
+		"ENTRYPOINT " + strings.ReplaceAll(string(entrypoint), ",", ", "),
+	} {
+		if !slices.Contains(run, want) {
+			t.Errorf("the Dockerfile's run stage lacks %q (what make image builds); it has %q", want, run)
+		}
 	}
 }
 
