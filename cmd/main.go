@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -41,6 +42,12 @@ func main() {
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager is active at a time.")
+	leaseDuration, renewDeadline, retryPeriod := 15*time.Second, 10*time.Second, 2*time.Second // controller-runtime's defaults
+	flag.DurationVar(&leaseDuration, "leader-elect-lease-duration", leaseDuration, "How long the other replicas wait, after the leader last renewed its lease, before they may take it.")
+	flag.DurationVar(&renewDeadline, "leader-elect-renew-deadline", renewDeadline, "How long the leader keeps retrying to renew its lease before it gives it up and exits.")
+	flag.DurationVar(&retryPeriod, "leader-elect-retry-period", retryPeriod, "How often the replicas try to acquire or renew the lease.")
+	var leaseNamespace string
+	flag.StringVar(&leaseNamespace, "leader-elect-namespace", "", "The namespace of the leader election Lease; empty for the namespace the manager runs in (in a cluster).")
 	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS with authentication and authorization.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Serve the metrics and webhook servers over HTTP/2 as well (off by default: HTTP/2 rapid reset CVEs).")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", enableWebhooks, "Serve the validating admission webhooks (env ENABLE_WEBHOOKS).")
@@ -72,10 +79,14 @@ func main() {
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
 			CertDir: webhookCertPath, Port: webhookPort, TLSOpts: tlsOpts,
 		}),
-		PprofBindAddress:       pprofAddr,
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       "workcenter-operator.access.workcenter.io",
+		PprofBindAddress:        pprofAddr,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "workcenter-operator.access.workcenter.io",
+		LeaderElectionNamespace: leaseNamespace,
+		LeaseDuration:           &leaseDuration,
+		RenewDeadline:           &renewDeadline,
+		RetryPeriod:             &retryPeriod,
 	})
 	if err != nil {
 		log.Error(err, "unable to create manager")

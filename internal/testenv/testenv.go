@@ -11,7 +11,11 @@ package testenv
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,6 +50,10 @@ type Options struct {
 	Webhooks bool
 	// Scheme replaces Scheme (for a suite that needs more types).
 	Scheme *runtime.Scheme
+	// Restartable keeps etcd's data and the API server's certificates in directories of
+	// the Env's own, so that StopControlPlane and StartControlPlane restart both on the
+	// same data, ports and certificates: clients and kubeconfigs keep working.
+	Restartable bool
 }
 
 // Env is a started control plane.
@@ -60,6 +68,8 @@ type Env struct {
 	Scheme *runtime.Scheme
 	// namespaces created by NewNamespace since the last KStatusViolations.
 	namespaces []string
+	// dirs to remove on Stop (Restartable).
+	dirs []string
 }
 
 // Start starts the control plane with the CRDs (and the webhook configuration). The
@@ -79,6 +89,22 @@ func Start(opts Options) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: builtAssets(root),
 	}}
+	if opts.Restartable {
+		data, err := os.MkdirTemp("", "testenv-etcd-")
+		if err != nil {
+			return nil, err
+		}
+		certs, err := os.MkdirTemp("", "testenv-apiserver-")
+		if err != nil {
+			return nil, err
+		}
+		e.dirs = []string{data, certs}
+		e.ControlPlane.Etcd = &envtest.Etcd{DataDir: data}
+		e.ControlPlane.APIServer = &envtest.APIServer{CertDir: certs}
+		// With watches open, the API server stops listening at once but never exits on
+		// its own: it is given this long, then killed.
+		e.ControlPlaneStopTimeout = 2 * time.Second
+	}
 	if opts.Webhooks {
 		e.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: []string{filepath.Join(root, "config", "webhook")}}
 	}
@@ -106,7 +132,33 @@ func (e *Env) Stop() error {
 	if e == nil || e.Environment == nil {
 		return nil
 	}
-	return e.Environment.Stop()
+	err := e.Environment.Stop()
+	for _, d := range e.dirs {
+		_ = os.RemoveAll(d)
+	}
+	return err
+}
+
+// StopControlPlane stops the API server, then etcd, as an outage would, keeping their
+// data (Options.Restartable); StartControlPlane starts them again on it.
+func (e *Env) StopControlPlane() error {
+	if len(e.dirs) == 0 {
+		return fmt.Errorf("the control plane was not started Restartable")
+	}
+	// A timeout is the API server killed after ControlPlaneStopTimeout: stopped all the same.
+	if err := e.ControlPlane.APIServer.Stop(); err != nil && !strings.HasPrefix(err.Error(), "timeout waiting for process") {
+		return err
+	}
+	return e.ControlPlane.Etcd.Stop()
+}
+
+// StartControlPlane starts etcd, then the API server, on the data, ports and
+// certificates they had, and returns once the API server is healthy.
+func (e *Env) StartControlPlane() error {
+	if err := e.ControlPlane.Etcd.Start(); err != nil {
+		return err
+	}
+	return e.ControlPlane.APIServer.Start()
 }
 
 // Operator returns a config that authenticates as OperatorUsername, bound to the

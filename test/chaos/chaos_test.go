@@ -11,6 +11,7 @@ package chaos
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -22,10 +23,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
@@ -49,7 +52,54 @@ const (
 	// against it: the operator's cache lags the API server by about as long as the
 	// sampler's watch does, milliseconds, and by much less than this.
 	sampleGrace = time.Second
+	// outage is how long the control plane stays down.
+	outage = 3 * time.Second
 )
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}
+
+// stored is an object's spec, as JSON, and whether it was being deleted.
+type stored struct {
+	spec     string
+	deleting bool
+}
+
+// specs reads every object of the namespaces: kind/namespace/name to its spec.
+func specs(ctx context.Context, c client.Client, namespaces []string) (map[string]stored, error) {
+	out := map[string]stored{}
+	for _, ns := range namespaces {
+		objs, err := accounts.Objects(ctx, c, ns)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			obj := o.(client.Object)
+			var spec any
+			switch x := o.(type) {
+			case *v1alpha1.Account:
+				spec = x.Spec
+			case *v1alpha1.WorkCenter:
+				spec = x.Spec
+			case *v1alpha1.WorkCenterRole:
+				spec = x.Spec
+			case *v1alpha1.Collaborator:
+				spec = x.Spec
+			}
+			j, err := json.Marshal(spec)
+			if err != nil {
+				return nil, err
+			}
+			out[fmt.Sprintf("%T %s/%s", o, obj.GetNamespace(), obj.GetName())] = stored{spec: string(j), deleting: !obj.GetDeletionTimestamp().IsZero()}
+		}
+	}
+	return out, nil
+}
 
 func TestChaos(t *testing.T) {
 	kills := int(setting("CHAOS_KILLS", 4))
@@ -57,11 +107,13 @@ func TestChaos(t *testing.T) {
 	accounts := int(setting("CHAOS_ACCOUNTS", 1))
 	people := int(setting("CHAOS_COLLABORATORS", 24))
 	seed := setting("CHAOS_SEED", time.Now().UnixNano())
-	t.Logf("seed %d (CHAOS_SEED reruns it): %d kills, a convergence check every %d, %d accounts of %d collaborators",
-		seed, kills, every, accounts, people)
+	restarts := int(setting("CHAOS_APISERVER_RESTARTS", 0))
+	t.Logf("seed %d (CHAOS_SEED reruns it): %d kills, a convergence check every %d, %d accounts of %d collaborators, %d API server and etcd restarts",
+		seed, kills, every, accounts, people, restarts)
 
 	ctx := context.Background()
-	env, err := testenv.Start(testenv.Options{Webhooks: true})
+	ctrllog.SetLogger(logr.Discard()) // the sampler's informers
+	env, err := testenv.Start(testenv.Options{Webhooks: true, Restartable: restarts > 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +167,7 @@ func TestChaos(t *testing.T) {
 	}
 
 	var converge []time.Duration
-	check := func(when string) {
+	check := func(when string) time.Duration {
 		start := time.Now()
 		var last []string
 		for {
@@ -132,12 +184,59 @@ func TestChaos(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		converge = append(converge, time.Since(start))
+		took := time.Since(start)
 		for _, ns := range d.namespaces {
 			for _, v := range d.violations(ctx, t, ns) {
 				t.Errorf("%s: %s (seed %d)", when, v, seed)
 			}
 		}
+		return took
+	}
+
+	// An outage of the control plane: the API server, then etcd, stopped while the
+	// manager runs (it has been killed and restarted moments before, so it is busy),
+	// started again on the same data. Every object as the driver left it must be
+	// there with the same spec, and everything must converge again.
+	restartAt := map[int]bool{}
+	for i := 1; i <= restarts; i++ {
+		restartAt[max(1, i*kills/(restarts+1))] = true
+	}
+	var lost int
+	var restartConverge []time.Duration
+	restart := func(k int) {
+		before, err := specs(ctx, c, d.namespaces)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.StopControlPlane(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(outage)
+		if err := env.StartControlPlane(); err != nil {
+			t.Fatal(err)
+		}
+		up := time.Now()
+		// The API server reports healthy a moment before it serves the CRDs' kinds.
+		var after map[string]stored
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+			if after, err = specs(ctx, c, d.namespaces); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("after the control plane restart: %v", err)
+		}
+		for k, b := range before {
+			if a, ok := after[k]; !ok && !b.deleting {
+				lost++
+				t.Errorf("after the control plane restart: %s is gone (seed %d)", k, seed)
+			} else if ok && a.spec != b.spec {
+				lost++
+				t.Errorf("after the control plane restart: %s has spec %s, had %s (seed %d)", k, a.spec, b.spec, seed)
+			}
+		}
+		check(fmt.Sprintf("after the control plane restart at kill %d", k))
+		restartConverge = append(restartConverge, time.Since(up))
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(seed), 2))
@@ -147,9 +246,15 @@ func TestChaos(t *testing.T) {
 		m.Kill()
 		time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond) // the driver goes on while the manager is down
 		m = start()
+		if restartAt[k] {
+			time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
+			stop()
+			restart(k)
+			stop = func() {}
+		}
 		if k%every == 0 || k == kills {
 			stop()
-			check(fmt.Sprintf("after kill %d", k))
+			converge = append(converge, check(fmt.Sprintf("after kill %d", k)))
 		} else {
 			time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
 			stop()
@@ -165,6 +270,8 @@ func TestChaos(t *testing.T) {
 		fmt.Sprintf("chaos: seed %d, %d kills survived, %d convergence checks, convergence after the last kill p50 %s p99 %s, %d changes applied (%d refused by admission), %d deletions of protected objects issued",
 			seed, kills, len(converge), converge[len(converge)/2].Round(time.Millisecond), converge[min(len(converge)-1, len(converge)*99/100)].Round(time.Millisecond),
 			d.applied, d.refused, d.protectedDeletes),
+		fmt.Sprintf("chaos: %d API server and etcd restarts (%s down each), %d lost updates, convergence after the API server is back %v",
+			len(restartConverge), outage, lost, roundAll(restartConverge)),
 		fmt.Sprintf("chaos: sampled %d watch events, %d violations (R2 guest in effect on a member-only role %d, R4 license beyond the limit %d, R4 total over the limit %d; grace %s)",
 			events, violations, byRule["R2"], byRule["R4"], byRule["R4-total"], sampleGrace),
 	}

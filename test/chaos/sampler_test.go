@@ -107,7 +107,9 @@ func TestSampler(t *testing.T) {
 			func(s *sampler) {
 				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), false), false, t0.Add(2*time.Second))
 			},
-			func(s *sampler) { s.observe(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true, t0.Add(3*time.Second)) },
+			func(s *sampler) {
+				s.observe(created(fixtures.Collaborator(ns, "m1", v1alpha1.Member), 1), true, t0.Add(3*time.Second))
+			},
 			func(s *sampler) {
 				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), true), false, t0.Add(3*time.Second+100*time.Millisecond))
 			},
