@@ -51,7 +51,10 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	r.models().Touch(&acct)
 	step := newStatusStep(&acct)
 	step.written = func(before client.Object) {
-		recordBlocked(r.Recorder, before.(*v1alpha1.Account).Status.Conditions, &acct, acct.Status.Conditions)
+		was := before.(*v1alpha1.Account).Status.Conditions
+		recordBlocked(r.Recorder, was, &acct, acct.Status.Conditions)
+		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionAdministratorAssigned, "CheckAdministrators")
+		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionLicensed, "AllocateLicenses")
 	}
 	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
 }

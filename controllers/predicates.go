@@ -64,3 +64,19 @@ func recordBlocked(rec events.EventRecorder, before []metav1.Condition, obj clie
 	}
 	rec.Eventf(obj, nil, corev1.EventTypeWarning, now.Reason, "Delete", "deletion blocked: %s", now.Message)
 }
+
+// recordTurnedFalse records a Warning event when condition t turns from True to False:
+// an account that lost its last administrator (a race admission cannot close,
+// docs/decisions.md) or ran out of licenses says so in its audit trail, once per
+// transition. A condition False from the first reconcile (an account still being
+// applied) is in status, not an event.
+func recordTurnedFalse(rec events.EventRecorder, before []metav1.Condition, obj client.Object, after []metav1.Condition, t, action string) {
+	now := meta.FindStatusCondition(after, t)
+	if now == nil || now.Status != metav1.ConditionFalse {
+		return
+	}
+	if was := meta.FindStatusCondition(before, t); was == nil || was.Status != metav1.ConditionTrue {
+		return
+	}
+	rec.Eventf(obj, nil, corev1.EventTypeWarning, now.Reason, action, "%s False: %s", t, now.Message)
+}
