@@ -413,3 +413,30 @@ func blockingError(errs field.ErrorList) *field.Error {
 	}
 	return nil
 }
+
+// CELCost is the runtime cost of obj's CEL rules as the API server counts it, and the
+// budget one request has (celconfig.RuntimeCELCostBudget): how far the largest valid
+// objects stay from the limit. A kind without rules costs 0.
+func (v *Validator) CELCost(obj *unstructured.Unstructured) (cost, budget int64, err error) {
+	ks, errs := v.kindOf(obj)
+	if errs != nil {
+		return 0, 0, errs.ToAggregate()
+	}
+	u, err := roundTrip(obj)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, ferr := ks.coerce(u); ferr != nil {
+		return 0, 0, ferr
+	}
+	structuraldefaulting.Default(u.Object, ks.structural)
+	budget = celconfig.RuntimeCELCostBudget
+	if ks.cel == nil {
+		return 0, budget, nil
+	}
+	celErrs, remaining := ks.cel.Validate(context.Background(), nil, ks.structural, u.Object, nil, budget)
+	if len(celErrs) > 0 {
+		return budget - remaining, budget, celErrs.ToAggregate()
+	}
+	return budget - remaining, budget, nil
+}
