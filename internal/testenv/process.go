@@ -26,7 +26,7 @@ type Manager struct {
 	MetricsAddr, PprofAddr string
 
 	cmd      *exec.Cmd
-	done     chan error
+	exited   chan struct{}
 	stopOnce sync.Once
 }
 
@@ -66,7 +66,7 @@ func (e *Env) PrepareManager(ctx context.Context, dir string) (bin, kubeconfig s
 // says so, metrics and pprof on free loopback ports, output appended to logPath. It
 // returns once the manager serves metrics.
 func StartManager(bin, kubeconfig, logPath string, extra ...string) (*Manager, error) {
-	m := &Manager{MetricsAddr: FreePort(), PprofAddr: FreePort(), done: make(chan error, 1)}
+	m := &Manager{MetricsAddr: FreePort(), PprofAddr: FreePort(), exited: make(chan struct{})}
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func StartManager(bin, kubeconfig, logPath string, extra ...string) (*Manager, e
 		logFile.Close()
 		return nil, err
 	}
-	go func() { m.done <- m.cmd.Wait(); logFile.Close() }()
+	go func() { _ = m.cmd.Wait(); logFile.Close(); close(m.exited) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := m.Scrape(); err == nil {
@@ -104,18 +104,29 @@ func (m *Manager) Kill() { m.end(syscall.SIGKILL) }
 func (m *Manager) end(sig syscall.Signal) {
 	m.stopOnce.Do(func() {
 		_ = m.cmd.Process.Signal(sig)
+		_ = m.cmd.Process.Signal(syscall.SIGCONT) // a stopped process acts on no other signal
 		select {
-		case <-m.done:
+		case <-m.exited:
 		case <-time.After(20 * time.Second):
 			_ = m.cmd.Process.Kill()
-			<-m.done
+			<-m.exited
 		}
 	})
 }
 
+// Signal sends sig to the manager: SIGSTOP freezes it (a partition, a long pause),
+// SIGCONT resumes it.
+func (m *Manager) Signal(sig syscall.Signal) error { return m.cmd.Process.Signal(sig) }
+
+// Exited is closed once the manager's process has ended, whatever ended it.
+func (m *Manager) Exited() <-chan struct{} { return m.exited }
+
+// scrapes time out: a frozen manager never answers.
+var scrapes = &http.Client{Timeout: 5 * time.Second}
+
 // Scrape reads the manager's metrics.
 func (m *Manager) Scrape() (map[string]*dto.MetricFamily, error) {
-	resp, err := http.Get("http://" + m.MetricsAddr + "/metrics")
+	resp, err := scrapes.Get("http://" + m.MetricsAddr + "/metrics")
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -25,6 +26,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
@@ -200,4 +202,31 @@ func (e *Env) KStatusViolations(ctx context.Context) ([]string, error) {
 	}
 	e.namespaces = nil
 	return out, nil
+}
+
+// BindLeaderElection gives the operator's user the leader election Role of
+// config/rbac/leader_election_role.yaml in namespace (created if missing), as
+// config/default does in the manager's namespace: with Operator's ClusterRole, exactly
+// what a manager run with --leader-elect may do.
+func (e *Env) BindLeaderElection(ctx context.Context, namespace string) error {
+	data, err := os.ReadFile(filepath.Join(e.Root, "config", "rbac", "leader_election_role.yaml"))
+	if err != nil {
+		return err
+	}
+	var role rbacv1.Role
+	if err := yaml.Unmarshal(data, &role); err != nil {
+		return fmt.Errorf("config/rbac/leader_election_role.yaml: %w", err)
+	}
+	role.Namespace = namespace
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: role.Name + "-binding"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: OperatorUsername}},
+	}
+	for _, o := range []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}, &role, binding} {
+		if err := e.Client.Create(ctx, o); client.IgnoreAlreadyExists(err) != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,11 +2,19 @@
 // killed with SIGKILL at random moments while a driver changes accounts at random, and
 // after every few kills the cluster must converge to what the account model says
 // (internal/model's Converged, the oracle), with no protected object lost (R6, R7).
+// For the whole run a watch judges every status write the operator makes (sampler.go:
+// no Guest in effect on a member-only role, no license beyond R4's allocation, no more
+// licensed Members than the limit), and the API server and etcd may be stopped and
+// started again on their data mid-run (nothing lost, convergence again). TestFailover
+// runs two managers with leader election and takes the leader away: killed, then
+// frozen past its lease and resumed.
 //
-// `make test` runs a short version (a few kills); `make test-chaos` a long one. Settings
-// from the environment: CHAOS_KILLS (default 4), CHAOS_CHECK_EVERY (kills between
-// convergence checks, default 2), CHAOS_ACCOUNTS (default 1), CHAOS_COLLABORATORS per
-// account (default 24), CHAOS_SEED (default: the time), CHAOS_OUT (a file for the figures).
+// `make test` runs a short version (a few kills, no restart, no failover); `make
+// test-chaos` a long one. Settings from the environment: CHAOS_KILLS (default 4),
+// CHAOS_CHECK_EVERY (kills between convergence checks, default 2), CHAOS_ACCOUNTS
+// (default 1), CHAOS_COLLABORATORS per account (default 24), CHAOS_APISERVER_RESTARTS
+// (default 0), CHAOS_FAILOVERS (rounds of TestFailover, default 0: skipped), CHAOS_SEED
+// (default: the time), CHAOS_OUT (a file for the figures).
 package chaos
 
 import (

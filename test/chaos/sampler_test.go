@@ -132,3 +132,27 @@ func TestSampler(t *testing.T) {
 		})
 	}
 }
+
+// The failover test's write watch flags a write in the old leader's name from the
+// second it was resumed on, once, and nothing older nor of another manager.
+func TestWritesFlagsTheOldLeader(t *testing.T) {
+	w := &writes{}
+	at := func(manager string, when time.Time) *v1alpha1.Collaborator {
+		c := fixtures.Collaborator("ns", "c", v1alpha1.Guest)
+		tm := metav1.NewTime(when)
+		c.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &tm}}
+		return c
+	}
+	w.observe(at("manager-a", time.Now())) // nothing expected yet
+	resumed := w.expect("manager-a")
+	w.observe(at("manager-a", resumed.Add(-2*time.Second)))
+	w.observe(at("manager-b", resumed))
+	if len(w.found()) != 0 {
+		t.Fatalf("flagged %v", w.found())
+	}
+	w.observe(at("manager-a", resumed.Add(time.Second)))
+	w.observe(at("manager-a", resumed.Add(time.Second)))
+	if len(w.found()) != 1 || w.total() != 1 {
+		t.Fatalf("flagged %v, want one write", w.found())
+	}
+}
