@@ -216,6 +216,7 @@ func TestChaos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sample.pause()
 		if err := env.StopControlPlane(); err != nil {
 			t.Fatal(err)
 		}
@@ -241,6 +242,20 @@ func TestChaos(t *testing.T) {
 			} else if ok && a.spec != b.spec {
 				lost++
 				t.Errorf("after the control plane restart: %s has spec %s, had %s (seed %d)", k, a.spec, b.spec, seed)
+			}
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			var live []client.Object
+			for _, ns := range d.namespaces {
+				for _, o := range list(ctx, t, c, ns) {
+					live = append(live, o.(client.Object))
+				}
+			}
+			if sample.resume(live) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the control plane restart: the sampler's watch has not caught up in 1m")
 			}
 		}
 		check(fmt.Sprintf("after the control plane restart at kill %d", k))

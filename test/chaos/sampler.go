@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -44,6 +45,8 @@ type sampler struct {
 	mu       sync.Mutex
 	accounts map[string]*sampled
 	events   int
+	// paused: events update the state but are not judged (a broken watch, see pause).
+	paused bool
 	// violations found, and how many of each rule.
 	violations []string
 	byRule     map[string]int
@@ -152,10 +155,68 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 		return
 	}
 	a.licensesChanged(at)
+	if s.paused {
+		return
+	}
 	if wrote != nil {
 		s.judgeWrite(a, wrote, at)
 	}
 	s.judgeTotal(a, at)
+}
+
+// pause stops judging while the watch is broken (the API server stopped): the
+// informers then list again, kind by kind, and a Collaborator's status written under
+// an Account change may come before that change. resume judges again once the sampler
+// has seen every object at least as new as in live (a list read after the restart);
+// it reports whether it has.
+func (s *sampler) pause() {
+	s.mu.Lock()
+	s.paused = true
+	s.mu.Unlock()
+}
+
+func (s *sampler) resume(live []client.Object) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range live {
+		a := s.accounts[o.GetNamespace()]
+		if a == nil {
+			return false
+		}
+		var seen client.Object
+		switch o.(type) {
+		case *v1alpha1.Account:
+			if x := a.m.Owner(); x != nil && x.Name == o.GetName() {
+				seen = x
+			}
+		case *v1alpha1.WorkCenter:
+			if x := a.m.WorkCenter(o.GetName()); x != nil {
+				seen = x
+			}
+		case *v1alpha1.WorkCenterRole:
+			if x := a.m.Role(o.GetName()); x != nil {
+				seen = x
+			}
+		case *v1alpha1.Collaborator:
+			if x := a.m.Collaborator(o.GetName()); x != nil {
+				seen = x
+			}
+		default:
+			continue
+		}
+		// resourceVersions are etcd's revisions: integers that only grow. (Opaque to
+		// clients in general; this test runs on etcd.)
+		if seen == nil || revision(seen) < revision(o) {
+			return false
+		}
+	}
+	s.paused = false
+	return true
+}
+
+func revision(o client.Object) int64 {
+	n, _ := strconv.ParseInt(o.GetResourceVersion(), 10, 64)
+	return n
 }
 
 func (s *sampler) apply(a *sampled, kind string, obj any, deleted bool) {

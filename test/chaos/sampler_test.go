@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
@@ -154,5 +155,47 @@ func TestWritesFlagsTheOldLeader(t *testing.T) {
 	w.observe(at("manager-a", resumed.Add(time.Second)))
 	if len(w.found()) != 1 || w.total() != 1 {
 		t.Fatalf("flagged %v, want one write", w.found())
+	}
+}
+
+// While paused (a broken watch), writes update the state but are not judged; resume
+// judges again only once the sampler has seen every live object's revision.
+func TestSamplerPause(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newSampler(time.Second)
+	acct := fixtures.Account("s", "acme", 1)
+	acct.ResourceVersion = "10"
+	s.observe(acct, false, t0)
+	m := func(name string, sec int, rv string, licensed bool) *v1alpha1.Collaborator {
+		c := fixtures.Collaborator("s", name, v1alpha1.Member)
+		c.CreationTimestamp = metav1.NewTime(t0.Add(time.Duration(sec) * time.Second))
+		c.Generation, c.Status.ObservedGeneration, c.ResourceVersion = 1, 1, rv
+		c.Status.Licensed = &licensed
+		return c
+	}
+	s.observe(m("m1", 1, "11", true), false, t0)
+	s.observe(m("m2", 2, "12", false), false, t0)
+	s.pause()
+	// Listed again after a restart: m2's license, written under a raised limit, comes
+	// before the Account that raised it.
+	s.observe(m("m2", 2, "14", true), false, t0.Add(5*time.Second))
+	raised := acct.DeepCopy()
+	raised.Spec.Licenses, raised.ResourceVersion = 2, "13"
+	if s.resume([]client.Object{raised, m("m1", 1, "11", true), m("m2", 2, "14", true)}) {
+		t.Fatal("resumed before the sampler saw the raised limit")
+	}
+	s.observe(raised, false, t0.Add(5*time.Second))
+	if !s.resume([]client.Object{raised, m("m1", 1, "11", true), m("m2", 2, "14", true)}) {
+		t.Fatal("not resumed once the sampler saw every object")
+	}
+	if _, n, _, found := s.report(); n != 0 {
+		t.Fatalf("flagged %v while paused", found)
+	}
+	// Judged again: the limit lowered, and a license granted beyond it a grace later.
+	s.observe(acct, false, t0.Add(6*time.Second))
+	s.observe(m("m3", 3, "15", false), false, t0.Add(6*time.Second))
+	s.observe(m("m3", 3, "16", true), false, t0.Add(8*time.Second))
+	if _, n, _, _ := s.report(); n == 0 {
+		t.Fatal("nothing flagged after resume")
 	}
 }
