@@ -12,6 +12,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
@@ -72,17 +73,17 @@ func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alph
 		return nil, err
 	}
 	if acct.Spec.Licenses < old.Spec.Licenses {
-		collaborators, err := v.reader.collaborators(ctx, acct.Namespace)
-		if err != nil {
-			return nil, err
-		}
-		before := access.AllocateLicenses(collaborators, old.Spec.Licenses)
-		after := access.AllocateLicenses(collaborators, acct.Spec.Licenses)
+		// R4: the Members ranked between the new and the old limit lose their license
+		// (the model keeps the Members in seniority order).
 		var losing []string
-		for name := range before {
-			if !after[name] {
-				losing = append(losing, name)
+		if err := v.reader.model(ctx, acct.Namespace, "Collaborators", func(m *model.Account) {
+			members := m.Members()
+			lo, hi := min(max(acct.Spec.Licenses, 0), int32(len(members))), min(max(old.Spec.Licenses, 0), int32(len(members)))
+			for _, c := range members[lo:hi] {
+				losing = append(losing, c.Name)
 			}
+		}); err != nil {
+			return nil, err
 		}
 		if len(losing) > 0 {
 			slices.Sort(losing)

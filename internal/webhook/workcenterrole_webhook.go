@@ -13,6 +13,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
@@ -69,15 +70,15 @@ func (v *WorkCenterRoleValidator) ValidateDelete(ctx context.Context, role *v1al
 
 // inUse says who holds or includes the role (R6), "" when nothing does.
 func (v *WorkCenterRoleValidator) inUse(ctx context.Context, role *v1alpha1.WorkCenterRole) (string, error) {
-	collaborators, err := v.reader.collaborators(ctx, role.Namespace)
-	if err != nil {
+	var holders []*v1alpha1.Collaborator
+	if err := v.reader.model(ctx, role.Namespace, "Collaborators", func(m *model.Account) { holders = m.Holding(role.Name) }); err != nil {
 		return "", err
 	}
 	roles, err := v.reader.roles(ctx, role.Namespace)
 	if err != nil {
 		return "", err
 	}
-	use := access.UseOf(role.Name, collaborators, roles)
+	use := access.UseOf(role.Name, holders, roles)
 	if !use.InUse() {
 		return "", nil
 	}
@@ -90,10 +91,6 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 		return nil, v.checkBuiltIn(ctx, old, role)
 	}
 	roles, err := v.reader.roles(ctx, role.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	collaborators, err := v.reader.collaborators(ctx, role.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +119,24 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 			}
 		}
 	}
-	// R2: no role held by a guest is made member-only.
-	if viol := access.CheckRoleChange(role, roles, collaborators); viol != nil {
+	// R2: no role held by a guest is made member-only. Only the holders of the role and
+	// of the roles including it can be affected: the model's index finds them without
+	// reading every Collaborator of the account.
+	var holders []*v1alpha1.Collaborator
+	if err := v.reader.model(ctx, role.Namespace, "Collaborators", func(m *model.Account) {
+		seen := map[string]bool{}
+		for _, affected := range next.Dependents(role.Name) {
+			for _, c := range m.Holding(affected) {
+				if !seen[c.Name] {
+					seen[c.Name] = true
+					holders = append(holders, c)
+				}
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if viol := access.CheckRoleChange(role, roles, holders); viol != nil {
 		errs = append(errs, forbidden(field.NewPath("spec"), viol))
 	}
 	return warnings, invalid("WorkCenterRole", role.Name, errs)
