@@ -283,6 +283,44 @@ func TestChaos(t *testing.T) {
 			stop()
 		}
 	}
+	// The end: each Account deleted while it is in use must stay (R11), held by its
+	// finalizer; then everything deleted, and nothing may stay held by a finalizer of
+	// ours once nothing needs it.
+	for _, ns := range d.namespaces {
+		if err := c.Delete(ctx, &v1alpha1.Account{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after the Accounts' deletion")
+	for _, ns := range d.namespaces {
+		if v := accountGone(ctx, t, c, ns); v != "" {
+			t.Errorf("%s (seed %d)", v, seed)
+		}
+	}
+	for _, ns := range d.namespaces {
+		if err := deleteAll(ctx, c, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emptied := time.Now()
+	for _, ns := range d.namespaces {
+		for {
+			objs := list(ctx, t, c, ns)
+			if len(objs) == 0 {
+				break
+			}
+			if time.Since(emptied) > 2*time.Minute {
+				var held []string
+				for _, o := range objs[:min(len(objs), 10)] {
+					held = append(held, fmt.Sprintf("%T %s %v", o, o.(client.Object).GetName(), o.(client.Object).GetFinalizers()))
+				}
+				t.Fatalf("2m after everything was deleted, %d objects of %s stay, first: %v (seed %d)", len(objs), ns, held, seed)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	released := time.Since(emptied)
+
 	stopSampling()
 	events, violations, byRule, first := sample.report()
 	for _, v := range first {
@@ -295,6 +333,8 @@ func TestChaos(t *testing.T) {
 			d.applied, d.refused, d.protectedDeletes),
 		fmt.Sprintf("chaos: %d API server and etcd restarts (%s down each), %d lost updates, convergence after the API server is back %v",
 			len(restartConverge), outage, lost, roundAll(restartConverge)),
+		fmt.Sprintf("chaos: the Accounts deleted while in use stayed (R11); everything deleted, the last finalizer released after %s",
+			released.Round(time.Millisecond)),
 		fmt.Sprintf("chaos: sampled %d watch events, %d violations (R2 guest in effect on a member-only role %d, R4 license beyond the limit %d, R4 total over the limit %d; grace %s)",
 			events, violations, byRule["R2"], byRule["R4"], byRule["R4-total"], sampleGrace),
 	}
@@ -557,6 +597,35 @@ func (d *driver) violations(ctx context.Context, t *testing.T, ns string) []stri
 		}
 	}
 	return out
+}
+
+// accountGone is R11's violation in ns, if any: the Account gone while the namespace
+// still holds WorkCenters, custom roles or Collaborators.
+func accountGone(ctx context.Context, t *testing.T, c client.Client, ns string) string {
+	objs := list(ctx, t, c, ns)
+	m, err := model.Build(ns, objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*v1alpha1.WorkCenterRole
+	for _, r := range m.Roles() {
+		rs = append(rs, r)
+	}
+	use := access.UseOfAccount(m.WorkCenters(), rs, m.Collaborators())
+	if m.Owner() == nil && use.InUse() {
+		return fmt.Sprintf("R11: the Account of %s is gone while in use (%s)", ns, use)
+	}
+	return ""
+}
+
+// deleteAll deletes every object of the four kinds in ns.
+func deleteAll(ctx context.Context, c client.Client, ns string) error {
+	for _, o := range []client.Object{&v1alpha1.Collaborator{}, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenterRole{}, &v1alpha1.Account{}} {
+		if err := c.DeleteAllOf(ctx, o, client.InNamespace(ns)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // list reads the namespace's objects of the four kinds live.

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -286,8 +287,13 @@ func (s *sampler) judgeWrite(a *sampled, c *v1alpha1.Collaborator, at time.Time)
 	}
 	if l := c.Status.Licensed; l != nil && *l {
 		if since, ok := a.unlicensedSince[c.Name]; ok && at.Sub(since) >= s.grace {
-			s.flag("R4", "Member %s/%s written licensed: true while R4 has given it no license for %s (limit %d)",
-				c.Namespace, c.Name, at.Sub(since).Round(time.Millisecond), a.limit)
+			rank := slices.IndexFunc(a.m.Members(), func(m *v1alpha1.Collaborator) bool { return m.Name == c.Name })
+			acct := ""
+			if o := a.m.Owner(); o != nil {
+				acct = o.ResourceVersion
+			}
+			s.flag("R4", "Member %s/%s (resourceVersion %s, created %s) written licensed: true while R4 has given it no license for %s: limit %d (Account resourceVersion %s), %d Members, it the %dth",
+				c.Namespace, c.Name, c.ResourceVersion, c.CreationTimestamp.Format(time.RFC3339), at.Sub(since).Round(time.Millisecond), a.limit, acct, len(a.m.Members()), rank+1)
 		}
 	}
 }
