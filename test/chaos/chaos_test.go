@@ -134,6 +134,14 @@ func TestChaos(t *testing.T) {
 	hooks := env.WebhookInstallOptions
 	args := []string{"--enable-webhooks=true", "--webhook-port=" + strconv.Itoa(hooks.LocalServingPort), "--webhook-cert-path=" + hooks.LocalServingCertDir}
 	logPath := filepath.Join(dir, "manager.log")
+	defer func() { // the log outlives a failed run
+		if t.Failed() {
+			kept := filepath.Join(os.TempDir(), fmt.Sprintf("chaos-manager-%d.log", seed))
+			if err := copyFile(logPath, kept); err == nil {
+				t.Logf("manager log kept in %s", kept)
+			}
+		}
+	}()
 	start := func() *testenv.Manager {
 		m, err := testenv.StartManager(bin, kubeconfig, logPath, args...)
 		if err != nil {
