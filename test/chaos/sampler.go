@@ -167,9 +167,10 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 
 // pause stops judging while the watch is broken (the API server stopped): the
 // informers then list again, kind by kind, and a Collaborator's status written under
-// an Account change may come before that change. resume judges again once the sampler
-// has seen every object at least as new as in live (a list read after the restart);
-// it reports whether it has.
+// an Account change may come before that change, a license freed by a deletion before
+// the deletion. resume judges again once the sampler has seen every object at least as
+// new as in live (a list read after the restart) and holds nothing live lacks; it
+// reports whether it has.
 func (s *sampler) pause() {
 	s.mu.Lock()
 	s.paused = true
@@ -179,6 +180,32 @@ func (s *sampler) pause() {
 func (s *sampler) resume(live []client.Object) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Nothing gone from live may remain in the sampler's view: a deletion lost with the
+	// broken watch comes with the list again, maybe after the updates.
+	there := map[string]bool{}
+	for _, o := range live {
+		there[fmt.Sprintf("%T %s/%s", o, o.GetNamespace(), o.GetName())] = true
+	}
+	for _, a := range s.accounts {
+		var held []client.Object
+		for _, x := range a.m.Accounts() {
+			held = append(held, x)
+		}
+		for _, x := range a.m.Roles() {
+			held = append(held, x)
+		}
+		for _, x := range a.m.WorkCenters() {
+			held = append(held, x)
+		}
+		for _, x := range a.m.AllCollaborators() {
+			held = append(held, x)
+		}
+		for _, o := range held {
+			if !there[fmt.Sprintf("%T %s/%s", o, o.GetNamespace(), o.GetName())] {
+				return false
+			}
+		}
+	}
 	for _, o := range live {
 		a := s.accounts[o.GetNamespace()]
 		if a == nil {

@@ -185,6 +185,11 @@ func TestSamplerPause(t *testing.T) {
 		t.Fatal("resumed before the sampler saw the raised limit")
 	}
 	s.observe(raised, false, t0.Add(5*time.Second))
+	s.observe(m("gone", 0, "9", true), false, t0.Add(5*time.Second)) // deleted during the outage
+	if s.resume([]client.Object{raised, m("m1", 1, "11", true), m("m2", 2, "14", true)}) {
+		t.Fatal("resumed while the sampler still holds an object deleted during the outage")
+	}
+	s.observe(m("gone", 0, "9", true), true, t0.Add(5*time.Second))
 	if !s.resume([]client.Object{raised, m("m1", 1, "11", true), m("m2", 2, "14", true)}) {
 		t.Fatal("not resumed once the sampler saw every object")
 	}
