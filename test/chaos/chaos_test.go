@@ -252,7 +252,8 @@ func TestChaos(t *testing.T) {
 				t.Errorf("after the control plane restart: %s has spec %s, had %s (seed %d)", k, a.spec, b.spec, seed)
 			}
 		}
-		for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		// client-go's reflector waits up to a minute between two tries after failures.
+		for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 			var live []client.Object
 			for _, ns := range d.namespaces {
 				for _, o := range list(ctx, t, c, ns) {
@@ -263,7 +264,7 @@ func TestChaos(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after the control plane restart: the sampler's watch has not caught up in 1m")
+				t.Fatalf("after the control plane restart: the sampler's watch has not caught up in 3m")
 			}
 		}
 		check(fmt.Sprintf("after the control plane restart at kill %d", k))
