@@ -225,6 +225,7 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 		sample.pause()
+		t.Logf("kill %d: the control plane stopped at %s", k, time.Now().Format("15:04:05.000"))
 		if err := env.StopControlPlane(); err != nil {
 			t.Fatal(err)
 		}
@@ -233,6 +234,7 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 		up := time.Now()
+		t.Logf("kill %d: the control plane back at %s", k, up.Format("15:04:05.000"))
 		// The API server reports healthy a moment before it serves the CRDs' kinds.
 		var after map[string]stored
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
@@ -261,6 +263,7 @@ func TestChaos(t *testing.T) {
 				}
 			}
 			if sample.resume(live) {
+				t.Logf("kill %d: the sampler judges again from %s", k, time.Now().Format("15:04:05.000"))
 				break
 			}
 			if time.Now().After(deadline) {
@@ -278,6 +281,9 @@ func TestChaos(t *testing.T) {
 		m.Kill()
 		time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond) // the driver goes on while the manager is down
 		m = start()
+		if restarts > 0 {
+			t.Logf("kill %d: the manager started again at %s", k, time.Now().Format("15:04:05.000"))
+		}
 		if restartAt[k] {
 			time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
 			stop()

@@ -48,6 +48,8 @@ type sampler struct {
 	events   int
 	// paused: events update the state but are not judged (a broken watch, see pause).
 	paused bool
+	// now is when the event being judged was seen.
+	now time.Time
 	// violations found, and how many of each rule.
 	violations []string
 	byRule     map[string]int
@@ -121,6 +123,7 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.events++
+	s.now = at
 	ns := o.GetNamespace()
 	a := s.accounts[ns]
 	if a == nil {
@@ -349,7 +352,7 @@ func (s *sampler) judgeTotal(a *sampled, at time.Time) {
 func (s *sampler) flag(rule, format string, args ...any) {
 	s.byRule[rule]++
 	if len(s.violations) < 100 {
-		s.violations = append(s.violations, rule+": "+fmt.Sprintf(format, args...))
+		s.violations = append(s.violations, rule+": "+fmt.Sprintf(format, args...)+" (seen at "+s.now.Format("15:04:05.000")+")")
 	}
 }
 
