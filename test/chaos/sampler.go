@@ -50,6 +50,10 @@ type sampler struct {
 	paused bool
 	// now is when the event being judged was seen.
 	now time.Time
+	// live, when set, confirms the sampler's Account before an R4 flag (see stale).
+	live client.Reader
+	// skipped: R4 judgements dropped because the sampler's own Account was behind.
+	skipped int
 	// violations found, and how many of each rule.
 	violations []string
 	byRule     map[string]int
@@ -80,7 +84,8 @@ func newSampler(grace time.Duration) *sampler {
 // watch starts informers on the four kinds in namespaces, feeding every event to the
 // sampler until ctx ends. Informers list again and watch on after a broken watch (an
 // API server restart).
-func (s *sampler) watch(ctx context.Context, cfg *rest.Config, namespaces []string) error {
+func (s *sampler) watch(ctx context.Context, cfg *rest.Config, live client.Reader, namespaces []string) error {
+	s.live = live
 	byNS := map[string]cache.Config{}
 	for _, ns := range namespaces {
 		byNS[ns] = cache.Config{}
@@ -316,7 +321,7 @@ func (s *sampler) judgeWrite(a *sampled, c *v1alpha1.Collaborator, at time.Time)
 		return
 	}
 	if l := c.Status.Licensed; l != nil && *l {
-		if since, ok := a.unlicensedSince[c.Name]; ok && at.Sub(since) >= s.grace {
+		if since, ok := a.unlicensedSince[c.Name]; ok && at.Sub(since) >= s.grace && !s.stale(a) {
 			rank := slices.IndexFunc(a.m.Members(), func(m *v1alpha1.Collaborator) bool { return m.Name == c.Name })
 			acct := ""
 			if o := a.m.Owner(); o != nil {
@@ -341,12 +346,29 @@ func (s *sampler) judgeTotal(a *sampled, at time.Time) {
 		}
 	}
 	over := int32(len(fresh)) > a.limit
-	if over && !a.over {
+	if over && !a.over && !s.stale(a) {
 		sort.Strings(fresh)
 		s.flag("R4-total", "Account in %s: %d Members show licensed: true written under the limit of %d: %v",
 			a.m.Namespace, len(fresh), a.limit, fresh)
 	}
 	a.over = over
+}
+
+// stale reports whether the sampler's Account of a is older than the live one: an
+// informer's watch can lag for long after its list (client-go's reflector waits up to a
+// minute between tries after failures), and a license judged against a limit the
+// driver has changed since is no violation. The live read is made only before a flag.
+func (s *sampler) stale(a *sampled) bool {
+	o := a.m.Owner()
+	if s.live == nil || o == nil {
+		return false
+	}
+	var now v1alpha1.Account
+	if err := s.live.Get(context.Background(), client.ObjectKeyFromObject(o), &now); err != nil || now.ResourceVersion != o.ResourceVersion {
+		s.skipped++
+		return true
+	}
+	return false
 }
 
 func (s *sampler) flag(rule, format string, args ...any) {
@@ -356,11 +378,12 @@ func (s *sampler) flag(rule, format string, args ...any) {
 	}
 }
 
-// report is the sampler's figures: events judged and violations by rule.
+// report is the sampler's figures: events judged and violations by rule (and
+// "skipped": R4 judgements dropped because the sampler's Account was behind).
 func (s *sampler) report() (events int, violations int, byRule map[string]int, first []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	byRule = map[string]int{}
+	byRule = map[string]int{"skipped": s.skipped}
 	for k, v := range s.byRule {
 		byRule[k] = v
 		violations += v

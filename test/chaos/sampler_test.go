@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +204,50 @@ func TestSamplerPause(t *testing.T) {
 	if _, n, _, _ := s.report(); n == 0 {
 		t.Fatal("nothing flagged after resume")
 	}
+}
+
+// A license judged against an Account the sampler has not seen change yet is skipped,
+// not flagged; against the live one, flagged.
+func TestSamplerStaleAccount(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, behind := range []bool{true, false} {
+		acct := fixtures.Account("s", "acme", 1)
+		acct.ResourceVersion = "10"
+		liveAcct := acct.DeepCopy()
+		if behind {
+			liveAcct.Spec.Licenses, liveAcct.ResourceVersion = 5, "20"
+		}
+		s := newSampler(time.Second)
+		s.live = staticReader{liveAcct}
+		s.observe(acct, false, t0)
+		m2 := fixtures.Collaborator("s", "m2", v1alpha1.Member)
+		m2.CreationTimestamp = metav1.NewTime(t0.Add(2 * time.Second))
+		m1 := m2.DeepCopy()
+		m1.Name, m1.CreationTimestamp = "m1", metav1.NewTime(t0.Add(time.Second))
+		s.observe(m1, false, t0)
+		s.observe(m2, false, t0)
+		yes := true
+		m2 = m2.DeepCopy()
+		m2.Status.Licensed = &yes
+		s.observe(m2, false, t0.Add(3*time.Second))
+		_, n, byRule, found := s.report()
+		if behind && (n != 0 || byRule["skipped"] == 0) {
+			t.Errorf("behind: flagged %v, skipped %d", found, byRule["skipped"])
+		}
+		if !behind && n == 0 {
+			t.Errorf("up to date: nothing flagged")
+		}
+	}
+}
+
+// staticReader answers Get with its Account.
+type staticReader struct{ acct *v1alpha1.Account }
+
+func (r staticReader) Get(_ context.Context, _ client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	r.acct.DeepCopyInto(obj.(*v1alpha1.Account))
+	return nil
+}
+
+func (r staticReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return nil
 }
