@@ -135,6 +135,7 @@ func (s *statusStep) finish(ctx context.Context, c client.Client, err error) err
 		s.recordWritten()
 		return nil
 	}
+	rememberStatus(s.obj)
 	werr := c.Status().Patch(ctx, s.obj, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
 	switch {
 	case werr == nil:
@@ -168,6 +169,7 @@ func (s *statusStep) writeError(ctx context.Context, c client.Client, err error)
 	if equality.Semantic.DeepEqual(statusOf(failed), statusOf(s.before)) {
 		return nil
 	}
+	rememberStatus(failed)
 	werr := c.Status().Patch(ctx, failed, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
 	if werr != nil && !retryOnly(werr) && !apierrors.IsNotFound(werr) {
 		logf.FromContext(ctx).Error(werr, "cannot report the reconcile error in status")

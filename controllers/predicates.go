@@ -1,10 +1,14 @@
 package controllers
 
 import (
+	"encoding/json"
+	"hash/fnv"
 	"maps"
 	"slices"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -32,10 +36,52 @@ func specOrDeletionUpdate(o, n client.Object) bool {
 // also an update that strips one of our finalizers (kubectl replace, a GitOps tool
 // syncing with replace, a hand edit), so the object's own controller puts it back
 // whenever the object still needs it: R6, R7 and R11 hold whatever happens to metadata.
+//
+// A status this operator did not write wakes the object too (foreignStatus): status
+// written by hand (`kubectl edit --subresource=status`), or by an old leader that has not
+// yet learnt it lost its lease, is corrected at once, not at the next spec change.
 func ownChanges() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		return specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) || finalizerOfOursRemoved(e.ObjectOld, e.ObjectNew)
-	}}
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) || finalizerOfOursRemoved(e.ObjectOld, e.ObjectNew) ||
+				foreignStatus(e.ObjectOld, e.ObjectNew)
+		},
+		DeleteFunc: func(e event.DeleteEvent) bool {
+			ownStatuses.Delete(e.Object.GetUID())
+			return true
+		},
+	}
+}
+
+// ownStatuses holds, per object (UID), a digest of the last status this process wrote
+// or is writing: what a status-only update must carry to be our own.
+var ownStatuses sync.Map
+
+// statusDigest is a digest of an object's status as it is stored (JSON: times to the
+// second, as the API server keeps them).
+func statusDigest(o client.Object) uint64 {
+	data, err := json.Marshal(statusOf(o))
+	if err != nil {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(data)
+	return h.Sum64()
+}
+
+// rememberStatus records the status about to be written to o as ours. Recorded before
+// the write, so the watch event of the write never overtakes it; a write that fails
+// leaves a digest only that very status would match, which would be correct anyway.
+func rememberStatus(o client.Object) { ownStatuses.Store(o.GetUID(), statusDigest(o)) }
+
+// foreignStatus reports an update whose status changed to one this process did not
+// write.
+func foreignStatus(o, n client.Object) bool {
+	if equality.Semantic.DeepEqual(statusOf(o), statusOf(n)) {
+		return false
+	}
+	ours, ok := ownStatuses.Load(n.GetUID())
+	return !ok || ours.(uint64) != statusDigest(n)
 }
 
 // ourFinalizers are the protection finalizers this operator keeps.

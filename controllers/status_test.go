@@ -340,16 +340,21 @@ func TestBuiltInRoleEventOnlyWhenCreated(t *testing.T) {
 }
 
 // The own-kind predicate wakes the controller when one of our finalizers is stripped
-// (so it is restored), and stays quiet for status-only writes and other finalizers.
+// (so it is restored) and when someone else wrote its status (so it is corrected), and
+// stays quiet for our own status writes and other finalizers.
 func TestOwnChangesWakeOnStrippedFinalizer(t *testing.T) {
 	base := fixtures.Role(ns, "eng")
 	base.Generation = 1
+	base.UID = "eng-uid"
 	withOurs := base.DeepCopy()
 	withOurs.Finalizers = []string{v1alpha1.FinalizerInUseProtection}
 	withOther := base.DeepCopy()
 	withOther.Finalizers = []string{"example.com/other"}
 	statusOnly := withOurs.DeepCopy()
 	statusOnly.Status.Assignments = 3
+	rememberStatus(statusOnly) // as the status step does before it writes
+	foreign := withOurs.DeepCopy()
+	foreign.Status.Assignments = 7
 	for name, tc := range map[string]struct {
 		old, cur client.Object
 		want     bool
@@ -357,7 +362,8 @@ func TestOwnChangesWakeOnStrippedFinalizer(t *testing.T) {
 		"our finalizer stripped":    {withOurs, base, true},
 		"our finalizer added":       {base, withOurs, false},
 		"another finalizer gone":    {withOther, base, false},
-		"status only":               {withOurs, statusOnly, false},
+		"our own status write":      {withOurs, statusOnly, false},
+		"a status we did not write": {withOurs, foreign, true},
 		"spec changed (generation)": {base, func() client.Object { o := base.DeepCopy(); o.Generation = 2; return o }(), true},
 	} {
 		t.Run(name, func(t *testing.T) {
