@@ -13,16 +13,23 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/leaderelection"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
@@ -71,7 +78,28 @@ func main() {
 		// Only callers the API server authenticates and authorizes for /metrics may scrape.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	// With leader election, writes are fenced (internal/fencing): a leader resumed after
+	// a freeze past its lease cannot write from its stale cache while another leads.
+	var lock *fencing.Lock
+	if leaderElect {
+		inner, err := leaderelection.NewResourceLock(cfg, noEvents{}, leaderelection.Options{
+			LeaderElection: true, LeaderElectionID: leaderElectionID, LeaderElectionNamespace: leaseNamespace,
+			RenewDeadline: renewDeadline,
+		})
+		if err != nil {
+			log.Error(err, "unable to create the leader election lock")
+			os.Exit(1)
+		}
+		lock = fencing.NewLock(inner, renewDeadline)
+	}
+	options := ctrl.Options{
+		NewClient: func(config *rest.Config, options client.Options) (client.Client, error) {
+			c, err := client.NewWithWatch(config, options)
+			if err != nil {
+				return nil, err
+			}
+			return fencing.Client(c, lock), nil
+		},
 		Scheme:  scheme,
 		Metrics: metricsOpts,
 		// managedFields are most of a cached object's size and nothing here reads them.
@@ -82,12 +110,16 @@ func main() {
 		PprofBindAddress:        pprofAddr,
 		HealthProbeBindAddress:  probeAddr,
 		LeaderElection:          leaderElect,
-		LeaderElectionID:        "workcenter-operator.access.workcenter.io",
+		LeaderElectionID:        leaderElectionID,
 		LeaderElectionNamespace: leaseNamespace,
 		LeaseDuration:           &leaseDuration,
 		RenewDeadline:           &renewDeadline,
 		RetryPeriod:             &retryPeriod,
-	})
+	}
+	if lock != nil {
+		options.LeaderElectionResourceLockInterface = lock
+	}
+	mgr, err := ctrl.NewManager(cfg, options)
 	if err != nil {
 		log.Error(err, "unable to create manager")
 		os.Exit(1)
@@ -146,3 +178,14 @@ func envBool(name string, def bool) bool {
 	}
 	return def
 }
+
+// leaderElectionID names the Lease the managers of one cluster elect their leader with.
+const leaderElectionID = "workcenter-operator.access.workcenter.io"
+
+// noEvents is the leader election lock's event recorder: the manager logs its
+// leadership; Events about it would land in the Lease's namespace, read by nobody.
+type noEvents struct{}
+
+func (noEvents) GetEventRecorderFor(string) record.EventRecorder { return &record.FakeRecorder{} }
+
+func (noEvents) GetEventRecorder(string) recorder.EventRecorder { return &events.FakeRecorder{} }
