@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -80,6 +81,9 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	}); err != nil {
 		return err
 	}
+	if err := r.confirmGrant(ctx, c, account, e.Licensed); err != nil {
+		return err
+	}
 	c.Status.WorkCenters = e.Statuses
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
 	c.Status.Licensed = nil
@@ -94,6 +98,28 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
 	})
 	return err
+}
+
+// confirmGrant is R4's guard on a license granted to a Member whose status says it holds
+// none: the grant is decided against the cached Account, which can lag the live one for
+// up to a minute after an API server outage (client-go backs off between watch retries,
+// one kind at a time), and a license granted under a limit already lowered breaks R4.
+// So such a grant waits (a conflict: retried, nothing written, nothing reported) until
+// the cached Account has the live spec (same generation). One live read per grant; a
+// Member's first status (nothing recorded yet) needs none, nor does anything else.
+func (r *CollaboratorReconciler) confirmGrant(ctx context.Context, c *v1alpha1.Collaborator, cached *v1alpha1.Account, licensed bool) error {
+	if !licensed || c.Status.Licensed == nil || *c.Status.Licensed || cached == nil {
+		return nil
+	}
+	live, err := accountOf(ctx, r.APIReader, c.Namespace)
+	if err != nil {
+		return err
+	}
+	if live != nil && live.UID == cached.UID && live.Generation == cached.Generation {
+		return nil
+	}
+	return apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("collaborators").GroupResource(), c.Name,
+		fmt.Errorf("the cached Account %q lags the live one: the license waits until the cache catches up", cached.Name))
 }
 
 // collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),

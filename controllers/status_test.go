@@ -17,6 +17,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -384,5 +385,72 @@ func TestEventNotesAreBounded(t *testing.T) {
 	note = strings.TrimPrefix(note, "Warning RoleInUse ")
 	if len(note) > access.MaxEventNote || !utf8.ValidString(note) || !strings.HasPrefix(note, "deletion blocked: ü") {
 		t.Fatalf("note of %d bytes, valid UTF-8 %v: %.60q", len(note), utf8.ValidString(note), note)
+	}
+}
+
+// R4 after an outage: a Member whose status says it holds no license is granted one only
+// once the cached Account has the live spec. Before, a cache still holding a higher,
+// since lowered limit (client-go backs off for up to a minute between watch retries after
+// an API server restart) granted licenses beyond the live limit (found by the chaos
+// suite's sampler).
+func TestLicenseGrantWaitsForTheLiveAccount(t *testing.T) {
+	ctx := context.Background()
+	acct := fixtures.Account(ns, "acme", 2)
+	acct.Generation = 1
+	older := fixtures.Collaborator(ns, "m1", v1alpha1.Member)
+	older.CreationTimestamp = metav1.NewTime(time.Now().Add(-time.Hour))
+	m := fixtures.Collaborator(ns, "m2", v1alpha1.Member)
+	m.CreationTimestamp = metav1.NewTime(time.Now().Add(-time.Minute))
+	m.Status.Licensed = ptr.To(false)
+	live := newFakeClient(interceptor.Funcs{}, acct, older, m)
+
+	// The live Account's limit is lowered to 1; the cache still serves the old one.
+	cur := &v1alpha1.Account{}
+	if err := live.Get(ctx, client.ObjectKeyFromObject(acct), cur); err != nil {
+		t.Fatal(err)
+	}
+	stale := cur.DeepCopy()
+	cur.Spec.Licenses, cur.Generation = 1, 2
+	if err := live.Update(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	cache := newFakeClientOver(live, interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			if l, ok := list.(*v1alpha1.AccountList); ok {
+				l.Items = []v1alpha1.Account{*stale}
+				return nil
+			}
+			return c.List(ctx, list, opts...)
+		},
+	})
+	r := &CollaboratorReconciler{Client: cache, APIReader: live, Recorder: events.NewFakeRecorder(10)}
+	if _, err := r.Reconcile(ctx, request("m2")); !apierrors.IsConflict(err) {
+		t.Fatalf("a grant from a cache behind the live Account must wait (a conflict), got %v", err)
+	}
+	if got := getCollaborator(t, live, "m2"); got.Status.Licensed == nil || *got.Status.Licensed {
+		t.Fatalf("a license was granted beyond the live limit: %v", got.Status.Licensed)
+	}
+
+	// Once the cache has the live Account, the decision follows it: still no license at 1.
+	r.Client = live
+	if _, err := r.Reconcile(ctx, request("m2")); err != nil {
+		t.Fatal(err)
+	}
+	if got := getCollaborator(t, live, "m2"); got.Status.Licensed == nil || *got.Status.Licensed {
+		t.Fatalf("licensed %v at a limit of 1 behind an older Member", got.Status.Licensed)
+	}
+	// Raised live and in the cache alike: granted at once.
+	if err := live.Get(ctx, client.ObjectKeyFromObject(acct), cur); err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Licenses, cur.Generation = 2, 3
+	if err := live.Update(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reconcile(ctx, request("m2")); err != nil {
+		t.Fatal(err)
+	}
+	if got := getCollaborator(t, live, "m2"); got.Status.Licensed == nil || !*got.Status.Licensed {
+		t.Fatalf("licensed %v at a limit of 2", got.Status.Licensed)
 	}
 }
