@@ -298,6 +298,19 @@ func TestChaos(t *testing.T) {
 			stop()
 		}
 	}
+	// Converged and left alone, the manager is quiet (no hot loop on anything the random
+	// changes left behind, valid or not) and never panicked in a reconcile.
+	quietBefore, _ := reconcileCounts(t, m)
+	time.Sleep(5 * time.Second)
+	quietAfter, panicsAfter := reconcileCounts(t, m)
+	if n := quietAfter - quietBefore; n > 5 {
+		t.Errorf("the converged manager reconciled %v times in 5s with nothing changing: a hot loop", n)
+	}
+	if panicsAfter > 0 {
+		t.Errorf("reconciles panicked %v times", panicsAfter)
+	}
+	t.Logf("chaos: converged and left alone, %v reconciles in 5s; %v reconcile panics", quietAfter-quietBefore, panicsAfter)
+
 	// The end: each Account deleted while it is in use must stay (R11), held by its
 	// finalizer; then everything deleted, and nothing may stay held by a finalizer of
 	// ours once nothing needs it.
@@ -747,4 +760,24 @@ func observed(o any) int64 {
 		return x.Status.ObservedGeneration
 	}
 	return -1
+}
+
+// reconcileCounts reads the manager's reconciles and reconcile panics so far, over every
+// controller (controller-runtime's metrics).
+func reconcileCounts(t *testing.T, m *testenv.Manager) (reconciles, panics float64) {
+	t.Helper()
+	families, err := m.Scrape()
+	if err != nil {
+		t.Fatalf("scraping the manager: %v", err)
+	}
+	sum := func(name string) float64 {
+		var n float64
+		if f := families[name]; f != nil {
+			for _, metric := range f.GetMetric() {
+				n += metric.GetCounter().GetValue()
+			}
+		}
+		return n
+	}
+	return sum("controller_runtime_reconcile_total"), sum("controller_runtime_reconcile_panics_total")
 }
