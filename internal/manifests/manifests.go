@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
 // Kinds are the kinds of access.workcenter.io, in dependency order.
@@ -238,7 +238,7 @@ func (s *Set) addObject(where string, content map[string]any, namespace string) 
 	case gv != v1alpha1.GroupVersion.String():
 		return fmt.Errorf("%s: unknown version %q of %s; use %s", where, gv, kind, v1alpha1.GroupVersion.String())
 	case !slices.Contains(Kinds, kind):
-		return fmt.Errorf("%s: unknown kind %q of %s; nearest: %s", where, kind, gv, strings.Join(nearestKinds(kind), ", "))
+		return fmt.Errorf("%s: unknown kind %q of %s; nearest: %s", where, kind, gv, strings.Join(query.Nearest(kind, Kinds), ", "))
 	}
 	if u.GetName() == "" {
 		return fmt.Errorf("%s: %s has no metadata.name", where, kind)
@@ -252,33 +252,6 @@ func (s *Set) addObject(where string, content map[string]any, namespace string) 
 	}
 	s.Objects = append(s.Objects, Object{Source: where, Raw: u, Typed: typed})
 	return nil
-}
-
-func nearestKinds(kind string) []string {
-	out := slices.Clone(Kinds)
-	sort.SliceStable(out, func(i, j int) bool { return distance(kind, out[i]) < distance(kind, out[j]) })
-	return out[:2]
-}
-
-func distance(a, b string) int {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // Decode turns u into its API type, failing on fields of the wrong type.

@@ -133,7 +133,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	}
 	for _, a := range kept {
 		c, ok := a.obj.(*v1alpha1.Collaborator)
-		if !ok || hasProblem(r.Problems, a.obj) {
+		if !ok || hasProblem(r.Problems, a.src) {
 			continue
 		}
 		m := off.Model(c.Namespace)
@@ -152,22 +152,10 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	return r, nil
 }
 
-func hasProblem(ps []Problem, obj client.Object) bool {
+func hasProblem(ps []Problem, o manifests.Object) bool {
 	return slices.ContainsFunc(ps, func(p Problem) bool {
-		return p.Namespace == obj.GetNamespace() && p.Name == obj.GetName() && p.Kind == kindOf(obj)
+		return p.Namespace == o.Raw.GetNamespace() && p.Name == o.Raw.GetName() && p.Kind == o.Kind()
 	})
-}
-
-func kindOf(obj client.Object) string {
-	switch obj.(type) {
-	case *v1alpha1.Account:
-		return model.KindAccount
-	case *v1alpha1.WorkCenter:
-		return model.KindWorkCenter
-	case *v1alpha1.WorkCenterRole:
-		return model.KindWorkCenterRole
-	}
-	return model.KindCollaborator
 }
 
 func dedupe(ps []Problem) []Problem {

@@ -170,11 +170,7 @@ func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p access.Per
 				c.Name, article(string(c.Spec.AdminRole)), c.Spec.AdminRole))
 			d.How = &How{AdminRole: string(c.Spec.AdminRole)}
 		} else {
-			admin := string(c.Spec.AdminRole)
-			if admin == "" {
-				admin = string(v1alpha1.AdminRoleNone)
-			}
-			add(access.StepAdministrator, Pass, fmt.Sprintf("adminRole %s does not supersede WorkCenter roles", admin))
+			add(access.StepAdministrator, Pass, fmt.Sprintf("adminRole %s does not supersede WorkCenter roles", adminRoleOf(c)))
 		}
 	}
 	// 4. The assignment.
@@ -352,8 +348,12 @@ type WhoCanResult struct {
 func (e *Engine) WhoCan(p access.Permission, workCenter string, denied bool) WhoCanResult {
 	out := WhoCanResult{Permission: string(p), WorkCenter: workCenter, Allowed: []Holder{}}
 	candidates := e.m.AssignedTo(workCenter)
+	assigned := make(map[string]bool, len(candidates))
+	for _, c := range candidates {
+		assigned[c.Name] = true
+	}
 	for _, c := range e.m.Administrators() {
-		if !slices.ContainsFunc(candidates, func(o *v1alpha1.Collaborator) bool { return o.Name == c.Name }) {
+		if !assigned[c.Name] {
 			candidates = append(candidates, c)
 		}
 	}
@@ -372,6 +372,15 @@ func (e *Engine) WhoCan(p access.Permission, workCenter string, denied bool) Who
 	return out
 }
 
+// adminRoleOf is the collaborator's admin role, None when unset (the CRD's default).
+func adminRoleOf(c *v1alpha1.Collaborator) string {
+	if c.Spec.AdminRole == "" {
+		return string(v1alpha1.AdminRoleNone)
+	}
+	return string(c.Spec.AdminRole)
+}
+
+// typeOf is the collaborator's type, Guest when unset (the CRD's default).
 func typeOf(c *v1alpha1.Collaborator) string {
 	if c.Spec.Type == "" {
 		return string(v1alpha1.Guest)
@@ -406,11 +415,7 @@ type AccessResult struct {
 // Access is c across every WorkCenter of the account, and the WorkCenters its spec
 // names that do not exist, sorted by name.
 func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
-	admin := string(c.Spec.AdminRole)
-	if admin == "" {
-		admin = string(v1alpha1.AdminRoleNone)
-	}
-	out := AccessResult{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: admin, WorkCenters: []WorkCenterAccess{}}
+	out := AccessResult{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c), WorkCenters: []WorkCenterAccess{}}
 	if access.IsMember(c) {
 		licensed := e.m.Owner() != nil && e.m.Licensed(c)
 		out.Licensed = &licensed
