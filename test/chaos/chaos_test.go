@@ -381,6 +381,8 @@ func TestChaos(t *testing.T) {
 			released.Round(time.Millisecond)),
 		fmt.Sprintf("chaos: sampled %d watch events, %d violations (R2 guest in effect on a member-only role %d, R4 license beyond the limit %d, R4 total over the limit %d; grace %s; %d R4 judgements skipped, the sampler's Account behind the live one)",
 			events, violations, byRule["R2"], byRule["R4"], byRule["R4-total"], sampleGrace, byRule["skipped"]),
+		fmt.Sprintf("chaos: every completed deletion judged a grace after it: %d roles (R6 violations %d), %d AccountAdministrators (R7 %d), %d Accounts (R11 %d)",
+			byRule["judged "+model.KindWorkCenterRole], byRule["R6"], byRule["judged "+model.KindCollaborator], byRule["R7"], byRule["judged "+model.KindAccount], byRule["R11"]),
 	}
 	summary := strings.Join(lines, "\n")
 	t.Log(summary)

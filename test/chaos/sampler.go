@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +32,15 @@ import (
 //   - R4 per write: `licensed: true` written for a Member that R4 (the account model's
 //     allocation) gives no license;
 //   - R4 in total: more Members showing `licensed: true` than the Account's
-//     spec.licenses.
+//     spec.licenses;
+//   - R6, R7, R11 at every deletion that completes (the object gone from the watch):
+//     a role gone while a Collaborator held it or another role included it since before
+//     its deletion was asked; an AccountAdministrator gone from an Account active since
+//     before, with no other administrator left; an Account gone while WorkCenters,
+//     custom roles or Collaborators it had before remain. Each is judged a grace after
+//     the deletion is seen, from what the watch shows then, so that the events of other
+//     kinds that came before it on the server (an assignment dropped, a last holder
+//     deleted) have arrived.
 //
 // Status lags spec, and the operator reads from a cache that lags the API server: a
 // write is judged only against a state that had held for at least grace when the write
@@ -57,6 +66,19 @@ type sampler struct {
 	// violations found, and how many of each rule.
 	violations []string
 	byRule     map[string]int
+	// pending: completed deletions to judge once their grace has passed; judged counts
+	// those judged, by kind.
+	pending []deletion
+	judged  map[string]int
+}
+
+// deletion is an object seen gone: obj as it was last, asked when its deletion was first
+// seen (the deletionTimestamp, or the disappearance when no finalizer held it), due when
+// it is judged.
+type deletion struct {
+	ns         string
+	obj        client.Object
+	asked, due time.Time
 }
 
 // sampled is one namespace as the watch shows it.
@@ -75,10 +97,16 @@ type sampled struct {
 	limitSince time.Time
 	// over: whether the total is over the limit now (one violation per excursion).
 	over bool
+	// since: when each object ("Kind/name") was first seen, each reference to a role
+	// ("Kind/name>role": a Collaborator's assignment or a role's include) first seen
+	// without a break, and each deletion first seen asked.
+	since, refSince, askedAt map[string]time.Time
+	// activeSince: since when the Account has been active without a break (zero when not).
+	activeSince time.Time
 }
 
 func newSampler(grace time.Duration) *sampler {
-	return &sampler{grace: grace, accounts: map[string]*sampled{}, byRule: map[string]int{}}
+	return &sampler{grace: grace, accounts: map[string]*sampled{}, byRule: map[string]int{}, judged: map[string]int{}}
 }
 
 // watch starts informers on the four kinds in namespaces, feeding every event to the
@@ -113,6 +141,21 @@ func (s *sampler) watch(ctx context.Context, cfg *rest.Config, live client.Reade
 		}
 	}
 	go func() { _ = c.Start(ctx) }()
+	go func() {
+		// Deletions are judged on later events too; this judges the last ones.
+		tick := time.NewTicker(s.grace / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				s.mu.Lock()
+				s.judgeDeletions(now)
+				s.mu.Unlock()
+			}
+		}
+	}()
 	if !c.WaitForCacheSync(ctx) {
 		return fmt.Errorf("the sampler's informers did not sync")
 	}
@@ -133,8 +176,12 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 	a := s.accounts[ns]
 	if a == nil {
 		a = &sampled{m: model.New(ns), memberOnlySince: map[string]time.Time{}, unlicensedSince: map[string]time.Time{},
-			specSince: map[string]time.Time{}, statusAt: map[string]time.Time{}}
+			specSince: map[string]time.Time{}, statusAt: map[string]time.Time{},
+			since: map[string]time.Time{}, refSince: map[string]time.Time{}, askedAt: map[string]time.Time{}}
 		s.accounts[ns] = a
+	}
+	if gone := a.track(o, deleted, at); gone != nil && !s.paused {
+		s.pending = append(s.pending, *gone)
 	}
 	var wrote *v1alpha1.Collaborator
 	switch x := o.(type) {
@@ -164,9 +211,11 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 		return
 	}
 	a.licensesChanged(at)
+	a.activeChanged(at)
 	if s.paused {
 		return
 	}
+	s.judgeDeletions(at)
 	if wrote != nil {
 		s.judgeWrite(a, wrote, at)
 	}
@@ -182,6 +231,10 @@ func (s *sampler) observe(obj any, deleted bool, at time.Time) {
 func (s *sampler) pause() {
 	s.mu.Lock()
 	s.paused = true
+	// A deletion seen just before the break is judged from a view that may miss what
+	// came after it; the informers' lists after the break report what they lost as
+	// deletions too, at the wrong time. Neither is judged.
+	s.pending = nil
 	s.mu.Unlock()
 }
 
@@ -261,6 +314,150 @@ func (s *sampler) apply(a *sampled, kind string, obj any, deleted bool) {
 		return
 	}
 	_ = a.m.Set(obj)
+}
+
+// kindOf names the kinds the sampler keeps times for.
+func kindOf(o client.Object) string {
+	switch o.(type) {
+	case *v1alpha1.Account:
+		return model.KindAccount
+	case *v1alpha1.WorkCenter:
+		return model.KindWorkCenter
+	case *v1alpha1.WorkCenterRole:
+		return model.KindWorkCenterRole
+	case *v1alpha1.Collaborator:
+		return model.KindCollaborator
+	}
+	return ""
+}
+
+// track keeps the times deletions are judged by: when o was first seen, when each of its
+// role references was, and when its deletion was first seen asked. It returns the
+// deletion to judge when o is gone.
+func (a *sampled) track(o client.Object, deleted bool, at time.Time) *deletion {
+	k := kindOf(o) + "/" + o.GetName()
+	var refs []string
+	switch x := o.(type) {
+	case *v1alpha1.Collaborator:
+		for _, w := range x.Spec.WorkCenters {
+			refs = append(refs, string(w.Role))
+		}
+	case *v1alpha1.WorkCenterRole:
+		for _, r := range x.Spec.Includes {
+			refs = append(refs, string(r))
+		}
+	}
+	if deleted {
+		asked, ok := a.askedAt[k]
+		if !ok {
+			asked = at
+		}
+		delete(a.since, k)
+		delete(a.askedAt, k)
+		for ref := range a.refSince {
+			if strings.HasPrefix(ref, k+">") {
+				delete(a.refSince, ref)
+			}
+		}
+		return &deletion{ns: a.m.Namespace, obj: o, asked: asked, due: at}
+	}
+	if _, ok := a.since[k]; !ok {
+		a.since[k] = at
+	}
+	if _, ok := a.askedAt[k]; !ok && !o.GetDeletionTimestamp().IsZero() {
+		a.askedAt[k] = at
+	}
+	held := map[string]bool{}
+	for _, r := range refs {
+		held[k+">"+r] = true
+		if _, ok := a.refSince[k+">"+r]; !ok {
+			a.refSince[k+">"+r] = at
+		}
+	}
+	for ref := range a.refSince {
+		if strings.HasPrefix(ref, k+">") && !held[ref] {
+			delete(a.refSince, ref)
+		}
+	}
+	return nil
+}
+
+// activeChanged keeps since when the Account has been active.
+func (a *sampled) activeChanged(at time.Time) {
+	switch {
+	case !access.AccountActive(a.m.Owner()):
+		a.activeSince = time.Time{}
+	case a.activeSince.IsZero():
+		a.activeSince = at
+	}
+}
+
+// judgeDeletions judges the deletions whose grace has passed by now.
+func (s *sampler) judgeDeletions(now time.Time) {
+	keep := s.pending[:0]
+	for _, d := range s.pending {
+		if now.Sub(d.due) < s.grace {
+			keep = append(keep, d)
+			continue
+		}
+		if a := s.accounts[d.ns]; a != nil {
+			s.judgeDeletion(a, d)
+		}
+	}
+	s.pending = keep
+}
+
+// judgeDeletion judges one completed deletion against what had held since a grace
+// before its deletion was asked, and still holds now.
+func (s *sampler) judgeDeletion(a *sampled, d deletion) {
+	before := func(t time.Time, ok bool) bool { return ok && !t.After(d.asked.Add(-s.grace)) }
+	name := d.obj.GetName()
+	switch x := d.obj.(type) {
+	case *v1alpha1.WorkCenterRole:
+		s.judged[model.KindWorkCenterRole]++
+		var holders []string
+		for ref, t := range a.refSince {
+			if strings.HasSuffix(ref, ">"+name) && before(t, true) && ref != model.KindWorkCenterRole+"/"+name+">"+name {
+				holders = append(holders, strings.TrimSuffix(ref, ">"+name))
+			}
+		}
+		if len(holders) > 0 {
+			sort.Strings(holders)
+			s.flag("R6", "role %s/%s gone (deletion seen asked at %s) while %v held or included it from before", d.ns, name, d.asked.Format("15:04:05.000"), holders)
+		}
+	case *v1alpha1.Collaborator:
+		if !access.IsAccountAdministrator(x) {
+			return
+		}
+		s.judged[model.KindCollaborator]++
+		if !before(a.activeSince, !a.activeSince.IsZero()) {
+			return
+		}
+		for _, c := range a.m.AllCollaborators() {
+			if access.IsAccountAdministrator(c) {
+				return
+			}
+		}
+		s.flag("R7", "AccountAdministrator %s/%s gone (deletion seen asked at %s) from an Account active since %s, with no administrator left",
+			d.ns, name, d.asked.Format("15:04:05.000"), a.activeSince.Format("15:04:05.000"))
+	case *v1alpha1.Account:
+		if o := a.m.Owner(); o != nil && o.Name != name {
+			return // another Account owns the namespace now
+		}
+		s.judged[model.KindAccount]++
+		var left []string
+		for k, t := range a.since {
+			if !strings.HasPrefix(k, model.KindAccount+"/") && before(t, true) &&
+				!(strings.HasPrefix(k, model.KindWorkCenterRole+"/") && v1alpha1.IsBuiltInRoleName(strings.TrimPrefix(k, model.KindWorkCenterRole+"/"))) {
+				left = append(left, k)
+			}
+		}
+		if len(left) > 0 {
+			sort.Strings(left)
+			s.flag("R11", "Account %s/%s gone (deletion seen asked at %s) while %d objects it had before remain: %v",
+				d.ns, name, d.asked.Format("15:04:05.000"), len(left), left[:min(len(left), 5)])
+		}
+	}
 }
 
 // rolesChanged recomputes which roles are member-only.
@@ -383,7 +580,11 @@ func (s *sampler) flag(rule, format string, args ...any) {
 func (s *sampler) report() (events int, violations int, byRule map[string]int, first []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.judgeDeletions(time.Now().Add(time.Hour)) // the end: everything the view shows has come
 	byRule = map[string]int{"skipped": s.skipped}
+	for k, v := range s.judged {
+		byRule["judged "+k] = v
+	}
 	for k, v := range s.byRule {
 		byRule[k] = v
 		violations += v

@@ -37,6 +37,22 @@ func TestSampler(t *testing.T) {
 		c.Status.Licensed = &yes
 		return c
 	}
+	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+	terminating := func(o client.Object, sec int) client.Object {
+		o = o.DeepCopyObject().(client.Object)
+		when := metav1.NewTime(at(sec))
+		o.SetDeletionTimestamp(&when)
+		return o
+	}
+	admin := func(name string) *v1alpha1.Collaborator {
+		c := created(fixtures.Collaborator(ns, name, v1alpha1.Member), 0)
+		c.Spec.AdminRole = v1alpha1.AdminRoleAccountAdministrator
+		return c
+	}
+	deactivated := func(a *v1alpha1.Account) *v1alpha1.Account {
+		a.Spec.State = v1alpha1.AccountDeactivated
+		return a
+	}
 	upload := fixtures.Role(ns, "r", fixtures.Perms(string(access.FilesUpload)))
 	memberOnly := fixtures.Role(ns, "r", fixtures.Perms(string(access.TasksCreate)))
 	guest := created(fixtures.Collaborator(ns, "g", v1alpha1.Guest, "wc=r"), 0)
@@ -115,6 +131,67 @@ func TestSampler(t *testing.T) {
 			func(s *sampler) {
 				s.observe(licensed(created(fixtures.Collaborator(ns, "m2", v1alpha1.Member), 2), true), false, t0.Add(3*time.Second+100*time.Millisecond))
 			},
+		}},
+		"a role gone while a Collaborator held it from before its deletion": {events: []func(*sampler){
+			func(s *sampler) { s.observe(upload, false, t0) },
+			func(s *sampler) { s.observe(guest, false, t0) },
+			func(s *sampler) { s.observe(upload, true, at(3)) }, // no finalizer held it
+		}, want: []string{"R6"}},
+		"a role gone while another role included it": {events: []func(*sampler){
+			func(s *sampler) { s.observe(upload, false, t0) },
+			func(s *sampler) { s.observe(fixtures.Role(ns, "outer", fixtures.Includes("r")), false, t0) },
+			func(s *sampler) { s.observe(terminating(upload, 2), false, at(2)) },
+			func(s *sampler) { s.observe(terminating(upload, 2), true, at(3)) },
+		}, want: []string{"R6"}},
+		"a role gone after its holder dropped it, the drop seen just after": {events: []func(*sampler){
+			func(s *sampler) { s.observe(upload, false, t0) },
+			func(s *sampler) { s.observe(guest, false, t0) },
+			func(s *sampler) { s.observe(terminating(upload, 3), false, at(3)) },
+			func(s *sampler) { s.observe(terminating(upload, 3), true, at(3)) },
+			func(s *sampler) {
+				s.observe(fixtures.Collaborator(ns, "g", v1alpha1.Guest), false, at(3).Add(200*time.Millisecond))
+			},
+		}},
+		"a role gone while held only by an assignment made after its deletion was asked (R10's)": {events: []func(*sampler){
+			func(s *sampler) { s.observe(terminating(upload, 3), false, at(3)) },
+			func(s *sampler) { s.observe(guest, false, at(3).Add(100*time.Millisecond)) },
+			func(s *sampler) { s.observe(terminating(upload, 3), true, at(4)) },
+		}},
+		"the last AccountAdministrator gone from an active Account": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, t0) },
+			func(s *sampler) { s.observe(admin("a1"), false, t0) },
+			func(s *sampler) { s.observe(admin("a1"), true, at(3)) },
+		}, want: []string{"R7"}},
+		"an AccountAdministrator gone while another stays": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, t0) },
+			func(s *sampler) { s.observe(admin("a1"), false, t0) },
+			func(s *sampler) { s.observe(admin("a2"), false, t0) },
+			func(s *sampler) { s.observe(admin("a1"), true, at(3)) },
+		}},
+		"the last AccountAdministrator gone from an Account deactivated, then active again": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, t0) },
+			func(s *sampler) { s.observe(admin("a1"), false, t0) },
+			func(s *sampler) { s.observe(terminating(admin("a1"), 2), false, at(2)) },
+			func(s *sampler) {
+				s.observe(deactivated(fixtures.Account(ns, "acme", 5)), false, at(2).Add(500*time.Millisecond))
+			},
+			func(s *sampler) { s.observe(terminating(admin("a1"), 2), true, at(3)) },
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, at(3).Add(100*time.Millisecond)) },
+		}},
+		"an Account gone while a WorkCenter it had remains": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, t0) },
+			func(s *sampler) { s.observe(fixtures.WorkCenter(ns, "wc"), false, t0) },
+			func(s *sampler) { s.observe(fixtures.Role(ns, v1alpha1.RoleReadOnly), false, t0) },
+			func(s *sampler) { s.observe(terminating(fixtures.Account(ns, "acme", 5), 2), false, at(2)) },
+			func(s *sampler) { s.observe(terminating(fixtures.Account(ns, "acme", 5), 2), true, at(3)) },
+		}, want: []string{"R11"}},
+		"an Account gone once only its built-in roles remain": {events: []func(*sampler){
+			func(s *sampler) { s.observe(fixtures.Account(ns, "acme", 5), false, t0) },
+			func(s *sampler) { s.observe(fixtures.WorkCenter(ns, "wc"), false, t0) },
+			func(s *sampler) { s.observe(fixtures.Role(ns, v1alpha1.RoleReadOnly), false, t0) },
+			func(s *sampler) { s.observe(terminating(fixtures.Account(ns, "acme", 5), 2), false, at(2)) },
+			func(s *sampler) { s.observe(fixtures.WorkCenter(ns, "wc"), true, at(2).Add(500*time.Millisecond)) },
+			func(s *sampler) { s.observe(terminating(fixtures.Account(ns, "acme", 5), 2), true, at(3)) },
 		}},
 	}
 	for name, tc := range cases {
