@@ -69,16 +69,17 @@ bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accoun
 
 CHAOS_KILLS ?= 50
 .PHONY: test-chaos
-test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills, every status write judged through a watch, the API server and etcd restarted CHAOS_APISERVER_RESTARTS times; then leader election, the leader killed and frozen CHAOS_FAILOVERS times (make test runs 4 kills only). CHAOS_OUT collects the summary lines.
+test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills, every status write judged through a watch, the API server and etcd restarted CHAOS_APISERVER_RESTARTS times; then leader election, the leader killed and frozen CHAOS_FAILOVERS times; and RANDOM_REQUESTS random objects, valid and mangled, through the API server (make test runs 4 kills and 250 requests only). CHAOS_OUT collects the summary lines.
 	CHAOS_KILLS=$(CHAOS_KILLS) CHAOS_CHECK_EVERY=$${CHAOS_CHECK_EVERY:-5} CHAOS_ACCOUNTS=$${CHAOS_ACCOUNTS:-3} CHAOS_COLLABORATORS=$${CHAOS_COLLABORATORS:-60} \
-	CHAOS_APISERVER_RESTARTS=$${CHAOS_APISERVER_RESTARTS:-1} CHAOS_FAILOVERS=$${CHAOS_FAILOVERS:-3} \
-		KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run 'TestChaos|TestFailover' -count=1 -v -timeout 90m
+	CHAOS_APISERVER_RESTARTS=$${CHAOS_APISERVER_RESTARTS:-1} CHAOS_FAILOVERS=$${CHAOS_FAILOVERS:-3} RANDOM_REQUESTS=$${RANDOM_REQUESTS:-3000} \
+		KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run 'TestChaos|TestFailover|TestRandomObjects' -count=1 -v -timeout 90m
 
 FUZZTIME ?= 1m
 .PHONY: fuzz
-fuzz: ## Run every fuzz target (admission handlers, include graphs, the manifest loader) for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.
+fuzz: ## Run every fuzz target (admission handlers, include graphs, specs that do not decode against the CRD schema, the manifest loader) for FUZZTIME each (make test runs their seed corpus); crashers land in testdata/fuzz.
 	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME)
 	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzEffective$$' -fuzztime $(FUZZTIME)
+	go test ./internal/webhook/ -run '^$$' -fuzz '^FuzzSchemaFirst$$' -fuzztime $(FUZZTIME)
 	go test ./internal/manifests/ -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 
 RAPID_CHECKS ?= 10000

@@ -46,9 +46,9 @@ func fuzzHandlers(t testing.TB) []http.Handler {
 		admission.WithValidator(scheme, observed(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r}))),
 		admission.WithValidator(scheme, observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))),
 		admission.WithValidator(scheme, observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))),
-		admission.WithDefaulter[*v1alpha1.Account](scheme, AccountProtection{reader: r}),
-		admission.WithDefaulter[*v1alpha1.WorkCenterRole](scheme, RoleProtection{}),
-		admission.WithDefaulter[*v1alpha1.Collaborator](scheme, CollaboratorProtection{}),
+		defaulter(scheme, &v1alpha1.Account{}, AccountProtection{reader: r}),
+		defaulter(scheme, &v1alpha1.WorkCenterRole{}, RoleProtection{}),
+		defaulter(scheme, &v1alpha1.Collaborator{}, CollaboratorProtection{}),
 	}
 	out := make([]http.Handler, len(hooks))
 	for i, h := range hooks {

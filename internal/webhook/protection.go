@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -85,6 +89,47 @@ func (p AccountProtection) Default(ctx context.Context, a *v1alpha1.Account) err
 		return protect(ctx, a, v1alpha1.FinalizerAccountProtection)
 	}
 	return nil
+}
+
+// registerDefaulter serves d, behind schemaFirst, at the path controller-runtime's
+// builder gives obj's mutating webhook (the path the kubebuilder markers above name).
+func registerDefaulter[T runtime.Object](mgr ctrl.Manager, obj T, d admission.Defaulter[T]) error {
+	gvk, err := apiutil.GVKForObject(obj, mgr.GetScheme())
+	if err != nil {
+		return err
+	}
+	path := "/mutate-" + strings.ReplaceAll(gvk.Group, ".", "-") + "-" + gvk.Version + "-" + strings.ToLower(gvk.Kind)
+	mgr.GetWebhookServer().Register(path, defaulter(mgr.GetScheme(), obj, d))
+	return nil
+}
+
+// defaulter is the mutating webhook of d: controller-runtime's, behind schemaFirst.
+func defaulter[T runtime.Object](scheme *runtime.Scheme, obj T, d admission.Defaulter[T]) *admission.Webhook {
+	wh := admission.WithDefaulter(scheme, d)
+	wh.Handler = schemaFirst{next: wh.Handler, decoder: admission.NewDecoder(scheme),
+		new: func() runtime.Object { return obj.DeepCopyObject() }}
+	return wh
+}
+
+// schemaFirst lets through, unchanged, an object that does not decode into its Go type
+// (a string where the schema wants a list, a number out of range): mutating webhooks run
+// before the API server checks the CRD's schema, which then refuses the object naming
+// every field that is wrong, where a decoding error would name one, in Go's words. The
+// CRDs are generated from the Go types, so what does not decode never passes the schema
+// (TestSchemaFirst checks it on such objects) and never needs a finalizer.
+type schemaFirst struct {
+	next    admission.Handler
+	decoder admission.Decoder
+	new     func() runtime.Object
+}
+
+func (s schemaFirst) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Delete {
+		if err := s.decoder.Decode(req, s.new()); err != nil {
+			return admission.Allowed("the object does not match its schema, which the API server checks next")
+		}
+	}
+	return s.next.Handle(ctx, req)
 }
 
 // protect adds finalizer to obj, unless the request is an update of an object that

@@ -62,9 +62,17 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators}
+	if err := registerDefaulter(mgr, &v1alpha1.Account{}, AccountProtection{reader: r}); err != nil {
+		return err
+	}
+	if err := registerDefaulter(mgr, &v1alpha1.WorkCenterRole{}, RoleProtection{}); err != nil {
+		return err
+	}
+	if err := registerDefaulter(mgr, &v1alpha1.Collaborator{}, CollaboratorProtection{}); err != nil {
+		return err
+	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
-		WithValidator(observed(bound[*v1alpha1.Account](&AccountValidator{reader: r}))).
-		WithDefaulter(AccountProtection{reader: r}).Complete(); err != nil {
+		WithValidator(observed(bound[*v1alpha1.Account](&AccountValidator{reader: r}))).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenter{}).
@@ -72,13 +80,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
-		WithValidator(observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))).
-		WithDefaulter(RoleProtection{}).Complete(); err != nil {
+		WithValidator(observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).
-		WithValidator(observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))).
-		WithDefaulter(CollaboratorProtection{}).Complete()
+		WithValidator(observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))).Complete()
 }
 
 // OwnIdentity asks the API server, with a SelfSubjectReview, which username cfg

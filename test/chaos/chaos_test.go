@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,45 +120,9 @@ func TestChaos(t *testing.T) {
 
 	ctx := context.Background()
 	ctrllog.SetLogger(logr.Discard()) // the sampler's informers
-	env, err := testenv.Start(testenv.Options{Webhooks: true, Restartable: restarts > 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
-	dir := t.TempDir()
-	bin, kubeconfig, err := env.PrepareManager(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := env.WebhookInstallOptions
-	args := []string{"--enable-webhooks=true", "--webhook-port=" + strconv.Itoa(hooks.LocalServingPort), "--webhook-cert-path=" + hooks.LocalServingCertDir}
-	logPath := filepath.Join(dir, "manager.log")
-	defer func() { // the log outlives a failed run
-		if t.Failed() {
-			kept := filepath.Join(os.TempDir(), fmt.Sprintf("chaos-manager-%d.log", seed))
-			if err := copyFile(logPath, kept); err == nil {
-				t.Logf("manager log kept in %s", kept)
-			}
-		}
-	}()
-	start := func() *testenv.Manager {
-		m, err := testenv.StartManager(bin, kubeconfig, logPath, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	m := start()
+	h, m := startManaged(t, "chaos", seed, restarts > 0)
 	defer func() { m.Stop() }()
-	c := env.Client
-	// The webhooks answer once the manager serves them.
-	deadline := time.Now().Add(time.Minute)
-	for c.Create(ctx, fixtures.Account("default", "probe", 1), client.DryRunAll) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the webhooks do not answer after 1m; see %s", logPath)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	env, start, logPath, c := h.env, h.start, h.logPath, h.env.Client
 
 	d := &driver{c: c, rng: rand.New(rand.NewPCG(uint64(seed), 1)), wrote: map[string]time.Time{}, roleDeleted: map[string]time.Time{}, deactivated: map[string]bool{}}
 	for range accounts {
@@ -298,34 +261,7 @@ func TestChaos(t *testing.T) {
 			stop()
 		}
 	}
-	// Converged and left alone, the manager is quiet (no hot loop on anything the random
-	// changes left behind, valid or not) and never panicked in a reconcile. The statuses
-	// can match the oracle before a manager started just now has finished its first pass
-	// over the cache (one reconcile per object, all of them no-ops), so the quiet window
-	// starts once a second has passed with no reconcile; a hot loop never gives one.
-	settled := time.Now()
-	for last, _ := reconcileCounts(t, m); ; {
-		time.Sleep(time.Second)
-		n, _ := reconcileCounts(t, m)
-		if n == last {
-			break
-		}
-		if time.Since(settled) > 30*time.Second {
-			t.Fatalf("the converged manager never went a second without a reconcile in 30s: a hot loop (seed %d)", seed)
-		}
-		last = n
-	}
-	t.Logf("chaos: the manager's first pass after the last start settled %s after convergence", time.Since(settled).Round(time.Millisecond))
-	quietBefore, _ := reconcileCounts(t, m)
-	time.Sleep(5 * time.Second)
-	quietAfter, panicsAfter := reconcileCounts(t, m)
-	if n := quietAfter - quietBefore; n > 5 {
-		t.Errorf("the converged manager reconciled %v times in 5s with nothing changing: a hot loop", n)
-	}
-	if panicsAfter > 0 {
-		t.Errorf("reconciles panicked %v times", panicsAfter)
-	}
-	t.Logf("chaos: converged and left alone, %v reconciles in 5s; %v reconcile panics", quietAfter-quietBefore, panicsAfter)
+	quiet(t, m, seed)
 
 	// The end: each Account deleted while it is in use must stay (R11), held by its
 	// finalizer; then everything deleted, and nothing may stay held by a finalizer of
