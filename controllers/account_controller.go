@@ -220,7 +220,7 @@ func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
 		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Account{}, mapHandler(r.models(), r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
@@ -236,6 +236,13 @@ func (r *AccountReconciler) forRole(ctx context.Context, old, cur *v1alpha1.Work
 		return nil
 	}
 	return r.accountsInNamespace(ctx, cur)
+}
+
+// otherAccounts wakes the other Accounts of the namespace when one appears, goes or
+// changes (which of them owns the namespace may move); the Account itself is the For
+// watch's to wake, and waking it twice for one event runs it twice.
+func (r *AccountReconciler) otherAccounts(ctx context.Context, o client.Object) []reconcile.Request {
+	return slices.DeleteFunc(r.accountsInNamespace(ctx, o), func(q reconcile.Request) bool { return q.Name == o.GetName() })
 }
 
 func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {

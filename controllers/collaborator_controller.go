@@ -335,9 +335,14 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 			stale = staleLicenses(m)
 		}
 	})
-	reqs := requestsFor(out)
-	reqs = slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name })
-	return append(reqs, requestsFor(stale)...)
+	reqs := append(requestsFor(out), requestsFor(stale)...)
+	// The Collaborator itself is the For watch's to wake, on every event that passes
+	// this watch's predicate but one: a status write of its own whose license is stale
+	// (licenseFlipped), which that predicate filters out. Waking it here as well would
+	// run it twice whenever its worker had started before the second wake-up.
+	self := old != nil && !specOrDeletionUpdate(old, cur) &&
+		slices.ContainsFunc(stale, func(c *v1alpha1.Collaborator) bool { return c.Name == cur.Name })
+	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name && !self })
 }
 
 // membersChanged reports whether a Collaborator event changes the account's Members,

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/controllers"
 )
 
 // sampleObjects reads config/samples (but the Namespace and the kustomization) into
@@ -129,14 +130,16 @@ var _ = Describe("Convergence", func() {
 			}
 			return out
 		}
-		// Let in-flight reconciles drain and the event sink, which writes asynchronously,
-		// flush what convergence emitted: wait until a second passes with no new event.
+		// Let in-flight reconciles drain, the WorkCenters' coalesced recounts land (up to
+		// statusCoalescing after the Collaborators' last status write), and the event sink,
+		// which writes asynchronously, flush what convergence emitted: wait until a while
+		// longer than the coalescing passes with no new event and no write.
 		events := func() int { return len(eventsFor(ns, "")) }
 		Eventually(func() bool {
-			before := events()
-			time.Sleep(time.Second)
-			return events() == before
-		}).Should(BeTrue())
+			before, wrote := events(), writes.in(ns)
+			time.Sleep(controllers.StatusCoalescing + time.Second)
+			return events() == before && writes.in(ns) == wrote
+		}).WithTimeout(30 * time.Second).Should(BeTrue())
 		startWrites, startVersions, startEvents := writes.in(ns), versions(), events()
 		time.Sleep(8 * time.Second)
 		quietWrites := writes.in(ns) - startWrites

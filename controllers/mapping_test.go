@@ -106,7 +106,8 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 	}
 	elder := member("elder", 0, false, "tower=eng")
 	elder.Status.Licensed = nil // just created: never reconciled
-	expectWoken(t, "an older Member created", world(elder).forCollaborator(ctx, nil, elder), "elder", "m3")
+	// The new Member itself is woken by its own watch (For), not a second time here.
+	expectWoken(t, "an older Member created", world(elder).forCollaborator(ctx, nil, elder), "m3")
 
 	r := world()
 	gone := member("m1", 1, true, "tower=eng")
@@ -182,6 +183,18 @@ func TestAccountsWokenByRoleChanges(t *testing.T) {
 	expectWoken(t, "custom role edited", r.forRole(ctx, custom, edited))
 }
 
+// An Account's change wakes the other Accounts of its namespace (which owns it may
+// move), not itself a second time: its own watch wakes it.
+func TestAccountsWokenByAccountChanges(t *testing.T) {
+	ctx := context.Background()
+	acme, second := fixtures.Account(ns, "acme", 3), fixtures.Account(ns, "second", 1)
+	r := &AccountReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme, second)...)}
+	expectWoken(t, "an Account changed", r.otherAccounts(ctx, acme), "second")
+	expectWoken(t, "the other Account changed", r.otherAccounts(ctx, second), "acme")
+	alone := &AccountReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme)...)}
+	expectWoken(t, "the only Account changed", alone.otherAccounts(ctx, acme))
+}
+
 // Creates of the initial list map to nothing (every object of the controller's kind is
 // queued by its own initial create); later creates, updates and deletes map as usual.
 func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
@@ -203,35 +216,52 @@ func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
 	}
 }
 
-// A status write that can move a count wakes the WorkCenter after the coalescing delay
-// (a burst of them, once); a spec change wakes it at once.
-func TestStatusWakesOfWorkCentersAreCoalesced(t *testing.T) {
+// What a Collaborator's events wake of the WorkCenters is queued after the coalescing
+// delay, once per key however many events came: a new Collaborator and its first status
+// write, milliseconds apart, cost its WorkCenters one recount each. Nothing is dropped: a
+// spec change still wakes every WorkCenter it names, old and new.
+func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 	ctx := context.Background()
 	r := &WorkCenterReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
 	const delay = 100 * time.Millisecond
-	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay, statusOnly)
+	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay)
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	defer q.ShutDown()
-	old := member("m9", 9, false, "tower=eng")
-	written := old.DeepCopy()
+	drain := func(what string, want ...string) {
+		t.Helper()
+		if q.Len() != 0 {
+			t.Fatalf("%s: woke %d WorkCenters at once", what, q.Len())
+		}
+		time.Sleep(3 * delay)
+		var got []string
+		for q.Len() > 0 {
+			item, _ := q.Get()
+			got = append(got, item.Name)
+			q.Done(item)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: woke %v after the delay, want %v", what, got, want)
+		}
+	}
+	created := member("m9", 9, false, "tower=eng")
+	h.Create(ctx, event.CreateEvent{Object: created}, q)
+	written := created.DeepCopy()
 	written.Status.WorkCenters = []v1alpha1.WorkCenterAssignmentStatus{{Name: "tower", Role: "eng", State: v1alpha1.AssignmentActive}}
 	for range 5 {
-		h.Update(ctx, event.UpdateEvent{ObjectOld: old, ObjectNew: written}, q)
+		h.Update(ctx, event.UpdateEvent{ObjectOld: created, ObjectNew: written}, q)
 	}
-	if q.Len() != 0 {
-		t.Fatalf("a status write woke the WorkCenter at once (%d queued)", q.Len())
-	}
-	time.Sleep(3 * delay)
-	if q.Len() != 1 {
-		t.Fatalf("five status writes queued %d wake-ups after the delay, want 1", q.Len())
-	}
-	item, _ := q.Get()
-	q.Done(item)
-	moved := old.DeepCopy()
+	drain("a create and five status writes", "tower")
+
+	moved := written.DeepCopy()
 	moved.Generation++
 	moved.Spec.WorkCenters[0].Name = "annex"
-	h.Update(ctx, event.UpdateEvent{ObjectOld: old, ObjectNew: moved}, q)
-	if q.Len() != 2 {
-		t.Fatalf("a spec change queued %d WorkCenters at once, want tower and annex", q.Len())
-	}
+	h.Update(ctx, event.UpdateEvent{ObjectOld: written, ObjectNew: moved}, q)
+	drain("an assignment moved", "annex", "tower")
+
+	h.Update(ctx, event.UpdateEvent{ObjectOld: written, ObjectNew: written.DeepCopy()}, q)
+	drain("a write that moves no count")
+
+	h.Delete(ctx, event.DeleteEvent{Object: moved}, q)
+	drain("a delete", "annex", "tower")
 }

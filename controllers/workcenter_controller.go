@@ -97,10 +97,9 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(workCenterController).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		// A count follows its Collaborators' decisions, which their status shows; during a
-		// burst (an account applied, the manager started on thousands of objects) each
-		// WorkCenter is recounted once per statusCoalescing rather than once per write.
-		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), statusCoalescing, statusOnly)).
+		// A count follows its Collaborators' specs and decisions, which their status shows;
+		// each WorkCenter is recounted once per statusCoalescing rather than once per event.
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), statusCoalescing)).
 		Complete(r)
 }
 
@@ -118,10 +117,10 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 	return requestsFor(wcs)
 }
 
-// forCollaborator wakes the WorkCenters named in the old or new spec or status: at
-// once when the Collaborator appears, goes or its spec changes (the count is decided from
-// specs); after a status write only when an assignment went in or out of effect, which
-// is how a change elsewhere (a role, a license, the Account) shows (coalesced, see
+// forCollaborator wakes the WorkCenters named in the old or new spec or status: when the
+// Collaborator appears, goes or its spec changes (the count is decided from specs), and
+// after a status write only when an assignment went in or out of effect, which is how a
+// change elsewhere (a role, a license, the Account) shows (coalesced, see
 // SetupWithManager).
 func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	if old != nil && !specOrDeletionUpdate(old, cur) &&
@@ -141,28 +140,32 @@ func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1al
 	return namedRequests(cur.Namespace, wcs)
 }
 
-// statusCoalescing is how long a WorkCenter waits, after a Collaborator's status write
-// that can move its count, before it is recounted: the writes of that while are counted
-// at once.
+// statusCoalescing is how long a WorkCenter waits, after a Collaborator event that can
+// move its count, before it is recounted: the events of that while are counted at once.
+// A new Collaborator's own first status write follows its creation by milliseconds, and
+// a burst (an account applied, the manager started on thousands of objects) brings many
+// writes; each WorkCenter is recounted once for all of them, at most statusCoalescing
+// after the first.
 const statusCoalescing = 2 * time.Second
 
-// statusOnly reports an update that changes neither the spec nor the deletion: a status
-// (or metadata) write.
-func statusOnly(old, cur client.Object) bool { return old != nil && !specOrDeletionUpdate(old, cur) }
-
-// coalesced wraps a handler so that the updates for which later is true queue what
-// they wake after delay: however many of them come within delay, each key is queued
-// once. Creates, deletes and the other updates queue at once.
-func coalesced(h handler.EventHandler, delay time.Duration, later func(old, cur client.Object) bool) handler.EventHandler {
+// coalesced wraps a handler so that everything it wakes is queued after delay: however
+// many events come within delay, each key is queued once.
+func coalesced(h handler.EventHandler, delay time.Duration) handler.EventHandler {
+	later := func(q workqueue.TypedRateLimitingInterface[reconcile.Request]) workqueue.TypedRateLimitingInterface[reconcile.Request] {
+		return delayingQueue{q, delay}
+	}
 	return handler.Funcs{
-		CreateFunc:  h.Create,
-		DeleteFunc:  h.Delete,
-		GenericFunc: h.Generic,
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			h.Create(ctx, e, later(q))
+		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			if later(e.ObjectOld, e.ObjectNew) {
-				q = delayingQueue{q, delay}
-			}
-			h.Update(ctx, e, q)
+			h.Update(ctx, e, later(q))
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			h.Delete(ctx, e, later(q))
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			h.Generic(ctx, e, later(q))
 		},
 	}
 }

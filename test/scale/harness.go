@@ -9,11 +9,13 @@ package scale
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +38,10 @@ type manager struct{ *testenv.Manager }
 func freePort() string { return testenv.FreePort() }
 
 // startManager runs bin with the operator's kubeconfig (testenv.StartManager).
+// SCALE_MANAGER_ARGS adds arguments, split on spaces (for example --zap-log-level=5 to
+// log every reconcile).
 func startManager(bin, kubeconfig, logPath string, extra ...string) (*manager, error) {
+	extra = append(extra, strings.Fields(os.Getenv("SCALE_MANAGER_ARGS"))...)
 	m, err := testenv.StartManager(bin, kubeconfig, logPath, extra...)
 	if err != nil {
 		return nil, err
@@ -281,6 +286,10 @@ func (o *observer) refresh(kind string, obj client.Object) {
 	o.state[k] = objState{converged: conv, gen: obj.GetGeneration()}
 }
 
+// trace names objects whose writes are printed (SCALE_TRACE, a substring of
+// Kind/namespace/name), to follow a change's wake-ups.
+var trace = os.Getenv("SCALE_TRACE")
+
 func (o *observer) record(kind string, t watch.EventType, obj client.Object) {
 	now := time.Now()
 	k := key(kind, obj)
@@ -292,6 +301,11 @@ func (o *observer) record(kind string, t watch.EventType, obj client.Object) {
 	case watch.Modified:
 		o.writes++
 		o.written[k] = true
+		if trace != "" && strings.Contains(k, trace) {
+			u, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+			st, _ := json.Marshal(u["status"])
+			fmt.Printf("TRACE %s %s rv %s gen %d status %.400s\n", now.Format("15:04:05.000"), k, obj.GetResourceVersion(), obj.GetGeneration(), st)
+		}
 	case watch.Deleted:
 		delete(o.state, k)
 		return
@@ -395,4 +409,16 @@ func (o *observer) waitConverged(namespaces map[string]bool, want int, timeout t
 
 func repoPath(root string, parts ...string) string {
 	return filepath.Join(append([]string{root}, parts...)...)
+}
+
+// writtenNames are the objects written since mark, sorted.
+func (o *observer) writtenNames() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]string, 0, len(o.written))
+	for k := range o.written {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

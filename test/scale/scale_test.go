@@ -141,6 +141,9 @@ func TestScale(t *testing.T) {
 	}
 	run := harness{c: c, obs: nil, bin: "", kubeconfig: "", hooks: hooks, apiserver: apiserver.CoreV1().RESTClient()}
 	dir := t.TempDir()
+	if keep := os.Getenv("SCALE_LOGS"); keep != "" { // the managers' logs, kept
+		dir = keep
+	}
 	bin, kubeconfig, err := env.PrepareManager(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -484,9 +487,14 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 		settle(obs, m)
 		after := m.reconciles()
 		total := 0.0
+		by := map[string]float64{}
 		for k, v := range after {
 			total += v - before[k]
+			if v > before[k] {
+				by[k] = v - before[k]
+			}
 		}
+		t.Logf("%s: reconciles by controller %v; written %v", what, by, obs.writtenNames())
 		return changeCost{what: what, reconciles: total, changed: obs.writtenSince()}
 	}
 	patch := func(o client.Object, mut func()) {

@@ -1,0 +1,4 @@
+package controllers
+
+// StatusCoalescing is statusCoalescing, for the suites outside the package.
+const StatusCoalescing = statusCoalescing
