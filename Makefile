@@ -64,7 +64,7 @@ test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local envi
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/e2e/ -count=1 -timeout 10m -v -args -ginkgo.v
 
 .PHONY: bench-scale
-bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it.
+bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
 
 CHAOS_KILLS ?= 50

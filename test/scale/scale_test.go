@@ -34,7 +34,10 @@ import (
 // single changes timed for latency, idle and under load (default 20, at most 45: each
 // new Member takes one of the 100 spare licenses), SCALE_OUT the table's file (default
 // docs/performance.md; "-" prints only), SCALE_PROFILES a directory for the manager's
-// heap profile after cold convergence (<shape>.heap.pprof; default none).
+// heap profile after cold convergence (<shape>.heap.pprof; default none); to follow
+// where a change's reconciles go, SCALE_MANAGER_ARGS extra arguments for the manager
+// (--zap-log-level=5 logs every reconcile), SCALE_LOGS a directory that keeps the
+// managers' logs, SCALE_TRACE a substring of Kind/namespace/name whose writes are printed.
 func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int, out string) {
 	sizes = []int{1000, 5000, 10000}
 	if v := os.Getenv("SCALE_SIZES"); v != "" {
@@ -95,6 +98,9 @@ type result struct {
 	heap  float64 // bytes in use per cached object, after a GC
 	// heapBusy is the heap in use before that GC, garbage included.
 	heapBusy float64
+	// live is the bytes of heap objects right after that GC (heap in use also counts the
+	// free room of every span holding one live object).
+	live float64
 	// heapEvents is the part of heap held by client-go's event broadcaster (its cache of
 	// recent Events), estimated from a heap profile, per cached object.
 	heapEvents float64
@@ -246,6 +252,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
 	r.heapBusy = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
 	r.heap = m.liveHeap() / float64(r.objects)
+	r.live = m.liveObjects() / float64(r.objects)
 	// client-go's event broadcaster keeps every Event it sent for 6 to 12 minutes (to
 	// spot a series): a burst's Events are in the heap for a while after it.
 	profPath := ""
@@ -603,17 +610,22 @@ for every Member.
   objects' JSON as the API server serves it; and that heap without what client-go's event
   broadcaster holds (every Event it sent in the last 6 to 12 minutes, to spot a series;
   estimated from a heap profile), which a burst of Events leaves in the heap for a while.
+  **live objects**: the bytes of the heap's objects right after that collection
+  (go_memstats_heap_alloc_bytes), what the caches, queues and models reach: heap in use
+  also counts the free room of every span that still holds one live object, which the
+  garbage of the cold start's burst leaves behind; with and without the Events.
 
 `)
-	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON | live objects / JSON; without recent Events |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) | %.1f KiB (%.1fx) |\n",
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) | %.1f KiB (%.1fx) | %.1f KiB (%.1fx); %.1f KiB (%.1fx) |\n",
 			r.shape.name, r.objects, r.floor.Round(10*time.Millisecond), r.cold.Round(10*time.Millisecond), r.ratio(),
 			r.cold.Seconds()/r.floorEvents.Seconds(), r.floorEvents.Round(10*time.Millisecond), r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
 			r.quiet, r.restart, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond),
 			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json,
-			(r.heap-r.heapEvents)/1024, (r.heap-r.heapEvents)/r.json)
+			(r.heap-r.heapEvents)/1024, (r.heap-r.heapEvents)/r.json,
+			r.live/1024, r.live/r.json, (r.live-r.heapEvents)/1024, (r.live-r.heapEvents)/r.json)
 	}
 	b.WriteString("\nChange cost (reconciles / objects written):\n\n| shape | ")
 	if len(results) > 0 {
