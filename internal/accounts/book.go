@@ -64,26 +64,11 @@ func (b *Book) entry(namespace string) *bookEntry {
 	return e
 }
 
-// kindOf is the model's kind of o, "" for any other object.
-func kindOf(o client.Object) string {
-	switch o.(type) {
-	case *v1alpha1.Account:
-		return model.KindAccount
-	case *v1alpha1.WorkCenter:
-		return model.KindWorkCenter
-	case *v1alpha1.WorkCenterRole:
-		return model.KindWorkCenterRole
-	case *v1alpha1.Collaborator:
-		return model.KindCollaborator
-	}
-	return ""
-}
-
 // Touch marks objects changed: the next read of their namespace's model reads them
 // again from the cache.
 func (b *Book) Touch(objs ...client.Object) {
 	for _, o := range objs {
-		kind := kindOf(o)
+		kind := model.KindOf(o)
 		if kind == "" {
 			continue
 		}
@@ -278,7 +263,7 @@ func (b *Book) watchAll(ctx context.Context, mgr manager.Manager) error {
 			return err
 		}
 		if ii, ok := inf.(interface{ GetIndexer() toolscache.Indexer }); ok {
-			stores[kindOf(o)] = ii.GetIndexer()
+			stores[model.KindOf(o)] = ii.GetIndexer()
 		}
 		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 			AddFunc:    touch,

@@ -20,6 +20,21 @@ const (
 	KindCollaborator   = "Collaborator"
 )
 
+// KindOf is the model's kind of obj (KindAccount, ...), "" for any other object.
+func KindOf(obj any) string {
+	switch obj.(type) {
+	case *v1alpha1.Account:
+		return KindAccount
+	case *v1alpha1.WorkCenter:
+		return KindWorkCenter
+	case *v1alpha1.WorkCenterRole:
+		return KindWorkCenterRole
+	case *v1alpha1.Collaborator:
+		return KindCollaborator
+	}
+	return ""
+}
+
 // Account is the model of one account: the objects of one namespace and what is derived
 // from them. Set and Remove keep it up to date one object at a time, in time proportional
 // to that object (and, for a Member, a binary search among the Members); the queries

@@ -316,26 +316,11 @@ func (s *sampler) apply(a *sampled, kind string, obj any, deleted bool) {
 	_ = a.m.Set(obj)
 }
 
-// kindOf names the kinds the sampler keeps times for.
-func kindOf(o client.Object) string {
-	switch o.(type) {
-	case *v1alpha1.Account:
-		return model.KindAccount
-	case *v1alpha1.WorkCenter:
-		return model.KindWorkCenter
-	case *v1alpha1.WorkCenterRole:
-		return model.KindWorkCenterRole
-	case *v1alpha1.Collaborator:
-		return model.KindCollaborator
-	}
-	return ""
-}
-
 // track keeps the times deletions are judged by: when o was first seen, when each of its
 // role references was, and when its deletion was first seen asked. It returns the
 // deletion to judge when o is gone.
 func (a *sampled) track(o client.Object, deleted bool, at time.Time) *deletion {
-	k := kindOf(o) + "/" + o.GetName()
+	k := model.KindOf(o) + "/" + o.GetName()
 	var refs []string
 	switch x := o.(type) {
 	case *v1alpha1.Collaborator:
