@@ -66,11 +66,6 @@ func (m *manager) liveHeap() float64 {
 	return m.gauge("go_memstats_heap_inuse_bytes")
 }
 
-// liveObjects is the bytes of heap objects the manager holds (go_memstats_heap_alloc_bytes),
-// read right after liveHeap's garbage collection: what its caches, queues and models
-// reach, without the partly empty spans a burst leaves behind, which heap in use counts.
-func (m *manager) liveObjects() float64 { return m.gauge("go_memstats_heap_alloc_bytes") }
-
 // cpuSeconds is the manager's process_cpu_seconds_total.
 func (m *manager) cpuSeconds() float64 { return m.counter("process_cpu_seconds_total") }
 

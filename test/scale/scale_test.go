@@ -98,8 +98,8 @@ type result struct {
 	heap  float64 // bytes in use per cached object, after a GC
 	// heapBusy is the heap in use before that GC, garbage included.
 	heapBusy float64
-	// live is the bytes of heap objects right after that GC (heap in use also counts the
-	// free room of every span holding one live object).
+	// live is the bytes of the heap's live objects at that GC, from the heap profile
+	// (sampled): heap in use also counts the free room of every span holding one.
 	live float64
 	// heapEvents is the part of heap held by client-go's event broadcaster (its cache of
 	// recent Events), estimated from a heap profile, per cached object.
@@ -252,7 +252,6 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
 	r.heapBusy = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
 	r.heap = m.liveHeap() / float64(r.objects)
-	r.live = m.liveObjects() / float64(r.objects)
 	// client-go's event broadcaster keeps every Event it sent for 6 to 12 minutes (to
 	// spot a series): a burst's Events are in the heap for a while after it.
 	profPath := ""
@@ -263,6 +262,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 		t.Error(err)
 	} else {
 		r.heapEvents = inUseUnder(p, "k8s.io/client-go/tools/events.", "k8s.io/api/events/") / float64(r.objects)
+		r.live = inUseUnder(p, "") / float64(r.objects)
 	}
 	r.rss = m.gauge("process_resident_memory_bytes") / float64(r.objects)
 	r.json = jsonSize(t, ctx, c, namespaces)
@@ -610,10 +610,11 @@ for every Member.
   objects' JSON as the API server serves it; and that heap without what client-go's event
   broadcaster holds (every Event it sent in the last 6 to 12 minutes, to spot a series;
   estimated from a heap profile), which a burst of Events leaves in the heap for a while.
-  **live objects**: the bytes of the heap's objects right after that collection
-  (go_memstats_heap_alloc_bytes), what the caches, queues and models reach: heap in use
-  also counts the free room of every span that still holds one live object, which the
-  garbage of the cold start's burst leaves behind; with and without the Events.
+  **live objects**: the bytes of the heap's live objects at that collection, from the
+  heap profile (sampled every 512 KiB allocated, so within some percent), what the caches,
+  queues and models reach: heap in use also counts the free room of every span that still
+  holds one live object, which the garbage of the cold start's burst leaves behind; with
+  and without the Events.
 
 `)
 	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON | live objects / JSON; without recent Events |\n")
