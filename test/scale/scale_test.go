@@ -501,7 +501,8 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 				by[k] = v - before[k]
 			}
 		}
-		t.Logf("%s: reconciles by controller %v; written %v", what, by, obs.writtenNames())
+		names := obs.writtenNames()
+		t.Logf("%s: reconciles by controller %v; written %d: %v", what, by, len(names), names[:min(len(names), 20)])
 		return changeCost{what: what, reconciles: total, changed: obs.writtenSince()}
 	}
 	patch := func(o client.Object, mut func()) {
