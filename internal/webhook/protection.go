@@ -116,7 +116,7 @@ func defaulter[T runtime.Object](scheme *runtime.Scheme, obj T, d admission.Defa
 // before the API server checks the CRD's schema, which then refuses the object naming
 // every field that is wrong, where a decoding error would name one, in Go's words. The
 // CRDs are generated from the Go types, so what does not decode never passes the schema
-// (TestSchemaFirst checks it on such objects) and never needs a finalizer.
+// (FuzzSchemaFirst checks it on any spec) and never needs a finalizer.
 type schemaFirst struct {
 	next    admission.Handler
 	decoder admission.Decoder

@@ -5,9 +5,11 @@
 // For the whole run a watch judges every status write the operator makes (sampler.go:
 // no Guest in effect on a member-only role, no license beyond R4's allocation, no more
 // licensed Members than the limit), and the API server and etcd may be stopped and
-// started again on their data mid-run (nothing lost, convergence again). TestFailover
-// runs two managers with leader election and takes the leader away: killed, then
-// frozen past its lease and resumed.
+// started again on their data mid-run (nothing lost, convergence again); the same watch
+// judges every deletion as it completes (R6, R7, R11). TestFailover runs two managers
+// with leader election and takes the leader away: killed, then frozen past its lease and
+// resumed. TestRandomObjects (random_test.go) sends valid and mangled objects through
+// the API server.
 //
 // `make test` runs a short version (a few kills, no restart, no failover); `make
 // test-chaos` a long one. Settings from the environment: CHAOS_KILLS (default 4),
