@@ -216,15 +216,16 @@ func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
 	}
 }
 
-// What a Collaborator's events wake of the WorkCenters is queued after the coalescing
-// delay, once per key however many events came: a new Collaborator and its first status
-// write, milliseconds apart, cost its WorkCenters one recount each. Nothing is dropped: a
-// spec change still wakes every WorkCenter it names, old and new.
+// What a Collaborator's events wake of the WorkCenters is queued after a delay (longer
+// for status writes), once per key however many events came: a new Collaborator and its
+// first status write, milliseconds apart, cost its WorkCenters one recount each, at the
+// create's delay. Nothing is dropped: a spec change still wakes every WorkCenter it
+// names, old and new.
 func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 	ctx := context.Background()
 	r := &WorkCenterReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
 	const delay = 100 * time.Millisecond
-	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay)
+	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay, 2*delay)
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	defer q.ShutDown()
 	drain := func(what string, want ...string) {
@@ -232,7 +233,7 @@ func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 		if q.Len() != 0 {
 			t.Fatalf("%s: woke %d WorkCenters at once", what, q.Len())
 		}
-		time.Sleep(3 * delay)
+		time.Sleep(4 * delay)
 		var got []string
 		for q.Len() > 0 {
 			item, _ := q.Get()
@@ -251,7 +252,16 @@ func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 	for range 5 {
 		h.Update(ctx, event.UpdateEvent{ObjectOld: created, ObjectNew: written}, q)
 	}
-	drain("a create and five status writes", "tower")
+	if q.Len() != 0 {
+		t.Fatalf("a create woke %d WorkCenters at once", q.Len())
+	}
+	time.Sleep(delay + delay/2) // past the create's delay, before the status writes'
+	if q.Len() != 1 {
+		t.Fatalf("a create and five status writes: %d WorkCenters queued at the create's delay, want tower alone", q.Len())
+	}
+	item, _ := q.Get()
+	q.Done(item)
+	drain("after the status writes' delay, nothing more")
 
 	moved := written.DeepCopy()
 	moved.Generation++

@@ -98,8 +98,8 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges())).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		// A count follows its Collaborators' specs and decisions, which their status shows;
-		// each WorkCenter is recounted once per statusCoalescing rather than once per event.
-		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), statusCoalescing)).
+		// the wake-ups are coalesced (see specCoalescing).
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing)).
 		Complete(r)
 }
 
@@ -140,32 +140,45 @@ func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1al
 	return namedRequests(cur.Namespace, wcs)
 }
 
-// statusCoalescing is how long a WorkCenter waits, after a Collaborator event that can
-// move its count, before it is recounted: the events of that while are counted at once.
-// A new Collaborator's own first status write follows its creation by milliseconds, and
-// a burst (an account applied, the manager started on thousands of objects) brings many
-// writes; each WorkCenter is recounted once for all of them, at most statusCoalescing
-// after the first.
-const statusCoalescing = 2 * time.Second
+// specCoalescing is how long a WorkCenter waits, after a Collaborator assigned to it
+// appears, goes or changes its spec, before it is recounted; statusCoalescing, after a
+// Collaborator's status write that can move its count. A key already waiting keeps its
+// earlier time, so the events of that while are counted at once: a new Collaborator's own
+// first status write, which follows its creation by milliseconds, is counted with it (one
+// recount, not two), and a burst (an account applied, the manager started on thousands of
+// objects) brings one recount per WorkCenter per statusCoalescing instead of one per write.
+const (
+	specCoalescing   = 500 * time.Millisecond
+	statusCoalescing = 2 * time.Second
+)
 
-// coalesced wraps a handler so that everything it wakes is queued after delay: however
-// many events come within delay, each key is queued once.
-func coalesced(h handler.EventHandler, delay time.Duration) handler.EventHandler {
-	later := func(q workqueue.TypedRateLimitingInterface[reconcile.Request]) workqueue.TypedRateLimitingInterface[reconcile.Request] {
-		return delayingQueue{q, delay}
+// statusOnly reports an update that changes neither the spec nor the deletion: a status
+// (or metadata) write.
+func statusOnly(old, cur client.Object) bool { return old != nil && !specOrDeletionUpdate(old, cur) }
+
+// coalesced wraps a handler so that everything it wakes is queued after a delay: later
+// for the updates statusOnly reports, soon for every other event. However many events
+// come within the delay, each key is queued once.
+func coalesced(h handler.EventHandler, soon, later time.Duration) handler.EventHandler {
+	after := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], d time.Duration) workqueue.TypedRateLimitingInterface[reconcile.Request] {
+		return delayingQueue{q, d}
 	}
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Create(ctx, e, later(q))
+			h.Create(ctx, e, after(q, soon))
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Update(ctx, e, later(q))
+			d := soon
+			if statusOnly(e.ObjectOld, e.ObjectNew) {
+				d = later
+			}
+			h.Update(ctx, e, after(q, d))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Delete(ctx, e, later(q))
+			h.Delete(ctx, e, after(q, soon))
 		},
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Generic(ctx, e, later(q))
+			h.Generic(ctx, e, after(q, soon))
 		},
 	}
 }
