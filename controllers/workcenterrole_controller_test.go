@@ -175,6 +175,13 @@ var _ = Describe("WorkCenterRole", func() {
 				g.Expect(getRole(ns, "site-engineer")(g).Finalizers).To(ContainElement(v1alpha1.FinalizerInUseProtection))
 			}).Should(Succeed())
 			remove(role)
+			// The operator's cache must have seen the deletion before the new assignment
+			// is first judged: one judged earlier, in the same second as the deletion, took
+			// effect then as far as R10's second-precision times can tell (decisions.md,
+			// Assignments), and admission, which refuses it, is not in this suite.
+			Eventually(func(g Gomega) {
+				g.Expect(cond(getRole(ns, "site-engineer")(g).Status.Conditions, v1alpha1.ConditionDeletionBlocked).Status).To(Equal(metav1.ConditionTrue))
+			}).Should(Succeed())
 			create(newCollaborator(ns, "new", v1alpha1.Guest, "tower-a=site-engineer"))
 			Eventually(func(g Gomega) {
 				c := getCollaborator(ns, "new")(g)
