@@ -3,10 +3,10 @@ package controllers
 import (
 	"context"
 
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/audit"
 )
 
 // SetupAll registers the four reconcilers with the manager. They share the manager's
@@ -18,7 +18,13 @@ func SetupAll(_ context.Context, mgr ctrl.Manager) error {
 		return err
 	}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()
-	rec := func(name string) events.EventRecorder { return boundedRecorder{mgr.GetEventRecorder(name)} }
+	// The audit trail: Events written one at a time, in order, behind the status
+	// writes (internal/audit says why not client-go's broadcaster).
+	trail := audit.New(c, mgr.GetScheme())
+	if err := mgr.Add(trail); err != nil {
+		return err
+	}
+	rec := trail.Recorder
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book},
 		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller"), book: book},

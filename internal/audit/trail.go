@@ -1,0 +1,392 @@
+// Package audit writes the operator's Events: the audit trail of SPEC section 4 (an
+// assignment activated or rejected, a license granted or withheld, a deletion blocked, a
+// built-in role restored).
+//
+// A Trail replaces client-go's events broadcaster, for three reasons measured by
+// `make bench-scale` (docs/performance.md):
+//   - client-go writes every Event from a goroutine of its own, all at once. A cold start
+//     of 5,000 collaborators records 8,300 Events in a few seconds, and they compete with
+//     the status writes for an API server that is already the bottleneck: status, what
+//     people and GitOps tools wait on, came last. A Trail writes Events one at a time, in
+//     the order they were recorded, so under load they take one share of the API server
+//     among the controllers' workers, and the backlog drains once the burst is over;
+//   - client-go keeps a copy of every Event it sent for 6 to 12 minutes, to spot a
+//     series: after that burst, a third of the manager's live heap. A Trail remembers a
+//     few words per recent Event (a digest, a name, a count), for at most maxSeries of them;
+//   - client-go folds Events that differ only in their note into one series, so the
+//     second of two assignments activated on one Collaborator left no note. A Trail folds
+//     only Events that are the same in everything, note included.
+package audit
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record/util"
+	"k8s.io/client-go/tools/reference"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/workcenter-io/workcenter-operator/internal/access"
+)
+
+const (
+	// MaxQueued bounds the Events waiting to be written: about 50 MiB at the longest
+	// notes. A cold start of 10,000 collaborators queues about 17,000; beyond the bound
+	// an Event is dropped, counted and logged, never blocking a reconcile.
+	MaxQueued = 50000
+	// SeriesWindow is how long an Event the same in everything as an earlier one
+	// counts as a repeat of it (client-go's window): the earlier Event's series is
+	// patched instead of a new Event written.
+	SeriesWindow = 6 * time.Minute
+	// maxSeries bounds the Events remembered for series; the least recently seen is
+	// forgotten first.
+	maxSeries = 4096
+	// maxTries bounds the attempts at one Event the API server does not take for a
+	// reason that may pass (unreachable, overloaded, timing out); between them the
+	// Trail waits, from retryDelay doubling up to maxRetryDelay: about 90 seconds.
+	maxTries      = 12
+	retryDelay    = 250 * time.Millisecond
+	maxRetryDelay = 10 * time.Second
+	// flushTimeout is how long a Trail that is stopped goes on writing its backlog.
+	flushTimeout = 5 * time.Second
+)
+
+var (
+	queuedEvents = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "workcenter_events_queued",
+		Help: "Events recorded by the controllers and not yet written to the API server.",
+	})
+	droppedEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "workcenter_events_dropped_total",
+		Help: "Events never written, by cause: queue (more than MaxQueued waiting), refused (the API server refused the Event), unreachable (the API server did not take it in maxTries attempts), stopped (the manager stopped before its backlog was written).",
+	}, []string{"cause"})
+	writtenEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "workcenter_events_written_total",
+		Help: "Events written to the API server: created, or repeated (an earlier Event's series patched).",
+	}, []string{"how"})
+)
+
+func init() { metrics.Registry.MustRegister(queuedEvents, droppedEvents, writtenEvents) }
+
+// Trail queues the Events its Recorders record and writes them, one at a time and in
+// order, once started (it is a manager Runnable, on every replica: whoever records
+// writes). Eventf never blocks.
+type Trail struct {
+	client client.Client
+	scheme *runtime.Scheme
+	host   string
+	now    func() time.Time
+	// retry is the first wait after a failed attempt (retryDelay; shorter in tests).
+	retry time.Duration
+	// maxSeries is the most Events remembered for series (maxSeries; fewer in tests).
+	maxSeries int
+
+	mu    sync.Mutex
+	last  int64             // the UnixNano the last Event was named after
+	queue []*eventsv1.Event // queue[head:] waits
+	head  int
+	wake  chan struct{}
+
+	// series and recent belong to the writer.
+	series map[digest]*list.Element // of *written
+	recent *list.List               // least recently seen first
+}
+
+// digest identifies an Event by everything in it but its name and times.
+type digest [sha256.Size]byte
+
+// written is what a Trail remembers of an Event it wrote, for a series.
+type written struct {
+	key       digest
+	namespace string
+	name      string
+	count     int32
+	last      time.Time
+}
+
+// New returns a Trail writing with c (a client that writes to the API server).
+func New(c client.Client, scheme *runtime.Scheme) *Trail {
+	host, _ := os.Hostname()
+	return &Trail{
+		client: c, scheme: scheme, host: host, now: time.Now, retry: retryDelay, maxSeries: maxSeries,
+		wake: make(chan struct{}, 1), series: map[digest]*list.Element{}, recent: list.New(),
+	}
+}
+
+// Recorder returns the recorder of one controller: Events name it as their
+// reportingController, and "<controller>-<host>" as their reportingInstance.
+func (t *Trail) Recorder(controller string) events.EventRecorder {
+	return recorder{trail: t, controller: controller, instance: controller + "-" + t.host}
+}
+
+type recorder struct {
+	trail                *Trail
+	controller, instance string
+}
+
+// Eventf queues an Event about regarding; its note is bounded to what the API server
+// accepts (access.MaxEventNote): a note that names objects at their maximum length, or
+// quotes a status message, would otherwise be refused and the audit trail would lose it.
+func (r recorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
+	log := logf.Log.WithName("events")
+	ref, err := reference.GetReference(r.trail.scheme, regarding)
+	if err != nil {
+		log.Error(err, "cannot refer to the object; Event not recorded", "reason", reason)
+		return
+	}
+	if !util.ValidateEventType(eventtype) {
+		log.Error(nil, "unsupported Event type; Event not recorded", "type", eventtype, "reason", reason)
+		return
+	}
+	var rel *corev1.ObjectReference
+	if related != nil {
+		rel, _ = reference.GetReference(r.trail.scheme, related)
+	}
+	now := r.trail.now()
+	ns := ref.Namespace
+	if ns == "" {
+		ns = metav1.NamespaceDefault
+	}
+	r.trail.enqueue(&eventsv1.Event{
+		ObjectMeta:          metav1.ObjectMeta{Namespace: ns, Name: util.GenerateEventName(ref.Name, r.trail.unique(now))},
+		EventTime:           metav1.NewMicroTime(now),
+		ReportingController: r.controller,
+		ReportingInstance:   r.instance,
+		Action:              action,
+		Reason:              reason,
+		Regarding:           *ref,
+		Related:             rel,
+		Note:                access.Bound(fmt.Sprintf(note, args...), access.MaxEventNote),
+		Type:                eventtype,
+	})
+}
+
+// unique returns now's UnixNano, or one more than the last it returned: Event names
+// (the object's, then that number in hex) never repeat within a process, so an Event
+// the API server says exists is one this Trail wrote.
+func (t *Trail) unique(now time.Time) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.last = max(now.UnixNano(), t.last+1)
+	return t.last
+}
+
+func (t *Trail) enqueue(ev *eventsv1.Event) {
+	t.mu.Lock()
+	if len(t.queue)-t.head >= MaxQueued {
+		t.mu.Unlock()
+		droppedEvents.WithLabelValues("queue").Inc()
+		logf.Log.WithName("events").Error(nil, "too many Events waiting; Event dropped",
+			"waiting", MaxQueued, "regarding", ev.Regarding.Name, "reason", ev.Reason, "note", ev.Note)
+		return
+	}
+	t.queue = append(t.queue, ev)
+	queuedEvents.Set(float64(len(t.queue) - t.head))
+	t.mu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Waiting returns how many Events are recorded and not yet written.
+func (t *Trail) Waiting() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.queue) - t.head
+}
+
+// pop takes the oldest waiting Event, or nil.
+func (t *Trail) pop() *eventsv1.Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head == len(t.queue) {
+		return nil
+	}
+	ev := t.queue[t.head]
+	t.queue[t.head] = nil
+	t.head++
+	switch {
+	case t.head == len(t.queue):
+		// Empty: start over, keeping the array unless a burst made it large.
+		if cap(t.queue) > 1024 {
+			t.queue = nil
+		} else {
+			t.queue = t.queue[:0]
+		}
+		t.head = 0
+	case t.head > 1024 && t.head*2 > len(t.queue):
+		// Mostly drained: move the rest down, so a long backlog does not keep the
+		// array of everything it ever held.
+		t.queue = append([]*eventsv1.Event(nil), t.queue[t.head:]...)
+		t.head = 0
+	}
+	queuedEvents.Set(float64(len(t.queue) - t.head))
+	return ev
+}
+
+// Start writes Events until ctx ends, then goes on writing the backlog for up to
+// flushTimeout.
+func (t *Trail) Start(ctx context.Context) error {
+	for {
+		if ev := t.pop(); ev != nil {
+			t.write(ctx, ev)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			flush, cancel := context.WithTimeout(context.Background(), flushTimeout)
+			defer cancel()
+			for ev := t.pop(); ev != nil; ev = t.pop() {
+				if flush.Err() != nil {
+					droppedEvents.WithLabelValues("stopped").Inc()
+					continue
+				}
+				t.write(flush, ev)
+			}
+			return nil
+		case <-t.wake:
+		}
+	}
+}
+
+// NeedLeaderElection is false: a replica writes the Events it records.
+func (t *Trail) NeedLeaderElection() bool { return false }
+
+// write writes ev, as a new Event or as a repeat of one written in the last
+// SeriesWindow, retrying what may pass.
+func (t *Trail) write(ctx context.Context, ev *eventsv1.Event) {
+	log := logf.Log.WithName("events")
+	key := digestOf(ev)
+	now := t.now()
+	var repeat *written
+	if e, ok := t.series[key]; ok {
+		if w := e.Value.(*written); now.Sub(w.last) < SeriesWindow {
+			repeat = w
+		} else {
+			t.forget(e)
+		}
+	}
+	wait := t.retry
+	for tries := 1; ; tries++ {
+		var err error
+		how := "created"
+		if repeat != nil {
+			how = "repeated"
+			err = t.patchSeries(ctx, repeat, now)
+			if apierrors.IsNotFound(err) {
+				// Gone (expired or deleted): write it anew.
+				t.forget(t.series[key])
+				repeat, how = nil, "created"
+			}
+		}
+		if repeat == nil {
+			err = t.client.Create(ctx, ev.DeepCopy())
+			if apierrors.IsAlreadyExists(err) {
+				// An earlier attempt was written and its answer lost.
+				err = nil
+			}
+		}
+		if err == nil {
+			writtenEvents.WithLabelValues(how).Inc()
+			if repeat == nil {
+				t.remember(key, ev, now)
+			} else {
+				repeat.count++
+				repeat.last = now
+				t.recent.MoveToBack(t.series[key])
+			}
+			return
+		}
+		if !transient(err) {
+			droppedEvents.WithLabelValues("refused").Inc()
+			if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+				log.V(1).Info("namespace terminating; Event dropped", "regarding", ev.Regarding.Name, "reason", ev.Reason)
+			} else {
+				log.Error(err, "the API server refused an Event; dropped", "regarding", ev.Regarding.Name, "reason", ev.Reason, "note", ev.Note)
+			}
+			return
+		}
+		if tries >= maxTries || ctx.Err() != nil {
+			droppedEvents.WithLabelValues("unreachable").Inc()
+			log.Error(err, "Event not written; dropped", "tries", tries, "regarding", ev.Regarding.Name, "reason", ev.Reason, "note", ev.Note)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxRetryDelay)
+	}
+}
+
+// patchSeries counts one more occurrence of w's Event.
+func (t *Trail) patchSeries(ctx context.Context, w *written, now time.Time) error {
+	ev := &eventsv1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: w.namespace, Name: w.name}}
+	patch, err := json.Marshal(map[string]eventsv1.EventSeries{
+		"series": {Count: w.count + 1, LastObservedTime: metav1.NewMicroTime(now)}})
+	if err != nil {
+		return err
+	}
+	return t.client.Patch(ctx, ev, client.RawPatch(types.MergePatchType, patch))
+}
+
+func (t *Trail) remember(key digest, ev *eventsv1.Event, now time.Time) {
+	for t.recent.Len() >= t.maxSeries {
+		t.forget(t.recent.Front())
+	}
+	t.series[key] = t.recent.PushBack(&written{key: key, namespace: ev.Namespace, name: ev.Name, count: 1, last: now})
+}
+
+func (t *Trail) forget(e *list.Element) {
+	if e == nil {
+		return
+	}
+	delete(t.series, e.Value.(*written).key)
+	t.recent.Remove(e)
+}
+
+// digestOf hashes what makes two Events the same: everything but name and times.
+func digestOf(ev *eventsv1.Event) digest {
+	h := sha256.New()
+	ref := func(r corev1.ObjectReference) {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", r.APIVersion, r.Kind, r.Namespace, r.Name, r.UID, r.FieldPath)
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", ev.Namespace, ev.Type, ev.Action, ev.Reason,
+		ev.ReportingController, ev.ReportingInstance, ev.Note)
+	ref(ev.Regarding)
+	if ev.Related != nil {
+		ref(*ev.Related)
+	}
+	var d digest
+	h.Sum(d[:0])
+	return d
+}
+
+// transient tells errors worth another attempt: the API server unreachable, overloaded
+// or timing out. Anything else it said is about the Event and would be said again.
+func transient(err error) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return true
+	}
+	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsUnexpectedServerError(err)
+}
