@@ -89,11 +89,11 @@ type result struct {
 	// was written: the manager writes Events one at a time, behind the status writes.
 	coldEvents time.Duration
 	gitops     time.Duration
-	writes      int
-	minimum     int
-	events      int
-	quiet       int
-	restart     int
+	writes     int
+	minimum    int
+	events     int
+	quiet      int
+	restart    int
 	// change costs: reconciles and the objects whose status changed, per change.
 	costs []changeCost
 	p50   time.Duration
