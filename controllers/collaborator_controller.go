@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -199,12 +200,19 @@ func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *
 }
 
 // recordTransitions emits an Event for every decision that changed: assignments
-// activated or rejected, a license granted or withheld, a deletion blocked.
+// activated or rejected, a license granted or withheld, a deletion blocked. The
+// assignments one reconcile activated share an Event, and so do those it rejected for
+// one reason: its note names each of them (more Events when the names pass an Event
+// note's size). A Collaborator created with three assignments costs the API server one
+// Event for them, not three.
 func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Collaborator) {
 	prev := map[string]v1alpha1.WorkCenterAssignmentStatus{}
 	for _, s := range before.Status.WorkCenters {
 		prev[s.Name] = s
 	}
+	var activated []string
+	var reasons []string
+	rejected := map[string][]string{}
 	for _, s := range after.Status.WorkCenters {
 		p, ok := prev[s.Name]
 		if ok && p.State == s.State && p.Role == s.Role && p.Reason == s.Reason {
@@ -212,11 +220,20 @@ func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Colla
 		}
 		switch s.State {
 		case v1alpha1.AssignmentActive, v1alpha1.AssignmentArchived:
-			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonAssignmentActivated, "Assign",
-				"role %q in WorkCenter %q is in effect (%s)", s.Role, s.Name, s.State)
+			activated = append(activated, fmt.Sprintf("role %q in WorkCenter %q is in effect (%s)", s.Role, s.Name, s.State))
 		case v1alpha1.AssignmentRejected:
-			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, s.Reason, "Assign",
-				"role %q in WorkCenter %q rejected: %s", s.Role, s.Name, s.Message)
+			if rejected[s.Reason] == nil {
+				reasons = append(reasons, s.Reason)
+			}
+			rejected[s.Reason] = append(rejected[s.Reason], fmt.Sprintf("role %q in WorkCenter %q rejected: %s", s.Role, s.Name, s.Message))
+		}
+	}
+	for _, note := range packNotes(activated, access.MaxEventNote) {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonAssignmentActivated, "Assign", "%s", note)
+	}
+	for _, reason := range reasons {
+		for _, note := range packNotes(rejected[reason], access.MaxEventNote) {
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, reason, "Assign", "%s", note)
 		}
 	}
 	if was, now := before.Status.Licensed, after.Status.Licensed; now != nil && (was == nil || *was != *now) {
@@ -229,6 +246,30 @@ func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Colla
 		}
 	}
 	recordBlocked(r.Recorder, before.Status.Conditions, after, after.Status.Conditions)
+}
+
+// packNotes joins entries with "; " into as few notes of at most max bytes as keep
+// them whole and in order; an entry longer than max alone is bounded to max.
+func packNotes(entries []string, max int) []string {
+	var notes []string
+	var cur strings.Builder
+	for _, e := range entries {
+		if cur.Len() > 0 && cur.Len()+len("; ")+len(e) > max {
+			notes = append(notes, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteString("; ")
+		}
+		cur.WriteString(e)
+	}
+	if cur.Len() > 0 {
+		notes = append(notes, cur.String())
+	}
+	for i := range notes {
+		notes[i] = access.Bound(notes[i], max)
+	}
+	return notes
 }
 
 // SetupWithManager wires the Collaborator controller: a Collaborator is woken by its own

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -438,5 +439,99 @@ func TestLicenseGrantWaitsForTheLiveAccount(t *testing.T) {
 	}
 	if got := getCollaborator(t, live, "m2"); got.Status.Licensed == nil || !*got.Status.Licensed {
 		t.Fatalf("licensed %v at a limit of 2", got.Status.Licensed)
+	}
+}
+
+// The assignments one reconcile activates share an Event whose note names each; so do
+// those it rejects for one reason; a license granted is an Event of its own; unchanged
+// assignments are not repeated; names beyond one note's size go on in more Events, each
+// within the API server's bound, none lost.
+func TestTransitionEventsNameEveryAssignment(t *testing.T) {
+	status := func(n int, state v1alpha1.AssignmentState, reason string) []v1alpha1.WorkCenterAssignmentStatus {
+		var out []v1alpha1.WorkCenterAssignmentStatus
+		for i := range n {
+			out = append(out, v1alpha1.WorkCenterAssignmentStatus{Name: fmt.Sprintf("wc-%03d", i), Role: "eng", State: state, Reason: reason, Message: "why " + reason})
+		}
+		return out
+	}
+	record := func(before, after []v1alpha1.WorkCenterAssignmentStatus, licensed bool) []string {
+		rec := events.NewFakeRecorder(1000)
+		r := &CollaboratorReconciler{Recorder: rec}
+		b := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
+		b.Status.WorkCenters = before
+		if before != nil { // reconciled before, with the same license
+			b.Status.Licensed = ptr.To(licensed)
+		}
+		a := b.DeepCopy()
+		a.Status.WorkCenters = after
+		a.Status.Licensed = ptr.To(licensed)
+		r.recordTransitions(b, a)
+		close(rec.Events)
+		var out []string
+		for e := range rec.Events {
+			out = append(out, e)
+		}
+		return out
+	}
+
+	got := record(nil, status(3, v1alpha1.AssignmentActive, ""), true)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "Normal AssignmentActivated ") || strings.Count(got[0], "is in effect (Active)") != 3 ||
+		!strings.Contains(got[0], `"wc-000"`) || !strings.Contains(got[0], `"wc-002"`) || !strings.HasPrefix(got[1], "Normal LicenseGranted ") {
+		t.Fatalf("three activations and a license: %q", got)
+	}
+
+	// Two already in effect, one more: the Event names only the new one.
+	got = record(status(2, v1alpha1.AssignmentActive, ""), status(3, v1alpha1.AssignmentActive, ""), true)
+	if len(got) != 1 || strings.Count(got[0], "is in effect") != 1 || !strings.Contains(got[0], `"wc-002"`) {
+		t.Fatalf("one more activation: %q", got)
+	}
+
+	// Rejections: one Event per reason.
+	mixed := append(status(2, v1alpha1.AssignmentRejected, v1alpha1.ReasonRoleRequiresMember),
+		v1alpha1.WorkCenterAssignmentStatus{Name: "wc-x", Role: "gone", State: v1alpha1.AssignmentRejected, Reason: v1alpha1.ReasonRoleTerminating, Message: "terminating"})
+	got = record(nil, mixed, true)
+	if len(got) != 3 || !strings.HasPrefix(got[0], "Warning RoleRequiresMember ") || strings.Count(got[0], "rejected: why") != 2 ||
+		!strings.HasPrefix(got[1], "Warning RoleTerminating ") || !strings.Contains(got[1], `"wc-x"`) {
+		t.Fatalf("rejections: %q", got)
+	}
+
+	// 256 activations: several Events, each note within bounds, every WorkCenter named once.
+	got = record(nil, status(256, v1alpha1.AssignmentActive, ""), true)
+	named := 0
+	for _, e := range got[:len(got)-1] {
+		note := strings.TrimPrefix(e, "Normal AssignmentActivated ")
+		if len(note) > access.MaxEventNote {
+			t.Fatalf("note of %d bytes", len(note))
+		}
+		named += strings.Count(note, "is in effect (Active)")
+	}
+	if named != 256 || len(got) < 3 {
+		t.Fatalf("%d Events name %d of 256", len(got)-1, named)
+	}
+}
+
+func TestPackNotes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		entries []string
+		max     int
+		want    []string
+	}{
+		"none":           {nil, 10, nil},
+		"one":            {[]string{"abc"}, 10, []string{"abc"}},
+		"joined":         {[]string{"ab", "cd"}, 6, []string{"ab; cd"}},
+		"split":          {[]string{"ab", "cd", "ef"}, 7, []string{"ab; cd", "ef"}},
+		"too long alone": {[]string{"abcdefghij", "x"}, 5, []string{access.Bound("abcdefghij", 5), "x"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := packNotes(tc.entries, tc.max)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for _, n := range got {
+				if len(n) > tc.max {
+					t.Fatalf("%q longer than %d", n, tc.max)
+				}
+			}
+		})
 	}
 }

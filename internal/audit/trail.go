@@ -66,6 +66,11 @@ const (
 	maxRetryDelay = 10 * time.Second
 	// flushTimeout is how long a Trail that is stopped goes on writing its backlog.
 	flushTimeout = 5 * time.Second
+	// QuietGap and MaxDelay put the Events behind the status writes: the Trail writes
+	// once no Event has been recorded for QuietGap (the controllers are between bursts),
+	// or when the oldest waiting Event has waited MaxDelay.
+	QuietGap = 100 * time.Millisecond
+	MaxDelay = time.Minute
 )
 
 var (
@@ -97,9 +102,13 @@ type Trail struct {
 	retry time.Duration
 	// maxSeries is the most Events remembered for series (maxSeries; fewer in tests).
 	maxSeries int
+	// quietGap and maxDelay are QuietGap and MaxDelay (shorter in tests).
+	quietGap, maxDelay time.Duration
 
 	mu    sync.Mutex
 	last  int64             // the UnixNano the last Event was named after
+	// recorded is when the last Event was recorded.
+	recorded time.Time
 	queue []*eventsv1.Event // queue[head:] waits
 	head  int
 	wake  chan struct{}
@@ -126,6 +135,7 @@ func New(c client.Client, scheme *runtime.Scheme) *Trail {
 	host, _ := os.Hostname()
 	return &Trail{
 		client: c, scheme: scheme, host: host, now: time.Now, retry: retryDelay, maxSeries: maxSeries,
+		quietGap: QuietGap, maxDelay: MaxDelay,
 		wake: make(chan struct{}, 1), series: map[digest]*list.Element{}, recent: list.New(),
 	}
 }
@@ -198,6 +208,7 @@ func (t *Trail) enqueue(ev *eventsv1.Event) {
 		return
 	}
 	t.queue = append(t.queue, ev)
+	t.recorded = ev.EventTime.Time
 	queuedEvents.Set(float64(len(t.queue) - t.head))
 	t.mu.Unlock()
 	select {
@@ -243,12 +254,21 @@ func (t *Trail) pop() *eventsv1.Event {
 }
 
 // Start writes Events until ctx ends, then goes on writing the backlog for up to
-// flushTimeout.
+// flushTimeout. While the controllers record Events (a cold start, a GitOps sync of
+// thousands of objects) it holds them, so that the status writes people and tools wait
+// on are not slowed by the audit trail: it writes once the recording pauses for
+// quietGap, and writes an Event that has waited maxDelay whatever the load. An Event's
+// eventTime is when it was recorded, not when written.
 func (t *Trail) Start(ctx context.Context) error {
 	for {
-		if ev := t.pop(); ev != nil {
-			t.write(ctx, ev)
+		hold, waiting := t.hold()
+		if waiting && hold <= 0 {
+			t.write(ctx, t.pop())
 			continue
+		}
+		var timer <-chan time.Time
+		if waiting {
+			timer = time.After(hold)
 		}
 		select {
 		case <-ctx.Done():
@@ -263,8 +283,20 @@ func (t *Trail) Start(ctx context.Context) error {
 			}
 			return nil
 		case <-t.wake:
+		case <-timer:
 		}
 	}
+}
+
+// hold says whether an Event waits, and how long the oldest should still be held.
+func (t *Trail) hold() (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head == len(t.queue) {
+		return 0, false
+	}
+	now := t.now()
+	return min(t.quietGap-now.Sub(t.recorded), t.maxDelay-now.Sub(t.queue[t.head].EventTime.Time)), true
 }
 
 // NeedLeaderElection is false: a replica writes the Events it records.

@@ -190,6 +190,7 @@ func TestRepeatsBecomeSeries(t *testing.T) {
 	tr := New(s, testScheme())
 	now := time.Now()
 	tr.now = func() time.Time { return now }
+	tr.quietGap = 0 // the clock stands still
 	rec := tr.Recorder("collaborator-controller")
 	c := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
 	stop := run(t, tr)
@@ -368,6 +369,60 @@ func TestStopFlushesTheBacklog(t *testing.T) {
 }
 
 func counter(c prometheus.Counter) float64 { return testutil.ToFloat64(c) }
+
+// While the controllers keep recording (a burst), the Events wait: the status writes of
+// the burst get the API server. Once the recording pauses for quietGap, they are written.
+func TestEventsWaitForAPauseInTheBurst(t *testing.T) {
+	s := newAPIServer(t)
+	tr := New(s, testScheme())
+	if tr.quietGap != QuietGap || tr.maxDelay != MaxDelay {
+		t.Fatalf("a Trail holds by %s / %s, want QuietGap / MaxDelay", tr.quietGap, tr.maxDelay)
+	}
+	tr.quietGap, tr.maxDelay = 250*time.Millisecond, 10*time.Second
+	stop := run(t, tr)
+	defer stop()
+	rec := tr.Recorder("collaborator-controller")
+	burst := time.Now()
+	for i := 0; time.Since(burst) < 600*time.Millisecond; i++ {
+		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(s.created()); n != 0 {
+		t.Fatalf("%d Events written during the burst", n)
+	}
+	waiting := tr.Waiting()
+	waitFor(t, "the burst's Events after it", func() bool { return len(s.created()) == waiting })
+	// A lone Event waits about quietGap.
+	at := time.Now()
+	rec.Eventf(fixtures.Collaborator(ns, "lone", v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+	waitFor(t, "the lone Event", func() bool { return len(s.created()) == waiting+1 })
+	if d := time.Since(at); d > 2*time.Second {
+		t.Fatalf("a lone Event took %s", d)
+	}
+}
+
+// A burst that never pauses does not hold an Event past maxDelay.
+func TestEventsWaitAtMostMaxDelay(t *testing.T) {
+	s := newAPIServer(t)
+	tr := New(s, testScheme())
+	tr.quietGap, tr.maxDelay = 100*time.Millisecond, 300*time.Millisecond
+	stop := run(t, tr)
+	defer stop()
+	rec := tr.Recorder("collaborator-controller")
+	burst := time.Now()
+	for i := 0; time.Since(burst) < 1500*time.Millisecond; i++ {
+		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := s.created()
+	if len(got) == 0 {
+		t.Fatal("no Event written during a burst of 1.5s, with maxDelay 300ms")
+	}
+	// The first was written about maxDelay after it was recorded, well before the end.
+	if first := got[0].EventTime.Time; first.Sub(burst) > 100*time.Millisecond {
+		t.Fatalf("the first Event recorded %s into the burst", first.Sub(burst))
+	}
+}
 
 func notes(evs []*eventsv1.Event) []string {
 	var out []string
