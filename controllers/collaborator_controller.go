@@ -3,8 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"

@@ -105,13 +105,13 @@ type Trail struct {
 	// quietGap and maxDelay are QuietGap and MaxDelay (shorter in tests).
 	quietGap, maxDelay time.Duration
 
-	mu    sync.Mutex
-	last  int64             // the UnixNano the last Event was named after
+	mu   sync.Mutex
+	last int64 // the UnixNano the last Event was named after
 	// recorded is when the last Event was recorded.
 	recorded time.Time
-	queue []*eventsv1.Event // queue[head:] waits
-	head  int
-	wake  chan struct{}
+	queue    []*eventsv1.Event // queue[head:] waits
+	head     int
+	wake     chan struct{}
 
 	// series and recent belong to the writer.
 	series map[digest]*list.Element // of *written
