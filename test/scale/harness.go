@@ -102,6 +102,22 @@ func (m *manager) heapProfile(path string) (*profile.Profile, error) {
 	return profile.ParseData(raw)
 }
 
+// cpuProfile writes the manager's CPU profile over the next d to path (errors are
+// logged: a profile is a debugging aid, not a figure).
+func (m *manager) cpuProfile(path string, d time.Duration) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", m.PprofAddr, int(d.Seconds())))
+	if err == nil {
+		defer resp.Body.Close()
+		var raw []byte
+		if raw, err = io.ReadAll(resp.Body); err == nil {
+			err = os.WriteFile(path, raw, 0o644)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cpu profile %s: %v\n", path, err)
+	}
+}
+
 // inUseUnder estimates the bytes in use allocated under functions whose name starts with
 // one of prefixes (the profile's sampled inuse_space).
 func inUseUnder(p *profile.Profile, prefixes ...string) float64 {

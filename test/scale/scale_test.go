@@ -235,6 +235,10 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 		t.Fatal(err)
 	}
 	t.Cleanup(m.stop)
+	if dir := os.Getenv("SCALE_PROFILES"); dir != "" {
+		// The manager's CPU during the first 20 s of cold convergence.
+		go m.cpuProfile(filepath.Join(dir, prefix+".cold.cpu.pprof"), 20*time.Second)
+	}
 	if err := obs.waitConverged(namespaces, r.objects, 30*time.Minute); err != nil {
 		t.Fatal(err)
 	}
