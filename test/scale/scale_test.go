@@ -34,7 +34,8 @@ import (
 // single changes timed for latency, idle and under load (default 20, at most 45: each
 // new Member takes one of the 100 spare licenses), SCALE_OUT the table's file (default
 // docs/performance.md; "-" prints only), SCALE_PROFILES a directory for the manager's
-// heap profile after cold convergence (<shape>.heap.pprof; default none); to follow
+// heap profile after cold convergence (<shape>.heap.pprof) and CPU profile of its first
+// 20 s (<shape>.cold.cpu.pprof; default none); to follow
 // where a change's reconciles go, SCALE_MANAGER_ARGS extra arguments for the manager
 // (--zap-log-level=5 logs every reconcile), SCALE_LOGS a directory that keeps the
 // managers' logs, SCALE_TRACE a substring of Kind/namespace/name whose writes are printed.
