@@ -57,7 +57,7 @@ const (
 	SeriesWindow = 6 * time.Minute
 	// maxSeries bounds the Events remembered for series; the least recently seen is
 	// forgotten first.
-	maxSeries = 4096
+	maxSeries = 1024
 	// maxTries bounds the attempts at one Event the API server does not take for a
 	// reason that may pass (unreachable, overloaded, timing out); between them the
 	// Trail waits, from retryDelay doubling up to maxRetryDelay: about 90 seconds.
