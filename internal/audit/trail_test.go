@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -368,6 +369,17 @@ func TestStopFlushesTheBacklog(t *testing.T) {
 	}
 }
 
+// recordFor records an Event every 5 ms for d, each about a Collaborator of its own
+// (a burst of the controllers), and returns when it began.
+func recordFor(rec events.EventRecorder, d time.Duration) time.Time {
+	start := time.Now()
+	for i := 0; time.Since(start) < d; i++ {
+		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+		time.Sleep(5 * time.Millisecond)
+	}
+	return start
+}
+
 func counter(c prometheus.Counter) float64 { return testutil.ToFloat64(c) }
 
 // While the controllers keep recording (a burst), the Events wait: the status writes of
@@ -382,11 +394,7 @@ func TestEventsWaitForAPauseInTheBurst(t *testing.T) {
 	stop := run(t, tr)
 	defer stop()
 	rec := tr.Recorder("collaborator-controller")
-	burst := time.Now()
-	for i := 0; time.Since(burst) < 600*time.Millisecond; i++ {
-		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
-		time.Sleep(5 * time.Millisecond)
-	}
+	recordFor(rec, 600*time.Millisecond)
 	if n := len(s.created()); n != 0 {
 		t.Fatalf("%d Events written during the burst", n)
 	}
@@ -408,12 +416,7 @@ func TestEventsWaitAtMostMaxDelay(t *testing.T) {
 	tr.quietGap, tr.maxDelay = 100*time.Millisecond, 300*time.Millisecond
 	stop := run(t, tr)
 	defer stop()
-	rec := tr.Recorder("collaborator-controller")
-	burst := time.Now()
-	for i := 0; time.Since(burst) < 1500*time.Millisecond; i++ {
-		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
-		time.Sleep(5 * time.Millisecond)
-	}
+	burst := recordFor(tr.Recorder("collaborator-controller"), 1500*time.Millisecond)
 	got := s.created()
 	if len(got) == 0 {
 		t.Fatal("no Event written during a burst of 1.5s, with maxDelay 300ms")
