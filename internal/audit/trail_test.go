@@ -132,7 +132,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Events are written one at a time, in the order recorded, each with what Eventf was
+// The Events about one object are written one at a time, in the order recorded, each with what Eventf was
 // given; Eventf does not wait for the API server.
 func TestEventsWrittenOneAtATimeInOrder(t *testing.T) {
 	s := newAPIServer(t)
@@ -154,7 +154,7 @@ func TestEventsWrittenOneAtATimeInOrder(t *testing.T) {
 	defer stop()
 	waitFor(t, "50 Events", func() bool { return len(s.created()) == 50 })
 	if m := s.most.Load(); m != 1 {
-		t.Fatalf("%d writes at once, want 1", m)
+		t.Fatalf("%d writes about one object at once, want 1", m)
 	}
 	for i, ev := range s.created() {
 		if want := fmt.Sprintf("assignment %d active", i); ev.Note != want {
@@ -177,7 +177,7 @@ func TestEventNotesAreBounded(t *testing.T) {
 	tr := New(newAPIServer(t), testScheme())
 	long := strings.Repeat("ü", 2000)
 	tr.Recorder("workcenterrole-controller").Eventf(fixtures.Role(ns, "eng"), nil, "Warning", "RoleInUse", "Delete", "deletion blocked: %s", long)
-	note := tr.pop().Note
+	note := laneWaiting(t, tr).queue[0].Note
 	if len(note) > access.MaxEventNote || !utf8.ValidString(note) || !strings.HasPrefix(note, "deletion blocked: ü") {
 		t.Fatalf("note of %d bytes, valid UTF-8 %v: %.60q", len(note), utf8.ValidString(note), note)
 	}
@@ -236,27 +236,32 @@ func TestSeriesMemoryIsBounded(t *testing.T) {
 		t.Fatalf("a Trail remembers %d, want maxSeries", tr.maxSeries)
 	}
 	tr.maxSeries = 64
+	per := tr.maxSeries / len(tr.lanes) // each lane remembers its share
 	rec := tr.Recorder("collaborator-controller")
 	c := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
-	for i := range tr.maxSeries + 10 {
+	for i := range per + 10 {
 		rec.Eventf(c, nil, "Normal", "AssignmentActivated", "Assign", "%d", i)
 	}
-	for ev := tr.pop(); ev != nil; ev = tr.pop() {
-		tr.write(context.Background(), ev)
+	l := laneWaiting(t, tr)
+	drain := func() {
+		for ev := tr.pop(l); ev != nil; ev = tr.pop(l) {
+			tr.write(context.Background(), l, ev)
+		}
 	}
-	if len(tr.series) != tr.maxSeries || tr.recent.Len() != tr.maxSeries {
-		t.Fatalf("remembers %d (%d), want %d", len(tr.series), tr.recent.Len(), tr.maxSeries)
+	drain()
+	if len(l.series) != per || l.recent.Len() != per {
+		t.Fatalf("remembers %d (%d), want %d", len(l.series), l.recent.Len(), per)
 	}
 	rec.Eventf(c, nil, "Normal", "AssignmentActivated", "Assign", "0")
-	tr.write(context.Background(), tr.pop())
-	if got := len(s.created()); got != tr.maxSeries+11 {
-		t.Fatalf("%d created, want %d (the forgotten one anew)", got, tr.maxSeries+11)
+	drain()
+	if got := len(s.created()); got != per+11 {
+		t.Fatalf("%d created, want %d (the forgotten one anew)", got, per+11)
 	}
 	// A recent one is still a repeat.
-	rec.Eventf(c, nil, "Normal", "AssignmentActivated", "Assign", "%d", tr.maxSeries+9)
-	tr.write(context.Background(), tr.pop())
-	if got := len(s.created()); got != tr.maxSeries+11 {
-		t.Fatalf("%d created, want %d (a repeat patched)", got, tr.maxSeries+11)
+	rec.Eventf(c, nil, "Normal", "AssignmentActivated", "Assign", "%d", per+9)
+	drain()
+	if got := len(s.created()); got != per+11 {
+		t.Fatalf("%d created, want %d (a repeat patched)", got, per+11)
 	}
 }
 
@@ -344,10 +349,11 @@ func TestQueueIsBounded(t *testing.T) {
 		t.Fatalf("queue drops counted %v, want 3", d)
 	}
 	// Draining gives the array back.
-	for tr.pop() != nil {
+	l := laneWaiting(t, tr)
+	for tr.pop(l) != nil {
 	}
-	if cap(tr.queue) > 1024 || tr.head != 0 {
-		t.Fatalf("drained queue keeps %d slots", cap(tr.queue))
+	if cap(l.queue) > 1024 || l.head != 0 || tr.Waiting() != 0 {
+		t.Fatalf("drained queue keeps %d slots, %d waiting", cap(l.queue), tr.Waiting())
 	}
 }
 
@@ -378,6 +384,51 @@ func recordFor(rec events.EventRecorder, d time.Duration) time.Time {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return start
+}
+
+// laneWaiting is the one lane with Events waiting.
+func laneWaiting(t *testing.T, tr *Trail) *lane {
+	t.Helper()
+	var found *lane
+	for _, l := range tr.lanes {
+		if l.head < len(l.queue) {
+			if found != nil {
+				t.Fatal("Events wait in more than one lane")
+			}
+			found = l
+		}
+	}
+	if found == nil {
+		t.Fatal("no Event waits")
+	}
+	return found
+}
+
+// Events about different objects are written Writers at a time; those about each
+// object still one at a time and in order.
+func TestLanesWriteObjectsInParallel(t *testing.T) {
+	s := newAPIServer(t)
+	s.delay = 2 * time.Millisecond
+	tr := New(s, testScheme())
+	rec := tr.Recorder("collaborator-controller")
+	for i := range 20 {
+		for j := range 40 {
+			rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", j), v1alpha1.Member), nil, "Normal", "AssignmentActivated", "Assign", "%d", i)
+		}
+	}
+	stop := run(t, tr)
+	defer stop()
+	waitFor(t, "800 Events", func() bool { return len(s.created()) == 800 })
+	if m := s.most.Load(); m < 2 || m > Writers {
+		t.Fatalf("%d writes at once, want 2 to %d", m, Writers)
+	}
+	next := map[string]int{}
+	for _, ev := range s.created() {
+		if want := fmt.Sprint(next[ev.Regarding.Name]); ev.Note != want {
+			t.Fatalf("%s: Event %q after %d, out of order", ev.Regarding.Name, ev.Note, next[ev.Regarding.Name])
+		}
+		next[ev.Regarding.Name]++
+	}
 }
 
 func counter(c prometheus.Counter) float64 { return testutil.ToFloat64(c) }
