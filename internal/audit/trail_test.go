@@ -189,8 +189,9 @@ func TestEventNotesAreBounded(t *testing.T) {
 func TestRepeatsBecomeSeries(t *testing.T) {
 	s := newAPIServer(t)
 	tr := New(s, testScheme())
-	now := time.Now()
-	tr.now = func() time.Time { return now }
+	var now atomic.Int64 // the clock, read by the writers
+	now.Store(time.Now().UnixNano())
+	tr.now = func() time.Time { return time.Unix(0, now.Load()) }
 	tr.quietGap = 0 // the clock stands still
 	rec := tr.Recorder("collaborator-controller")
 	c := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
@@ -215,7 +216,7 @@ func TestRepeatsBecomeSeries(t *testing.T) {
 		t.Fatalf("notes %q", notes)
 	}
 	// After the window: a new Event.
-	now = now.Add(SeriesWindow)
+	now.Add(int64(SeriesWindow))
 	rec.Eventf(c, nil, "Normal", "LicenseGranted", "License", "license granted")
 	waitFor(t, "a fourth Event", func() bool { return len(s.created()) == 4 })
 	// A series whose Event is gone (expired) is written anew.
