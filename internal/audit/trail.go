@@ -92,7 +92,16 @@ var (
 	}, []string{"how"})
 )
 
-func init() { metrics.Registry.MustRegister(queuedEvents, droppedEvents, writtenEvents) }
+func init() {
+	metrics.Registry.MustRegister(queuedEvents, droppedEvents, writtenEvents)
+	// Every series from the start, at 0: an alert on an increase sees the first drop.
+	for _, cause := range []string{"queue", "refused", "unreachable", "stopped"} {
+		droppedEvents.WithLabelValues(cause)
+	}
+	for _, how := range []string{"created", "repeated"} {
+		writtenEvents.WithLabelValues(how)
+	}
+}
 
 // Trail queues the Events its Recorders record and writes them, those about one object
 // one at a time and in order, once started (it is a manager Runnable, on every replica: whoever records
