@@ -70,10 +70,13 @@ const (
 	// Writers is how many Events are written at once, each writer with its lane of the
 	// objects: a cold start's backlog of 8,000 drains in about 10 s, not 30 one at a time.
 	Writers = 4
-	// QuietGap and MaxDelay put the Events behind the status writes: the Trail writes
-	// once no Event has been recorded for QuietGap (the controllers are between bursts),
-	// or when the oldest waiting Event has waited MaxDelay.
-	QuietGap = 100 * time.Millisecond
+	// BurstEvents, BurstWindow and MaxDelay put the Events behind the status writes of a
+	// burst: while BurstEvents or more were recorded within the last BurstWindow (100
+	// per second: a cold start of 1,000 collaborators records 300), the Trail holds
+	// them, unless the oldest has waited MaxDelay. A steady trickle below that rate is
+	// written at once.
+	BurstEvents = 10
+	BurstWindow = 100 * time.Millisecond
 	MaxDelay = time.Minute
 )
 
@@ -115,13 +118,14 @@ type Trail struct {
 	retry time.Duration
 	// maxSeries is the most Events remembered for series (maxSeries; fewer in tests).
 	maxSeries int
-	// quietGap and maxDelay are QuietGap and MaxDelay (shorter in tests).
-	quietGap, maxDelay time.Duration
+	// window and maxDelay are BurstWindow and MaxDelay (other values in tests).
+	window, maxDelay time.Duration
 
 	mu   sync.Mutex
 	last int64 // the UnixNano the last Event was named after
-	// recorded is when the last Event was recorded.
-	recorded time.Time
+	// recorded holds when the last BurstEvents Events were recorded, a ring from next.
+	recorded [BurstEvents]time.Time
+	next     int
 	waiting  int // Events in the lanes' queues
 	lanes    []*lane
 }
@@ -155,7 +159,7 @@ func New(c client.Client, scheme *runtime.Scheme) *Trail {
 	host, _ := os.Hostname()
 	t := &Trail{
 		client: c, scheme: scheme, host: host, now: time.Now, retry: retryDelay, maxSeries: maxSeries,
-		quietGap: QuietGap, maxDelay: MaxDelay,
+		window: BurstWindow, maxDelay: MaxDelay,
 	}
 	for range Writers {
 		t.lanes = append(t.lanes, &lane{wake: make(chan struct{}, 1), series: map[digest]*list.Element{}, recent: list.New()})
@@ -241,7 +245,8 @@ func (t *Trail) enqueue(ev *eventsv1.Event) {
 	}
 	l.queue = append(l.queue, ev)
 	t.waiting++
-	t.recorded = ev.EventTime.Time
+	t.recorded[t.next] = ev.EventTime.Time
+	t.next = (t.next + 1) % BurstEvents
 	queuedEvents.Set(float64(t.waiting))
 	t.mu.Unlock()
 	select {
@@ -289,11 +294,12 @@ func (t *Trail) pop(l *lane) *eventsv1.Event {
 
 // Start writes Events until ctx ends, then goes on writing the backlog for up to
 // flushTimeout. Each lane has a writer (Writers in all): the Events about one object are
-// written one at a time, in the order recorded. While the controllers record Events (a
-// cold start, a GitOps sync of thousands of objects) the writers hold them, so that the
-// status writes people and tools wait on are not slowed by the audit trail: they write
-// once the recording pauses for quietGap, and write an Event that has waited maxDelay
-// whatever the load. An Event's eventTime is when it was recorded, not when written.
+// written one at a time, in the order recorded. While the controllers record Events in a
+// burst (a cold start, a GitOps sync of thousands of objects: BurstEvents within
+// BurstWindow) the writers hold them, so that the status writes people and tools wait
+// on are not slowed by the audit trail; they write once the burst is over, and write an
+// Event that has waited maxDelay whatever the load. An Event's eventTime is when it was
+// recorded, not when written.
 func (t *Trail) Start(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, l := range t.lanes {
@@ -341,7 +347,9 @@ func (t *Trail) hold(l *lane) (time.Duration, bool) {
 		return 0, false
 	}
 	now := t.now()
-	return min(t.quietGap-now.Sub(t.recorded), t.maxDelay-now.Sub(l.queue[l.head].EventTime.Time)), true
+	// The burst lasts while the oldest of the last BurstEvents is within the window.
+	burst := t.window - now.Sub(t.recorded[t.next])
+	return min(burst, t.maxDelay-now.Sub(l.queue[l.head].EventTime.Time)), true
 }
 
 // NeedLeaderElection is false: a replica writes the Events it records.

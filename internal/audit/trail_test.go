@@ -192,7 +192,7 @@ func TestRepeatsBecomeSeries(t *testing.T) {
 	var now atomic.Int64 // the clock, read by the writers
 	now.Store(time.Now().UnixNano())
 	tr.now = func() time.Time { return time.Unix(0, now.Load()) }
-	tr.quietGap = 0 // the clock stands still
+	tr.window = 0 // the clock stands still
 	rec := tr.Recorder("collaborator-controller")
 	c := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
 	stop := run(t, tr)
@@ -376,15 +376,16 @@ func TestStopFlushesTheBacklog(t *testing.T) {
 	}
 }
 
-// recordFor records an Event every 5 ms for d, each about a Collaborator of its own
-// (a burst of the controllers), and returns when it began.
-func recordFor(rec events.EventRecorder, d time.Duration) time.Time {
+// recordFor records an Event every, for d, each about a Collaborator of its own, and
+// returns when it began and how many it recorded.
+func recordFor(rec events.EventRecorder, d, every time.Duration) (time.Time, int) {
 	start := time.Now()
-	for i := 0; time.Since(start) < d; i++ {
-		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
-		time.Sleep(5 * time.Millisecond)
+	n := 0
+	for ; time.Since(start) < d; n++ {
+		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", n), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+		time.Sleep(every)
 	}
-	return start
+	return start, n
 }
 
 // laneWaiting is the one lane with Events waiting.
@@ -434,30 +435,43 @@ func TestLanesWriteObjectsInParallel(t *testing.T) {
 
 func counter(c prometheus.Counter) float64 { return testutil.ToFloat64(c) }
 
-// While the controllers keep recording (a burst), the Events wait: the status writes of
-// the burst get the API server. Once the recording pauses for quietGap, they are written.
-func TestEventsWaitForAPauseInTheBurst(t *testing.T) {
+// While the controllers record a burst, the Events wait: the status writes of the burst
+// get the API server (only the first few go out, before the rate shows a burst). Once it
+// is over, they are written; so is a lone Event, at once.
+func TestEventsWaitForTheEndOfABurst(t *testing.T) {
 	s := newAPIServer(t)
 	tr := New(s, testScheme())
-	if tr.quietGap != QuietGap || tr.maxDelay != MaxDelay {
-		t.Fatalf("a Trail holds by %s / %s, want QuietGap / MaxDelay", tr.quietGap, tr.maxDelay)
+	if tr.window != BurstWindow || tr.maxDelay != MaxDelay {
+		t.Fatalf("a Trail holds by %s / %s, want BurstWindow / MaxDelay", tr.window, tr.maxDelay)
 	}
-	tr.quietGap, tr.maxDelay = 250*time.Millisecond, 10*time.Second
+	tr.window, tr.maxDelay = 250*time.Millisecond, 10*time.Second
 	stop := run(t, tr)
 	defer stop()
 	rec := tr.Recorder("collaborator-controller")
-	recordFor(rec, 600*time.Millisecond)
-	if n := len(s.created()); n != 0 {
+	_, recorded := recordFor(rec, 600*time.Millisecond, 5*time.Millisecond)
+	// Only those recorded before it showed as one: fewer than BurstEvents.
+	if n := len(s.created()); n >= BurstEvents {
 		t.Fatalf("%d Events written during the burst", n)
 	}
-	waiting := tr.Waiting()
-	waitFor(t, "the burst's Events after it", func() bool { return len(s.created()) == waiting })
-	// A lone Event waits about quietGap.
+	waitFor(t, "the burst's Events after it", func() bool { return len(s.created()) == recorded })
 	at := time.Now()
 	rec.Eventf(fixtures.Collaborator(ns, "lone", v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
-	waitFor(t, "the lone Event", func() bool { return len(s.created()) == waiting+1 })
+	waitFor(t, "the lone Event", func() bool { return len(s.created()) == recorded+1 })
 	if d := time.Since(at); d > 2*time.Second {
 		t.Fatalf("a lone Event took %s", d)
+	}
+}
+
+// A steady trickle, fewer than BurstEvents per BurstWindow, is written as it comes.
+func TestATrickleIsNotHeld(t *testing.T) {
+	s := newAPIServer(t)
+	tr := New(s, testScheme())
+	stop := run(t, tr)
+	defer stop()
+	// 10 Events take 270 ms, more than BurstWindow.
+	_, recorded := recordFor(tr.Recorder("collaborator-controller"), 600*time.Millisecond, 30*time.Millisecond)
+	if n := len(s.created()); n < recorded-2 {
+		t.Fatalf("%d of %d Events of a trickle written while it lasted", n, recorded)
 	}
 }
 
@@ -465,10 +479,10 @@ func TestEventsWaitForAPauseInTheBurst(t *testing.T) {
 func TestEventsWaitAtMostMaxDelay(t *testing.T) {
 	s := newAPIServer(t)
 	tr := New(s, testScheme())
-	tr.quietGap, tr.maxDelay = 100*time.Millisecond, 300*time.Millisecond
+	tr.window, tr.maxDelay = 100*time.Millisecond, 300*time.Millisecond
 	stop := run(t, tr)
 	defer stop()
-	burst := recordFor(tr.Recorder("collaborator-controller"), 1500*time.Millisecond)
+	burst, _ := recordFor(tr.Recorder("collaborator-controller"), 1500*time.Millisecond, 5*time.Millisecond)
 	got := s.created()
 	if len(got) == 0 {
 		t.Fatal("no Event written during a burst of 1.5s, with maxDelay 300ms")
