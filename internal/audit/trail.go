@@ -77,7 +77,7 @@ const (
 	// written at once.
 	BurstEvents = 10
 	BurstWindow = 100 * time.Millisecond
-	MaxDelay = time.Minute
+	MaxDelay    = time.Minute
 )
 
 var (
