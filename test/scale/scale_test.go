@@ -85,6 +85,8 @@ type result struct {
 	floor   time.Duration
 	// floorEvents is the floor with the Events of cold convergence written too.
 	floorEvents time.Duration
+	// floorStatus is the floor writing the operator's own statuses.
+	floorStatus time.Duration
 	cold        time.Duration
 	// coldEvents is from the manager's start until the last Event of cold convergence
 	// was written: the manager writes Events one at a time, behind the status writes.
@@ -214,7 +216,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 
 	// Floor: one status write per object, at the manager's concurrency (one worker per
 	// controller, four controllers), nothing else running.
-	r.floor = floor(t, ctx, c, r.objects, prefix, 0)
+	r.floor = floor(t, ctx, c, r.objects, prefix, 0, nil)
 
 	// Cold: everything created with the manager stopped, then the manager started.
 	namespaces := map[string]bool{}
@@ -314,7 +316,13 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	// The floor again, with as many Events as the manager wrote, for the share of cold
 	// convergence the manager's own work takes beyond the API writes SPEC asks for
 	// (measured while no manager runs, as the first floor).
-	r.floorEvents = floor(t, ctx, c, r.objects, prefix, r.events)
+	r.floorEvents = floor(t, ctx, c, r.objects, prefix, r.events, nil)
+	// And with the operator's own status on copies of the first account's Collaborators.
+	var converged v1alpha1.CollaboratorList
+	if err := c.List(ctx, &converged, client.InNamespace(first)); err != nil {
+		t.Fatal(err)
+	}
+	r.floorStatus = floor(t, ctx, c, r.objects, prefix, 0, converged.Items)
 	writes3, _ := obs.counts()
 	if m, err = startManager(bin, kubeconfig, logPath); err != nil {
 		t.Fatal(err)
@@ -352,10 +360,18 @@ func mustCreate(t *testing.T, ctx context.Context, c client.Client, o client.Obj
 // its own that no manager sees (they are deleted afterwards). With events > 0 the same
 // workers also create that many Events (events.k8s.io/v1) about those objects, as the
 // manager does on transitions: the floor of status writes and Events together.
-func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix string, events int) time.Duration {
+//
+// With like, the objects are copies of like's Collaborators (cycled), and each write is
+// the status the operator wrote on the Collaborator it copies: the floor of the
+// operator's own status writes, which carry every assignment's state and message, where
+// the first floor writes one condition.
+func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix string, events int, like []v1alpha1.Collaborator) time.Duration {
 	ns := prefix + "-floor"
 	if events > 0 {
 		ns += "-events"
+	}
+	if len(like) > 0 {
+		ns += "-status"
 	}
 	mustCreate(t, ctx, c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	s := shape{collaborators: n, workCenters: 1, roles: 2, assignments: 1}
@@ -363,6 +379,10 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 	list := make([]client.Object, n)
 	for i := range n {
 		objs[i] = s.collaborator(ns, i)
+		if len(like) > 0 {
+			objs[i].Spec = *like[i%len(like)].Spec.DeepCopy()
+			objs[i].Spec.Email = fmt.Sprintf("c%05d@floor.example", i)
+		}
 		list[i] = objs[i]
 	}
 	if err := createAll(ctx, c, list, 16); err != nil {
@@ -379,6 +399,7 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 		o     *v1alpha1.Collaborator
 		ref   corev1.ObjectReference
 		event int // > 0: create the event-th Event about ref instead
+		like  *v1alpha1.Collaborator
 	}
 	work := make(chan item)
 	var wg sync.WaitGroup
@@ -403,6 +424,17 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 					continue
 				}
 				before := o.DeepCopy()
+				if it.like != nil {
+					o.Status = *it.like.Status.DeepCopy()
+					o.Status.ObservedGeneration = o.Generation
+					for i := range o.Status.Conditions {
+						o.Status.Conditions[i].ObservedGeneration = o.Generation
+					}
+					if err := c.Status().Patch(ctx, o, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+						t.Error(err)
+					}
+					continue
+				}
 				o.Status.ObservedGeneration = o.Generation
 				o.Status.WorkCenterCount = int32(len(o.Spec.WorkCenters))
 				o.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue,
@@ -415,7 +447,11 @@ func floor(t *testing.T, ctx context.Context, c client.Client, n int, prefix str
 	}
 	sent := 0
 	for i, o := range objs {
-		work <- item{o: o}
+		it := item{o: o}
+		if len(like) > 0 {
+			it.like = &like[i%len(like)]
+		}
+		work <- it
 		// Spread the Events evenly over the objects.
 		for ; sent < events && sent*n < (i+1)*events; sent++ {
 			work <- item{ref: refs[i], event: sent + 1}
@@ -587,8 +623,8 @@ func memberIndex(i int) int {
 }
 
 func (r result) row() string {
-	return fmt.Sprintf("%s: %d objects, cold CPU manager %.1fs apiserver %.1fs, floor %s, cold %s (%.1fx), last Event %s, gitops %s, writes %d/%d (%.2fx), events %d, quiet %d, restart %d, p50 %s p99 %s, heap %.1f KiB/obj rss %.1f KiB/obj json %.1f KiB/obj",
-		r.shape.name, r.objects, r.coldCPUManager, r.coldCPUAPIServer, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.coldEvents.Round(time.Millisecond), r.gitops.Round(time.Millisecond),
+	return fmt.Sprintf("%s: %d objects, cold CPU manager %.1fs apiserver %.1fs, floor %s, cold %s (%.1fx; %.1fx the floor of the operator's statuses, %s), last Event %s, gitops %s, writes %d/%d (%.2fx), events %d, quiet %d, restart %d, p50 %s p99 %s, heap %.1f KiB/obj rss %.1f KiB/obj json %.1f KiB/obj",
+		r.shape.name, r.objects, r.coldCPUManager, r.coldCPUAPIServer, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.cold.Seconds()/r.floorStatus.Seconds(), r.floorStatus.Round(time.Millisecond), r.coldEvents.Round(time.Millisecond), r.gitops.Round(time.Millisecond),
 		r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events, r.quiet, r.restart,
 		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.heap/1024, r.rss/1024, r.json/1024)
 }
@@ -618,7 +654,10 @@ for every Member.
   (an Event per decision a person would audit); **last Event**: from the manager's start
   until the last Event of cold convergence is written (the manager writes its Events one
   at a time, behind the status writes), so last Event over the floor with events is the
-  manager's own cost.
+  manager's own cost; **floor of the operator's statuses**: the floor again, each write
+  the status the operator wrote on a Collaborator of the converged account, onto a copy
+  of it (every assignment's state and message, the conditions): the first floor writes
+  one condition.
 - **writes**: status and metadata writes seen on a watch during cold convergence, against
   the minimum (one status write per object, built-in roles included, plus each finalizer).
 - **quiet**: writes in the window after convergence, and after a manager restart.
@@ -637,11 +676,12 @@ for every Member.
   and without the Events.
 
 `)
-	b.WriteString("| shape | objects | floor | cold | cold / floor | last Event / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON | live objects / JSON; without recent Events |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor of the operator's statuses | last Event / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON | live objects / JSON; without recent Events |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s / %s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) | %.1f KiB (%.1fx) | %.1f KiB (%.1fx); %.1f KiB (%.1fx) |\n",
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s) | %.1f (%s / %s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) | %.1f KiB (%.1fx) | %.1f KiB (%.1fx); %.1f KiB (%.1fx) |\n",
 			r.shape.name, r.objects, r.floor.Round(10*time.Millisecond), r.cold.Round(10*time.Millisecond), r.ratio(),
+			r.cold.Seconds()/r.floorStatus.Seconds(), r.floorStatus.Round(10*time.Millisecond),
 			r.coldEvents.Seconds()/r.floorEvents.Seconds(), r.coldEvents.Round(10*time.Millisecond), r.floorEvents.Round(10*time.Millisecond), r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
 			r.quiet, r.restart, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond),
 			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json,
