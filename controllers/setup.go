@@ -18,8 +18,8 @@ func SetupAll(_ context.Context, mgr ctrl.Manager) error {
 		return err
 	}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()
-	// The audit trail: Events written one at a time, in order, behind the status
-	// writes (internal/audit says why not client-go's broadcaster).
+	// The audit trail: Events written behind the status writes of a burst, each
+	// object's in order (internal/audit says why not client-go's broadcaster).
 	trail := audit.New(c, mgr.GetScheme())
 	if err := mgr.Add(trail); err != nil {
 		return err
