@@ -95,6 +95,9 @@ var (
 	}, []string{"how"})
 )
 
+// log is the trail's logger: what it could not record or write, by name and reason.
+var log = logf.Log.WithName("events")
+
 func init() {
 	metrics.Registry.MustRegister(queuedEvents, droppedEvents, writtenEvents)
 	// Every series from the start, at 0: an alert on an increase sees the first drop.
@@ -107,8 +110,8 @@ func init() {
 }
 
 // Trail queues the Events its Recorders record and writes them, those about one object
-// one at a time and in order, once started (it is a manager Runnable, on every replica: whoever records
-// writes). Eventf never blocks.
+// one at a time and in order, once started (it is a manager Runnable, on every replica:
+// whoever records writes). Eventf never blocks.
 type Trail struct {
 	client client.Client
 	scheme *runtime.Scheme
@@ -182,7 +185,6 @@ type recorder struct {
 // accepts (access.MaxEventNote): a note that names objects at their maximum length, or
 // quotes a status message, would otherwise be refused and the audit trail would lose it.
 func (r recorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
-	log := logf.Log.WithName("events")
 	ref, err := reference.GetReference(r.trail.scheme, regarding)
 	if err != nil {
 		log.Error(err, "cannot refer to the object; Event not recorded", "reason", reason)
@@ -239,7 +241,7 @@ func (t *Trail) enqueue(ev *eventsv1.Event) {
 	if t.waiting >= MaxQueued {
 		t.mu.Unlock()
 		droppedEvents.WithLabelValues("queue").Inc()
-		logf.Log.WithName("events").Error(nil, "too many Events waiting; Event dropped",
+		log.Error(nil, "too many Events waiting; Event dropped",
 			"waiting", MaxQueued, "regarding", ev.Regarding.Name, "reason", ev.Reason, "note", ev.Note)
 		return
 	}
@@ -358,7 +360,6 @@ func (t *Trail) NeedLeaderElection() bool { return false }
 // write writes ev, as a new Event or as a repeat of one written in the last
 // SeriesWindow, retrying what may pass.
 func (t *Trail) write(ctx context.Context, l *lane, ev *eventsv1.Event) {
-	log := logf.Log.WithName("events")
 	key := digestOf(ev)
 	now := t.now()
 	var repeat *written
