@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -86,7 +85,7 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 	var err error
 	if owner.Name != acct.Name {
 		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
-			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, access.Short(owner.Name))))
+			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, model.Short(owner.Name))))
 	} else if acct.DeletionTimestamp.IsZero() {
 		if err = r.ensureBuiltInRoles(ctx, acct); err != nil {
 			return err
@@ -118,7 +117,7 @@ func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 	} else {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
 			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
-				access.ListWithTotal(unlicensed, access.MaxUsersListed)))
+				model.ListWithTotal(unlicensed, model.MaxUsersListed)))
 	}
 	if st.AccountAdministrators > 0 {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionAdministratorAssigned, true, v1alpha1.ReasonAdministratorPresent,
@@ -138,7 +137,7 @@ func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 // (R9), like Kubernetes' bootstrap RBAC roles.
 func (r *AccountReconciler) ensureBuiltInRoles(ctx context.Context, acct *v1alpha1.Account) error {
 	for _, name := range v1alpha1.BuiltInRoleNames {
-		spec, _ := access.BuiltInRoleSpec(name)
+		spec, _ := model.BuiltInRoleSpec(name)
 		var role v1alpha1.WorkCenterRole
 		err := r.Get(ctx, client.ObjectKey{Namespace: acct.Namespace, Name: name}, &role)
 		if apierrors.IsNotFound(err) {
@@ -205,11 +204,11 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 			return "", err
 		}
 	}
-	use := access.UseOfAccount(pointers(wcs.Items), pointers(roles.Items), pointers(collabs.Items))
+	use := model.UseOfAccount(pointers(wcs.Items), pointers(roles.Items), pointers(collabs.Items))
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", access.Short(acct.Name), use, acct.Namespace), nil
+	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", model.Short(acct.Name), use, acct.Namespace), nil
 }
 
 // SetupWithManager wires the Account controller: an Account is woken by its own spec, by

@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 var _ = Describe("Account", func() {
@@ -21,7 +21,7 @@ var _ = Describe("Account", func() {
 		acct := newAccount(ns, "acme", 5)
 		create(acct)
 		for _, name := range v1alpha1.BuiltInRoleNames {
-			want, _ := access.BuiltInRoleSpec(name)
+			want, _ := model.BuiltInRoleSpec(name)
 			Eventually(func(g Gomega) {
 				r := getRole(ns, name)(g)
 				g.Expect(r.Labels).To(HaveKeyWithValue(v1alpha1.LabelBuiltIn, "true"))
@@ -41,7 +41,7 @@ var _ = Describe("Account", func() {
 			r.Spec.DisplayName = "Hacked"
 			delete(r.Labels, v1alpha1.LabelBuiltIn)
 		})
-		want, _ := access.BuiltInRoleSpec(v1alpha1.RoleContributor)
+		want, _ := model.BuiltInRoleSpec(v1alpha1.RoleContributor)
 		Eventually(func(g Gomega) {
 			r := getRole(ns, v1alpha1.RoleContributor)(g)
 			g.Expect(r.Spec).To(Equal(want))

@@ -23,7 +23,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -68,7 +67,7 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep) error {
 	if c.DeletionTimestamp.IsZero() {
 		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
-		if err := ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, access.IsAccountAdministrator(c)); err != nil {
+		if err := ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, model.IsAccountAdministrator(c)); err != nil {
 			return err
 		}
 		step.observed()
@@ -88,7 +87,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	c.Status.WorkCenters = e.Statuses
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
 	c.Status.Licensed = nil
-	if access.IsMember(c) {
+	if model.IsMember(c) {
 		c.Status.Licensed = ptr.To(e.Licensed)
 	}
 	c.Status.ObservedGeneration = c.Generation
@@ -125,7 +124,7 @@ func (r *CollaboratorReconciler) confirmGrant(ctx context.Context, c *v1alpha1.C
 
 // collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),
 // then what blocks without being the spec's fault, then what is still to come.
-func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, duplicate *access.Violation,
+func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, duplicate *model.Violation,
 	licensed bool, statuses []v1alpha1.WorkCenterAssignmentStatus) outcome {
 	firstWith := func(reasons ...string) *v1alpha1.WorkCenterAssignmentStatus {
 		for i := range statuses {
@@ -146,27 +145,27 @@ func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, du
 	}
 	if account.Spec.State == v1alpha1.AccountDeactivated {
 		return notReadyOutcome(v1alpha1.ReasonAccountDeactivated,
-			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", access.Short(account.Name)))
+			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", model.Short(account.Name)))
 	}
 	if s := firstWith(v1alpha1.ReasonRoleTerminating); s != nil {
 		return notReadyOutcome(s.Reason, s.Message)
 	}
-	if access.IsMember(c) && !licensed {
+	if model.IsMember(c) && !licensed {
 		return notReadyOutcome(v1alpha1.ReasonLicenseLimitExceeded,
 			fmt.Sprintf("Account %q has %d licenses and older Members hold them all: Member %q holds none and has no access",
-				access.Short(account.Name), account.Spec.Licenses, access.Short(c.Name)))
+				model.Short(account.Name), account.Spec.Licenses, model.Short(c.Name)))
 	}
 	if s := firstWith(v1alpha1.ReasonWorkCenterNotFound, v1alpha1.ReasonRoleNotFound); s != nil {
 		return waitingOutcome(s.Reason, s.Message)
 	}
 	inEffect := 0
 	for _, s := range statuses {
-		if access.InEffect(s.State) {
+		if model.InEffect(s.State) {
 			inEffect++
 		}
 	}
 	msg := fmt.Sprintf("%d of %d assignments in effect", inEffect, len(statuses))
-	if access.IsAdministrator(c) {
+	if model.IsAdministrator(c) {
 		msg += fmt.Sprintf("; as %s, every permission in every WorkCenter", c.Spec.AdminRole)
 	}
 	return readyOutcome(msg)
@@ -178,7 +177,7 @@ func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, du
 // Deactivated or missing, or another AccountAdministrator stays. When several are being
 // deleted at once and none stays, the oldest is the one kept.
 func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *v1alpha1.Collaborator) (string, error) {
-	if !access.IsAccountAdministrator(c) {
+	if !model.IsAccountAdministrator(c) {
 		return "", nil
 	}
 	if gone, err := namespaceTerminating(ctx, r.APIReader, c.Namespace); err != nil || gone {
@@ -192,11 +191,11 @@ func (r *CollaboratorReconciler) lastAdministratorBlock(ctx context.Context, c *
 	if err := r.APIReader.List(ctx, &list, client.InNamespace(c.Namespace)); err != nil {
 		return "", err
 	}
-	if !access.LastAdministratorHolds(c, account, pointers(list.Items)) {
+	if !model.LastAdministratorHolds(c, account, pointers(list.Items)) {
 		return "", nil
 	}
 	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q: make another Member an AccountAdministrator first, or deactivate the account",
-		access.Short(c.Name), access.Short(account.Name)), nil
+		model.Short(c.Name), model.Short(account.Name)), nil
 }
 
 // recordTransitions emits an Event for every decision that changed: assignments
@@ -228,11 +227,11 @@ func (r *CollaboratorReconciler) recordTransitions(before, after *v1alpha1.Colla
 			rejected[s.Reason] = append(rejected[s.Reason], fmt.Sprintf("role %q in WorkCenter %q rejected: %s", s.Role, s.Name, s.Message))
 		}
 	}
-	for _, note := range packNotes(activated, access.MaxEventNote) {
+	for _, note := range packNotes(activated, model.MaxEventNote) {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, v1alpha1.ReasonAssignmentActivated, "Assign", "%s", note)
 	}
 	for _, reason := range reasons {
-		for _, note := range packNotes(rejected[reason], access.MaxEventNote) {
+		for _, note := range packNotes(rejected[reason], model.MaxEventNote) {
 			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, reason, "Assign", "%s", note)
 		}
 	}
@@ -267,7 +266,7 @@ func packNotes(entries []string, max int) []string {
 		notes = append(notes, cur.String())
 	}
 	for i := range notes {
-		notes[i] = access.Bound(notes[i], max)
+		notes[i] = model.Bound(notes[i], max)
 	}
 	return notes
 }
@@ -365,7 +364,7 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 				out = append(out, m.SameEmail(c)...)
 			}
 		}
-		if access.IsAccountAdministrator(cur) || (old != nil && access.IsAccountAdministrator(old)) {
+		if model.IsAccountAdministrator(cur) || (old != nil && model.IsAccountAdministrator(old)) {
 			for _, a := range m.AccountAdministrators() {
 				if !a.DeletionTimestamp.IsZero() {
 					out = append(out, a)
@@ -391,10 +390,10 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 // (a Member being deleted keeps its seat until it is gone), or a type changes.
 func membersChanged(old, cur *v1alpha1.Collaborator) bool {
 	if old == nil {
-		return access.IsMember(cur)
+		return model.IsMember(cur)
 	}
-	return access.IsMember(old) != access.IsMember(cur) ||
-		(access.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
+	return model.IsMember(old) != model.IsMember(cur) ||
+		(model.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
 }
 
 // licenseFlipped reports whether a status write moved a Member's license (true to false

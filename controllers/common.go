@@ -17,7 +17,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // The list helpers below read the cache without a deep copy of every object
@@ -25,23 +25,23 @@ import (
 // through an object read with Get). At thousands of collaborators per account, copying
 // every list was most of a reconcile's cost. A live reader ignores the option.
 
-// accountOf returns the Account that owns the namespace (access.OwningAccount), nil
+// accountOf returns the Account that owns the namespace (model.OwningAccount), nil
 // when there is none.
 func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha1.Account, error) {
 	var list v1alpha1.AccountList
 	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
-	return access.OwningAccount(pointers(list.Items)), nil
+	return model.OwningAccount(pointers(list.Items)), nil
 }
 
 // rolesOf returns the namespace's WorkCenterRoles by name.
-func rolesOf(ctx context.Context, r client.Reader, namespace string) (access.Roles, error) {
+func rolesOf(ctx context.Context, r client.Reader, namespace string) (model.Roles, error) {
 	var list v1alpha1.WorkCenterRoleList
 	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
-	roles := make(access.Roles, len(list.Items))
+	roles := make(model.Roles, len(list.Items))
 	for i := range list.Items {
 		roles[list.Items[i].Name] = &list.Items[i]
 	}
@@ -163,7 +163,7 @@ func (s *statusStep) writeError(ctx context.Context, c client.Client, err error)
 	conds := conditionsOf(failed)
 	meta.SetStatusCondition(conds, metav1.Condition{
 		Type: v1alpha1.ConditionReady, Status: metav1.ConditionUnknown, Reason: v1alpha1.ReasonReconcileError,
-		Message:            access.Bound("reconcile failed, retrying: "+err.Error(), access.MaxConditionMessage),
+		Message:            model.Bound("reconcile failed, retrying: "+err.Error(), model.MaxConditionMessage),
 		ObservedGeneration: failed.GetGeneration(),
 	})
 	if equality.Semantic.DeepEqual(statusOf(failed), statusOf(s.before)) {

@@ -5,7 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // outcome is what a reconcile concluded about an object, before it becomes the kstatus
@@ -59,7 +59,7 @@ func setCondition(conds *[]metav1.Condition, generation int64, condType string, 
 		s = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(conds, metav1.Condition{
-		Type: condType, Status: s, Reason: reason, Message: access.Bound(message, access.MaxConditionMessage), ObservedGeneration: generation,
+		Type: condType, Status: s, Reason: reason, Message: model.Bound(message, model.MaxConditionMessage), ObservedGeneration: generation,
 	})
 }
 

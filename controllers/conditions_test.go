@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 func TestSetReadiness(t *testing.T) {
@@ -68,7 +68,7 @@ func TestCollaboratorOutcome(t *testing.T) {
 	deactivated.Spec.State = v1alpha1.AccountDeactivated
 	guest := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Name: "g"}, Spec: v1alpha1.CollaboratorSpec{Type: v1alpha1.Guest}}
 	member := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Name: "m"}, Spec: v1alpha1.CollaboratorSpec{Type: v1alpha1.Member}}
-	dup := &access.Violation{Reason: v1alpha1.ReasonDuplicateEmail, Message: "dup"}
+	dup := &model.Violation{Reason: v1alpha1.ReasonDuplicateEmail, Message: "dup"}
 	st := func(state v1alpha1.AssignmentState, reason string) v1alpha1.WorkCenterAssignmentStatus {
 		return v1alpha1.WorkCenterAssignmentStatus{Name: "wc", Role: "r", State: state, Reason: reason, Message: "because " + reason}
 	}
@@ -76,7 +76,7 @@ func TestCollaboratorOutcome(t *testing.T) {
 	cases := map[string]struct {
 		c        *v1alpha1.Collaborator
 		account  *v1alpha1.Account
-		dup      *access.Violation
+		dup      *model.Violation
 		licensed bool
 		statuses []v1alpha1.WorkCenterAssignmentStatus
 		want     outcome

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // longName is a valid object name of exactly n characters starting with prefix.
@@ -82,7 +82,7 @@ func expectSettled(g Gomega, ns string) {
 		check("Collaborator "+o.Name, o.Generation, o.Status.ObservedGeneration, o.Status.Conditions)
 		g.Expect(o.Status.WorkCenters).To(HaveLen(len(o.Spec.WorkCenters)), "Collaborator %s", o.Name)
 		for _, s := range o.Status.WorkCenters {
-			g.Expect(len(s.Message)).To(BeNumerically("<=", access.MaxAssignmentMessage))
+			g.Expect(len(s.Message)).To(BeNumerically("<=", model.MaxAssignmentMessage))
 			g.Expect(utf8.ValidString(s.Message)).To(BeTrue())
 		}
 	}
@@ -105,7 +105,7 @@ var _ = Describe("Correctness: reproduced defects", func() {
 			s := assignment(c, wc)
 			g.Expect(s.State).To(Equal(v1alpha1.AssignmentRejected))
 			g.Expect(s.Reason).To(Equal(v1alpha1.ReasonRoleRequiresMember))
-			g.Expect(len(s.Message)).To(BeNumerically("<=", access.MaxAssignmentMessage))
+			g.Expect(len(s.Message)).To(BeNumerically("<=", model.MaxAssignmentMessage))
 			g.Expect(s.Message).To(ContainSubstring("member-only"))
 			g.Expect(s.Message).To(ContainSubstring("tasks.create"))
 			expectCondition(g, c.Status.Conditions, c.Generation, v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonRoleRequiresMember)
@@ -143,7 +143,7 @@ var _ = Describe("Correctness: reproduced defects", func() {
 		}
 		wide := longName("wide", 253)
 		var all []string
-		for _, p := range access.All().Sorted() {
+		for _, p := range model.All().Sorted() {
 			all = append(all, string(p))
 		}
 		create(titled(newRole(ns, wide, perms(all...), func(r *v1alpha1.WorkCenterRole) {

@@ -25,8 +25,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // These tests drive the reconcilers directly against controller-runtime's fake client,
@@ -239,7 +239,7 @@ func TestReconcileErrorIsReportedWithoutMovingObservedGeneration(t *testing.T) {
 func builtInRoles() []*v1alpha1.WorkCenterRole {
 	var out []*v1alpha1.WorkCenterRole
 	for _, n := range v1alpha1.BuiltInRoleNames {
-		spec, _ := access.BuiltInRoleSpec(n)
+		spec, _ := model.BuiltInRoleSpec(n)
 		out = append(out, &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: n}, Spec: spec})
 	}
 	return out
@@ -500,7 +500,7 @@ func TestTransitionEventsNameEveryAssignment(t *testing.T) {
 	named := 0
 	for _, e := range got[:len(got)-1] {
 		note := strings.TrimPrefix(e, "Normal AssignmentActivated ")
-		if len(note) > access.MaxEventNote {
+		if len(note) > model.MaxEventNote {
 			t.Fatalf("note of %d bytes", len(note))
 		}
 		named += strings.Count(note, "is in effect (Active)")
@@ -520,7 +520,7 @@ func TestPackNotes(t *testing.T) {
 		"one":            {[]string{"abc"}, 10, []string{"abc"}},
 		"joined":         {[]string{"ab", "cd"}, 6, []string{"ab; cd"}},
 		"split":          {[]string{"ab", "cd", "ef"}, 7, []string{"ab; cd", "ef"}},
-		"too long alone": {[]string{"abcdefghij", "x"}, 5, []string{access.Bound("abcdefghij", 5), "x"}},
+		"too long alone": {[]string{"abcdefghij", "x"}, 5, []string{model.Bound("abcdefghij", 5), "x"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := packNotes(tc.entries, tc.max)

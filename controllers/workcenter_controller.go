@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -50,7 +49,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	step := newStatusStep(&wc)
 	var account *v1alpha1.Account
 	step.written = func(before client.Object) {
-		if v := access.CheckCategory(&wc, account); v != nil && !hasStalledReason(before.(*v1alpha1.WorkCenter).Status.Conditions, v.Reason) {
+		if v := model.CheckCategory(&wc, account); v != nil && !hasStalledReason(before.(*v1alpha1.WorkCenter).Status.Conditions, v.Reason) {
 			r.Recorder.Eventf(&wc, nil, corev1.EventTypeWarning, v.Reason, "Validate", "%s", v.Message)
 		}
 	}
@@ -74,7 +73,7 @@ func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outco
 	if account == nil {
 		return waitingOutcome(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", wc.Namespace))
 	}
-	if v := access.CheckCategory(wc, account); v != nil {
+	if v := model.CheckCategory(wc, account); v != nil {
 		return stalledOutcome(v.Reason, v.Message)
 	}
 	if wc.Spec.Archived {
@@ -197,7 +196,7 @@ func equalAssignmentStates(a, b []v1alpha1.WorkCenterAssignmentStatus) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || access.InEffect(a[i].State) != access.InEffect(b[i].State) {
+		if a[i].Name != b[i].Name || model.InEffect(a[i].State) != model.InEffect(b[i].State) {
 			return false
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -80,7 +79,7 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 }
 
 // computeRoleStatus fills everything in status but DeletionBlocked.
-func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles access.Roles, assignments []v1alpha1.RoleAssignment) {
+func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles model.Roles, assignments []v1alpha1.RoleAssignment) {
 	st := &role.Status
 	perms, err := roles.Effective(role.Name)
 	st.BuiltIn = v1alpha1.IsBuiltInRoleName(role.Name)
@@ -110,9 +109,9 @@ func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles access.Roles, assign
 
 	var o outcome
 	switch e := err.(type) {
-	case *access.CycleError:
+	case *model.CycleError:
 		o = stalledOutcome(v1alpha1.ReasonInclusionCycle, e.Error())
-	case *access.RoleNotFoundError:
+	case *model.RoleNotFoundError:
 		o = waitingOutcome(v1alpha1.ReasonRoleNotFound, e.Error())
 	default:
 		kind := "custom"
@@ -139,11 +138,11 @@ func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha
 	if err != nil {
 		return "", err
 	}
-	use := access.UseOf(role.Name, pointers(collabs.Items), roles)
+	use := model.UseOf(role.Name, pointers(collabs.Items), roles)
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", access.Short(role.Name), use), nil
+	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", model.Short(role.Name), use), nil
 }
 
 // SetupWithManager wires the WorkCenterRole controller: a role is woken by its own spec,

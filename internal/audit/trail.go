@@ -44,7 +44,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const (
@@ -182,7 +182,7 @@ type recorder struct {
 }
 
 // Eventf queues an Event about regarding; its note is bounded to what the API server
-// accepts (access.MaxEventNote): a note that names objects at their maximum length, or
+// accepts (model.MaxEventNote): a note that names objects at their maximum length, or
 // quotes a status message, would otherwise be refused and the audit trail would lose it.
 func (r recorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
 	ref, err := reference.GetReference(r.trail.scheme, regarding)
@@ -212,7 +212,7 @@ func (r recorder) Eventf(regarding, related runtime.Object, eventtype, reason, a
 		Reason:              reason,
 		Regarding:           *ref,
 		Related:             rel,
-		Note:                access.Bound(fmt.Sprintf(note, args...), access.MaxEventNote),
+		Note:                model.Bound(fmt.Sprintf(note, args...), model.MaxEventNote),
 		Type:                eventtype,
 	})
 }

@@ -27,8 +27,8 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 const ns = "acme"
@@ -178,7 +178,7 @@ func TestEventNotesAreBounded(t *testing.T) {
 	long := strings.Repeat("ü", 2000)
 	tr.Recorder("workcenterrole-controller").Eventf(fixtures.Role(ns, "eng"), nil, "Warning", "RoleInUse", "Delete", "deletion blocked: %s", long)
 	note := laneWaiting(t, tr).queue[0].Note
-	if len(note) > access.MaxEventNote || !utf8.ValidString(note) || !strings.HasPrefix(note, "deletion blocked: ü") {
+	if len(note) > model.MaxEventNote || !utf8.ValidString(note) || !strings.HasPrefix(note, "deletion blocked: ü") {
 		t.Fatalf("note of %d bytes, valid UTF-8 %v: %.60q", len(note), utf8.ValidString(note), note)
 	}
 }

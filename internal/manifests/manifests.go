@@ -27,7 +27,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
@@ -333,7 +332,7 @@ func AddBuiltInRoles(m *model.Account) {
 func BuiltInRoles(namespace string, created metav1.Time) []*v1alpha1.WorkCenterRole {
 	var out []*v1alpha1.WorkCenterRole
 	for _, name := range []string{v1alpha1.RoleReadOnly, v1alpha1.RoleContributor, v1alpha1.RoleWorkCenterOwner} {
-		spec, _ := access.BuiltInRoleSpec(name)
+		spec, _ := model.BuiltInRoleSpec(name)
 		out = append(out, &v1alpha1.WorkCenterRole{
 			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: model.KindWorkCenterRole},
 			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{v1alpha1.LabelBuiltIn: "true"}, CreationTimestamp: created},

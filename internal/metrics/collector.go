@@ -12,7 +12,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // Label names.
@@ -183,7 +183,7 @@ func measure(objs objects) []sample {
 	}
 	owners := map[string]*v1alpha1.Account{}
 	for ns, as := range byNamespace {
-		owners[ns] = access.OwningAccount(as)
+		owners[ns] = model.OwningAccount(as)
 	}
 	account := func(ns string) string {
 		if o := owners[ns]; o != nil {
@@ -200,7 +200,7 @@ func measure(objs objects) []sample {
 		c := &objs.collaborators[i]
 		ns, acct := c.Namespace, account(c.Namespace)
 		typ, licensed := string(v1alpha1.Guest), "false"
-		if access.IsMember(c) {
+		if model.IsMember(c) {
 			typ, licensed = string(v1alpha1.Member), "unknown"
 			if c.Status.Licensed != nil {
 				licensed = boolString(*c.Status.Licensed)

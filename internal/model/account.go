@@ -9,7 +9,6 @@ import (
 	"time"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
 // Kinds of the objects an Account model holds.
@@ -49,7 +48,7 @@ type Account struct {
 
 	accounts      map[string]*v1alpha1.Account
 	owner         *v1alpha1.Account
-	roles         access.Roles
+	roles         Roles
 	workCenters   map[string]*v1alpha1.WorkCenter
 	collaborators map[string]*v1alpha1.Collaborator
 
@@ -76,7 +75,7 @@ type seniority struct {
 }
 
 type resolved struct {
-	perms access.Set
+	perms Set
 	err   error
 }
 
@@ -85,7 +84,7 @@ func New(namespace string) *Account {
 	return &Account{
 		Namespace:     namespace,
 		accounts:      map[string]*v1alpha1.Account{},
-		roles:         access.Roles{},
+		roles:         Roles{},
 		workCenters:   map[string]*v1alpha1.WorkCenter{},
 		collaborators: map[string]*v1alpha1.Collaborator{},
 		byEmail:       map[string][]string{},
@@ -112,7 +111,7 @@ func (a *Account) Set(obj any) error {
 	switch o := obj.(type) {
 	case *v1alpha1.Account:
 		a.accounts[o.Name] = o
-		a.owner = access.OwningAccount(values(a.accounts))
+		a.owner = OwningAccount(values(a.accounts))
 	case *v1alpha1.WorkCenter:
 		a.workCenters[o.Name] = o
 	case *v1alpha1.WorkCenterRole:
@@ -132,7 +131,7 @@ func (a *Account) Remove(kind, name string) {
 	switch kind {
 	case KindAccount:
 		delete(a.accounts, name)
-		a.owner = access.OwningAccount(values(a.accounts))
+		a.owner = OwningAccount(values(a.accounts))
 	case KindWorkCenter:
 		delete(a.workCenters, name)
 	case KindWorkCenterRole:
@@ -153,12 +152,12 @@ func (a *Account) rolesChanged() {
 
 func (a *Account) addCollaborator(c *v1alpha1.Collaborator) {
 	a.collaborators[c.Name] = c
-	if access.IsMember(c) {
+	if IsMember(c) {
 		s := seniorityOf(c)
 		i := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
 		a.members = slices.Insert(a.members, i, s)
 	}
-	if access.IsAccountAdministrator(c) {
+	if IsAccountAdministrator(c) {
 		a.admins[c.Name] = struct{}{}
 	}
 	email := emailKey(c.Spec.Email)
@@ -175,7 +174,7 @@ func (a *Account) removeCollaborator(name string) {
 		return
 	}
 	delete(a.collaborators, name)
-	if access.IsMember(c) {
+	if IsMember(c) {
 		s := seniorityOf(c)
 		i := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
 		if i < len(a.members) && a.members[i].name == name {
@@ -217,7 +216,7 @@ func seniorityOf(c *v1alpha1.Collaborator) seniority {
 	return seniority{created: c.CreationTimestamp.Time, name: c.Name}
 }
 
-// before is access.Older on the two keys: creation time, then name; an object not yet
+// before is Older on the two keys: creation time, then name; an object not yet
 // created (zero time) is the newest.
 func (s seniority) before(o seniority) bool {
 	switch {
@@ -230,8 +229,6 @@ func (s seniority) before(o seniority) bool {
 	}
 }
 
-func emailKey(email string) string { return strings.ToLower(email) }
-
 func values[T any](m map[string]*T) []*T {
 	out := make([]*T, 0, len(m))
 	for _, v := range m {
@@ -240,22 +237,15 @@ func values[T any](m map[string]*T) []*T {
 	return out
 }
 
-// Owner is the Account that owns the namespace (access.OwningAccount), nil when there is
-// none.
-func (a *Account) Owner() *v1alpha1.Account { return a.owner }
-
-// Accounts are every Account in the namespace, sorted by name.
-func (a *Account) Accounts() []*v1alpha1.Account { return sortedValues(a.accounts) }
-
 // Roles are the account's roles by name. Callers must not change the map.
-func (a *Account) Roles() access.Roles { return a.roles }
+func (a *Account) Roles() Roles { return a.roles }
 
 // Role is the role called name, nil when there is none.
 func (a *Account) Role(name string) *v1alpha1.WorkCenterRole { return a.roles[name] }
 
-// Effective is the role's effective permissions (access.Roles.Effective), computed once
+// Effective is the role's effective permissions (Roles.Effective), computed once
 // until a role changes. Callers must not change the set.
-func (a *Account) Effective(role string) (access.Set, error) {
+func (a *Account) Effective(role string) (Set, error) {
 	a.memo.Lock()
 	defer a.memo.Unlock()
 	if r, ok := a.effective[role]; ok {
@@ -289,90 +279,6 @@ func (a *Account) Len() (accounts, workCenters, roles, collaborators int) {
 	return len(a.accounts), len(a.workCenters), len(a.roles), len(a.collaborators)
 }
 
-// Members are the Members in seniority order: the first Licenses() of them hold a
-// license.
-func (a *Account) Members() []*v1alpha1.Collaborator {
-	out := make([]*v1alpha1.Collaborator, len(a.members))
-	for i, s := range a.members {
-		out[i] = a.collaborators[s.name]
-	}
-	return out
-}
-
-// Licenses is the owning Account's spec.licenses, 0 without an Account.
-func (a *Account) Licenses() int32 {
-	if a.owner == nil {
-		return 0
-	}
-	return a.owner.Spec.Licenses
-}
-
-// LicensesUsed is how many Members hold a license.
-func (a *Account) LicensesUsed() int32 {
-	return min(int32(len(a.members)), max(a.Licenses(), 0))
-}
-
-// Licensed is R4 for c: a Member holds a license when fewer than the Account's licenses
-// Members are older than it. c need not be in the model (a Member not yet seen counts
-// as one of the Members all the same); a Guest, or any collaborator of a namespace
-// without an Account, holds none.
-func (a *Account) Licensed(c *v1alpha1.Collaborator) bool {
-	if !access.IsMember(c) {
-		return false
-	}
-	s := seniorityOf(c)
-	older := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
-	return int32(older) < a.Licenses()
-}
-
-// Allocation is R4 for every Member: the names of those holding a license
-// (access.AllocateLicenses).
-func (a *Account) Allocation() map[string]bool {
-	out := make(map[string]bool, a.LicensesUsed())
-	for _, s := range a.members[:a.LicensesUsed()] {
-		out[s.name] = true
-	}
-	return out
-}
-
-// SameEmail are the other Collaborators whose email is c's, ignoring case, sorted by
-// name.
-func (a *Account) SameEmail(c *v1alpha1.Collaborator) []*v1alpha1.Collaborator {
-	var out []*v1alpha1.Collaborator
-	for _, n := range a.byEmail[emailKey(c.Spec.Email)] {
-		if n != c.Name {
-			out = append(out, a.collaborators[n])
-		}
-	}
-	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
-	return out
-}
-
-// ByEmail are the Collaborators whose email is email, ignoring case, sorted by name.
-func (a *Account) ByEmail(email string) []*v1alpha1.Collaborator {
-	names := a.byEmail[emailKey(email)]
-	out := make([]*v1alpha1.Collaborator, 0, len(names))
-	for _, n := range names {
-		out = append(out, a.collaborators[n])
-	}
-	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
-	return out
-}
-
-// Administrators are the Members whose admin role supersedes WorkCenter roles
-// (access.IsAdministrator: AccountAdministrator or WorkCenterAdministrator), sorted by
-// name. It reads every Collaborator.
-func (a *Account) Administrators() []*v1alpha1.Collaborator {
-	var out []*v1alpha1.Collaborator
-	for _, c := range a.collaborators {
-		if access.IsAdministrator(c) {
-			out = append(out, c)
-		}
-	}
-	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
-	return out
-}
-
 // AssignedTo are the Collaborators whose spec assigns them to the WorkCenter, sorted by
 // name.
 func (a *Account) AssignedTo(workCenter string) []*v1alpha1.Collaborator {
@@ -383,12 +289,6 @@ func (a *Account) AssignedTo(workCenter string) []*v1alpha1.Collaborator {
 // name.
 func (a *Account) Holding(role string) []*v1alpha1.Collaborator {
 	return a.named(a.byRole[role], "")
-}
-
-// AccountAdministrators are the Members whose admin role is AccountAdministrator,
-// sorted by name.
-func (a *Account) AccountAdministrators() []*v1alpha1.Collaborator {
-	return a.named(a.admins, "")
 }
 
 func (a *Account) named(names nameSet, except string) []*v1alpha1.Collaborator {
@@ -413,3 +313,8 @@ func sortedValues[T any, P interface {
 	slices.SortFunc(out, func(x, y P) int { return strings.Compare(x.GetName(), y.GetName()) })
 	return out
 }
+
+// Older reports whether a comes before b in the account's seniority: creation time
+// first, then name. An object not created yet (zero timestamp) is the newest. R4 gives
+// licenses, R5 an email and R7 the last administrator's place by it.
+func Older(a, b *v1alpha1.Collaborator) bool { return seniorityOf(a).before(seniorityOf(b)) }

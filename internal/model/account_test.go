@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
@@ -26,7 +25,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 type world struct {
 	accounts map[string]*v1alpha1.Account
 	wcs      map[string]*v1alpha1.WorkCenter
-	roles    access.Roles
+	roles    Roles
 	collabs  map[string]*v1alpha1.Collaborator
 }
 
@@ -82,10 +81,10 @@ func randomChange(rng *rand.Rand, w *world, m *Account) {
 			opts = append(opts, fixtures.Includes(fmt.Sprintf("role%d", rng.IntN(6))))
 		}
 		if rng.IntN(2) == 0 {
-			opts = append(opts, fixtures.Perms(string(access.FilesUpload)))
+			opts = append(opts, fixtures.Perms(string(FilesUpload)))
 		}
 		if rng.IntN(3) == 0 {
-			opts = append(opts, fixtures.Perms(string(access.WorkCenterEditSettings))) // member-only
+			opts = append(opts, fixtures.Perms(string(WorkCenterEditSettings))) // member-only
 		}
 		r := fixtures.Role(ns, name, opts...)
 		if rng.IntN(6) == 0 {
@@ -157,7 +156,7 @@ func TestModelAgreesWithTheRules(t *testing.T) {
 	for seed := range uint64(40) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		w := &world{accounts: map[string]*v1alpha1.Account{}, wcs: map[string]*v1alpha1.WorkCenter{},
-			roles: access.Roles{}, collabs: map[string]*v1alpha1.Collaborator{}}
+			roles: Roles{}, collabs: map[string]*v1alpha1.Collaborator{}}
 		m := New(ns)
 		now := metav1.NewTime(t0.Add(time.Hour))
 		for step := range 150 {
@@ -174,7 +173,7 @@ func TestModelAgreesWithTheRules(t *testing.T) {
 func checkAgainstRules(t *testing.T, where string, w *world, m *Account, now metav1.Time) {
 	t.Helper()
 	all := w.collaborators()
-	owner := access.OwningAccount(values(w.accounts))
+	owner := OwningAccount(values(w.accounts))
 	if m.Owner() != owner {
 		t.Errorf("%s: owner %v, want %v", where, m.Owner(), owner)
 	}
@@ -185,7 +184,7 @@ func checkAgainstRules(t *testing.T, where string, w *world, m *Account, now met
 	if owner != nil {
 		licenses = owner.Spec.Licenses
 	}
-	allocation := access.AllocateLicenses(all, licenses)
+	allocation := AllocateLicenses(all, licenses)
 	if !equality.Semantic.DeepEqual(m.Allocation(), allocation) && (len(m.Allocation()) > 0 || len(allocation) > 0) {
 		t.Errorf("%s: allocation %v, want %v", where, m.Allocation(), allocation)
 	}
@@ -194,21 +193,21 @@ func checkAgainstRules(t *testing.T, where string, w *world, m *Account, now met
 	}
 	var admins []string
 	for _, c := range all {
-		if got, want := m.Licensed(c), owner != nil && access.HoldsLicense(c, all, licenses); got != want {
+		if got, want := m.Licensed(c), owner != nil && HoldsLicense(c, all, licenses); got != want {
 			t.Errorf("%s: %s licensed %v, want %v", where, c.Name, got, want)
 		}
-		if got, want := names(m.SameEmail(c)), names(access.SameEmail(c, all)); !slices.Equal(got, want) {
+		if got, want := names(m.SameEmail(c)), names(SameEmail(c, all)); !slices.Equal(got, want) {
 			t.Errorf("%s: %s shares its email with %v, want %v", where, c.Name, got, want)
 		}
-		if access.IsAccountAdministrator(c) {
+		if IsAccountAdministrator(c) {
 			admins = append(admins, c.Name)
 		}
 		// Evaluate against each assignment decided on its own, the way it is specified.
-		dup := access.CheckEmailUnique(c, all)
-		licensed := owner != nil && access.HoldsLicense(c, all, licenses)
+		dup := CheckEmailUnique(c, all)
+		licensed := owner != nil && HoldsLicense(c, all, licenses)
 		var want []v1alpha1.WorkCenterAssignmentStatus
 		for _, a := range c.Spec.WorkCenters {
-			want = append(want, access.EvaluateAssignment(access.AssignmentInput{
+			want = append(want, EvaluateAssignment(AssignmentInput{
 				Account: owner, Collaborator: c, Licensed: licensed, DuplicateEmail: dup,
 				Assignment: a, WorkCenter: w.wcs[string(a.Name)], Roles: w.roles,
 				Since: InEffectSince(c.Status.WorkCenters, a), Now: now,
@@ -260,11 +259,11 @@ func assignedWorkCenters(c *v1alpha1.Collaborator) []string {
 func TestEffectiveFollowsIncludedRoleChanges(t *testing.T) {
 	m, err := Build(ns, fixtures.Role(ns, "lead", fixtures.Includes("eng")), fixtures.Role(ns, "eng"))
 	must(err)
-	if perms, _ := m.Effective("lead"); perms.Has(access.FilesUpload) {
+	if perms, _ := m.Effective("lead"); perms.Has(FilesUpload) {
 		t.Fatalf("lead has files.upload before eng grants it")
 	}
-	must(m.Set(fixtures.Role(ns, "eng", fixtures.Perms(string(access.FilesUpload)))))
-	if perms, _ := m.Effective("lead"); !perms.Has(access.FilesUpload) {
+	must(m.Set(fixtures.Role(ns, "eng", fixtures.Perms(string(FilesUpload)))))
+	if perms, _ := m.Effective("lead"); !perms.Has(FilesUpload) {
 		t.Fatalf("lead lacks files.upload after eng grants it: the memo was not reset")
 	}
 	m.Remove(KindWorkCenterRole, "eng")

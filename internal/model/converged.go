@@ -7,7 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 )
 
 // The account-wide facts below are what the controllers write into status, and, taken
@@ -69,17 +68,6 @@ func (a *Account) Counts() Counts {
 	return n
 }
 
-// Unlicensed are the Members holding no license when the Account has licenses licenses:
-// the youngest, sorted by name.
-func (a *Account) Unlicensed(licenses int32) []string {
-	var out []string
-	for _, s := range a.members[min(int32(len(a.members)), max(licenses, 0)):] {
-		out = append(out, s.name)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // Converged is what the account's objects' status must say once the operator has
 // caught up with their specs, and which of our finalizers each must carry.
 type Converged struct {
@@ -125,11 +113,11 @@ func (a *Account) Converged(now metav1.Time) Converged {
 	out := Converged{Collaborators: map[string]CollaboratorFacts{}, WorkCenters: map[string]int32{}, Roles: map[string]RoleFacts{}}
 	for name, c := range a.collaborators {
 		e := a.Evaluate(c, "", now)
-		f := CollaboratorFacts{Protected: c.DeletionTimestamp.IsZero() && access.IsAccountAdministrator(c)}
+		f := CollaboratorFacts{Protected: c.DeletionTimestamp.IsZero() && IsAccountAdministrator(c)}
 		for _, s := range e.Statuses {
 			f.Assignments = append(f.Assignments, v1alpha1.WorkCenterAssignmentStatus{Name: s.Name, Role: s.Role, State: s.State, Reason: s.Reason})
 		}
-		if access.IsMember(c) {
+		if IsMember(c) {
 			licensed := e.Licensed
 			f.Licensed = &licensed
 		}

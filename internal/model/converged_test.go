@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
@@ -22,7 +23,7 @@ func TestConverged(t *testing.T) {
 	m, err := Build(ns,
 		fixtures.Account(ns, "acme", 1),
 		fixtures.WorkCenter(ns, "tower"), fixtures.WorkCenter(ns, "annex", fixtures.Archived),
-		fixtures.Role(ns, "base"), fixtures.Role(ns, "lead", fixtures.Includes("base"), fixtures.Perms(string(access.WorkCenterEditSettings))),
+		fixtures.Role(ns, "base"), fixtures.Role(ns, "lead", fixtures.Includes("base"), fixtures.Perms(string(WorkCenterEditSettings))),
 		fixtures.Role(ns, "spare"),
 		born(fixtures.Admin(v1alpha1.AdminRoleAccountAdministrator, fixtures.Collaborator(ns, "ada", v1alpha1.Member, "tower=lead", "annex=lead")), 0),
 		born(fixtures.Collaborator(ns, "bob", v1alpha1.Member, "tower=lead"), 1),
@@ -44,8 +45,8 @@ func TestConverged(t *testing.T) {
 		licensed  *bool
 		protected bool
 	}{
-		{"ada", []string{"tower=Active/", "annex=Archived/" + v1alpha1.ReasonWorkCenterArchived}, ptr(true), true},
-		{"bob", []string{"tower=Pending/" + v1alpha1.ReasonLicenseLimitExceeded}, ptr(false), false},
+		{"ada", []string{"tower=Active/", "annex=Archived/" + v1alpha1.ReasonWorkCenterArchived}, ptr.To(true), true},
+		{"bob", []string{"tower=Pending/" + v1alpha1.ReasonLicenseLimitExceeded}, ptr.To(false), false},
 		{"gus", []string{"tower=Rejected/" + v1alpha1.ReasonRoleRequiresMember, "annex=Archived/" + v1alpha1.ReasonWorkCenterArchived}, nil, false},
 	} {
 		f := got.Collaborators[tc.name]
@@ -80,5 +81,3 @@ func TestConverged(t *testing.T) {
 		t.Errorf("unlicensed %v, want [bob]", u)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -9,15 +9,12 @@ import (
 	"pgregory.net/rapid"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
 // Property tests: random accounts changed by random sequences of changes, checked
 // against SPEC's invariants after every change. `make test` runs rapid's default number
 // of cases (100); `make test-properties` runs RAPID_CHECKS of them (10,000 by default).
-
-var catalog = access.Catalog()
 
 // change is one random change to the account model.
 func change(t *rapid.T, m *Account) {
@@ -108,7 +105,7 @@ func checkInvariants(t *rapid.T, m *Account) {
 	}
 	for _, l := range licensed {
 		for _, u := range unlicensed {
-			if access.Older(u, l) {
+			if Older(u, l) {
 				t.Fatalf("%s holds a license while the older %s does not", l.Name, u.Name)
 			}
 		}
@@ -122,7 +119,7 @@ func checkInvariants(t *rapid.T, m *Account) {
 		if err != nil {
 			continue
 		}
-		if !perms.Has(access.WorkCenterView) {
+		if !perms.Has(WorkCenterView) {
 			t.Fatalf("role %s lacks workCenter.view: %v", name, perms)
 		}
 		for _, inc := range r.Spec.Includes {
@@ -140,17 +137,17 @@ func checkInvariants(t *rapid.T, m *Account) {
 	for _, c := range m.Collaborators() {
 		for _, wc := range m.WorkCenters() {
 			perms := m.Permissions(c, wc.Name, now)
-			if len(perms) > 0 && !perms.Has(access.WorkCenterView) {
+			if len(perms) > 0 && !perms.Has(WorkCenterView) {
 				t.Fatalf("%s has %v in %s without workCenter.view", c.Name, perms, wc.Name)
 			}
 			// R2/R3: a guest never holds a member-only permission.
-			if !access.IsMember(c) && perms.IsMemberOnly() {
+			if !IsMember(c) && perms.IsMemberOnly() {
 				t.Fatalf("Guest %s holds member-only %v in %s", c.Name, perms.MemberOnly(), wc.Name)
 			}
 			// Archived cuts everything to view and download.
 			if wc.Spec.Archived {
 				for p := range perms {
-					if !access.ArchivedPermissions().Has(p) {
+					if !ArchivedPermissions().Has(p) {
 						t.Fatalf("%s holds %s in archived %s", c.Name, p, wc.Name)
 					}
 				}
@@ -158,17 +155,17 @@ func checkInvariants(t *rapid.T, m *Account) {
 			// Administrators hold everything everywhere (view and download when archived),
 			// while the account is active and they hold a license.
 			owner := m.Owner()
-			if access.IsAdministrator(c) && owner != nil && owner.Spec.State != v1alpha1.AccountDeactivated && m.Licensed(c) {
-				want := access.All()
+			if IsAdministrator(c) && owner != nil && owner.Spec.State != v1alpha1.AccountDeactivated && m.Licensed(c) {
+				want := All()
 				if wc.Spec.Archived {
-					want = access.ArchivedPermissions()
+					want = ArchivedPermissions()
 				}
 				if len(perms) != len(want) {
 					t.Fatalf("administrator %s holds %d permissions in %s, want %d", c.Name, len(perms), wc.Name, len(want))
 				}
 			}
 			// Nobody has access in a Deactivated account, nor an unlicensed Member.
-			if (owner == nil || owner.Spec.State == v1alpha1.AccountDeactivated || (access.IsMember(c) && !m.Licensed(c))) && len(perms) > 0 {
+			if (owner == nil || owner.Spec.State == v1alpha1.AccountDeactivated || (IsMember(c) && !m.Licensed(c))) && len(perms) > 0 {
 				t.Fatalf("%s holds %v with no active account or no license", c.Name, perms)
 			}
 		}

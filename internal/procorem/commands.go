@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
@@ -50,7 +50,7 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 			case !list && len(args) != 1:
 				return fmt.Errorf("can-i takes one PERMISSION (or --list), got %d arguments", len(args))
 			}
-			var p access.Permission
+			var p model.Permission
 			if !list {
 				var err error
 				if p, err = query.Permission(args[0]); err != nil {
@@ -433,7 +433,7 @@ func writeAccess(w io.Writer, r query.AccessResult) error {
 			name += " (missing)"
 		}
 		perms := strings.Join(wc.Permissions, ", ")
-		if len(wc.Permissions) == len(access.Catalog()) {
+		if len(wc.Permissions) == len(model.Catalog()) {
 			perms = "all"
 		}
 		if len(wc.Permissions) == 0 {

@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -33,7 +32,7 @@ func large(b *testing.B) *Engine {
 	for _, name := range BuiltInRoles {
 		must(m.Set(fixtures.Role(ns, name)))
 	}
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	for i := range 200 {
 		r := fixtures.Role(ns, fmt.Sprintf("role-%03d", i))
 		if i%4 != 0 {
@@ -81,7 +80,7 @@ func BenchmarkWhoCan(b *testing.B) {
 	b.ResetTimer()
 	var n int
 	for b.Loop() {
-		r := e.WhoCan(access.FilesUpload, "wc-07", true)
+		r := e.WhoCan(model.FilesUpload, "wc-07", true)
 		n = len(r.Allowed) + len(r.Denied)
 	}
 	b.ReportMetric(float64(n), "answers")
@@ -107,7 +106,7 @@ func BenchmarkCheck(b *testing.B) {
 	wc := string(c.Spec.WorkCenters[0].Name)
 	b.ResetTimer()
 	for b.Loop() {
-		if d := e.Check(c, wc, access.FoldersCreate); !d.Allowed {
+		if d := e.Check(c, wc, model.FoldersCreate); !d.Allowed {
 			b.Fatalf("denied: %s", d.Reason())
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // MatrixRole is one column of the matrix.
@@ -50,7 +50,7 @@ var EmailOptions = []string{"fileUploaded", "filesFoldersDeleted", "fileVersionR
 // (Role).
 func (e *Engine) Matrix(roles ...string) Matrix {
 	out := Matrix{EmailOptions: EmailOptions, Roles: []MatrixRole{}}
-	for _, info := range access.Catalog() {
+	for _, info := range model.Catalog() {
 		out.Permissions = append(out.Permissions, MatrixPermission{Permission: string(info.Permission), Area: string(info.Area), MemberOnly: info.MemberOnly})
 	}
 	if len(roles) == 0 {
@@ -60,9 +60,9 @@ func (e *Engine) Matrix(roles ...string) Matrix {
 		r := e.m.Role(name)
 		perms, err := e.m.Effective(name)
 		spec := r.Spec
-		_, builtIn := access.BuiltInRoleSpec(name)
+		_, builtIn := model.BuiltInRoleSpec(name)
 		if builtIn {
-			spec, _ = access.BuiltInRoleSpec(name)
+			spec, _ = model.BuiltInRoleSpec(name)
 		}
 		col := MatrixRole{Name: name, BuiltIn: builtIn, Permissions: inCatalogOrder(perms), MemberOnly: perms.IsMemberOnly(), EmailNotifications: emailOptions(spec.EmailNotifications)}
 		if err != nil {

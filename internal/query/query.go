@@ -1,7 +1,7 @@
 // Package query answers who may do what in an account, and why: check (can-i), list,
 // who-can, the role matrix and one collaborator's access across WorkCenters. It reads
 // the account model (internal/model) and decides with the functions the controllers
-// write status with (model.Account.Access, access.ExplainAccess, access.Roles), so an
+// write status with (model.Account.Access, model.ExplainAccess, model.Roles), so an
 // answer here never disagrees with the operator. It holds no Kubernetes client: the
 // kubectl plugin (cmd/kubectl-procorem) gives it a model built from a live cluster or
 // from manifests.
@@ -17,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -36,12 +35,12 @@ const (
 )
 
 // Step names, one per step of SPEC section 2.
-var stepNames = map[access.Step]string{
-	access.StepAccount:       "account",
-	access.StepLicense:       "license",
-	access.StepAdministrator: "administrator",
-	access.StepAssignment:    "assignment",
-	access.StepArchived:      "archived",
+var stepNames = map[model.Step]string{
+	model.StepAccount:       "account",
+	model.StepLicense:       "license",
+	model.StepAdministrator: "administrator",
+	model.StepAssignment:    "assignment",
+	model.StepArchived:      "archived",
 }
 
 // Step is one step of SPEC section 2 taken for a question.
@@ -128,7 +127,7 @@ func (e *Engine) Model() *model.Account { return e.m }
 
 // Check decides whether c may do p in the WorkCenter, step by step. c and workCenter
 // must have been resolved (Collaborator, WorkCenter); p must be in the catalog.
-func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p access.Permission) Decision {
+func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p model.Permission) Decision {
 	acc := e.m.Access(c, workCenter, e.now)
 	d := Decision{Collaborator: c.Name, Email: c.Spec.Email, WorkCenter: workCenter, Permission: string(p),
 		Allowed: acc.Permissions.Has(p)}
@@ -137,7 +136,7 @@ func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p access.Per
 	}
 	owner := e.m.Owner()
 	steps := make([]Step, 0, 5)
-	add := func(s access.Step, result, detail string) {
+	add := func(s model.Step, result, detail string) {
 		steps = append(steps, Step{Step: int(s), Name: stepNames[s], Result: result, Detail: detail})
 	}
 	decided := acc.Decided
@@ -145,53 +144,53 @@ func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p access.Per
 	// 1. The account.
 	switch {
 	case owner == nil:
-		add(access.StepAccount, Deny, fmt.Sprintf("no Account in namespace %q: nobody has any access", e.m.Namespace))
+		add(model.StepAccount, Deny, fmt.Sprintf("no Account in namespace %q: nobody has any access", e.m.Namespace))
 	case owner.Spec.State == v1alpha1.AccountDeactivated:
-		add(access.StepAccount, Deny, fmt.Sprintf("Account %q is Deactivated: nobody has any access until it is Active again", owner.Name))
+		add(model.StepAccount, Deny, fmt.Sprintf("Account %q is Deactivated: nobody has any access until it is Active again", owner.Name))
 	default:
-		add(access.StepAccount, Pass, fmt.Sprintf("Account %q is Active", owner.Name))
+		add(model.StepAccount, Pass, fmt.Sprintf("Account %q is Active", owner.Name))
 	}
 	// 2. The license.
-	if decided >= access.StepLicense {
+	if decided >= model.StepLicense {
 		switch {
-		case !access.IsMember(c):
-			add(access.StepLicense, Pass, fmt.Sprintf("%s is a Guest: guests need no license", c.Name))
-		case decided == access.StepLicense:
-			add(access.StepLicense, Deny, fmt.Sprintf("Member %s holds none of Account %q's %d licenses: they go to the %d oldest Members first (creation time, then name)",
+		case !model.IsMember(c):
+			add(model.StepLicense, Pass, fmt.Sprintf("%s is a Guest: guests need no license", c.Name))
+		case decided == model.StepLicense:
+			add(model.StepLicense, Deny, fmt.Sprintf("Member %s holds none of Account %q's %d licenses: they go to the %d oldest Members first (creation time, then name)",
 				c.Name, owner.Name, e.m.Licenses(), e.m.Licenses()))
 		default:
-			add(access.StepLicense, Pass, fmt.Sprintf("Member %s holds one of Account %q's %d licenses", c.Name, owner.Name, e.m.Licenses()))
+			add(model.StepLicense, Pass, fmt.Sprintf("Member %s holds one of Account %q's %d licenses", c.Name, owner.Name, e.m.Licenses()))
 		}
 	}
 	// 3. The admin role.
-	if decided >= access.StepAdministrator {
-		if decided == access.StepAdministrator {
-			add(access.StepAdministrator, Grant, fmt.Sprintf("%s is a%s %s: every permission in every WorkCenter of the account, assigned or not",
+	if decided >= model.StepAdministrator {
+		if decided == model.StepAdministrator {
+			add(model.StepAdministrator, Grant, fmt.Sprintf("%s is a%s %s: every permission in every WorkCenter of the account, assigned or not",
 				c.Name, article(string(c.Spec.AdminRole)), c.Spec.AdminRole))
 			d.How = &How{AdminRole: string(c.Spec.AdminRole)}
 		} else {
-			add(access.StepAdministrator, Pass, fmt.Sprintf("adminRole %s does not supersede WorkCenter roles", adminRoleOf(c)))
+			add(model.StepAdministrator, Pass, fmt.Sprintf("adminRole %s does not supersede WorkCenter roles", adminRoleOf(c)))
 		}
 	}
 	// 4. The assignment.
-	if decided == access.StepAdministrator {
-		add(access.StepAssignment, Skip, "an administrator's access does not depend on an assignment")
-	} else if decided == access.StepAssignment {
+	if decided == model.StepAdministrator {
+		add(model.StepAssignment, Skip, "an administrator's access does not depend on an assignment")
+	} else if decided == model.StepAssignment {
 		e.assignmentStep(&d, acc, p, add)
 	}
 	// 5. The archival cut, of what step 3 or 4 granted.
 	if d.How != nil {
 		switch {
 		case !acc.Cut:
-			add(access.StepArchived, Pass, fmt.Sprintf("WorkCenter %q is not archived", workCenter))
+			add(model.StepArchived, Pass, fmt.Sprintf("WorkCenter %q is not archived", workCenter))
 		case d.Allowed:
-			add(access.StepArchived, Pass, fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download, which keeps %s", workCenter, p))
+			add(model.StepArchived, Pass, fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download, which keeps %s", workCenter, p))
 		default:
-			add(access.StepArchived, Deny, fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", workCenter))
+			add(model.StepArchived, Deny, fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", workCenter))
 			d.How = nil
 		}
 	}
-	for s := access.Step(len(steps) + 1); s <= access.StepArchived; s++ {
+	for s := model.Step(len(steps) + 1); s <= model.StepArchived; s++ {
 		add(s, NotReached, "")
 	}
 	d.Steps = steps
@@ -207,12 +206,12 @@ func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p access.Per
 	return d
 }
 
-func (e *Engine) assignmentStep(d *Decision, acc model.Access, p access.Permission, add func(access.Step, string, string)) {
+func (e *Engine) assignmentStep(d *Decision, acc model.Access, p model.Permission, add func(model.Step, string, string)) {
 	as := acc.Assignment
 	switch {
 	case as == nil:
-		add(access.StepAssignment, Deny, fmt.Sprintf("%s is not assigned to WorkCenter %q", d.Collaborator, d.WorkCenter))
-	case !access.InEffect(as.State):
+		add(model.StepAssignment, Deny, fmt.Sprintf("%s is not assigned to WorkCenter %q", d.Collaborator, d.WorkCenter))
+	case !model.InEffect(as.State):
 		detail := fmt.Sprintf("the assignment of role %q in WorkCenter %q is %s", as.Role, as.Name, as.State)
 		if as.Reason != "" {
 			detail += " (" + as.Reason + ")"
@@ -220,22 +219,22 @@ func (e *Engine) assignmentStep(d *Decision, acc model.Access, p access.Permissi
 		if as.Message != "" {
 			detail += ": " + as.Message
 		}
-		add(access.StepAssignment, Deny, detail)
+		add(model.StepAssignment, Deny, detail)
 	default:
 		g, ok := e.m.Roles().GrantOf(as.Role, p)
 		if !ok {
 			perms, _ := e.m.Effective(as.Role)
-			add(access.StepAssignment, Deny, fmt.Sprintf("role %q does not grant %s (it grants %s)", as.Role, p, strings.Join(inCatalogOrder(perms), ", ")))
+			add(model.StepAssignment, Deny, fmt.Sprintf("role %q does not grant %s (it grants %s)", as.Role, p, strings.Join(inCatalogOrder(perms), ", ")))
 			return
 		}
-		add(access.StepAssignment, Grant, fmt.Sprintf("the assignment of role %q is %s; %s", as.Role, as.State, describeGrant(g, p)))
+		add(model.StepAssignment, Grant, fmt.Sprintf("the assignment of role %q is %s; %s", as.Role, as.State, describeGrant(g, p)))
 		d.How = &How{Role: as.Role, Path: g.Path, Source: g.Source, BuiltIn: g.BuiltIn}
 	}
 }
 
 // describeGrant says how a role grants p: "site-engineer includes contributor, which
 // grants files.upload (built-in role)".
-func describeGrant(g access.Grant, p access.Permission) string {
+func describeGrant(g model.Grant, p model.Permission) string {
 	var b strings.Builder
 	b.WriteString(g.Path[0])
 	for i := 1; i < len(g.Path); i++ {
@@ -294,19 +293,19 @@ func (e *Engine) List(c *v1alpha1.Collaborator, workCenter string) List {
 	if acc.Assignment != nil {
 		out.Assignment = assignmentOf(*acc.Assignment)
 	}
-	for _, info := range access.Catalog() {
+	for _, info := range model.Catalog() {
 		if !acc.Permissions.Has(info.Permission) {
 			continue
 		}
 		how := How{AdminRole: string(c.Spec.AdminRole)}
-		if acc.Decided == access.StepAssignment {
+		if acc.Decided == model.StepAssignment {
 			g, _ := e.m.Roles().GrantOf(acc.Assignment.Role, info.Permission)
 			how = How{Role: acc.Assignment.Role, Path: g.Path, Source: g.Source, BuiltIn: g.BuiltIn}
 		}
 		out.Permissions = append(out.Permissions, PermissionInfo{Permission: string(info.Permission), MemberOnly: info.MemberOnly, How: how})
 	}
 	if len(out.Permissions) == 0 {
-		out.Reason = e.Check(c, workCenter, access.WorkCenterView).Reason()
+		out.Reason = e.Check(c, workCenter, model.WorkCenterView).Reason()
 	}
 	return out
 }
@@ -345,7 +344,7 @@ type WhoCanResult struct {
 // denied, also those assigned to it (or administrators) who do not, with why. Only
 // administrators and collaborators assigned to the WorkCenter can have anything there,
 // so it decides for those alone.
-func (e *Engine) WhoCan(p access.Permission, workCenter string, denied bool) WhoCanResult {
+func (e *Engine) WhoCan(p model.Permission, workCenter string, denied bool) WhoCanResult {
 	out := WhoCanResult{Permission: string(p), WorkCenter: workCenter, Allowed: []Holder{}}
 	candidates := e.m.AssignedTo(workCenter)
 	assigned := make(map[string]bool, len(candidates))
@@ -416,7 +415,7 @@ type AccessResult struct {
 // names that do not exist, sorted by name.
 func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 	out := AccessResult{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c), WorkCenters: []WorkCenterAccess{}}
-	if access.IsMember(c) {
+	if model.IsMember(c) {
 		licensed := e.m.Owner() != nil && e.m.Licensed(c)
 		out.Licensed = &licensed
 	}
@@ -437,12 +436,12 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 		if acc.Assignment != nil {
 			row.Assignment = assignmentOf(*acc.Assignment)
 		}
-		if acc.Decided == access.StepAdministrator {
+		if acc.Decided == model.StepAdministrator {
 			row.Via = string(c.Spec.AdminRole)
 		}
 		row.Permissions = inCatalogOrder(acc.Permissions)
 		if len(row.Permissions) == 0 {
-			row.Reason = e.Check(c, name, access.WorkCenterView).Reason()
+			row.Reason = e.Check(c, name, model.WorkCenterView).Reason()
 		}
 		out.WorkCenters = append(out.WorkCenters, row)
 	}
@@ -450,9 +449,9 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 }
 
 // inCatalogOrder lists the set in the catalog's order (SPEC section 2's table).
-func inCatalogOrder(set access.Set) []string {
+func inCatalogOrder(set model.Set) []string {
 	out := make([]string, 0, len(set))
-	for _, info := range access.Catalog() {
+	for _, info := range model.Catalog() {
 		if set.Has(info.Permission) {
 			out = append(out, string(info.Permission))
 		}

@@ -11,7 +11,6 @@ import (
 	"pgregory.net/rapid"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -36,7 +35,7 @@ func account(t testing.TB, change func(objs []any) []any) *Engine {
 		fixtures.Role(ns, "workcenter-owner"),
 		fixtures.Role(ns, "site-engineer", fixtures.Includes("contributor"), func(r *v1alpha1.WorkCenterRole) {
 			r.Spec.Levels.Folders = v1alpha1.LevelStandard
-			r.Spec.Permissions = []v1alpha1.Permission{access.TasksCreate}
+			r.Spec.Permissions = []v1alpha1.Permission{model.TasksCreate}
 		}),
 		fixtures.Role(ns, "lead", fixtures.Includes("site-engineer")),
 		fixtures.Admin(v1alpha1.AdminRoleAccountAdministrator, fixtures.Collaborator(ns, "ann", v1alpha1.Member)),
@@ -80,7 +79,7 @@ func TestCheckTakesEveryStepInOrder(t *testing.T) {
 		name       string
 		change     func([]any) []any
 		who, wc    string
-		perm       access.Permission
+		perm       model.Permission
 		allowed    bool
 		decidedBy  int
 		steps      string
@@ -90,39 +89,39 @@ func TestCheckTakesEveryStepInOrder(t *testing.T) {
 		adminRole  string
 		assignment string // state (reason)
 	}{
-		{name: "no Account denies at step 1", change: noAccount, who: "ann", wc: "tower-a", perm: access.WorkCenterView,
+		{name: "no Account denies at step 1", change: noAccount, who: "ann", wc: "tower-a", perm: model.WorkCenterView,
 			decidedBy: 1, steps: "1:deny 2:not reached 3:not reached 4:not reached 5:not reached", detail: `no Account in namespace "acme"`},
-		{name: "a Deactivated account denies at step 1", change: deactivated, who: "bob", wc: "tower-a", perm: access.FilesUpload,
+		{name: "a Deactivated account denies at step 1", change: deactivated, who: "bob", wc: "tower-a", perm: model.FilesUpload,
 			decidedBy: 1, steps: "1:deny 2:not reached 3:not reached 4:not reached 5:not reached", detail: "is Deactivated"},
-		{name: "a Member without a license is denied at step 2", who: "carl", wc: "tower-a", perm: access.FilesUpload,
+		{name: "a Member without a license is denied at step 2", who: "carl", wc: "tower-a", perm: model.FilesUpload,
 			decidedBy: 2, steps: "1:pass 2:deny 3:not reached 4:not reached 5:not reached", detail: "holds none of", assignment: "Pending (LicenseLimitExceeded)"},
-		{name: "an AccountAdministrator is granted at step 3, unassigned", who: "ann", wc: "tower-a", perm: access.CollaboratorsChange,
+		{name: "an AccountAdministrator is granted at step 3, unassigned", who: "ann", wc: "tower-a", perm: model.CollaboratorsChange,
 			allowed: true, decidedBy: 3, steps: "1:pass 2:pass 3:grant 4:skip 5:pass", detail: "AccountAdministrator", adminRole: "AccountAdministrator"},
-		{name: "an archived WorkCenter cuts an administrator at step 5", who: "ann", wc: "old", perm: access.FilesUpload,
+		{name: "an archived WorkCenter cuts an administrator at step 5", who: "ann", wc: "old", perm: model.FilesUpload,
 			decidedBy: 5, steps: "1:pass 2:pass 3:grant 4:skip 5:deny", detail: "is archived"},
-		{name: "an archived WorkCenter keeps download", who: "ann", wc: "old", perm: access.FilesDownload,
+		{name: "an archived WorkCenter keeps download", who: "ann", wc: "old", perm: model.FilesDownload,
 			allowed: true, decidedBy: 3, steps: "1:pass 2:pass 3:grant 4:skip 5:pass", adminRole: "AccountAdministrator"},
-		{name: "not assigned denies at step 4", who: "gus", wc: "old", perm: access.WorkCenterView,
+		{name: "not assigned denies at step 4", who: "gus", wc: "old", perm: model.WorkCenterView,
 			decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:deny 5:not reached", detail: "is not assigned"},
-		{name: "a Rejected assignment denies at step 4 with its reason", who: "gina", wc: "tower-a", perm: access.WorkCenterView,
+		{name: "a Rejected assignment denies at step 4 with its reason", who: "gina", wc: "tower-a", perm: model.WorkCenterView,
 			decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:deny 5:not reached", detail: "Rejected (RoleRequiresMember)", assignment: "Rejected (RoleRequiresMember)"},
-		{name: "a Pending assignment denies at step 4", who: "pat", wc: "tower-a", perm: access.WorkCenterView,
+		{name: "a Pending assignment denies at step 4", who: "pat", wc: "tower-a", perm: model.WorkCenterView,
 			decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:deny 5:not reached", detail: "Pending (RoleNotFound)", assignment: "Pending (RoleNotFound)"},
-		{name: "a role lacking the permission denies at step 4", who: "gus", wc: "tower-a", perm: access.FilesUpload,
+		{name: "a role lacking the permission denies at step 4", who: "gus", wc: "tower-a", perm: model.FilesUpload,
 			decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:deny 5:not reached", detail: `role "read-only" does not grant files.upload`, assignment: "Active"},
-		{name: "a grant through two includes names the path", who: "bob", wc: "tower-a", perm: access.FilesUpload,
+		{name: "a grant through two includes names the path", who: "bob", wc: "tower-a", perm: model.FilesUpload,
 			allowed: true, decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:grant 5:pass",
 			detail: "lead includes site-engineer, which includes contributor, which grants files.upload (built-in role)",
 			path:   []string{"lead", "site-engineer", "contributor"}, source: "levels.files: Standard", assignment: "Active"},
-		{name: "a grant by levels names the level", who: "bob", wc: "tower-a", perm: access.FoldersRename,
+		{name: "a grant by levels names the level", who: "bob", wc: "tower-a", perm: model.FoldersRename,
 			allowed: true, decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:grant 5:pass", detail: "(levels.folders: Standard)",
 			path: []string{"lead", "site-engineer"}, source: "levels.folders: Standard"},
-		{name: "a grant by granular permissions says so", who: "bob", wc: "tower-a", perm: access.TasksCreate,
+		{name: "a grant by granular permissions says so", who: "bob", wc: "tower-a", perm: model.TasksCreate,
 			allowed: true, decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:grant 5:pass", detail: "(permissions)",
 			path: []string{"lead", "site-engineer"}, source: "permissions"},
-		{name: "workCenter.view comes with every role", who: "bob", wc: "tower-a", perm: access.WorkCenterView,
+		{name: "workCenter.view comes with every role", who: "bob", wc: "tower-a", perm: model.WorkCenterView,
 			allowed: true, decidedBy: 4, steps: "1:pass 2:pass 3:pass 4:grant 5:pass", detail: "every role has it", path: []string{"lead"}, source: "workCenter.view"},
-		{name: "an archived assignment is cut at step 5", who: "bob", wc: "old", perm: access.TasksCreate,
+		{name: "an archived assignment is cut at step 5", who: "bob", wc: "old", perm: model.TasksCreate,
 			decidedBy: 5, steps: "1:pass 2:pass 3:pass 4:grant 5:deny", detail: "is archived", assignment: "Archived (WorkCenterArchived)"},
 	}
 	for _, tc := range cases {
@@ -169,7 +168,7 @@ func TestCheckTakesEveryStepInOrder(t *testing.T) {
 
 func TestWhoCanListsHoldersWithHowAndTheDeniedWithWhy(t *testing.T) {
 	e := account(t, nil)
-	r := e.WhoCan(access.FilesUpload, "tower-a", true)
+	r := e.WhoCan(model.FilesUpload, "tower-a", true)
 	var allowed, denied []string
 	for _, h := range r.Allowed {
 		allowed = append(allowed, h.Collaborator+":"+howString(h.How))
@@ -183,7 +182,7 @@ func TestWhoCanListsHoldersWithHowAndTheDeniedWithWhy(t *testing.T) {
 	if want := []string{"carl:2", "gina:4", "gus:4", "pat:4"}; !slices.Equal(denied, want) {
 		t.Errorf("denied %v; want %v", denied, want)
 	}
-	if r := e.WhoCan(access.FilesUpload, "tower-a", false); r.Denied != nil {
+	if r := e.WhoCan(model.FilesUpload, "tower-a", false); r.Denied != nil {
 		t.Errorf("denied listed without being asked: %v", r.Denied)
 	}
 }
@@ -246,13 +245,13 @@ func TestMatrix(t *testing.T) {
 	if want := []string{"read-only", "contributor", "workcenter-owner", "lead", "loop-a", "loop-b", "quiet", "site-engineer"}; !slices.Equal(names, want) {
 		t.Fatalf("columns %v; want built-in roles first, then by name: %v", names, want)
 	}
-	if len(m.Permissions) != len(access.Catalog()) {
-		t.Errorf("%d rows; want the catalog's %d", len(m.Permissions), len(access.Catalog()))
+	if len(m.Permissions) != len(model.Catalog()) {
+		t.Errorf("%d rows; want the catalog's %d", len(m.Permissions), len(model.Catalog()))
 	}
 	for i, r := range m.Roles {
 		perms, _ := e.Model().Effective(r.Name)
 		for _, p := range m.Permissions {
-			if m.Has(i, p.Permission) != perms.Has(access.Permission(p.Permission)) {
+			if m.Has(i, p.Permission) != perms.Has(model.Permission(p.Permission)) {
 				t.Errorf("%s/%s: matrix %v, model %v", r.Name, p.Permission, m.Has(i, p.Permission), !m.Has(i, p.Permission))
 			}
 		}
@@ -301,7 +300,7 @@ func second[T any](_ T, err error) error { return err }
 // a decision's steps are coherent, List is the permissions Check allows, and WhoCan is
 // exactly the collaborators (all of them, not only those it looks at) Check allows.
 func TestAnswersAgreeWithTheModel(t *testing.T) {
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	rapid.Check(t, func(t *rapid.T) {
 		m := model.New(ns)
 		if rapid.IntRange(0, 5).Draw(t, "account") > 0 {

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // InputError is a question about something the account does not have: an unknown
@@ -48,7 +48,7 @@ func (e *Engine) Collaborator(who string) (*v1alpha1.Collaborator, error) {
 	if same := e.m.ByEmail(who); len(same) > 0 {
 		oldest := same[0]
 		for _, c := range same[1:] {
-			if access.Older(c, oldest) {
+			if model.Older(c, oldest) {
 				oldest = c
 			}
 		}
@@ -82,12 +82,12 @@ func (e *Engine) Role(name string) (string, error) {
 }
 
 // Permission checks that p is in the catalog (SPEC section 2).
-func Permission(p string) (access.Permission, error) {
-	if _, ok := access.Lookup(access.Permission(p)); ok {
-		return access.Permission(p), nil
+func Permission(p string) (model.Permission, error) {
+	if _, ok := model.Lookup(model.Permission(p)); ok {
+		return model.Permission(p), nil
 	}
 	var names []string
-	for _, info := range access.Catalog() {
+	for _, info := range model.Catalog() {
 		names = append(names, string(info.Permission))
 	}
 	return "", &InputError{What: "permission", Name: p, Nearest: Nearest(p, names)}

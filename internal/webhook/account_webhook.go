@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -47,12 +46,12 @@ func (v *AccountValidator) ValidateCreate(ctx context.Context, acct *v1alpha1.Ac
 		return nil, nil
 	}
 	slices.Sort(existing)
-	has := fmt.Sprintf("Account %q", access.Short(existing[0]))
+	has := fmt.Sprintf("Account %q", model.Short(existing[0]))
 	if len(existing) > 1 {
-		has = "Accounts " + access.ListWithTotal(existing, access.MaxUsersListed)
+		has = "Accounts " + model.ListWithTotal(existing, model.MaxUsersListed)
 	}
 	return admission.Warnings{fmt.Sprintf("namespace %q already has %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
-		acct.Namespace, has, access.Short(acct.Name), v1alpha1.ReasonDuplicateAccount)}, nil
+		acct.Namespace, has, model.Short(acct.Name), v1alpha1.ReasonDuplicateAccount)}, nil
 }
 
 // ValidateUpdate warns about what a spec change does to the account's objects.
@@ -88,7 +87,7 @@ func (v *AccountValidator) ValidateUpdate(ctx context.Context, old, acct *v1alph
 		if len(losing) > 0 {
 			slices.Sort(losing)
 			warnings = append(warnings, fmt.Sprintf("lowering Account %q's licenses to %d takes the license, and with it every access, from its newest Members: %s (%s)",
-				access.Short(acct.Name), acct.Spec.Licenses, access.ListWithTotal(losing, access.MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
+				model.Short(acct.Name), acct.Spec.Licenses, model.ListWithTotal(losing, model.MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded))
 		}
 	}
 	return warnings, nil
@@ -123,7 +122,7 @@ func (v *AccountValidator) removedCategories(ctx context.Context, old, acct *v1a
 		}
 		slices.Sort(users)
 		warnings = append(warnings, fmt.Sprintf("category %q leaves Account %q's workCenterCategories but WorkCenters still use it: %s; they will not be Ready (%s) until their category changes or it is added back",
-			access.Short(string(c)), access.Short(acct.Name), access.ListWithTotal(users, access.MaxUsersListed), v1alpha1.ReasonUnknownCategory))
+			model.Short(string(c)), model.Short(acct.Name), model.ListWithTotal(users, model.MaxUsersListed), v1alpha1.ReasonUnknownCategory))
 	}
 	return warnings, nil
 }
@@ -160,9 +159,9 @@ func (v *AccountValidator) inUse(ctx context.Context, acct *v1alpha1.Account) (s
 	if err != nil {
 		return "", err
 	}
-	use := access.UseOfAccount(workCenters, slices.Collect(maps.Values(roles)), collaborators)
+	use := model.UseOfAccount(workCenters, slices.Collect(maps.Values(roles)), collaborators)
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("Account %q still has %s", access.Short(acct.Name), use), nil
+	return fmt.Sprintf("Account %q still has %s", model.Short(acct.Name), use), nil
 }

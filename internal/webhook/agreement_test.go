@@ -20,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -37,7 +36,7 @@ func TestAdmissionAgreesWithReconciliation(t *testing.T) {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
 	ctx := admission.NewContextWithRequest(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		Operation: admissionv1.Create, UserInfo: authenticationv1.UserInfo{Username: "alice"}}})
@@ -129,7 +128,7 @@ func specErrorsOf(m *model.Account) []string {
 		}
 		for _, as := range c.Spec.WorkCenters {
 			perms, err := m.Effective(string(as.Role))
-			if _, cycle := err.(*access.CycleError); cycle || access.CheckRoleForGuest(c, string(as.Name), string(as.Role), perms) != nil {
+			if _, cycle := err.(*model.CycleError); cycle || model.CheckRoleForGuest(c, string(as.Name), string(as.Role), perms) != nil {
 				out = append(out, c.Name+"/"+string(as.Name))
 			}
 		}
@@ -146,7 +145,7 @@ func TestAdmissionAgreesWithReconciliationOnUpdates(t *testing.T) {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
 	ctx := admission.NewContextWithRequest(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		Operation: admissionv1.Update, UserInfo: authenticationv1.UserInfo{Username: "alice"}}})

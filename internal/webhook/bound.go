@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // What the API server passes on from a webhook to the client is limited, and the
@@ -37,7 +37,7 @@ const (
 	maxFieldErrors = 10
 	// maxDenial is the most a denial's message takes (bytes). The API server sets no
 	// limit, but a person reads it and kubectl prints it whole.
-	maxDenial = access.MaxConditionMessage
+	maxDenial = model.MaxConditionMessage
 	// maxUsername is the most of a username a message shows (bytes): usernames have no
 	// schema, and a ServiceAccount's is often longer than the 63 characters of a name.
 	maxUsername = 253
@@ -74,7 +74,7 @@ func boundWarnings(ws admission.Warnings) admission.Warnings {
 	var unique admission.Warnings
 	seen := map[string]bool{}
 	for _, w := range ws {
-		w = access.Bound(printable(w), maxWarning)
+		w = model.Bound(printable(w), maxWarning)
 		if w != "" && !seen[w] {
 			seen[w] = true
 			unique = append(unique, w)
@@ -113,7 +113,7 @@ func boundDenial(err error) error {
 	var se *apierrors.StatusError
 	if !errors.As(err, &se) {
 		if len(err.Error()) > maxDenial {
-			return errors.New(access.Bound(err.Error(), maxDenial))
+			return errors.New(model.Bound(err.Error(), maxDenial))
 		}
 		return err
 	}
@@ -121,6 +121,6 @@ func boundDenial(err error) error {
 		return err
 	}
 	st := *se.ErrStatus.DeepCopy()
-	st.Message = access.Bound(st.Message, maxDenial)
+	st.Message = model.Bound(st.Message, maxDenial)
 	return &apierrors.StatusError{ErrStatus: st}
 }

@@ -24,8 +24,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 func TestBoundWarnings(t *testing.T) {
@@ -61,12 +61,12 @@ func TestBoundWarnings(t *testing.T) {
 }
 
 func TestDetailKeepsRuleAndReason(t *testing.T) {
-	v := &access.Violation{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
+	v := &model.Violation{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
 	got := detail(v)
 	if len(got) > maxDetail || !utf8.ValidString(got) || !strings.HasSuffix(got, "… (R2, RoleRequiresMember)") {
 		t.Fatalf("detail of %d bytes: %.100q…%q", len(got), got, got[len(got)-40:])
 	}
-	short := &access.Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
+	short := &model.Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
 	if got := detail(short); got != "taken (R5, DuplicateEmail)" {
 		t.Fatalf("detail = %q", got)
 	}

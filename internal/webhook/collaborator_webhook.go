@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -52,7 +51,7 @@ func (v *CollaboratorValidator) ValidateUpdate(ctx context.Context, old, c *v1al
 // ValidateDelete never denies; it warns when the deletion will wait because the
 // collaborator is the last AccountAdministrator of an active Account (R7).
 func (v *CollaboratorValidator) ValidateDelete(ctx context.Context, c *v1alpha1.Collaborator) (admission.Warnings, error) {
-	if c.DeletionTimestamp != nil || !access.IsAccountAdministrator(c) ||
+	if c.DeletionTimestamp != nil || !model.IsAccountAdministrator(c) ||
 		!controllerutil.ContainsFinalizer(c, v1alpha1.FinalizerLastAdministrator) {
 		return nil, nil
 	}
@@ -71,7 +70,7 @@ func (v *CollaboratorValidator) ValidateDelete(ctx context.Context, c *v1alpha1.
 // lastAdministrator says that c is the last AccountAdministrator of an active Account
 // (R7), "" when it is not.
 func (v *CollaboratorValidator) lastAdministrator(ctx context.Context, c *v1alpha1.Collaborator) (string, error) {
-	if !access.IsAccountAdministrator(c) {
+	if !model.IsAccountAdministrator(c) {
 		return "", nil
 	}
 	account, err := v.reader.account(ctx, c.Namespace)
@@ -83,10 +82,10 @@ func (v *CollaboratorValidator) lastAdministrator(ctx context.Context, c *v1alph
 	if err := v.reader.model(ctx, c.Namespace, "Collaborators", func(m *model.Account) { admins = m.AccountAdministrators() }); err != nil {
 		return "", err
 	}
-	if !access.LastAdministratorHolds(c, account, admins) {
+	if !model.LastAdministratorHolds(c, account, admins) {
 		return "", nil
 	}
-	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q", access.Short(c.Name), access.Short(account.Name)), nil
+	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q", model.Short(c.Name), model.Short(account.Name)), nil
 }
 
 // validate checks c, and what changed since old (nil on create).
@@ -107,7 +106,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 	if err := v.reader.model(ctx, c.Namespace, "Collaborators", func(m *model.Account) {
 		sameEmail, admins = m.SameEmail(c), m.AccountAdministrators()
 		members = int32(len(m.Members()))
-		if stored := m.Collaborator(c.Name); stored != nil && access.IsMember(stored) {
+		if stored := m.Collaborator(c.Name); stored != nil && model.IsMember(stored) {
 			members-- // c itself, as stored
 		}
 	}); err != nil {
@@ -123,13 +122,13 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 	spec := field.NewPath("spec")
 	if account == nil {
 		warnings = append(warnings, fmt.Sprintf("namespace %q has no Account yet; Collaborator %q waits (Pending, %s) until one appears",
-			c.Namespace, access.Short(c.Name), v1alpha1.ReasonAccountNotFound))
+			c.Namespace, model.Short(c.Name), v1alpha1.ReasonAccountNotFound))
 	}
 
 	errs = append(errs, checkAssignments(c, old, roles, workCenters, &warnings)...)
 
 	// R4: a new Member, or a Guest made a Member, needs a free license.
-	if viol := access.CheckLicenseFree(c, old, members, account); viol != nil {
+	if viol := model.CheckLicenseFree(c, old, members, account); viol != nil {
 		errs = append(errs, forbidden(spec.Child("type"), viol))
 	}
 
@@ -139,23 +138,23 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 		if same := sameEmail; len(same) > 0 {
 			newcomer := c.DeepCopy()
 			newcomer.CreationTimestamp = metav1.Time{}
-			if viol := access.CheckEmailUnique(newcomer, same); viol != nil {
+			if viol := model.CheckEmailUnique(newcomer, same); viol != nil {
 				errs = append(errs, field.Invalid(spec.Child("email"), c.Spec.Email, detail(viol)))
 			}
 		}
 	}
 
 	// R7: the last AccountAdministrator of an active Account is not demoted.
-	if old != nil && access.IsAccountAdministrator(old) && !access.IsAccountAdministrator(c) &&
-		access.AccountActive(account) && !access.OtherAdministratorStays(c, admins) {
+	if old != nil && model.IsAccountAdministrator(old) && !model.IsAccountAdministrator(c) &&
+		model.AccountActive(account) && !model.OtherAdministratorStays(c, admins) {
 		path := spec.Child("adminRole")
-		if !access.IsMember(c) {
+		if !model.IsMember(c) {
 			path = spec.Child("type")
 		}
-		errs = append(errs, forbidden(path, &access.Violation{
+		errs = append(errs, forbidden(path, &model.Violation{
 			Rule: "R7", Reason: v1alpha1.ReasonLastAccountAdministrator,
 			Message: fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q and cannot be demoted to %s %s; make another Member an AccountAdministrator first, or deactivate the account",
-				access.Short(c.Name), access.Short(account.Name), c.Spec.Type, c.Spec.AdminRole),
+				model.Short(c.Name), model.Short(account.Name), c.Spec.Type, c.Spec.AdminRole),
 		}))
 	}
 	return warnings, invalid("Collaborator", c.Name, errs)
@@ -163,7 +162,7 @@ func (v *CollaboratorValidator) validate(ctx context.Context, old, c *v1alpha1.C
 
 // checkAssignments is R2, R3 and R10 for each assignment, and the warnings for the
 // WorkCenters and roles an assignment waits for.
-func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCenters []*v1alpha1.WorkCenter, warnings *admission.Warnings) field.ErrorList {
+func checkAssignments(c, old *v1alpha1.Collaborator, roles model.Roles, workCenters []*v1alpha1.WorkCenter, warnings *admission.Warnings) field.ErrorList {
 	existingWC := map[string]bool{}
 	for _, wc := range workCenters {
 		existingWC[wc.Name] = true
@@ -175,7 +174,7 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		}
 	}
 	// R3: a Member turned into a Guest answers for every member-only role held.
-	madeGuest := old != nil && access.IsMember(old) && !access.IsMember(c)
+	madeGuest := old != nil && model.IsMember(old) && !model.IsMember(c)
 	var errs field.ErrorList
 	for i, a := range c.Spec.WorkCenters {
 		wcName, roleName := string(a.Name), string(a.Role)
@@ -183,38 +182,38 @@ func checkAssignments(c, old *v1alpha1.Collaborator, roles access.Roles, workCen
 		prevRole, had := before[a.Name]
 		isNew := !had || prevRole != a.Role
 		if !existingWC[wcName] {
-			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenter %q", access.Short(wcName))))
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenter %q", model.Short(wcName))))
 		}
 		role, ok := roles[roleName]
 		if !ok {
-			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", access.Short(roleName), access.Short(wcName))))
+			*warnings = append(*warnings, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", model.Short(roleName), model.Short(wcName))))
 			continue
 		}
 		// R10: no new assignment to a role that is being deleted.
 		if isNew {
-			if viol := access.CheckRoleNotTerminating(c, wcName, role); viol != nil {
+			if viol := model.CheckRoleNotTerminating(c, wcName, role); viol != nil {
 				errs = append(errs, forbidden(path, viol))
 			}
 		}
 		perms, err := roles.Effective(roleName)
 		switch e := err.(type) {
-		case *access.CycleError:
+		case *model.CycleError:
 			// A new assignment to a role that cannot be resolved is refused, as the
 			// controllers would reject it (Stalled); one the update leaves as it was stays
 			// Rejected, with a warning.
 			if isNew {
-				errs = append(errs, field.Forbidden(path, access.Bound(fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; assign another role in WorkCenter %q, or break the cycle first",
-					access.Short(roleName), e.Error(), access.Short(wcName)), maxDetail-32)+" ("+v1alpha1.ReasonInclusionCycle+")"))
+				errs = append(errs, field.Forbidden(path, model.Bound(fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; assign another role in WorkCenter %q, or break the cycle first",
+					model.Short(roleName), e.Error(), model.Short(wcName)), maxDetail-32)+" ("+v1alpha1.ReasonInclusionCycle+")"))
 			} else {
 				*warnings = append(*warnings, fmt.Sprintf("WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
-					access.Short(roleName), e.Error(), access.Short(wcName), v1alpha1.ReasonInclusionCycle))
+					model.Short(roleName), e.Error(), model.Short(wcName), v1alpha1.ReasonInclusionCycle))
 			}
-		case *access.RoleNotFoundError:
-			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), access.Short(wcName)))
+		case *model.RoleNotFoundError:
+			*warnings = append(*warnings, fmt.Sprintf("%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), model.Short(wcName)))
 		}
-		// R2 and R3, as access.CheckGuestRoles checks them, one assignment at a time so
+		// R2 and R3, as model.CheckGuestRoles checks them, one assignment at a time so
 		// that an update answers only for what it changes.
-		viol := access.CheckRoleForGuest(c, wcName, roleName, perms)
+		viol := model.CheckRoleForGuest(c, wcName, roleName, perms)
 		switch {
 		case viol == nil:
 		case madeGuest:

@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -58,8 +57,8 @@ func (r reader) accounts(ctx context.Context, namespace string) ([]*v1alpha1.Acc
 	return out, err
 }
 
-func (r reader) roles(ctx context.Context, namespace string) (access.Roles, error) {
-	var out access.Roles
+func (r reader) roles(ctx context.Context, namespace string) (model.Roles, error) {
+	var out model.Roles
 	// A copy: the model's map changes with the next role event.
 	err := r.model(ctx, namespace, "WorkCenterRoles", func(m *model.Account) { out = maps.Clone(m.Roles()) })
 	return out, err
@@ -149,15 +148,15 @@ func invalid(kind, name string, errs field.ErrorList) error {
 
 // forbidden is a broken rule at a field: the rule's message, with its number and reason
 // so that people and tools can tell rules apart.
-func forbidden(path *field.Path, v *access.Violation) *field.Error {
+func forbidden(path *field.Path, v *model.Violation) *field.Error {
 	return field.Forbidden(path, detail(v))
 }
 
 // detail is a violation's message ending with its rule and reason, within maxDetail
 // bytes: the message is cut before the rule and reason are.
-func detail(v *access.Violation) string {
+func detail(v *model.Violation) string {
 	suffix := fmt.Sprintf(" (%s, %s)", v.Rule, v.Reason)
-	return access.Bound(v.Message, maxDetail-len(suffix)) + suffix
+	return model.Bound(v.Message, maxDetail-len(suffix)) + suffix
 }
 
 // requestUser is the username of the admission request being validated.

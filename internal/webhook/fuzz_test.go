@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // fuzzHandlers are every admission handler the manager serves, as the webhook server
@@ -34,7 +34,7 @@ func fuzzHandlers(t testing.TB) []http.Handler {
 	objs := []client.Object{
 		fixtures.Account(ns, "acme", 2, "Residential"),
 		fixtures.WorkCenter(ns, "tower"),
-		fixtures.Role(ns, "eng", fixtures.Includes("base")), fixtures.Role(ns, "base", fixtures.Perms(string(access.WorkCenterEditSettings))),
+		fixtures.Role(ns, "eng", fixtures.Includes("base")), fixtures.Role(ns, "base", fixtures.Perms(string(model.WorkCenterEditSettings))),
 		fixtures.Role(ns, "loop-a", fixtures.Includes("loop-b")), fixtures.Role(ns, "loop-b", fixtures.Includes("loop-a")),
 		fixtures.Admin(v1alpha1.AdminRoleAccountAdministrator, fixtures.Collaborator(ns, "ada", v1alpha1.Member, "tower=eng")),
 		fixtures.Collaborator(ns, "gus", v1alpha1.Guest, "tower=base"),
@@ -132,9 +132,9 @@ func FuzzEffective(f *testing.F) {
 	f.Add([]byte{0x12, 0x23, 0x31}, []byte{1, 2, 3})
 	f.Add([]byte{0x01, 0x12, 0x20, 0x34}, []byte{0, 40, 7})
 	f.Add([]byte{}, []byte{})
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	f.Fuzz(func(t *testing.T, edges, perms []byte) {
-		roles := access.Roles{}
+		roles := model.Roles{}
 		name := func(b byte) string { return fmt.Sprintf("r%d", b%6) }
 		for i := range 6 {
 			roles[name(byte(i))] = fixtures.Role("acme", name(byte(i)))
@@ -156,7 +156,7 @@ func FuzzEffective(f *testing.F) {
 			set, err := roles.Effective(n)
 			switch e := err.(type) {
 			case nil:
-				if !set.Has(access.WorkCenterView) {
+				if !set.Has(model.WorkCenterView) {
 					t.Fatalf("%s resolves without workCenter.view", n)
 				}
 				for _, inc := range r.Spec.Includes {
@@ -170,7 +170,7 @@ func FuzzEffective(f *testing.F) {
 						}
 					}
 				}
-			case *access.CycleError:
+			case *model.CycleError:
 				c := e.Cycle
 				if len(c) < 3 || c[0] != c[len(c)-1] {
 					t.Fatalf("%s: malformed cycle %v", n, c)
@@ -181,7 +181,7 @@ func FuzzEffective(f *testing.F) {
 						t.Fatalf("%s: cycle %v has no edge %s -> %s", n, c, c[i], c[i+1])
 					}
 				}
-			case *access.RoleNotFoundError:
+			case *model.RoleNotFoundError:
 				if _, ok := roles[e.Missing()]; ok {
 					t.Fatalf("%s: reported missing %s, which exists", n, e.Missing())
 				}

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -167,7 +167,7 @@ func comparedOffline(o op) bool {
 	if o.created == nil {
 		return false
 	}
-	_, builtIn := access.BuiltInRoleSpec(o.created.GetName())
+	_, builtIn := model.BuiltInRoleSpec(o.created.GetName())
 	_, isRole := o.created.(*v1alpha1.WorkCenterRole)
 	return !(builtIn && isRole)
 }

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -45,7 +44,7 @@ var _ admission.Defaulter[*v1alpha1.Collaborator] = CollaboratorProtection{}
 
 // Default adds the finalizer to an AccountAdministrator that is not being deleted.
 func (CollaboratorProtection) Default(ctx context.Context, c *v1alpha1.Collaborator) error {
-	if c.DeletionTimestamp.IsZero() && access.IsAccountAdministrator(c) {
+	if c.DeletionTimestamp.IsZero() && model.IsAccountAdministrator(c) {
 		return protect(ctx, c, v1alpha1.FinalizerLastAdministrator)
 	}
 	return nil

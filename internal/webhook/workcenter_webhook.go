@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // A WorkCenter's deletion has nothing to check or warn about, so DELETE is not sent
@@ -48,13 +48,13 @@ func (v *WorkCenterValidator) validate(ctx context.Context, old, wc *v1alpha1.Wo
 		return nil, err
 	}
 	if account == nil {
-		msg := fmt.Sprintf("namespace %q has no Account yet; WorkCenter %q waits (%s) until one appears", wc.Namespace, access.Short(wc.Name), v1alpha1.ReasonAccountNotFound)
+		msg := fmt.Sprintf("namespace %q has no Account yet; WorkCenter %q waits (%s) until one appears", wc.Namespace, model.Short(wc.Name), v1alpha1.ReasonAccountNotFound)
 		if wc.Spec.Category != "" {
-			msg += fmt.Sprintf(", and its category %q is checked against the Account's workCenterCategories then", access.Short(wc.Spec.Category))
+			msg += fmt.Sprintf(", and its category %q is checked against the Account's workCenterCategories then", model.Short(wc.Spec.Category))
 		}
 		return admission.Warnings{msg}, nil
 	}
-	viol := access.CheckCategory(wc, account)
+	viol := model.CheckCategory(wc, account)
 	switch {
 	case viol == nil:
 		return nil, nil

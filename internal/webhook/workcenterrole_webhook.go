@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -78,11 +77,11 @@ func (v *WorkCenterRoleValidator) inUse(ctx context.Context, role *v1alpha1.Work
 	if err != nil {
 		return "", err
 	}
-	use := access.UseOf(role.Name, holders, roles)
+	use := model.UseOf(role.Name, holders, roles)
 	if !use.InUse() {
 		return "", nil
 	}
-	return fmt.Sprintf("WorkCenterRole %q is %s", access.Short(role.Name), use), nil
+	return fmt.Sprintf("WorkCenterRole %q is %s", model.Short(role.Name), use), nil
 }
 
 // validate checks role, and what changed since old (nil on create).
@@ -98,24 +97,24 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 	for _, inc := range role.Spec.Includes {
 		if _, ok := roles[string(inc)]; !ok && string(inc) != role.Name {
 			warnings = append(warnings, fmt.Sprintf("WorkCenterRole %q includes %q, which does not exist yet; the role and its assignments wait (Pending) until it appears",
-				access.Short(role.Name), access.Short(string(inc))))
+				model.Short(role.Name), model.Short(string(inc))))
 		}
 	}
 
 	var errs field.ErrorList
 	// A cycle this change creates is rejected; one that was there before is not its doing.
-	next := make(access.Roles, len(roles)+1)
+	next := make(model.Roles, len(roles)+1)
 	for n, r := range roles {
 		next[n] = r
 	}
 	next[role.Name] = role
 	if _, err := next.Effective(role.Name); err != nil {
-		if cycle, ok := err.(*access.CycleError); ok {
+		if cycle, ok := err.(*model.CycleError); ok {
 			if _, err := roles.Effective(role.Name); isCycle(err) {
 				warnings = append(warnings, fmt.Sprintf("%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle))
 			} else {
 				errs = append(errs, field.Forbidden(field.NewPath("spec", "includes"),
-					fmt.Sprintf("%s; this change to WorkCenterRole %q closes it: remove one of those includes (%s)", cycle.Error(), access.Short(role.Name), v1alpha1.ReasonInclusionCycle)))
+					fmt.Sprintf("%s; this change to WorkCenterRole %q closes it: remove one of those includes (%s)", cycle.Error(), model.Short(role.Name), v1alpha1.ReasonInclusionCycle)))
 			}
 		}
 	}
@@ -136,14 +135,14 @@ func (v *WorkCenterRoleValidator) validate(ctx context.Context, old, role *v1alp
 	}); err != nil {
 		return nil, err
 	}
-	if viol := access.CheckRoleChange(role, roles, holders); viol != nil {
+	if viol := model.CheckRoleChange(role, roles, holders); viol != nil {
 		errs = append(errs, forbidden(field.NewPath("spec"), viol))
 	}
 	return warnings, invalid("WorkCenterRole", role.Name, errs)
 }
 
 func isCycle(err error) bool {
-	_, ok := err.(*access.CycleError)
+	_, ok := err.(*model.CycleError)
 	return ok
 }
 
@@ -159,5 +158,5 @@ func (v *WorkCenterRoleValidator) checkBuiltIn(ctx context.Context, old, role *v
 	}
 	return apierrors.NewForbidden(groupResource("workcenterroles"), role.Name, fmt.Errorf(
 		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label (R9); user %q can create a custom role instead, for example one that includes %q",
-		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, access.Bound(user, maxUsername), role.Name))
+		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, model.Bound(user, maxUsername), role.Name))
 }

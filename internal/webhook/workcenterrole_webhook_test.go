@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 var _ = Describe("WorkCenterRole admission", func() {
@@ -133,7 +133,7 @@ var _ = Describe("WorkCenterRole admission", func() {
 			expectAllowed(updating(role, func(r *v1alpha1.WorkCenterRole) {
 				r.Spec.Description = "edited by the operator's identity"
 			}))
-			want, _ := access.BuiltInRoleSpec(v1alpha1.RoleContributor)
+			want, _ := model.BuiltInRoleSpec(v1alpha1.RoleContributor)
 			Eventually(func(g Gomega) {
 				g.Expect(k8sClient.Get(ctx, key(role), role)).To(Succeed())
 				g.Expect(role.Spec.Description).To(Equal(want.Description), "the Account controller reverted the edit")

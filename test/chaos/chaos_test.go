@@ -40,7 +40,6 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
@@ -362,9 +361,9 @@ func (d *driver) seed(ctx context.Context, ns string, people int) error {
 			opts = append(opts, fixtures.Includes(fmt.Sprintf("role%d", i-1)))
 		}
 		if i%3 == 2 {
-			opts = append(opts, fixtures.Perms(string(access.WorkCenterEditSettings)))
+			opts = append(opts, fixtures.Perms(string(model.WorkCenterEditSettings)))
 		} else {
-			opts = append(opts, fixtures.Perms(string(access.FilesUpload)))
+			opts = append(opts, fixtures.Perms(string(model.FilesUpload)))
 		}
 		objs = append(objs, fixtures.Role(ns, fmt.Sprintf("role%d", i), opts...))
 	}
@@ -468,7 +467,7 @@ func (d *driver) change(ctx context.Context) {
 					r.Spec.Includes = []v1alpha1.ObjectName{v1alpha1.ObjectName(inc)}
 				}
 			} else {
-				p := access.Catalog()[d.rng.IntN(len(access.Catalog()))].Permission
+				p := model.Catalog()[d.rng.IntN(len(model.Catalog()))].Permission
 				r.Spec.Permissions = []v1alpha1.Permission{p}
 			}
 		})
@@ -480,7 +479,7 @@ func (d *driver) change(ctx context.Context) {
 		err = d.c.Delete(ctx, &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: n}})
 		d.countProtected(true)
 	case op < 14: // a role (re)created
-		err = d.c.Create(ctx, fixtures.Role(ns, name("role", roles), fixtures.Perms(string(access.FilesUpload))))
+		err = d.c.Create(ctx, fixtures.Role(ns, name("role", roles), fixtures.Perms(string(model.FilesUpload))))
 	case op < 16: // licenses
 		err = d.update(ctx, &v1alpha1.Account{}, ns, "acme", func(o client.Object) {
 			o.(*v1alpha1.Account).Spec.Licenses = int32(8 + d.rng.IntN(30))
@@ -555,7 +554,7 @@ func (d *driver) violations(ctx context.Context, t *testing.T, ns string) []stri
 		case *v1alpha1.WorkCenterRole:
 			rolesThere[x.Name] = true
 		case *v1alpha1.Collaborator:
-			if access.IsAccountAdministrator(x) {
+			if model.IsAccountAdministrator(x) {
 				admins++
 			}
 		}
@@ -563,7 +562,7 @@ func (d *driver) violations(ctx context.Context, t *testing.T, ns string) []stri
 	d.mu.Lock()
 	wasDeactivated := d.deactivated[ns]
 	d.mu.Unlock()
-	if access.AccountActive(acct) && admins == 0 && !wasDeactivated {
+	if model.AccountActive(acct) && admins == 0 && !wasDeactivated {
 		out = append(out, fmt.Sprintf("R7: Account %s/%s is active and has no AccountAdministrator left", ns, acct.Name))
 	}
 	d.mu.Lock()
@@ -595,7 +594,7 @@ func accountGone(ctx context.Context, t *testing.T, c client.Client, ns string) 
 	for _, r := range m.Roles() {
 		rs = append(rs, r)
 	}
-	use := access.UseOfAccount(m.WorkCenters(), rs, m.Collaborators())
+	use := model.UseOfAccount(m.WorkCenters(), rs, m.Collaborators())
 	if m.Owner() == nil && use.InUse() {
 		return fmt.Sprintf("R11: the Account of %s is gone while in use (%s)", ns, use)
 	}
@@ -659,7 +658,7 @@ func mismatches(ctx context.Context, t *testing.T, c client.Client, ns string) [
 					bad("Collaborator %s: licensed %v, want %v", x.Name, x.Status.Licensed, f.Licensed)
 				}
 			}
-			holds := access.LastAdministratorHolds(x, m.Owner(), m.Collaborators())
+			holds := model.LastAdministratorHolds(x, m.Owner(), m.Collaborators())
 			checkFinalizer(bad, x, v1alpha1.FinalizerLastAdministrator, f.Protected, holds)
 		case *v1alpha1.WorkCenter:
 			if x.DeletionTimestamp.IsZero() && x.Status.Collaborators != want.WorkCenters[x.Name] {
@@ -685,7 +684,7 @@ func mismatches(ctx context.Context, t *testing.T, c client.Client, ns string) [
 			for _, r := range m.Roles() {
 				rs = append(rs, r)
 			}
-			inUse := access.UseOfAccount(m.WorkCenters(), rs, m.Collaborators()).InUse()
+			inUse := model.UseOfAccount(m.WorkCenters(), rs, m.Collaborators()).InUse()
 			checkFinalizer(bad, x, v1alpha1.FinalizerAccountProtection, a.Protected, inUse)
 		}
 	}

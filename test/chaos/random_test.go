@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // TestRandomObjects sends random objects of the four kinds through the real API server
@@ -240,7 +240,7 @@ func (g *hostile) name(kind string) string {
 // valid is a valid object of kind, with references (WorkCenters, roles, includes,
 // emails) drawn from the same small pools, so that they meet.
 func (g *hostile) valid(kind, name string) client.Object {
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	switch kind {
 	case "Account":
 		a := fixtures.Account(g.ns, name, int32(g.rng.IntN(12)), "site", "office")
@@ -310,7 +310,7 @@ func (g *hostile) mangle(u *unstructured.Unstructured) int {
 
 // value is anything a manifest could hold.
 func (g *hostile) value(depth int) any {
-	catalog := access.Catalog()
+	catalog := model.Catalog()
 	words := []string{"Active", "Deactivated", "Member", "Guest", "AccountAdministrator", "UserAdministrator", "None",
 		"ReadOnly", "Standard", "Admin", "Owner", "site", "office", "P1@Example.com", "p2@example.com", "not an email",
 		"wc0", "wc9", "role1", "role5", "Role1", "read-only", "contributor", "workcenter-owner", "-", "a/b", "..",

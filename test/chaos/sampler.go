@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
@@ -370,7 +369,7 @@ func (a *sampled) track(o client.Object, deleted bool, at time.Time) *deletion {
 // activeChanged keeps since when the Account has been active.
 func (a *sampled) activeChanged(at time.Time) {
 	switch {
-	case !access.AccountActive(a.m.Owner()):
+	case !model.AccountActive(a.m.Owner()):
 		a.activeSince = time.Time{}
 	case a.activeSince.IsZero():
 		a.activeSince = at
@@ -411,7 +410,7 @@ func (s *sampler) judgeDeletion(a *sampled, d deletion) {
 			s.flag("R6", "role %s/%s gone (deletion seen asked at %s) while %v held or included it from before", d.ns, name, d.asked.Format("15:04:05.000"), holders)
 		}
 	case *v1alpha1.Collaborator:
-		if !access.IsAccountAdministrator(x) {
+		if !model.IsAccountAdministrator(x) {
 			return
 		}
 		s.judged[model.KindCollaborator]++
@@ -419,7 +418,7 @@ func (s *sampler) judgeDeletion(a *sampled, d deletion) {
 			return
 		}
 		for _, c := range a.m.AllCollaborators() {
-			if access.IsAccountAdministrator(c) {
+			if model.IsAccountAdministrator(c) {
 				return
 			}
 		}
@@ -492,10 +491,10 @@ func (s *sampler) judgeWrite(a *sampled, c *v1alpha1.Collaborator, at time.Time)
 	if c.Status.ObservedGeneration != c.Generation && at.Sub(a.specSince[c.Name]) < s.grace {
 		return
 	}
-	if !access.IsMember(c) {
+	if !model.IsMember(c) {
 		for _, st := range c.Status.WorkCenters {
 			since, ok := a.memberOnlySince[st.Role]
-			if access.InEffect(st.State) && ok && at.Sub(since) >= s.grace {
+			if model.InEffect(st.State) && ok && at.Sub(since) >= s.grace {
 				s.flag("R2", "Guest %s/%s is %s in WorkCenter %s on role %s, member-only for %s before the write",
 					c.Namespace, c.Name, st.State, st.Name, st.Role, at.Sub(since).Round(time.Millisecond))
 			}

@@ -10,8 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // The sampler flags what the operator must never write and lets the lag it cannot
@@ -53,8 +53,8 @@ func TestSampler(t *testing.T) {
 		a.Spec.State = v1alpha1.AccountDeactivated
 		return a
 	}
-	upload := fixtures.Role(ns, "r", fixtures.Perms(string(access.FilesUpload)))
-	memberOnly := fixtures.Role(ns, "r", fixtures.Perms(string(access.TasksCreate)))
+	upload := fixtures.Role(ns, "r", fixtures.Perms(string(model.FilesUpload)))
+	memberOnly := fixtures.Role(ns, "r", fixtures.Perms(string(model.TasksCreate)))
 	guest := created(fixtures.Collaborator(ns, "g", v1alpha1.Guest, "wc=r"), 0)
 
 	cases := map[string]struct {
@@ -74,10 +74,10 @@ func TestSampler(t *testing.T) {
 		}},
 		"guest active on a role member-only through an include": {events: []func(*sampler){
 			func(s *sampler) {
-				s.observe(fixtures.Role(ns, "base", fixtures.Perms(string(access.FilesMove))), false, t0)
+				s.observe(fixtures.Role(ns, "base", fixtures.Perms(string(model.FilesMove))), false, t0)
 			},
 			func(s *sampler) {
-				s.observe(fixtures.Role(ns, "r", fixtures.Includes("base"), fixtures.Perms(string(access.FilesUpload))), false, t0)
+				s.observe(fixtures.Role(ns, "r", fixtures.Includes("base"), fixtures.Perms(string(model.FilesUpload))), false, t0)
 			},
 			func(s *sampler) { s.observe(active(guest), false, t0.Add(5*time.Second)) },
 		}, want: []string{"R2"}},

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/access"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
 
@@ -63,12 +63,12 @@ var _ = Describe("The largest valid objects", func() {
 		role := &v1alpha1.WorkCenterRole{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: longName(8888)},
 			Spec: v1alpha1.WorkCenterRoleSpec{DisplayName: strings.Repeat("D", 128), Description: strings.Repeat("d", 2048),
-				EmailNotifications: access.AllEmailNotifications()},
+				EmailNotifications: model.AllEmailNotifications()},
 		}
 		for i := range 32 {
 			role.Spec.Includes = append(role.Spec.Includes, v1alpha1.ObjectName(longName(i)))
 		}
-		for _, p := range access.Catalog() {
+		for _, p := range model.Catalog() {
 			role.Spec.Permissions = append(role.Spec.Permissions, p.Permission)
 		}
 		acct := &v1alpha1.Account{
@@ -125,7 +125,7 @@ var _ = Describe("The largest valid objects", func() {
 			Expect(len(whole)).To(BeNumerically("<", etcdLimit))
 			// What the operator can write: its four condition types (Ready, Reconciling,
 			// Stalled, DeletionBlocked; the Account's two more), messages bounded by
-			// access.MaxConditionMessage and access.MaxAssignmentMessage.
+			// model.MaxConditionMessage and model.MaxAssignmentMessage.
 			written := obj.DeepCopyObject().(client.Object)
 			keep := 4
 			if _, ok := written.(*v1alpha1.Account); ok {

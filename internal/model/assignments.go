@@ -1,12 +1,24 @@
-package access
+package model
 
 import (
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
+
+// CheckRoleNotTerminating is R10: no new assignment to a role that is being deleted.
+func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *v1alpha1.WorkCenterRole) *Violation {
+	if role == nil || role.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	return &Violation{
+		Rule:   "R10",
+		Reason: v1alpha1.ReasonRoleTerminating,
+		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q in WorkCenter %q",
+			Short(role.Name), Short(c.Name), Short(workCenter)),
+	}
+}
 
 // AssignmentInput is everything one assignment's state depends on.
 type AssignmentInput struct {
@@ -117,83 +129,64 @@ func InEffect(state v1alpha1.AssignmentState) bool {
 	return state == v1alpha1.AssignmentActive || state == v1alpha1.AssignmentArchived
 }
 
-// ArchivedPermissions is what an archived WorkCenter still grants, at most.
-func ArchivedPermissions() Set { return NewSet(WorkCenterView, FilesDownload) }
-
-// AccessInput is everything a collaborator's effective access in one WorkCenter
-// depends on.
-type AccessInput struct {
-	// Account is the namespace's Account; nil when there is none.
-	Account *v1alpha1.Account
-	// Collaborator is the person.
-	Collaborator *v1alpha1.Collaborator
-	// Licensed is true when the collaborator (a Member) holds a license.
+// Evaluation is the outcome of one Collaborator's assignments.
+type Evaluation struct {
+	// Statuses are the assignments' states, in spec order.
+	Statuses []v1alpha1.WorkCenterAssignmentStatus
+	// Licensed is R4 for the Collaborator (false for a Guest).
 	Licensed bool
-	// WorkCenter is the WorkCenter asked about.
-	WorkCenter *v1alpha1.WorkCenter
-	// Assignment is the collaborator's evaluated assignment to it; nil when none.
-	Assignment *v1alpha1.WorkCenterAssignmentStatus
-	// Roles are the account's roles.
-	Roles Roles
+	// Duplicate is R5's violation, when an older Collaborator has the same email.
+	Duplicate *Violation
 }
 
-// Step is a step of SPEC section 2's effective access, numbered as there.
-type Step int
-
-// The steps of effective access, in the order SPEC section 2 takes them.
-const (
-	// StepAccount: no Account, or a Deactivated one, gives nothing.
-	StepAccount Step = 1
-	// StepLicense: a Member without a license gets nothing.
-	StepLicense Step = 2
-	// StepAdministrator: Account and WorkCenter Administrators get every permission.
-	StepAdministrator Step = 3
-	// StepAssignment: otherwise the assigned role's permissions, if the assignment is in effect.
-	StepAssignment Step = 4
-	// StepArchived: an archived WorkCenter cuts the rest to view and download.
-	StepArchived Step = 5
-)
-
-// AccessExplanation is a collaborator's effective access in a WorkCenter together with
-// the step of SPEC section 2 that decided it.
-type AccessExplanation struct {
-	// Permissions is the effective access.
-	Permissions Set
-	// Decided is the step that gave the set before any archival cut: StepAccount or
-	// StepLicense when they gave nothing, StepAdministrator for an administrator,
-	// StepAssignment for an assigned role (or nothing, without an assignment in effect).
-	Decided Step
-	// Cut reports that the WorkCenter is archived and step 5 cut the set.
-	Cut bool
-}
-
-// ExplainAccess is SPEC section 2's effective access of a collaborator in a WorkCenter,
-// in order: no Account or a Deactivated one gives nothing; an unlicensed Member gets
-// nothing; Account and WorkCenter Administrators get every permission, assigned or not;
-// otherwise the assigned role's permissions when the assignment is in effect; and an
-// archived WorkCenter cuts whatever that gave to view and download. The controllers,
-// the webhooks and the access queries (kubectl procorem) all answer from here.
-func ExplainAccess(in AccessInput) AccessExplanation {
-	var perms Set
-	var step Step
-	switch {
-	case in.Account == nil || in.Account.Spec.State == v1alpha1.AccountDeactivated:
-		return AccessExplanation{Permissions: Set{}, Decided: StepAccount}
-	case IsMember(in.Collaborator) && !in.Licensed:
-		return AccessExplanation{Permissions: Set{}, Decided: StepLicense}
-	case IsAdministrator(in.Collaborator):
-		perms, step = All(), StepAdministrator
-	case in.Assignment != nil && InEffect(in.Assignment.State):
-		perms, _ = in.Roles.Effective(in.Assignment.Role)
-		step = StepAssignment
-	default:
-		return AccessExplanation{Permissions: Set{}, Decided: StepAssignment}
+// Evaluate decides c's assignments (all of them, or only those to onlyWorkCenter when it
+// is not empty) against the account: the status the Collaborator controller writes and
+// the count a WorkCenter's status shows both come from here. c need not be the model's
+// own copy; the one thing read of its status is a fact, not a conclusion: since when each
+// assignment has been in effect (R10's memory). now is recorded as that time for an
+// assignment taking effect for the first time.
+func (a *Account) Evaluate(c *v1alpha1.Collaborator, onlyWorkCenter string, now metav1.Time) Evaluation {
+	e := Evaluation{
+		Duplicate: CheckEmailUnique(c, a.SameEmail(c)),
+		Licensed:  a.owner != nil && a.Licensed(c),
 	}
-	if in.WorkCenter != nil && in.WorkCenter.Spec.Archived {
-		return AccessExplanation{Permissions: perms.Intersect(ArchivedPermissions()), Decided: step, Cut: true}
+	e.Statuses = make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
+	for _, as := range c.Spec.WorkCenters {
+		if onlyWorkCenter != "" && string(as.Name) != onlyWorkCenter {
+			continue
+		}
+		e.Statuses = append(e.Statuses, EvaluateAssignment(AssignmentInput{
+			Account: a.owner, Collaborator: c, Licensed: e.Licensed, DuplicateEmail: e.Duplicate,
+			Assignment: as, WorkCenter: a.workCenters[string(as.Name)], Roles: a.roles,
+			Effective: a.Effective,
+			Since:     InEffectSince(c.Status.WorkCenters, as), Now: now,
+		}))
 	}
-	return AccessExplanation{Permissions: perms, Decided: step}
+	return e
 }
 
-// EffectiveAccess is ExplainAccess's set of permissions.
-func EffectiveAccess(in AccessInput) Set { return ExplainAccess(in).Permissions }
+// InEffect counts c's assignments to workCenter that are in effect (Active or Archived);
+// a Collaborator being deleted has none.
+func (a *Account) InEffect(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) int32 {
+	if !c.DeletionTimestamp.IsZero() {
+		return 0
+	}
+	var n int32
+	for _, s := range a.Evaluate(c, workCenter, now).Statuses {
+		if InEffect(s.State) {
+			n++
+		}
+	}
+	return n
+}
+
+// InEffectSince is when assignment as first took effect, as the last status recorded it:
+// kept only while the spec keeps the same role in the same WorkCenter.
+func InEffectSince(recorded []v1alpha1.WorkCenterAssignmentStatus, as v1alpha1.WorkCenterAssignment) *metav1.Time {
+	for _, s := range recorded {
+		if s.Name == string(as.Name) && s.Role == string(as.Role) {
+			return s.Since
+		}
+	}
+	return nil
+}

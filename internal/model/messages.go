@@ -1,4 +1,4 @@
-package access
+package model
 
 import (
 	"fmt"
@@ -125,4 +125,11 @@ func chain(path []string) string {
 	}
 	head := shortAll(path[:maxChainInMessage-1])
 	return fmt.Sprintf("%s -> … %d more … -> %s", strings.Join(head, " -> "), len(path)-maxChainInMessage, Short(path[len(path)-1]))
+}
+
+// ListWithTotal joins up to limit names, each shortened (Short), and says how many
+// there are in all when some are left out: "a, b, c and 7 more (10 in total)". The list
+// takes at most MaxListInMessage bytes: fewer names are shown when they are long.
+func ListWithTotal(names []string, limit int) string {
+	return ListWithin(names, limit, MaxListInMessage)
 }

@@ -1,4 +1,4 @@
-package access
+package model
 
 import (
 	"fmt"
@@ -315,14 +315,6 @@ func checkRoleChangeMessage(t *testing.T, roles Roles, role *v1alpha1.WorkCenter
 		t.Fatal("no violation")
 	}
 	return v.Message
-}
-
-func names(cs []*v1alpha1.Collaborator) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Name)
-	}
-	return out
 }
 
 // A guest holding the role in several WorkCenters is named once, with the first two
