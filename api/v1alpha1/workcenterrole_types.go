@@ -4,7 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Permission is one granular permission of the catalog (SPEC section 2).
+// Permission is one granular permission of the catalog (docs/rules.md, Permissions).
 // +kubebuilder:validation:Enum=workCenter.view;workCenter.editSettings;files.download;files.upload;files.update;files.delete;files.restoreVersion;fileComments.create;fileComments.delete;files.move;files.copy;folders.create;folders.rename;folders.delete;posts.create;posts.edit;posts.delete;tasks.delete;taskComments.create;taskComments.delete;tasks.create;tasks.update;tasks.manageAssignees;tasks.manageApprovers;collaborators.addGuests;collaborators.remove;collaborators.changeRole
 type Permission string
 

@@ -173,7 +173,7 @@ var _ = Describe("CRD schema", func() {
 		})
 	})
 
-	Describe("names, categories and printer columns (SPEC section 1)", func() {
+	Describe("names, categories and printer columns", func() {
 		DescribeTable("each CRD",
 			func(kind, plural, shortName string, spec obj, columns []string) {
 				var crd apiextensionsv1.CustomResourceDefinition
@@ -189,7 +189,7 @@ var _ = Describe("CRD schema", func() {
 				Expect(version.Name).To(Equal(accessv1alpha1.GroupVersion.Version))
 				Expect(version.Served && version.Storage).To(BeTrue())
 
-				// kubectl shows column names in upper case, as the SPEC table does.
+				// kubectl shows column names in upper case, as the table below writes them.
 				names := map[string]apiextensionsv1.CustomResourceColumnDefinition{}
 				for _, c := range version.AdditionalPrinterColumns {
 					names[strings.ToUpper(c.Name)] = c

@@ -99,7 +99,7 @@ func typedSamples() sampleAccount {
 	return s
 }
 
-// memberOnlyPermissions are the permissions that need a paid Member (SPEC section 2).
+// memberOnlyPermissions are the permissions that need a paid Member (docs/rules.md, Permissions).
 var memberOnlyPermissions = []accessv1alpha1.Permission{
 	"workCenter.editSettings", "files.move", "files.copy", "folders.delete",
 	"tasks.create", "tasks.update", "tasks.manageAssignees", "tasks.manageApprovers",
@@ -231,8 +231,8 @@ var _ = Describe("config/samples", func() {
 		Expect(guestSafe).To(BeNumerically(">=", 1))
 	})
 
-	// The samples must converge to Ready once the operator runs: check the rules of SPEC
-	// section 3 on them without the controllers.
+	// The samples must converge to Ready once the operator runs: check the rules of
+	// docs/rules.md on them without the controllers.
 	It("keeps rules R1-R11 so that everything converges to Ready", func() {
 		s := typedSamples()
 		account := s.accounts[0]

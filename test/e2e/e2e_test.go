@@ -18,7 +18,7 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 )
 
-// Specs labelled "webhook" need the validating webhooks (SPEC section 3, "at admission").
+// Specs labelled "webhook" need the validating webhooks (docs/rules.md, the webhook column).
 var webhookLabel = Label("webhook")
 
 var _ = Describe("GitOps: a whole account applied from one directory", Ordered, func() {
@@ -46,7 +46,7 @@ var _ = Describe("GitOps: a whole account applied from one directory", Ordered, 
 			"account/northwind", "collab/bob", "collab/carol", "wcrole/site-lead", "wc/old-depot")
 	})
 
-	It("lists all four kinds under `kubectl get procorem`, with the SPEC's columns", func() {
+	It("lists all four kinds under `kubectl get procorem`, with their printer columns", func() {
 		headers := map[string]string{
 			"Account":        `^NAME\s+DISPLAY NAME\s+STATE\s+MEMBERS\s+GUESTS\s+LICENSES\s+READY\s+AGE$`,
 			"WorkCenter":     `^NAME\s+DISPLAY NAME\s+CATEGORY\s+ARCHIVED\s+COLLABORATORS\s+READY\s+AGE$`,

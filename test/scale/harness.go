@@ -3,8 +3,9 @@
 // Package scale is the benchmark harness behind `make bench-scale`: it starts the
 // envtest control plane, runs the real manager binary (built from ./cmd, so its flags and
 // caches are what users get) as the operator's user bound to the generated ClusterRole,
-// drives accounts of a given shape through it, and prints one table of figures, which it
-// also writes to docs/performance.md. It is not part of `make test`: a run takes minutes.
+// drives accounts of a given shape through it, and prints its figures, one table per
+// shape, which it also writes to docs/performance.md. It is not part of `make test`: a run
+// takes minutes.
 package scale
 
 import (

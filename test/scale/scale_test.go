@@ -177,7 +177,7 @@ func TestScale(t *testing.T) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(env.Root, out)
 		}
-		if err := os.WriteFile(path, []byte(render(results)), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(render(thisMachine(), results)), 0o644); err != nil {
 			t.Error(err)
 		}
 	}
@@ -195,7 +195,7 @@ func TestScale(t *testing.T) {
 		results = append(results, r)
 		t.Log(r.row())
 	}
-	fmt.Println(render(results))
+	fmt.Println(render(thisMachine(), results))
 	write(results)
 }
 
@@ -270,8 +270,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
 	r.heapBusy = m.gauge("go_memstats_heap_inuse_bytes") / float64(r.objects)
 	r.heap = m.liveHeap() / float64(r.objects)
-	// What Events still hold: the audit trail remembers a digest per recent Event (to spot
-	// a series); client-go's broadcaster, before it, kept every Event for 6 to 12 minutes.
+	// What Events still hold: the audit trail's digests of recent Events (to spot a
+	// series), and any Event object still reachable (its API type, client-go's events).
 	profPath := ""
 	if dir := os.Getenv("SCALE_PROFILES"); dir != "" {
 		profPath = filepath.Join(dir, prefix+".heap.pprof")
@@ -314,8 +314,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	settle(obs, m)
 	m.stop()
 	// The floor again, with as many Events as the manager wrote, for the share of cold
-	// convergence the manager's own work takes beyond the API writes SPEC asks for
-	// (measured while no manager runs, as the first floor).
+	// convergence the manager's own work takes beyond the API writes the audit trail
+	// needs (docs/rules.md, Events; measured while no manager runs, as the first floor).
 	r.floorEvents = floor(t, ctx, c, r.objects, prefix, r.events, nil)
 	// And with the operator's own status on copies of the first account's Collaborators.
 	var converged v1alpha1.CollaboratorList
@@ -631,112 +631,151 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float6
 
 func (r result) ratio() float64 { return r.cold.Seconds() / r.floor.Seconds() }
 
-// render is the table of docs/performance.md.
-func render(results []result) string {
+// machine is where the figures were measured.
+type machine struct {
+	date      string // UTC, 2006-01-02
+	cpus      int
+	procs     int // GOMAXPROCS
+	goVersion string
+}
+
+// thisMachine is the machine running the harness, today.
+func thisMachine() machine {
+	return machine{date: time.Now().UTC().Format("2006-01-02"), cpus: runtime.NumCPU(), procs: runtime.GOMAXPROCS(0), goVersion: runtime.Version()}
+}
+
+// orDash is s, or a dash when the figure was not measured (zero).
+func orDash(measured bool, s string) string {
+	if !measured {
+		return "—"
+	}
+	return s
+}
+
+// render is docs/performance.md: the method, then one table per shape.
+func render(m machine, results []result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Performance\n\nMeasured by `make bench-scale` (test/scale) on %s with %d cores (GOMAXPROCS %d), %s.\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
-	b.WriteString(`The envtest control plane (kube-apiserver and etcd built from source) and the real manager
-binary run on the same machine, the manager as the operator's user with the generated
-ClusterRole, controllers only. Each shape has a third of its collaborators as guests, 3
-assignments each, custom roles in include chains (half of them member-only), and licenses
-for every Member.
+	fmt.Fprintf(&b, `# Performance
 
-- **floor**: one status write per object by the harness, 4 at a time (one worker per
-  controller), nothing else running; **cold**: every object created with the manager stopped,
-  then the manager started, until every object is Ready at its generation; **gitops**: the
-  manager running, a fresh account applied at once, collaborators first; **floor with
-  events**: the floor plus as many Events (events.k8s.io/v1) as the manager wrote during
-  cold convergence, written by the same 4 workers: the API writes SPEC section 4 asks for
-  (an Event per decision a person would audit); **last Event**: from the manager's start
-  until the last Event of cold convergence is written (the manager writes its Events one
-  at a time, behind the status writes), so last Event over the floor with events is the
-  manager's own cost; **floor of the operator's statuses**: the floor again, each write
-  the status the operator wrote on a Collaborator of the converged account, onto a copy
-  of it (every assignment's state and message, the conditions): the first floor writes
-  one condition.
-- **writes**: status and metadata writes seen on a watch during cold convergence, against
-  the minimum (one status write per object, built-in roles included, plus each finalizer).
-- **quiet**: writes in the window after convergence, and after a manager restart.
-- **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
-  one change, against the objects whose status (or metadata) was written.
-- **latency**: create-to-Ready of single new Members on the converged account, idle.
-- **memory**: the manager's heap in use right after a garbage collection (and, in
-  brackets, before it, garbage included) and its RSS, per cached object, against the
-  objects' JSON as the API server serves it; and that heap without what Events hold
-  (estimated from a heap profile: the audit trail's digests of recent Events, to spot a
-  series; before run F, client-go's broadcaster kept every Event for 6 to 12 minutes).
-  **live objects**: the bytes of the heap's live objects at that collection, from the
-  heap profile (sampled every 512 KiB allocated, so within some percent), what the caches,
-  queues and models reach: heap in use also counts the free room of every span that still
-  holds one live object, which the garbage of the cold start's burst leaves behind; with
-  and without the Events.
+Written by `+"`make bench-scale`"+` (`+"`render`"+` in test/scale/scale_test.go) from its measurements
+on %s with %d cores (GOMAXPROCS %d), %s.
 
-`)
-	b.WriteString("| shape | objects | floor | cold | cold / floor | cold / floor of the operator's statuses | last Event / floor with events | gitops | writes / minimum | events | quiet after; after restart | new Member p50 / p99 | heap (before GC) / RSS / JSON per object | heap without recent Events / JSON | live objects / JSON; without recent Events |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+`, m.date, m.cpus, m.procs, m.goVersion)
+	b.WriteString(performanceMethod)
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.1f | %.1f (%s) | %.1f (%s / %s) | %s | %d / %d (%.2f) | %d | %d; %d | %s / %s | %.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap) | %.1f KiB (%.1fx) | %.1f KiB (%.1fx); %.1f KiB (%.1fx) |\n",
-			r.shape.name, r.objects, r.floor.Round(10*time.Millisecond), r.cold.Round(10*time.Millisecond), r.ratio(),
-			r.cold.Seconds()/r.floorStatus.Seconds(), r.floorStatus.Round(10*time.Millisecond),
-			r.coldEvents.Seconds()/r.floorEvents.Seconds(), r.coldEvents.Round(10*time.Millisecond), r.floorEvents.Round(10*time.Millisecond), r.gitops.Round(10*time.Millisecond), r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events,
-			r.quiet, r.restart, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond),
-			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json,
-			(r.heap-r.heapEvents)/1024, (r.heap-r.heapEvents)/r.json,
-			r.live/1024, r.live/r.json, (r.live-r.heapEvents)/1024, (r.live-r.heapEvents)/r.json)
-	}
-	b.WriteString("\nChange cost (reconciles / objects written):\n\n| shape | ")
-	if len(results) > 0 {
-		for _, c := range results[0].costs {
-			b.WriteString(c.what + " | ")
-		}
-		b.WriteString("\n|---|")
-		for range results[0].costs {
-			b.WriteString("---|")
-		}
-		b.WriteString("\n")
-	}
-	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | ", r.shape.name)
+		row := func(figure, value string) { fmt.Fprintf(&b, "| %s | %s |\n", figure, value) }
+		d := func(x time.Duration) string { return x.Round(10 * time.Millisecond).String() }
+		fmt.Fprintf(&b, "\n## %s\n\n| figure | value |\n|---|---|\n", r.shape.name)
+		row("objects", fmt.Sprint(r.objects))
+		row("floor", d(r.floor))
+		row("cold", d(r.cold))
+		row("cold / floor", fmt.Sprintf("%.1f", r.ratio()))
+		row("cold / floor of the operator's statuses", orDash(r.floorStatus > 0,
+			fmt.Sprintf("%.1f (%s)", r.cold.Seconds()/r.floorStatus.Seconds(), d(r.floorStatus))))
+		row("last Event / floor with events", orDash(r.floorEvents > 0,
+			fmt.Sprintf("%.1f (%s / %s)", r.coldEvents.Seconds()/r.floorEvents.Seconds(), d(r.coldEvents), d(r.floorEvents))))
+		row("CPU seconds during cold, manager / API server", orDash(r.coldCPUAPIServer > 0,
+			fmt.Sprintf("%.1f / %.1f", r.coldCPUManager, r.coldCPUAPIServer)))
+		row("gitops", d(r.gitops))
+		row("writes / minimum", fmt.Sprintf("%d / %d (%.2f)", r.writes, r.minimum, float64(r.writes)/float64(r.minimum)))
+		row("events", fmt.Sprint(r.events))
+		row("quiet after; after restart", fmt.Sprintf("%d; %d", r.quiet, r.restart))
+		row("new Member p50 / p99", fmt.Sprintf("%s / %s", r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond)))
+		row("new Member p50 / p99 under load (timed)", fmt.Sprintf("%s / %s (%d)", ms(r.loadP50), ms(r.loadP99), r.loadTimed))
+		row("heap (before GC) / RSS / JSON per object", fmt.Sprintf("%.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap)",
+			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json))
+		row("heap without recent Events / JSON", fmt.Sprintf("%.1f KiB (%.1fx)", (r.heap-r.heapEvents)/1024, (r.heap-r.heapEvents)/r.json))
+		row("live objects / JSON; without recent Events", fmt.Sprintf("%.1f KiB (%.1fx); %.1f KiB (%.1fx)",
+			r.live/1024, r.live/r.json, (r.live-r.heapEvents)/1024, (r.live-r.heapEvents)/r.json))
 		for _, c := range r.costs {
-			fmt.Fprintf(&b, "%.0f / %d | ", c.reconciles, c.changed)
+			row("change cost: "+c.what, fmt.Sprintf("%.0f / %d", c.reconciles, c.changed))
 		}
-		b.WriteString("\n")
-	}
-	b.WriteString(`
-Admission and latency under load: webhook latency of 500 server-side dry-run updates of
-the account's Collaborators and roles (one in ten a role), one at a time, as the API
-server's histogram gives it (apiserver_admission_webhook_admission_duration_seconds,
-interpolated within its buckets as histogram_quantile does; its buckets are 5ms, 25ms,
-100ms...), as the manager's gives it (workcenter_admission_duration_seconds), and the
-whole request on the harness's clock; and new Members, create to Ready, while another
-account of about 1,000 objects is applied at once and converges.
-
-| shape | webhook p50 / p99 (API server) | webhook p50 / p99 (manager) | dry-run request p50 / p99 | new Member p50 / p99 under load (timed) |
-|---|---|---|---|---|
-`)
-	for _, r := range results {
 		a := r.admission
-		fmt.Fprintf(&b, "| %s | %s / %s | %s / %s | %s / %s | %s / %s (%d) |\n", r.shape.name,
-			ms(a.apiP50), ms(a.apiP99), ms(a.managerP50), ms(a.managerP99), ms(a.requestP50), ms(a.requestP99),
-			ms(r.loadP50), ms(r.loadP99), r.loadTimed)
+		row("webhook p50 / p99 (API server)", fmt.Sprintf("%s / %s", ms(a.apiP50), ms(a.apiP99)))
+		row("webhook p50 / p99 (manager)", fmt.Sprintf("%s / %s", ms(a.managerP50), ms(a.managerP99)))
+		row("dry-run request p50 / p99", fmt.Sprintf("%s / %s", ms(a.requestP50), ms(a.requestP99)))
+		row("webhook latency buckets (API server)", a.apiBuckets)
+		row("webhook latency buckets (manager)", a.managerBuckets)
 	}
-	b.WriteString("\nWebhook latency buckets (API server; manager):\n\n")
+	var small, big result
 	for _, r := range results {
-		fmt.Fprintf(&b, "- %s: %s; %s\n", r.shape.name, r.admission.apiBuckets, r.admission.managerBuckets)
+		if r.shape.namespaces != 1 {
+			continue
+		}
+		if small.objects == 0 || r.shape.collaborators < small.shape.collaborators {
+			small = r
+		}
+		if r.shape.collaborators > big.shape.collaborators {
+			big = r
+		}
 	}
-	if len(results) >= 2 && results[0].shape.namespaces == 1 {
-		var big result
-		for _, r := range results {
-			if r.shape.namespaces == 1 {
-				big = r
-			}
-		}
-		if big.shape.collaborators > results[0].shape.collaborators {
-			fmt.Fprintf(&b, "\nGrowth: cold convergence at %d collaborators takes %.1fx the time at %d (%.0fx the objects).\n",
-				big.shape.collaborators, big.cold.Seconds()/results[0].cold.Seconds(), results[0].shape.collaborators,
-				float64(big.objects)/float64(results[0].objects))
-		}
+	if small.objects > 0 && big.shape.collaborators > small.shape.collaborators {
+		fmt.Fprintf(&b, "\n## Growth\n\nCold convergence at %d collaborators takes %.1fx the time at %d (%.0fx the objects).\n",
+			big.shape.collaborators, big.cold.Seconds()/small.cold.Seconds(), small.shape.collaborators,
+			float64(big.objects)/float64(small.objects))
 	}
 	return b.String()
 }
+
+// performanceMethod says how the figures of docs/performance.md are measured and what
+// each means.
+const performanceMethod = `## Method
+
+The envtest control plane (kube-apiserver and etcd built from source) and the real manager
+binary run on the same machine, the manager as the operator's user with the generated
+ClusterRole, controllers only. The shapes (by default; SCALE_SIZES and SCALE_ACCOUNTS
+change them): one account of 1,000, 5,000 and 10,000 collaborators (50 WorkCenters, 20
+custom roles), and 200 accounts of 50 collaborators (10 WorkCenters, 10 custom roles
+each). In each account a third of the collaborators are guests, each collaborator has 3
+assignments, the custom roles form include chains (half of them member-only), and there
+are licenses for every Member. Durations are wall-clock time on the harness's clock.
+
+- **floor**: one status write per object by the harness, 4 at a time (one worker per
+  controller), nothing else running: what the API server takes for the writes alone.
+- **cold**: every object created with the manager stopped, then the manager started, until
+  every object is Ready at its generation. **cold / floor** is the manager's cost over the
+  bare writes.
+- **floor of the operator's statuses**: the floor again, each write the status the
+  operator wrote on a Collaborator of the converged account (every assignment's state and
+  message, the conditions), onto a copy of it; the first floor writes one condition.
+- **floor with events**: the floor plus as many Events (events.k8s.io/v1) as the manager
+  wrote during cold convergence, written by the same 4 workers: the API writes the audit
+  trail needs (docs/rules.md, Events). **last Event**: from the manager's start until the
+  last Event of cold convergence is written; over the floor with events, it is the
+  manager's whole cost. The manager holds Events during a burst and writes any that has
+  waited a minute, so when cold convergence lasts longer than a minute its last part
+  shares the API server with the Events.
+- **CPU seconds**: process_cpu_seconds_total of the manager and of the API server during
+  cold convergence. The API server's share shows who sets the pace.
+- **gitops**: the manager running, a fresh account applied at once, collaborators first,
+  until every object is Ready.
+- **writes**: status and metadata writes seen on a watch during cold convergence, against
+  the minimum (one status write per object, built-in roles included, plus each finalizer).
+- **events**: the Events in the shape's namespaces after cold convergence.
+- **quiet**: writes in the window after convergence, and after a manager restart.
+- **new Member**: create-to-Ready of single new Members on the converged account, idle;
+  **under load**, while another account of about 1,000 objects is applied at once and
+  converges (timed: how many became Ready before it converged, the only ones counted).
+- **memory**: the manager's heap in use right after a garbage collection (in brackets,
+  before it, garbage included) and its RSS, per cached object, against the objects' JSON
+  as the API server serves it; and that heap without what Events hold (estimated from a
+  heap profile: the audit trail's digests of recent Events). **live objects**: the bytes
+  of the heap's live objects at that collection, from the heap profile (sampled every 512
+  KiB allocated, so within some percent): what the caches, queues and models reach. Heap
+  in use also counts the free room of every span that still holds a live object, which
+  the garbage of the cold start's burst leaves behind, so it varies between runs of the
+  same code (at 5,000 collaborators, from 2.9x to 4.0x the objects' JSON) and the live
+  objects far less (2.0x to 2.1x).
+- **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
+  one change, against the objects whose status (or metadata) was written.
+- **webhook**: latency of 500 server-side dry-run updates of the account's Collaborators
+  and roles (one in ten a role), one at a time, as the API server's histogram gives it
+  (apiserver_admission_webhook_admission_duration_seconds, interpolated within its buckets
+  as histogram_quantile does; its buckets are 5ms, 25ms, 100ms...), as the manager's gives
+  it (workcenter_admission_duration_seconds), and the whole request on the harness's
+  clock (**dry-run request**). The API server's histogram counts each webhook a request
+  passes through: a Collaborator or role dry-run goes through a mutating and a validating
+  webhook.
+
+A dash marks a figure the run did not measure.
+`
