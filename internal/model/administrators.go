@@ -1,10 +1,12 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // IsAdministrator reports whether the collaborator's admin role supersedes WorkCenter
@@ -63,4 +65,35 @@ func (a *Account) Administrators() []*v1alpha1.Collaborator {
 // sorted by name.
 func (a *Account) AccountAdministrators() []*v1alpha1.Collaborator {
 	return a.named(a.admins, "")
+}
+
+// lastAdministratorRemedy is what a person does about R7.
+const lastAdministratorRemedy = "make another Member an AccountAdministrator first, or deactivate the account"
+
+// LastAdministratorBlock is R7 for a deletion, as DeletionBlocked says it: why c's
+// deletion waits, "" when it may go (LastAdministratorHolds).
+func LastAdministratorBlock(c *v1alpha1.Collaborator, account *v1alpha1.Account, collaborators []*v1alpha1.Collaborator) string {
+	if !LastAdministratorHolds(c, account, collaborators) {
+		return ""
+	}
+	return lastAdministrator(c, account) + ": " + lastAdministratorRemedy
+}
+
+func lastAdministrator(c *v1alpha1.Collaborator, account *v1alpha1.Account) string {
+	return fmt.Sprintf("Collaborator %q is the last AccountAdministrator of Account %q", Short(c.Name), Short(account.Name))
+}
+
+// CheckDemotion is R7 for an update: the last AccountAdministrator of an active Account
+// is not demoted, to another admin role or to a Guest. admins are the account's
+// AccountAdministrators.
+func CheckDemotion(old, c *v1alpha1.Collaborator, account *v1alpha1.Account, admins []*v1alpha1.Collaborator) *Finding {
+	if !IsAccountAdministrator(old) || IsAccountAdministrator(c) || !AccountActive(account) || OtherAdministratorStays(c, admins) {
+		return nil
+	}
+	path := field.NewPath("spec", "adminRole")
+	if !IsMember(c) {
+		path = field.NewPath("spec", "type")
+	}
+	return &Finding{Rule: R7, Reason: v1alpha1.ReasonLastAccountAdministrator, Field: path, Message: fmt.Sprintf(
+		"%s and cannot be demoted to %s %s; %s", lastAdministrator(c, account), c.Spec.Type, c.Spec.AdminRole, lastAdministratorRemedy)}
 }

@@ -81,3 +81,19 @@ func (a *Account) Unlicensed(licenses int32) []string {
 	slices.Sort(out)
 	return out
 }
+
+// LosingLicenses is R4 for lowering the Account's licenses from old to licenses: the
+// Members ranked between the two limits lose their license, sorted by name.
+func (a *Account) LosingLicenses(old, licenses int32) []string {
+	if licenses >= old {
+		return nil
+	}
+	n := int32(len(a.members))
+	lo, hi := min(max(licenses, 0), n), min(max(old, 0), n)
+	var out []string
+	for _, s := range a.members[lo:hi] {
+		out = append(out, s.name)
+	}
+	slices.Sort(out)
+	return out
+}

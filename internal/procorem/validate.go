@@ -18,7 +18,6 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
-	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 // Problem is one thing wrong with an object of the manifests.
@@ -96,25 +95,37 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 		byKind[o.Kind()] = append(byKind[o.Kind()], admitted{o, typed, i})
 	}
 
-	off := webhook.NewOffline()
+	// Admission offline: the model's verdict on each create, against the objects admitted
+	// before it, as the webhooks judge it against the cache.
+	models := map[string]*model.Account{}
+	modelOf := func(ns string) *model.Account {
+		if models[ns] == nil {
+			models[ns] = model.New(ns)
+		}
+		return models[ns]
+	}
 	seeded := map[string]bool{}
 	var kept []admitted
 	for _, kind := range manifests.Kinds {
 		for _, a := range byKind[kind] {
-			warnings, err := off.Create(ctx, a.obj)
-			for _, w := range warnings {
+			m := modelOf(a.obj.GetNamespace())
+			findings := m.ValidateCreate(a.obj)
+			for _, w := range findings.Warnings() {
 				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w, order: a.order})
 			}
-			if err != nil {
+			if err := findings.Denial(kind, a.obj.GetName()); err != nil {
 				r.Problems = append(r.Problems, denial(a.src, a.obj, err, a.order)...)
 				continue
+			}
+			if err := m.Set(a.obj); err != nil {
+				return r, err
 			}
 			kept = append(kept, a)
 			if acct, ok := a.obj.(*v1alpha1.Account); ok && !seeded[acct.Namespace] {
 				seeded[acct.Namespace] = true
 				for _, role := range manifests.BuiltInRoles(acct.Namespace, acct.CreationTimestamp) {
-					if off.Model(acct.Namespace).Role(role.Name) == nil {
-						if err := off.Seed(role); err != nil {
+					if m.Role(role.Name) == nil {
+						if err := m.Set(role); err != nil {
 							return r, err
 						}
 					}
@@ -126,7 +137,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	// The operator's verdict on what admission let through.
 	now := metav1.NewTime(time.Now())
 	for _, ns := range set.AccountNamespaces() {
-		if off.Model(ns).Owner() == nil {
+		if modelOf(ns).Owner() == nil {
 			r.Warnings = append(r.Warnings, Problem{Source: "-", Namespace: ns, Kind: "Account", Name: "-", order: -1,
 				Message: fmt.Sprintf("namespace %s has no Account: nobody has any access there until one exists (assignments stay Pending, AccountNotFound)", ns)})
 		}
@@ -136,7 +147,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 		if !ok || hasProblem(r.Problems, a.src) {
 			continue
 		}
-		m := off.Model(c.Namespace)
+		m := modelOf(c.Namespace)
 		for i, s := range m.Evaluate(c, "", now).Statuses {
 			if s.State == v1alpha1.AssignmentRejected {
 				r.Problems = append(r.Problems, Problem{Source: a.src.Source, Namespace: c.Namespace, Kind: model.KindCollaborator, Name: c.Name,

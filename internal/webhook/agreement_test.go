@@ -81,7 +81,7 @@ func TestAdmissionAgreesWithReconciliation(t *testing.T) {
 		cl := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 		newcomer := collaborator("newcomer")
 
-		_, err := (&CollaboratorValidator{reader: reader{cache: cl, live: cl}}).ValidateCreate(ctx, newcomer.DeepCopy())
+		_, err := collaboratorValidator(reader{cache: cl, live: cl}).ValidateCreate(ctx, newcomer.DeepCopy())
 
 		m, buildErr := model.Build(ns)
 		if buildErr != nil {
@@ -204,14 +204,14 @@ func TestAdmissionAgreesWithReconciliationOnUpdates(t *testing.T) {
 			u := role(o.Name)
 			u.ObjectMeta = o.ObjectMeta
 			old, updated = o, u
-			_, err = (&WorkCenterRoleValidator{reader: r}).ValidateUpdate(ctx, o.DeepCopy(), u.DeepCopy())
+			_, err = roleValidator(r).ValidateUpdate(ctx, o.DeepCopy(), u.DeepCopy())
 		} else {
 			i := rapid.IntRange(0, n-1).Draw(t, "which collaborator")
 			o := objs[9+i].(*v1alpha1.Collaborator)
 			u := collaborator(o.Name)
 			u.ObjectMeta = o.ObjectMeta
 			old, updated = o, u
-			_, err = (&CollaboratorValidator{reader: r}).ValidateUpdate(ctx, o.DeepCopy(), u.DeepCopy())
+			_, err = collaboratorValidator(r).ValidateUpdate(ctx, o.DeepCopy(), u.DeepCopy())
 		}
 		if err != nil {
 			return

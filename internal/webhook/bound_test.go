@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -51,7 +52,7 @@ func TestBoundWarnings(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := boundWarnings(tc.in)
+			got := model.BoundWarnings(tc.in)
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
 				t.Fatalf("got %d warnings %.200q, want %d %.200q", len(got), got, len(tc.want), tc.want)
 			}
@@ -62,37 +63,37 @@ func TestBoundWarnings(t *testing.T) {
 
 func TestDetailKeepsRuleAndReason(t *testing.T) {
 	v := &model.Violation{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
-	got := detail(v)
-	if len(got) > maxDetail || !utf8.ValidString(got) || !strings.HasSuffix(got, "… (R2, RoleRequiresMember)") {
+	got := v.Detail()
+	if len(got) > model.MaxDetail || !utf8.ValidString(got) || !strings.HasSuffix(got, "… (R2, RoleRequiresMember)") {
 		t.Fatalf("detail of %d bytes: %.100q…%q", len(got), got, got[len(got)-40:])
 	}
 	short := &model.Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
-	if got := detail(short); got != "taken (R5, DuplicateEmail)" {
+	if got := short.Detail(); got != "taken (R5, DuplicateEmail)" {
 		t.Fatalf("detail = %q", got)
 	}
 }
 
 func TestInvalidCountsWhatItLeavesOut(t *testing.T) {
-	var errs field.ErrorList
+	var findings model.Findings
 	for i := range 256 {
-		errs = append(errs, field.Forbidden(field.NewPath("spec", "workCenters").Index(i).Child("role"), "no (R2, RoleRequiresMember)"))
+		findings = append(findings, model.Finding{Rule: model.R2, Reason: v1alpha1.ReasonRoleRequiresMember, Field: field.NewPath("spec", "workCenters").Index(i).Child("role"), Message: "no"})
 	}
-	err := invalid("Collaborator", "gina", errs)
+	err := findings.Denial("Collaborator", "gina")
 	var se *apierrors.StatusError
 	if !errors.As(err, &se) || !apierrors.IsInvalid(err) {
 		t.Fatalf("not Invalid: %v", err)
 	}
 	causes := se.ErrStatus.Details.Causes
-	if len(causes) != maxFieldErrors+1 || !strings.Contains(causes[maxFieldErrors].Message, "246 more fields break rules") {
+	if len(causes) != model.MaxFieldErrors+1 || !strings.Contains(causes[model.MaxFieldErrors].Message, "246 more fields break rules") {
 		t.Fatalf("%d causes, last %q", len(causes), causes[len(causes)-1].Message)
 	}
-	if invalid("Collaborator", "gina", nil) != nil {
+	if (model.Findings{}).Denial("Collaborator", "gina") != nil {
 		t.Fatal("no errors, yet a denial")
 	}
 }
 
 func TestBoundDenial(t *testing.T) {
-	long := strings.Repeat("ß", maxDenial)
+	long := strings.Repeat("ß", model.MaxDenial)
 	forbiddenErr := apierrors.NewForbidden(groupResource("workcenterroles"), "read-only", errors.New(long))
 	cases := map[string]error{
 		"status error": forbiddenErr,
@@ -100,8 +101,8 @@ func TestBoundDenial(t *testing.T) {
 	}
 	for name, err := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := boundDenial(err)
-			if len(got.Error()) > maxDenial || !utf8.ValidString(got.Error()) {
+			got := model.BoundDenial(err)
+			if len(got.Error()) > model.MaxDenial || !utf8.ValidString(got.Error()) {
 				t.Fatalf("denial of %d bytes", len(got.Error()))
 			}
 			if name == "status error" && (!apierrors.IsForbidden(got) || forbiddenErr.Error() == got.Error()) {
@@ -109,29 +110,29 @@ func TestBoundDenial(t *testing.T) {
 			}
 		})
 	}
-	if boundDenial(nil) != nil {
+	if model.BoundDenial(nil) != nil {
 		t.Fatal("nil became an error")
 	}
 	small := apierrors.NewBadRequest("small")
-	if boundDenial(small) != error(small) {
+	if model.BoundDenial(small) != error(small) {
 		t.Fatal("a small denial was rebuilt")
 	}
 }
 
 // checkWarnings asserts what the API server needs to pass every warning on whole: valid
-// UTF-8 without control characters, each within maxWarning, all within maxWarnings, and
+// UTF-8 without control characters, each within model.MaxWarning, all within model.MaxWarnings, and
 // so within the 4096 characters past which it cuts them all to 256.
 func checkWarnings(t *testing.T, ws admission.Warnings) {
 	t.Helper()
 	total, runes := 0, 0
 	for _, w := range ws {
-		if !utf8.ValidString(w) || strings.IndexFunc(w, unicode.IsControl) >= 0 || len(w) > maxWarning {
+		if !utf8.ValidString(w) || strings.IndexFunc(w, unicode.IsControl) >= 0 || len(w) > model.MaxWarning {
 			t.Errorf("warning of %d bytes, valid %v: %.200q", len(w), utf8.ValidString(w), w)
 		}
 		total += len(w)
 		runes += utf8.RuneCountInString(w)
 	}
-	if total > maxWarnings || runes > 4096 {
+	if total > model.MaxWarnings || runes > 4096 {
 		t.Errorf("%d warnings of %d bytes, %d characters in all", len(ws), total, runes)
 	}
 }
@@ -185,9 +186,7 @@ func TestAnswersAtMaximumLengths(t *testing.T) {
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 	r := reader{cache: c, live: c, operators: map[string]bool{"operator": true}}
-	accounts, roles, collaborators, workCenters := bound[*v1alpha1.Account](&AccountValidator{r}),
-		bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{r}), bound[*v1alpha1.Collaborator](&CollaboratorValidator{r}),
-		bound[*v1alpha1.WorkCenter](&WorkCenterValidator{r})
+	accounts, roles, collaborators, workCenters := accountValidator(r), roleValidator(r), collaboratorValidator(r), workCenterValidator(r)
 	ctx := admission.NewContextWithRequest(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		UserInfo: authenticationv1.UserInfo{Username: "system:serviceaccount:" + wide(300)}}})
 
@@ -320,7 +319,7 @@ func TestAnswersAtMaximumLengths(t *testing.T) {
 				t.Fatal("allowed")
 			}
 			msg := tc.got.err.Error()
-			if len(msg) > maxDenial || !utf8.ValidString(msg) {
+			if len(msg) > model.MaxDenial || !utf8.ValidString(msg) {
 				t.Fatalf("denial of %d bytes", len(msg))
 			}
 			for _, want := range tc.denied {
@@ -331,11 +330,15 @@ func TestAnswersAtMaximumLengths(t *testing.T) {
 			var se *apierrors.StatusError
 			if errors.As(tc.got.err, &se) && se.ErrStatus.Details != nil {
 				for _, cause := range se.ErrStatus.Details.Causes {
-					if len(cause.Message) > maxDetail+len("Forbidden: ") {
+					if len(cause.Message) > model.MaxDetail+len("Forbidden: ") {
 						t.Errorf("a field's message of %d bytes", len(cause.Message))
 					}
 				}
 			}
 		})
 	}
+}
+
+func groupResource(resource string) schema.GroupResource {
+	return v1alpha1.GroupVersion.WithResource(resource).GroupResource()
 }

@@ -42,10 +42,10 @@ func fuzzHandlers(t testing.TB) []http.Handler {
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 	r := reader{cache: c, live: c, operators: map[string]bool{"operator": true}}
 	hooks := []*admission.Webhook{
-		admission.WithValidator(scheme, observed(bound[*v1alpha1.Account](&AccountValidator{reader: r}))),
-		admission.WithValidator(scheme, observed(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r}))),
-		admission.WithValidator(scheme, observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))),
-		admission.WithValidator(scheme, observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))),
+		admission.WithValidator(scheme, accountValidator(r)),
+		admission.WithValidator(scheme, workCenterValidator(r)),
+		admission.WithValidator(scheme, roleValidator(r)),
+		admission.WithValidator(scheme, collaboratorValidator(r)),
 		defaulter(scheme, &v1alpha1.Account{}, AccountProtection{reader: r}),
 		defaulter(scheme, &v1alpha1.WorkCenterRole{}, RoleProtection{}),
 		defaulter(scheme, &v1alpha1.Collaborator{}, CollaboratorProtection{}),

@@ -19,7 +19,6 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
-	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 var ctx = context.Background()
@@ -145,10 +144,10 @@ func creating(obj client.Object) op {
 }
 
 // offlineCreate judges a create of obj the way kubectl procorem validate does (the
-// webhooks' validators over an in-memory account: webhook.Offline), given every other
-// object of the namespace as the API server holds it now.
+// model's admission over an in-memory account: model.Account.ValidateCreate), given
+// every other object of the namespace as the API server holds it now.
 func offlineCreate(obj client.Object) (admission.Warnings, error) {
-	off := webhook.NewOffline()
+	m := model.New(obj.GetNamespace())
 	objs, err := accounts.Objects(ctx, k8sClient, obj.GetNamespace())
 	Expect(err).NotTo(HaveOccurred())
 	for _, o := range objs {
@@ -156,9 +155,11 @@ func offlineCreate(obj client.Object) (admission.Warnings, error) {
 		if o.GetName() == obj.GetName() && reflect.TypeOf(o) == reflect.TypeOf(obj) {
 			continue
 		}
-		Expect(off.Seed(o)).To(Succeed())
+		Expect(m.Set(o)).To(Succeed())
 	}
-	return off.Create(ctx, fresh(obj))
+	obj = fresh(obj)
+	findings := m.ValidateCreate(obj)
+	return findings.Warnings(), findings.Denial(model.KindOf(obj), obj.GetName())
 }
 
 // comparedOffline reports whether offline admission can judge the write: a create, by

@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -23,58 +22,76 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// answers is a validator that gives the answer it holds.
-type answers struct {
-	w   admission.Warnings
-	err error
+// judging is a WorkCenter validator whose model answers with the findings it holds, or
+// whose account cannot be read.
+func judging(findings model.Findings, unreadable bool) *Validator[*v1alpha1.WorkCenter] {
+	r := reader{book: accounts.Models(map[string]*model.Account{}), cache: failing{}, live: failing{}}
+	if unreadable {
+		r.book = nil
+	}
+	return &Validator[*v1alpha1.WorkCenter]{reader: r, kind: "WorkCenter",
+		judge: func(*model.Account, model.Request[*v1alpha1.WorkCenter]) model.Findings { return findings }}
 }
 
-func (a answers) ValidateCreate(context.Context, *v1alpha1.WorkCenter) (admission.Warnings, error) {
-	return a.w, a.err
+// failing is a reader whose every read fails, as a cache that is not synced.
+type failing struct{}
+
+func (failing) Get(context.Context, client.ObjectKey, client.Object, ...client.GetOption) error {
+	return errors.New("cache not synced")
 }
-func (a answers) ValidateUpdate(context.Context, *v1alpha1.WorkCenter, *v1alpha1.WorkCenter) (admission.Warnings, error) {
-	return a.w, a.err
-}
-func (a answers) ValidateDelete(context.Context, *v1alpha1.WorkCenter) (admission.Warnings, error) {
-	return a.w, a.err
+func (failing) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return errors.New("cache not synced")
 }
 
-// Every decision is counted once under its verdict, and timed under its kind and
-// operation; the answer passes through unchanged.
+// Every decision is counted once under its verdict and the rule of its findings, and
+// timed under its kind and operation; the findings become the answer.
 func TestAdmissionMetrics(t *testing.T) {
 	ctx := context.Background()
-	gr := schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "workcenters"}
+	wc := fixtures.WorkCenter("acme", "tower")
 	for _, tc := range []struct {
 		verdict, operation, rule string
-		answer                   answers
+		v                        *Validator[*v1alpha1.WorkCenter]
 		call                     func(admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error)
+		warnings                 int
 	}{
-		{"allowed", "CREATE", "none", answers{}, func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
-			return v.ValidateCreate(ctx, &v1alpha1.WorkCenter{})
-		}},
-		{"warned", "DELETE", "R6", answers{w: admission.Warnings{"held (finalizer x, DeletionBlocked RoleInUse)"}}, func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
-			return v.ValidateDelete(ctx, &v1alpha1.WorkCenter{})
-		}},
-		{"denied", "UPDATE", "R8", answers{err: apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "WorkCenter"}, "tower",
-			field.ErrorList{field.Invalid(field.NewPath("spec", "category"), "Nope", "not in the picklist (R8, UnknownCategory)")})}, func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
-			return v.ValidateUpdate(ctx, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenter{})
-		}},
-		{"error", "CREATE", "none", answers{err: apierrors.NewInternalError(errors.New("cache not synced"))}, func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
-			return v.ValidateCreate(ctx, &v1alpha1.WorkCenter{})
-		}},
+		{"allowed", "CREATE", "none", judging(nil, false), func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
+			return v.ValidateCreate(ctx, wc)
+		}, 0},
+		{"warned", "DELETE", "R6", judging(model.Findings{{Rule: model.R6, Reason: v1alpha1.ReasonRoleInUse, Warning: true, Message: "held"}}, false),
+			func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
+				return v.ValidateDelete(ctx, wc)
+			}, 1},
+		{"denied", "UPDATE", "R8", judging(model.Findings{
+			{Rule: model.RulePending, Warning: true, Message: "a warning first"},
+			{Rule: model.R8, Reason: v1alpha1.ReasonUnknownCategory, Field: field.NewPath("spec", "category"), Value: "Nope", Message: "not in the picklist"},
+		}, false), func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
+			return v.ValidateUpdate(ctx, wc, wc)
+		}, 1},
+		// A rule named in a message is not the finding's rule: the label is the finding's.
+		{"denied", "CREATE", "R9", judging(model.Findings{{Rule: model.R9, Forbidden: true, Message: `user "u (R4)" may not (R5, DuplicateEmail)`}}, false),
+			func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
+				return v.ValidateCreate(ctx, wc)
+			}, 0},
+		{"error", "CREATE", "none", judging(model.Findings{{Rule: model.R8, Message: "never judged"}}, true),
+			func(v admission.Validator[*v1alpha1.WorkCenter]) (admission.Warnings, error) {
+				return v.ValidateCreate(ctx, wc)
+			}, 0},
 	} {
 		decisions := admissionDecisions.WithLabelValues("WorkCenter", tc.operation, tc.rule, tc.verdict)
 		was := testutil.ToFloat64(decisions)
 		timed := samples(t, tc.operation)
-		w, err := tc.call(observed[*v1alpha1.WorkCenter](tc.answer))
-		if len(w) != len(tc.answer.w) || err != tc.answer.err {
-			t.Errorf("%s: the answer changed: %v, %v", tc.verdict, w, err)
+		w, err := tc.call(tc.v)
+		if len(w) != tc.warnings || (err != nil) != (tc.verdict == "denied" || tc.verdict == "error") ||
+			(tc.verdict == "error" && !apierrors.IsInternalError(err)) {
+			t.Errorf("%s %s: answer %v, %v", tc.verdict, tc.rule, w, err)
 		}
 		if got := testutil.ToFloat64(decisions) - was; got != 1 {
-			t.Errorf("%s: counted %v times, want once", tc.verdict, got)
+			t.Errorf("%s %s: counted %v times, want once", tc.verdict, tc.rule, got)
 		}
 		if got := samples(t, tc.operation) - timed; got != 1 {
 			t.Errorf("%s: timed %d times, want once", tc.verdict, got)
@@ -90,46 +107,6 @@ func samples(t *testing.T, operation string) uint64 {
 		t.Fatal(err)
 	}
 	return m.GetHistogram().GetSampleCount()
-}
-
-// ruleOf reads the rule from the answer, and takes no value outside its bounded set
-// whatever names and emails the messages carry.
-func TestRuleOf(t *testing.T) {
-	gk := schema.GroupKind{Group: v1alpha1.GroupVersion.Group, Kind: "Collaborator"}
-	denied := func(details ...string) error {
-		var errs field.ErrorList
-		for _, d := range details {
-			errs = append(errs, field.Forbidden(field.NewPath("spec"), d))
-		}
-		return apierrors.NewInvalid(gk, "x", errs)
-	}
-	for name, tc := range map[string]struct {
-		verdict string
-		w       admission.Warnings
-		err     error
-		want    string
-	}{
-		"allowed":                    {"allowed", nil, nil, "none"},
-		"error":                      {"error", nil, apierrors.NewInternalError(errors.New("cache")), "none"},
-		"a rule and reason suffix":   {"denied", nil, denied(`Guest "g" cannot hold role "p" (R2, RoleRequiresMember)`), "R2"},
-		"the first field's rule":     {"denied", nil, denied("no license (R4, LicenseLimitExceeded)", "same email (R5, DuplicateEmail)"), "R4"},
-		"R10 is not R1":              {"denied", nil, denied("role is being deleted (R10, RoleTerminating)"), "R10"},
-		"a reason alone":             {"denied", nil, denied("this change closes it: remove one of those includes (InclusionCycle)"), "InclusionCycle"},
-		"a rule inside a message":    {"denied", nil, apierrors.NewForbidden(groupResource("workcenterroles"), "contributor", errors.New(`built in: only the operator may edit it (R9); user "u (R4)" can create one`)), "R9"},
-		"a plain error":              {"denied", nil, errors.New("something (R11, AccountInUse)"), "R11"},
-		"an email in the value":      {"denied", nil, apierrors.NewInvalid(gk, "x", field.ErrorList{field.Invalid(field.NewPath("spec", "email"), "(R3)@x", "taken (R5, DuplicateEmail)")}), "R5"},
-		"no rule":                    {"denied", nil, denied("R12 (R12, Made)", "(Whatever)"), "other"},
-		"a pending reference":        {"warned", admission.Warnings{`WorkCenter "w" does not exist yet; the assignment waits (Pending) until it appears`}, nil, "Pending"},
-		"no Account yet":             {"warned", admission.Warnings{`namespace "n" has no Account yet; Collaborator "c" waits (Pending, AccountNotFound) until one appears`}, nil, "Pending"},
-		"a blocked deletion":         {"warned", admission.Warnings{"in use; its deletion waits (finalizer access.workcenter.io/in-use-protection, DeletionBlocked RoleInUse) until"}, nil, "R6"},
-		"the first warning's reason": {"warned", admission.Warnings{"category gone (UnknownCategory)", "licenses lowered (LicenseLimitExceeded)"}, nil, "R8"},
-		"a second Account":           {"warned", admission.Warnings{`Account "b" will not be Ready (DuplicateAccount)`}, nil, "DuplicateAccount"},
-		"an unknown warning":         {"warned", admission.Warnings{"something (Reconciled)"}, nil, "other"},
-	} {
-		if got := ruleOf(tc.verdict, tc.w, tc.err); got != tc.want {
-			t.Errorf("%s: rule %q, want %q", name, got, tc.want)
-		}
-	}
 }
 
 // The real validators' answers are counted under the rule they enforce.
@@ -159,10 +136,10 @@ func TestAdmissionRulesOfTheValidators(t *testing.T) {
 		return o
 	}
 	r := reader{cache: c, live: c, operators: map[string]bool{"operator": true}}
-	accounts := observed(bound[*v1alpha1.Account](&AccountValidator{r}))
-	workCenters := observed(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{r}))
-	roles := observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{r}))
-	collaborators := observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{r}))
+	accounts := accountValidator(r)
+	workCenters := workCenterValidator(r)
+	roles := roleValidator(r)
+	collaborators := collaboratorValidator(r)
 	ctx := admission.NewContextWithRequest(context.Background(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		UserInfo: authenticationv1.UserInfo{Username: "jane"}}})
 

@@ -1,18 +1,9 @@
-// Package webhook holds the validating admission webhooks of the four kinds. They call
-// the same pure rules (internal/access) as the controllers, so admission and
-// reconciliation never disagree.
-//
-// What the webhooks reject and what they only warn about follows SPEC section 3:
-// a reference to an object that does not exist yet is never rejected (apply order is
-// arbitrary in GitOps), and a deletion is never denied: the controllers' finalizers hold
-// it, and the webhooks say so in a warning.
-//
-// Two habits keep the webhooks out of the controllers' way: an update that leaves the
-// spec as it was (finalizers, labels, owner references) is always allowed, and nothing
-// is checked on an object that is being deleted. Rules that compare with the old object
-// "ratchet": an update is rejected for what it changes, and a problem it leaves as it
-// was (a guest's unchanged assignment whose role became member-only meanwhile, a
-// category that left the picklist) is a warning, as the object's status already says.
+// Package webhook holds the admission webhooks of the four kinds: adapters over the
+// rules layer (internal/model, validate.go). A validating webhook reads the account's
+// snapshot from the manager's account Book once per request, asks the model for its
+// findings and answers with them, so admission, reconciliation and kubectl procorem
+// never disagree; the mutating webhooks give objects their protection finalizers
+// (protection.go). What is rejected and what is only warned about is docs/rules.md's.
 package webhook
 
 import (
@@ -42,9 +33,8 @@ type Options struct {
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
 // Collaborator, and the mutating webhooks that give Accounts, WorkCenterRoles and
 // Collaborators their protection finalizers at creation (protection.go), with the
-// manager's webhook server. The validators read the account's
-// objects from the manager's account Book, which the controllers share. Their
-// answers are bounded (see bound): every warning reaches the client whole.
+// manager's webhook server. The validators read the account's objects from the
+// manager's account Book, which the controllers share.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	if len(opts.OperatorUsernames) == 0 {
 		me, err := OwnIdentity(mgr.GetConfig())
@@ -72,19 +62,19 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Account{}).
-		WithValidator(observed(bound[*v1alpha1.Account](&AccountValidator{reader: r}))).Complete(); err != nil {
+		WithValidator(accountValidator(r)).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenter{}).
-		WithValidator(observed(bound[*v1alpha1.WorkCenter](&WorkCenterValidator{reader: r}))).Complete(); err != nil {
+		WithValidator(workCenterValidator(r)).Complete(); err != nil {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.WorkCenterRole{}).
-		WithValidator(observed(bound[*v1alpha1.WorkCenterRole](&WorkCenterRoleValidator{reader: r}))).Complete(); err != nil {
+		WithValidator(roleValidator(r)).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Collaborator{}).
-		WithValidator(observed(bound[*v1alpha1.Collaborator](&CollaboratorValidator{reader: r}))).Complete()
+		WithValidator(collaboratorValidator(r)).Complete()
 }
 
 // OwnIdentity asks the API server, with a SelfSubjectReview, which username cfg

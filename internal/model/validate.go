@@ -1,0 +1,520 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// Admission's rules, per kind: what a create, an update or a delete of one object would
+// break, judged against one snapshot of its account. The webhooks, and kubectl procorem
+// validate offline, are adapters that turn these findings into their answers.
+//
+// What is rejected and what is only warned about (docs/rules.md): a reference to an
+// object that does not exist yet is never rejected (apply order is arbitrary in GitOps),
+// and a deletion is never denied: the controllers' finalizers hold it, and a warning says
+// so. An update that leaves the spec as it was (finalizers, labels, owner references) is
+// allowed, and nothing is checked on an object being deleted. Rules that compare with
+// the old object "ratchet": an update is rejected for what it changes, and a problem it
+// leaves as it was (a guest's unchanged assignment whose role became member-only
+// meanwhile, a category that left the picklist) is a warning, as the object's status
+// already says.
+
+// Operation is what a request does to an object.
+type Operation string
+
+// The operations admission judges.
+const (
+	Create Operation = "CREATE"
+	Update Operation = "UPDATE"
+	Delete Operation = "DELETE"
+)
+
+// Request is one admission request about an object of type T.
+type Request[T any] struct {
+	Operation Operation
+	// Object is the object created or updated, or the object deleted.
+	Object T
+	// Old is the stored object on an update; the zero T otherwise.
+	Old T
+	// Username is who asks.
+	Username string
+	// Operator: the operator's own identity asks. It alone edits built-in roles (R9) and
+	// removes the protection finalizers of objects in use (R6, R7, R11).
+	Operator bool
+	// NamespaceTerminating: the namespace is being deleted, so protection finalizers step
+	// aside and a deletion has nothing to warn about. Adapters read it only when
+	// NeedsNamespace says the decision depends on it.
+	NamespaceTerminating bool
+}
+
+// protections are the operator's protection finalizers and the rule each keeps.
+var protections = []string{v1alpha1.FinalizerAccountProtection, v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator}
+
+// NeedsNamespace reports whether judging the request depends on whether its namespace is
+// being deleted: a deletion, or an update that removes a protection finalizer.
+func NeedsNamespace(op Operation, old, obj metav1.Object) bool {
+	switch op {
+	case Delete:
+		return true
+	case Update:
+		return slices.ContainsFunc(protections, func(f string) bool { return removes(old, obj, f) })
+	}
+	return false
+}
+
+func removes(old, obj metav1.Object, finalizer string) bool {
+	return old != nil && slices.Contains(old.GetFinalizers(), finalizer) && !slices.Contains(obj.GetFinalizers(), finalizer)
+}
+
+// skipUpdate reports whether an update is let through without checking any rule: the
+// object is being deleted, or its spec did not change.
+func skipUpdate(obj metav1.Object, sameSpec bool) bool {
+	return obj.GetDeletionTimestamp() != nil || sameSpec
+}
+
+// finalizerKept refuses an update that removes finalizer, one of the operator's
+// protections, while the object is still in use, for anyone but the operator: otherwise
+// a `kubectl replace` of a manifest without it (or a GitOps tool syncing with replace)
+// drops the protection, and the next delete removes an object that is in use. inUse says
+// what still uses the object ("" when nothing does); it is asked only when the update
+// removes the finalizer. A namespace being deleted lets every finalizer go.
+func finalizerKept[T metav1.Object](r Request[T], finalizer string, rule Rule, reason string, inUse func() string) *Finding {
+	if !removes(r.Old, r.Object, finalizer) || r.Operator || r.NamespaceTerminating {
+		return nil
+	}
+	why := inUse()
+	if why == "" {
+		return nil
+	}
+	return &Finding{Rule: rule, Reason: reason, Field: field.NewPath("metadata", "finalizers"), Message: fmt.Sprintf(
+		"%s: finalizer %s protects it while it is in use, and the operator removes it once nothing uses it; keep it (kubectl apply leaves it in place; a replaced manifest must list it)",
+		why, finalizer)}
+}
+
+// deletionWaits is the warning for a deletion that the object's protection finalizer
+// holds because of why.
+func deletionWaits(rule Rule, reason, why, finalizer, until string) Findings {
+	if why == "" {
+		return nil
+	}
+	return Findings{{Rule: rule, Reason: reason, Warning: true, Message: fmt.Sprintf(
+		"%s; its deletion waits (finalizer %s, DeletionBlocked %s) until %s", why, finalizer, reason, until)}}
+}
+
+// pendingWarning is the warning for a reference to an object that does not exist yet.
+func pendingWarning(what string) Finding {
+	return Finding{Rule: RulePending, Reason: RulePendingReason, Warning: true,
+		Message: what + " does not exist yet; the assignment waits (Pending) until it appears"}
+}
+
+// RulePendingReason is the reason of a warning about a reference that waits.
+const RulePendingReason = "Pending"
+
+// ValidateCreate is admission's verdict on creating obj, an object of one of the four
+// kinds, by anyone but the operator: kubectl procorem validate replays manifests through
+// it. An object of another kind has no finding.
+func (a *Account) ValidateCreate(obj any) Findings {
+	switch o := obj.(type) {
+	case *v1alpha1.Account:
+		return a.ValidateAccount(Request[*v1alpha1.Account]{Operation: Create, Object: o})
+	case *v1alpha1.WorkCenter:
+		return a.ValidateWorkCenter(Request[*v1alpha1.WorkCenter]{Operation: Create, Object: o})
+	case *v1alpha1.WorkCenterRole:
+		return a.ValidateRole(Request[*v1alpha1.WorkCenterRole]{Operation: Create, Object: o})
+	case *v1alpha1.Collaborator:
+		return a.ValidateCollaborator(Request[*v1alpha1.Collaborator]{Operation: Create, Object: o})
+	}
+	return nil
+}
+
+// ValidateCollaborator is admission's verdict on a Collaborator: R2, R3, R4, R5, R7 and
+// R10 on a create or an update (for what it changes), warnings about the references
+// that wait, and on a deletion a warning when the last AccountAdministrator's deletion
+// will wait on its finalizer (R7).
+func (a *Account) ValidateCollaborator(r Request[*v1alpha1.Collaborator]) Findings {
+	c, old := r.Object, r.Old
+	switch r.Operation {
+	case Delete:
+		if c.DeletionTimestamp != nil || !slices.Contains(c.Finalizers, v1alpha1.FinalizerLastAdministrator) || r.NamespaceTerminating {
+			return nil
+		}
+		return deletionWaits(R7, v1alpha1.ReasonLastAccountAdministrator, a.lastAdministrator(c), v1alpha1.FinalizerLastAdministrator,
+			"another Member is made an AccountAdministrator or the account is deactivated")
+	case Update:
+		// Whether the finalizer may go is decided for the Collaborator as it is stored: an
+		// update that demotes the last administrator and drops its finalizer at once does
+		// not free it.
+		if f := finalizerKept(r, v1alpha1.FinalizerLastAdministrator, R7, v1alpha1.ReasonLastAccountAdministrator,
+			func() string { return a.lastAdministrator(old) }); f != nil {
+			return Findings{*f}
+		}
+		if skipUpdate(c, equality.Semantic.DeepEqual(old.Spec, c.Spec)) {
+			return nil
+		}
+	default:
+		old = nil
+	}
+	var out Findings
+	account := a.owner
+	spec := field.NewPath("spec")
+	if account == nil {
+		out = append(out, Finding{Rule: RulePending, Reason: v1alpha1.ReasonAccountNotFound, Warning: true, Message: fmt.Sprintf(
+			"namespace %q has no Account yet; Collaborator %q waits (Pending, %s) until one appears",
+			c.Namespace, Short(c.Name), v1alpha1.ReasonAccountNotFound)})
+	}
+	out = append(out, a.checkAssignments(c, old)...)
+
+	// R4: a new Member, or a Guest made a Member, needs a free license.
+	members := int32(len(a.members))
+	if stored := a.collaborators[c.Name]; stored != nil && IsMember(stored) {
+		members-- // c itself, as stored
+	}
+	if f := CheckLicenseFree(c, old, members, account); f != nil {
+		f.Field = spec.Child("type")
+		out = append(out, *f)
+	}
+
+	// R5: an email another collaborator of the account has. The collaborator taking it
+	// is the newcomer to the email, whatever its own age.
+	if old == nil || old.Spec.Email != c.Spec.Email {
+		if same := a.SameEmail(c); len(same) > 0 {
+			newcomer := c.DeepCopy()
+			newcomer.CreationTimestamp = metav1.Time{}
+			if f := CheckEmailUnique(newcomer, same); f != nil {
+				f.Field, f.Value = spec.Child("email"), c.Spec.Email
+				out = append(out, *f)
+			}
+		}
+	}
+
+	// R7: the last AccountAdministrator of an active Account is not demoted.
+	if old != nil {
+		if f := CheckDemotion(old, c, account, a.AccountAdministrators()); f != nil {
+			out = append(out, *f)
+		}
+	}
+	return out
+}
+
+// lastAdministrator says that c is the last AccountAdministrator of an active Account
+// (R7), "" when it is not.
+func (a *Account) lastAdministrator(c *v1alpha1.Collaborator) string {
+	if !IsAccountAdministrator(c) || !LastAdministratorHolds(c, a.owner, a.AccountAdministrators()) {
+		return ""
+	}
+	return lastAdministrator(c, a.owner)
+}
+
+// checkAssignments is R2, R3 and R10 for each assignment of c, and the warnings for the
+// WorkCenters and roles an assignment waits for.
+func (a *Account) checkAssignments(c, old *v1alpha1.Collaborator) Findings {
+	before := map[v1alpha1.ObjectName]v1alpha1.ObjectName{}
+	if old != nil {
+		for _, as := range old.Spec.WorkCenters {
+			before[as.Name] = as.Role
+		}
+	}
+	// R3: a Member turned into a Guest answers for every member-only role held.
+	madeGuest := old != nil && IsMember(old) && !IsMember(c)
+	var out Findings
+	for i, as := range c.Spec.WorkCenters {
+		wcName, roleName := string(as.Name), string(as.Role)
+		path := field.NewPath("spec", "workCenters").Index(i).Child("role")
+		prevRole, had := before[as.Name]
+		isNew := !had || prevRole != as.Role
+		if a.workCenters[wcName] == nil {
+			out = append(out, pendingWarning(fmt.Sprintf("WorkCenter %q", Short(wcName))))
+		}
+		role, ok := a.roles[roleName]
+		if !ok {
+			out = append(out, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", Short(roleName), Short(wcName))))
+			continue
+		}
+		// R10: no new assignment to a role that is being deleted.
+		if isNew {
+			if f := CheckRoleNotTerminating(c, wcName, role); f != nil {
+				f.Field = path
+				out = append(out, *f)
+			}
+		}
+		perms, err := a.Effective(roleName)
+		switch e := err.(type) {
+		case *CycleError:
+			// A new assignment to a role that cannot be resolved is refused, as the
+			// controllers would reject it (Stalled); one the update leaves as it was stays
+			// Rejected, with a warning.
+			if isNew {
+				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Field: path, Message: fmt.Sprintf(
+					"WorkCenterRole %q cannot be resolved: %s; assign another role in WorkCenter %q, or break the cycle first",
+					Short(roleName), e.Error(), Short(wcName))})
+			} else {
+				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Field: path, Warning: true, Message: fmt.Sprintf(
+					"WorkCenterRole %q cannot be resolved: %s; the assignment in WorkCenter %q is Rejected (%s) until the cycle is broken",
+					Short(roleName), e.Error(), Short(wcName), v1alpha1.ReasonInclusionCycle)})
+			}
+		case *RoleNotFoundError:
+			out = append(out, Finding{Rule: RulePending, Reason: v1alpha1.ReasonRoleNotFound, Field: path, Warning: true, Message: fmt.Sprintf(
+				"%s; the assignment in WorkCenter %q waits (Pending) until it appears", e.Error(), Short(wcName))})
+		}
+		// R2 and R3, one assignment at a time so that an update answers only for what it
+		// changes.
+		f := CheckRoleForGuest(c, wcName, roleName, perms)
+		switch {
+		case f == nil:
+		case madeGuest:
+			f.Rule, f.Field = R3, field.NewPath("spec", "type")
+			out = append(out, *f)
+		case isNew:
+			f.Field = path
+			out = append(out, *f)
+		default:
+			f.Field, f.Warning = path, true
+			f.Message = fmt.Sprintf("%s; the assignment stays Rejected (%s)", f.Message, f.Reason)
+			out = append(out, *f)
+		}
+	}
+	return out
+}
+
+// ValidateWorkCenter is admission's verdict on a WorkCenter: R8 on a create or an update
+// that chooses its category (archiving a WorkCenter whose category left the picklist
+// meanwhile is fine), a warning while the namespace has no Account. Deletions have
+// nothing to check.
+func (a *Account) ValidateWorkCenter(r Request[*v1alpha1.WorkCenter]) Findings {
+	wc, old := r.Object, r.Old
+	switch r.Operation {
+	case Delete:
+		return nil
+	case Update:
+		if skipUpdate(wc, equality.Semantic.DeepEqual(old.Spec, wc.Spec)) {
+			return nil
+		}
+	default:
+		old = nil
+	}
+	account := a.owner
+	if account == nil {
+		msg := fmt.Sprintf("namespace %q has no Account yet; WorkCenter %q waits (%s) until one appears", wc.Namespace, Short(wc.Name), v1alpha1.ReasonAccountNotFound)
+		if wc.Spec.Category != "" {
+			msg += fmt.Sprintf(", and its category %q is checked against the Account's workCenterCategories then", Short(wc.Spec.Category))
+		}
+		return Findings{{Rule: RulePending, Reason: v1alpha1.ReasonAccountNotFound, Warning: true, Message: msg}}
+	}
+	f := CheckCategory(wc, account)
+	switch {
+	case f == nil:
+		return nil
+	case old == nil || old.Spec.Category != wc.Spec.Category:
+		f.Field, f.Value = field.NewPath("spec", "category"), wc.Spec.Category
+	default:
+		f.Warning = true
+		f.Message = fmt.Sprintf("%s; the WorkCenter stays not Ready (%s)", f.Message, f.Reason)
+	}
+	return Findings{*f}
+}
+
+// ValidateRole is admission's verdict on a WorkCenterRole: R9 (built-in roles are the
+// operator's), R2 through a role change, and a new inclusion cycle on a create or an
+// update; warnings about includes that wait; on a deletion, never a denial (the Account
+// controller recreates built-in roles), a warning when the deletion will wait because
+// the role is assigned or included (R6). For a role, the built-in label counts as spec:
+// removing it from a built-in role is an edit of that role.
+func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
+	role, old := r.Object, r.Old
+	switch r.Operation {
+	case Delete:
+		if role.DeletionTimestamp != nil || !slices.Contains(role.Finalizers, v1alpha1.FinalizerInUseProtection) || r.NamespaceTerminating {
+			return nil
+		}
+		return deletionWaits(R6, v1alpha1.ReasonRoleInUse, a.roleInUse(role.Name), v1alpha1.FinalizerInUseProtection, "they are removed")
+	case Update:
+		if f := finalizerKept(r, v1alpha1.FinalizerInUseProtection, R6, v1alpha1.ReasonRoleInUse,
+			func() string { return a.roleInUse(role.Name) }); f != nil {
+			return Findings{*f}
+		}
+		same := equality.Semantic.DeepEqual(old.Spec, role.Spec) &&
+			old.Labels[v1alpha1.LabelBuiltIn] == role.Labels[v1alpha1.LabelBuiltIn]
+		if skipUpdate(role, same) {
+			return nil
+		}
+	default:
+		old = nil
+	}
+	if v1alpha1.IsBuiltInRoleName(role.Name) {
+		if f := CheckBuiltInEdit(role, old != nil, r.Username, r.Operator); f != nil {
+			return Findings{*f}
+		}
+		return nil
+	}
+	var out Findings
+	for _, inc := range role.Spec.Includes {
+		if _, ok := a.roles[string(inc)]; !ok && string(inc) != role.Name {
+			out = append(out, Finding{Rule: RulePending, Reason: v1alpha1.ReasonRoleNotFound, Field: field.NewPath("spec", "includes"), Warning: true, Message: fmt.Sprintf(
+				"WorkCenterRole %q includes %q, which does not exist yet; the role and its assignments wait (Pending) until it appears",
+				Short(role.Name), Short(string(inc)))})
+		}
+	}
+	// A cycle this change creates is rejected; one that was there before is not its doing.
+	next := make(Roles, len(a.roles)+1)
+	for n, r := range a.roles {
+		next[n] = r
+	}
+	next[role.Name] = role
+	if _, err := next.Effective(role.Name); err != nil {
+		if cycle, ok := err.(*CycleError); ok {
+			if _, err := a.Effective(role.Name); isCycle(err) {
+				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Warning: true, Message: fmt.Sprintf(
+					"%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle)})
+			} else {
+				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Field: field.NewPath("spec", "includes"), Message: fmt.Sprintf(
+					"%s; this change to WorkCenterRole %q closes it: remove one of those includes", cycle.Error(), Short(role.Name))})
+			}
+		}
+	}
+	// R2: no role held by a guest is made member-only. Only the holders of the role and
+	// of the roles including it can be affected: the index finds them without reading
+	// every Collaborator of the account.
+	var holders []*v1alpha1.Collaborator
+	seen := map[string]bool{}
+	for _, affected := range next.Dependents(role.Name) {
+		for _, c := range a.Holding(affected) {
+			if !seen[c.Name] {
+				seen[c.Name] = true
+				holders = append(holders, c)
+			}
+		}
+	}
+	if f := CheckRoleChange(role, a.roles, holders); f != nil {
+		f.Field = field.NewPath("spec")
+		out = append(out, *f)
+	}
+	return out
+}
+
+func isCycle(err error) bool {
+	_, ok := err.(*CycleError)
+	return ok
+}
+
+// roleInUse says who holds or includes the role (R6), "" when nothing does.
+func (a *Account) roleInUse(role string) string {
+	use := UseOf(role, a.Holding(role), a.roles)
+	if !use.InUse() {
+		return ""
+	}
+	return fmt.Sprintf("WorkCenterRole %q is %s", Short(role), use)
+}
+
+// ValidateAccount is admission's verdict on an Account. It denies one thing: removing the
+// account-protection finalizer while the Account is in use (R11); its other rules are in
+// its CRD schema. It warns about what a change will do to the account: a second Account
+// in the namespace (DuplicateAccount), categories still in use leaving the picklist (R8),
+// Members losing their license (R4), and a deletion that waits on the account-protection
+// finalizer (R11).
+func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
+	acct, old := r.Object, r.Old
+	switch r.Operation {
+	case Create:
+		return a.duplicateAccount(acct)
+	case Delete:
+		if acct.DeletionTimestamp != nil || !slices.Contains(acct.Finalizers, v1alpha1.FinalizerAccountProtection) || r.NamespaceTerminating {
+			return nil
+		}
+		return deletionWaits(R11, v1alpha1.ReasonAccountInUse, a.accountInUse(acct), v1alpha1.FinalizerAccountProtection,
+			fmt.Sprintf("they are deleted, or until namespace %q is deleted", acct.Namespace))
+	}
+	if f := finalizerKept(r, v1alpha1.FinalizerAccountProtection, R11, v1alpha1.ReasonAccountInUse,
+		func() string { return a.accountInUse(acct) }); f != nil {
+		return Findings{*f}
+	}
+	if skipUpdate(acct, equality.Semantic.DeepEqual(old.Spec, acct.Spec)) {
+		return nil
+	}
+	if a.owner != nil && a.owner.Name != acct.Name {
+		return nil // a duplicate Account governs nothing
+	}
+	out := a.removedCategories(old, acct)
+	if losing := a.LosingLicenses(old.Spec.Licenses, acct.Spec.Licenses); len(losing) > 0 {
+		out = append(out, Finding{Rule: R4, Reason: v1alpha1.ReasonLicenseLimitExceeded, Field: field.NewPath("spec", "licenses"), Warning: true, Message: fmt.Sprintf(
+			"lowering Account %q's licenses to %d takes the license, and with it every access, from its newest Members: %s (%s)",
+			Short(acct.Name), acct.Spec.Licenses, ListWithTotal(losing, MaxUsersListed), v1alpha1.ReasonLicenseLimitExceeded)})
+	}
+	return out
+}
+
+// duplicateAccount warns when the namespace already has an Account.
+func (a *Account) duplicateAccount(acct *v1alpha1.Account) Findings {
+	var existing []string
+	for name := range a.accounts {
+		if name != acct.Name {
+			existing = append(existing, name)
+		}
+	}
+	if len(existing) == 0 {
+		return nil
+	}
+	slices.Sort(existing)
+	has := fmt.Sprintf("Account %q", Short(existing[0]))
+	if len(existing) > 1 {
+		has = "Accounts " + ListWithTotal(existing, MaxUsersListed)
+	}
+	return Findings{{Rule: RuleDuplicateAccount, Reason: v1alpha1.ReasonDuplicateAccount, Warning: true, Message: fmt.Sprintf(
+		"namespace %q already has %s; a namespace holds one Account and the oldest wins, so Account %q will not be Ready (%s)",
+		acct.Namespace, has, Short(acct.Name), v1alpha1.ReasonDuplicateAccount)}}
+}
+
+// removedCategories warns, per category leaving the picklist, about the WorkCenters
+// that still use it (R8).
+func (a *Account) removedCategories(old, acct *v1alpha1.Account) Findings {
+	var out Findings
+	for _, c := range old.Spec.Picklists.WorkCenterCategories {
+		if slices.Contains(acct.Spec.Picklists.WorkCenterCategories, c) {
+			continue
+		}
+		var users []string
+		for _, wc := range a.workCenters {
+			if wc.Spec.Category == string(c) && wc.DeletionTimestamp.IsZero() {
+				users = append(users, wc.Name)
+			}
+		}
+		if len(users) == 0 {
+			continue
+		}
+		slices.Sort(users)
+		out = append(out, Finding{Rule: R8, Reason: v1alpha1.ReasonUnknownCategory, Field: field.NewPath("spec", "picklists", "workCenterCategories"), Warning: true, Message: fmt.Sprintf(
+			"category %q leaves Account %q's workCenterCategories but WorkCenters still use it: %s; they will not be Ready (%s) until their category changes or it is added back",
+			Short(string(c)), Short(acct.Name), ListWithTotal(users, MaxUsersListed), v1alpha1.ReasonUnknownCategory)})
+	}
+	return out
+}
+
+// accountInUse says what the Account still has (R11), "" when it has nothing.
+func (a *Account) accountInUse(acct *v1alpha1.Account) string {
+	use := UseOfAccount(values(a.workCenters), values(a.roles), values(a.collaborators))
+	if !use.InUse() {
+		return ""
+	}
+	return fmt.Sprintf("Account %q still has %s", Short(acct.Name), use)
+}
+
+// CheckBuiltInEdit is R9: built-in roles are created and restored by the operator alone.
+// update is false for a create.
+func CheckBuiltInEdit(role *v1alpha1.WorkCenterRole, update bool, username string, operator bool) *Finding {
+	if operator {
+		return nil
+	}
+	what := "create"
+	if update {
+		what = "edit"
+	}
+	return &Finding{Rule: R9, Forbidden: true, Message: fmt.Sprintf(
+		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label (R9); user %q can create a custom role instead, for example one that includes %q",
+		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, Bound(username, MaxUsername), role.Name)}
+}
