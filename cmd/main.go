@@ -28,10 +28,10 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/controllers"
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
+	"github.com/workcenter-io/workcenter-operator/operator"
 )
 
 var scheme = runtime.NewScheme()
@@ -125,29 +125,29 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	if err := controllers.SetupAll(ctx, mgr); err != nil {
-		log.Error(err, "unable to set up controllers")
-		os.Exit(1)
-	}
-	// The workcenter_* gauges (internal/metrics), computed from the cache at each scrape.
-	if err := metrics.Register(mgr.GetCache()); err != nil {
-		log.Error(err, "unable to register the workcenter metrics")
-		os.Exit(1)
-	}
+	op := operator.Options{Webhooks: enableWebhooks}
 	if enableWebhooks {
-		// R9 lets the operator alone write built-in roles: ask who we are.
+		// Only the operator may write built-in roles: ask who we are.
 		me, err := webhook.OwnIdentity(cfg)
 		if err != nil {
 			log.Error(err, "unable to determine the operator's own username")
 			os.Exit(1)
 		}
-		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{me}}); err != nil {
-			log.Error(err, "unable to set up webhooks")
-			os.Exit(1)
-		}
-		log.Info("serving validating admission webhooks", "operatorUsername", me)
+		op.OperatorUsernames = []string{me}
+	}
+	if err := operator.Setup(ctx, mgr, op); err != nil {
+		log.Error(err, "unable to set up the operator")
+		os.Exit(1)
+	}
+	if enableWebhooks {
+		log.Info("serving validating admission webhooks", "operatorUsername", op.OperatorUsernames[0])
 	} else {
 		log.Info("admission webhooks disabled; the controllers still enforce every rule in status")
+	}
+	// The workcenter_* gauges (internal/metrics), computed from the cache at each scrape.
+	if err := metrics.Register(mgr.GetCache()); err != nil {
+		log.Error(err, "unable to register the workcenter metrics")
+		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		log.Error(err, "unable to set up health check")

@@ -1,8 +1,9 @@
 // Command run-local runs the operator on this machine with nothing installed but Go:
 // etcd and kube-apiserver built from source (`make envtest`) on 127.0.0.1, the CRDs and
-// the webhook configuration installed, the manager with its controllers and webhooks
-// in-process, the samples applied and Ready, and a kubeconfig for kubectl. It stays up
-// until SIGINT or SIGTERM, then stops everything and removes what it created.
+// the webhook configuration installed (internal/localenv), the manager in-process with
+// the operator's controllers and webhooks (package operator), the samples applied and
+// Ready, and a kubeconfig for kubectl. It stays up until SIGINT or SIGTERM, then stops
+// everything and removes what it created.
 //
 //	make run-local
 //
@@ -30,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
+	"github.com/workcenter-io/workcenter-operator/operator"
 )
 
 func main() {
@@ -89,6 +91,7 @@ func run() error {
 		AssetsDir:      assets,
 		Port:           port,
 		KubeconfigPath: filepath.Join(stateDir, "kubeconfig"),
+		Operator:       setupOperator,
 	})
 	if err != nil {
 		return err
@@ -154,6 +157,13 @@ func run() error {
 	case <-env.Done():
 		return fmt.Errorf("the operator stopped: %v", env.Err())
 	}
+}
+
+// setupOperator adds the operator to run-local's manager: every controller and, when
+// the control plane calls them, every webhook, which take the manager's local identity
+// for the operator's.
+func setupOperator(ctx context.Context, mgr ctrl.Manager, webhooks bool) error {
+	return operator.Setup(ctx, mgr, operator.Options{Webhooks: webhooks, OperatorUsernames: []string{localenv.OperatorUsername}})
 }
 
 func say(format string, args ...any) {

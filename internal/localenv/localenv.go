@@ -1,16 +1,17 @@
-// Package localenv runs the operator against a local control plane: etcd and
+// Package localenv runs a local control plane for the operator: etcd and
 // kube-apiserver built from source (`make envtest`), started on loopback through
 // controller-runtime's envtest, with the CRDs and, when config/webhook/manifests.yaml
 // exists, the validating webhook configuration installed and pointed at the manager's
-// in-process webhook server. `make run-local` (hack/run-local) and the end-to-end suite
-// (test/e2e) both use it, so the suite exercises exactly what a developer runs.
+// in-process webhook server. It creates and starts that manager; what runs in it, the
+// operator's controllers and webhooks, is the caller's (Options.Operator). `make
+// run-local` (hack/run-local) and the end-to-end suite (test/e2e) both use it, with the
+// same operator, so the suite exercises exactly what a developer runs.
 //
 // Two identities are provisioned: the operator's (OperatorUsername), which the manager
 // runs as, bound only to the ClusterRole generated in config/rbac/role.yaml (what an
-// install from config/default gives it), and which the webhooks treat as the operator
-// (R9), and "admin" in
-// system:masters, whose kubeconfig is written for kubectl, so that kubectl is subject to
-// the same admission rules as any platform engineer.
+// install from config/default gives it), and "admin" in system:masters, whose
+// kubeconfig is written for kubectl, so that kubectl is subject to the same admission
+// rules as any platform engineer.
 package localenv
 
 import (
@@ -38,8 +39,6 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/controllers"
-	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
 const (
@@ -65,7 +64,15 @@ type Options struct {
 	KubeconfigPath string
 	// StartTimeout bounds the start of etcd and of kube-apiserver, each (default 60s).
 	StartTimeout time.Duration
+	// Operator adds the operator to the manager before it starts. Required.
+	Operator Operator
 }
+
+// Operator adds the operator's controllers to mgr and, when webhooks is true, its
+// admission webhooks: the API server then calls them, and the webhooks are to treat
+// OperatorUsername, whom mgr runs as, as the operator. ctx ends when Env.Stop stops
+// the manager.
+type Operator func(ctx context.Context, mgr ctrl.Manager, webhooks bool) error
 
 // Env is a running local environment.
 type Env struct {
@@ -104,12 +111,12 @@ func WebhookManifests(repoRoot string) string {
 }
 
 // Start runs Preflight, starts etcd and kube-apiserver, installs the CRDs (and the
-// webhook configuration), writes the admin kubeconfig and starts the manager with every
-// controller and webhook. It returns once the webhook server, when there is one,
+// webhook configuration), writes the admin kubeconfig and starts the manager with what
+// Options.Operator adds. It returns once the webhook server, when there is one,
 // answers. On error everything started is stopped again.
 func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
-	if opts.RepoRoot == "" || opts.KubeconfigPath == "" {
-		return nil, errors.New("localenv: RepoRoot and KubeconfigPath are required")
+	if opts.RepoRoot == "" || opts.KubeconfigPath == "" || opts.Operator == nil {
+		return nil, errors.New("localenv: RepoRoot, KubeconfigPath and Operator are required")
 	}
 	if opts.AssetsDir == "" {
 		opts.AssetsDir = FindAssetsDir(opts.RepoRoot)
@@ -213,13 +220,8 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	}
 	mgrCtx, cancel := context.WithCancel(context.Background())
 	env.cancel = cancel
-	if err := controllers.SetupAll(mgrCtx, mgr); err != nil {
-		return nil, fmt.Errorf("setting up the controllers: %w", err)
-	}
-	if webhooks {
-		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{OperatorUsername}}); err != nil {
-			return nil, fmt.Errorf("setting up the webhooks: %w", err)
-		}
+	if err := opts.Operator(mgrCtx, mgr, webhooks); err != nil {
+		return nil, fmt.Errorf("setting up the operator: %w", err)
 	}
 	env.started = true
 	go func() {

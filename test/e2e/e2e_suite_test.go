@@ -1,9 +1,9 @@
 // Package e2e drives the operator the way a platform engineer does: through the real
 // kubectl, against the same local environment `make run-local` starts (internal/localenv:
 // etcd and kube-apiserver built from source, the CRDs and webhooks installed, the
-// manager in-process). Specs touch the cluster only through kubectl; nothing here uses a
-// Go client. The apiserver listens on a free port, so the suite runs while a developer's
-// run-local holds 16443.
+// manager in-process running the operator composed by package operator). Specs touch
+// the cluster only through kubectl; nothing here uses a Go client. The apiserver
+// listens on a free port, so the suite runs while a developer's run-local holds 16443.
 package e2e
 
 import (
@@ -20,11 +20,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
+	"github.com/workcenter-io/workcenter-operator/operator"
 )
 
 var (
@@ -54,10 +56,18 @@ var _ = BeforeSuite(func() {
 		RepoRoot:       repoRoot,
 		Port:           0, // any free port: never the 16443 of a developer's run-local
 		KubeconfigPath: filepath.Join(tmpDir, "kubeconfig"),
+		Operator:       setupOperator,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	GinkgoWriter.Printf("apiserver %s, webhooks installed: %v\n", env.Host, env.Webhooks)
 })
+
+// setupOperator adds the operator to the manager as run-local does (hack/run-local):
+// every controller and, when the control plane calls them, every webhook, which take the
+// manager's local identity for the operator's.
+func setupOperator(ctx context.Context, mgr ctrl.Manager, webhooks bool) error {
+	return operator.Setup(ctx, mgr, operator.Options{Webhooks: webhooks, OperatorUsernames: []string{localenv.OperatorUsername}})
+}
 
 var _ = AfterSuite(func() {
 	if env != nil {

@@ -363,6 +363,7 @@ var _ = Describe("make run-local's error paths", func() {
 
 		_, err = localenv.Start(context.Background(), localenv.Options{
 			RepoRoot: repoRoot, Port: env.Port, KubeconfigPath: filepath.Join(tmpDir, "second", "kubeconfig"),
+			Operator: setupOperator,
 		})
 		var inUse *localenv.PortInUseError
 		Expect(errors.As(err, &inUse)).To(BeTrue(), "got %v", err)

@@ -1,0 +1,41 @@
+// Package operator is the operator's composition: the reconcilers of the
+// access.workcenter.io kinds and their admission webhooks, added to a manager. The
+// commands that run the operator (the manager binary in cmd, run-local in
+// hack/run-local) and the end-to-end suite all compose it here, so they run the same
+// operator; the packages under internal/ never import it.
+package operator
+
+import (
+	"context"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/webhook"
+)
+
+// Options choose what Setup adds.
+type Options struct {
+	// Webhooks adds the admission webhooks to the manager's webhook server. Only set it
+	// when the API server calls them (config/webhook is installed) and the server has a
+	// certificate.
+	Webhooks bool
+	// OperatorUsernames are the identities the webhooks treat as the operator's own (see
+	// webhook.Options); empty asks the API server who the manager's client is.
+	OperatorUsernames []string
+}
+
+// Setup adds every controller to mgr and, with Options.Webhooks, every admission
+// webhook, before mgr starts.
+func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	if err := controllers.SetupAll(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the controllers: %w", err)
+	}
+	if opts.Webhooks {
+		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames}); err != nil {
+			return fmt.Errorf("setting up the webhooks: %w", err)
+		}
+	}
+	return nil
+}
