@@ -31,7 +31,7 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
-	"github.com/workcenter-io/workcenter-operator/operator"
+	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 )
 
 var scheme = runtime.NewScheme()

@@ -31,7 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
-	"github.com/workcenter-io/workcenter-operator/operator"
+	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 )
 
 func main() {

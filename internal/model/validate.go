@@ -99,13 +99,21 @@ func finalizerKept[T metav1.Object](r Request[T], finalizer string, rule Rule, r
 }
 
 // deletionWaits is the warning for a deletion that the object's protection finalizer
-// holds because of why.
+// holds because of why ("" when nothing holds it).
 func deletionWaits(rule Rule, reason, why, finalizer, until string) Findings {
 	if why == "" {
 		return nil
 	}
 	return Findings{{Rule: rule, Reason: reason, Warning: true, Message: fmt.Sprintf(
-		"%s; its deletion waits (finalizer %s, DeletionBlocked %s) until %s", why, finalizer, reason, until)}}
+		"%s its deletion waits (finalizer %s, DeletionBlocked %s) until %s", why, finalizer, reason, until)}}
+}
+
+// punctuated is s followed by mark, "" when s is.
+func punctuated(s, mark string) string {
+	if s == "" {
+		return ""
+	}
+	return s + mark
 }
 
 // pendingWarning is the warning for a reference to an object that does not exist yet.
@@ -145,7 +153,7 @@ func (a *Account) ValidateCollaborator(r Request[*v1alpha1.Collaborator]) Findin
 		if c.DeletionTimestamp != nil || !slices.Contains(c.Finalizers, v1alpha1.FinalizerLastAdministrator) || r.NamespaceTerminating {
 			return nil
 		}
-		return deletionWaits(R7, v1alpha1.ReasonLastAccountAdministrator, a.lastAdministrator(c), v1alpha1.FinalizerLastAdministrator,
+		return deletionWaits(R7, v1alpha1.ReasonLastAccountAdministrator, punctuated(a.lastAdministrator(c), ":"), v1alpha1.FinalizerLastAdministrator,
 			"another Member is made an AccountAdministrator or the account is deactivated")
 	case Update:
 		// Whether the finalizer may go is decided for the Collaborator as it is stored: an
@@ -333,7 +341,7 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 		if role.DeletionTimestamp != nil || !slices.Contains(role.Finalizers, v1alpha1.FinalizerInUseProtection) || r.NamespaceTerminating {
 			return nil
 		}
-		return deletionWaits(R6, v1alpha1.ReasonRoleInUse, a.roleInUse(role.Name), v1alpha1.FinalizerInUseProtection, "they are removed")
+		return deletionWaits(R6, v1alpha1.ReasonRoleInUse, punctuated(a.roleInUse(role.Name), ";"), v1alpha1.FinalizerInUseProtection, "they are removed")
 	case Update:
 		if f := finalizerKept(r, v1alpha1.FinalizerInUseProtection, R6, v1alpha1.ReasonRoleInUse,
 			func() string { return a.roleInUse(role.Name) }); f != nil {
@@ -427,7 +435,7 @@ func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
 		if acct.DeletionTimestamp != nil || !slices.Contains(acct.Finalizers, v1alpha1.FinalizerAccountProtection) || r.NamespaceTerminating {
 			return nil
 		}
-		return deletionWaits(R11, v1alpha1.ReasonAccountInUse, a.accountInUse(acct), v1alpha1.FinalizerAccountProtection,
+		return deletionWaits(R11, v1alpha1.ReasonAccountInUse, punctuated(a.accountInUse(acct), ";"), v1alpha1.FinalizerAccountProtection,
 			fmt.Sprintf("they are deleted, or until namespace %q is deleted", acct.Namespace))
 	}
 	if f := finalizerKept(r, v1alpha1.FinalizerAccountProtection, R11, v1alpha1.ReasonAccountInUse,

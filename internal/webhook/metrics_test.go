@@ -30,7 +30,8 @@ import (
 // judging is a WorkCenter validator whose model answers with the findings it holds, or
 // whose account cannot be read.
 func judging(findings model.Findings, unreadable bool) *Validator[*v1alpha1.WorkCenter] {
-	r := reader{book: accounts.Models(map[string]*model.Account{}), cache: failing{}, live: failing{}}
+	ns := fake.NewClientBuilder().WithObjects(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}).Build()
+	r := reader{book: accounts.Models(map[string]*model.Account{}), cache: failing{}, live: ns}
 	if unreadable {
 		r.book = nil
 	}

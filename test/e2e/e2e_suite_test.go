@@ -26,7 +26,7 @@ import (
 
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
-	"github.com/workcenter-io/workcenter-operator/operator"
+	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 )
 
 var (
