@@ -1,6 +1,9 @@
--- Argo CD health of a WorkCenter (access.workcenter.io/v1alpha1), read from the kstatus
--- conditions the operator writes (docs/gitops.md). Only Lua's base and table libraries:
--- Argo CD runs a check from argocd-cm without the string, math or io libraries.
+-- Argo CD health of the operator's four kinds (access.workcenter.io/v1alpha1: Account,
+-- WorkCenter, WorkCenterRole, Collaborator), read from the kstatus conditions the operator
+-- writes (docs/gitops.md). One script serves every kind: it names the kind from obj.kind,
+-- and each kind-specific branch reads a condition or reason that only one kind carries, so
+-- it never fires for the others. Only Lua's base and table libraries: Argo CD runs a check
+-- from argocd-cm without the string, math or io libraries.
 local hs = {}
 
 local function find(conditions, conditionType)
@@ -42,7 +45,7 @@ end
 
 if ready == nil then
   hs.status = "Progressing"
-  hs.message = "Waiting for the operator to reconcile the WorkCenter"
+  hs.message = "Waiting for the operator to reconcile the " .. (obj.kind or "object")
   return hs
 end
 
@@ -63,27 +66,48 @@ end
 
 local stalled = find(conditions, "Stalled")
 if isTrue(stalled) then
-  -- the category is not in the Account's picklist (R8)
+  -- the spec breaks a rule and will not fix itself: a Guest with a member-only role (R2,
+  -- R3), a duplicate email (R5), a category not in the picklist (R8), an inclusion cycle
   hs.status = "Degraded"
   hs.message = says(stalled)
   return hs
 end
 
+-- Ready True. A Deactivated Account is Ready: a steady state chosen in Git. An Account
+-- stays Ready without an AccountAdministrator or with too few licenses; its own
+-- conditions AdministratorAssigned and Licensed (no other kind has them) say so, and
+-- the message adds what they say.
 if ready.status == "True" then
   hs.status = "Healthy"
   hs.message = says(ready)
+  for _, conditionType in ipairs({ "AdministratorAssigned", "Licensed" }) do
+    local c = find(conditions, conditionType)
+    if c ~= nil and c.status == "False" then
+      hs.message = hs.message .. "; " .. says(c)
+    end
+  end
   return hs
 end
 
 local reconciling = find(conditions, "Reconciling")
 if isTrue(reconciling) then
-  -- waiting for the Account, which will come
+  -- waiting for something that will come: the Account, a WorkCenter, a role
   hs.status = "Progressing"
   hs.message = says(reconciling)
   return hs
 end
 
--- Not in effect and not waiting for anything that comes by itself: a person has to act.
+-- The Account is Deactivated, a steady state chosen in Git: its Collaborators (the only
+-- kind with Ready False AccountDeactivated) have no access, and nothing is wrong with them.
+if ready.reason == "AccountDeactivated" then
+  hs.status = "Healthy"
+  hs.message = says(ready)
+  return hs
+end
+
+-- Not in effect and not waiting for anything that comes by itself (no license left, a new
+-- assignment to a role being deleted, a second Account in the namespace): a person has to
+-- act.
 hs.status = "Degraded"
 hs.message = says(ready)
 return hs
