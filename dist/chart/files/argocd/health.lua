@@ -4,8 +4,6 @@
 -- and each kind-specific branch reads a condition or reason that only one kind carries, so
 -- it never fires for the others. Only Lua's base and table libraries: Argo CD runs a check
 -- from argocd-cm without the string, math or io libraries.
-local hs = {}
-
 local function find(conditions, conditionType)
   for _, c in ipairs(conditions) do
     if c.type == conditionType then
@@ -27,6 +25,11 @@ local function says(c)
   return c.reason
 end
 
+-- the table Argo CD reads
+local function verdict(healthStatus, message)
+  return { status = healthStatus, message = message }
+end
+
 local status = obj.status or {}
 local conditions = status.conditions or {}
 local ready = find(conditions, "Ready")
@@ -34,19 +37,14 @@ local ready = find(conditions, "Ready")
 -- Held by one of the operator's finalizers: waiting for what blocks it to go.
 if obj.metadata.deletionTimestamp ~= nil then
   local blocked = find(conditions, "DeletionBlocked")
-  hs.status = "Progressing"
   if isTrue(blocked) then
-    hs.message = says(blocked)
-  else
-    hs.message = "Being deleted"
+    return verdict("Progressing", says(blocked))
   end
-  return hs
+  return verdict("Progressing", "Being deleted")
 end
 
 if ready == nil then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to reconcile the " .. (obj.kind or "object")
-  return hs
+  return verdict("Progressing", "Waiting for the operator to reconcile the " .. (obj.kind or "object"))
 end
 
 -- A retryable failure (Ready Unknown, ReconcileError) or a spec the operator has not
@@ -54,23 +52,17 @@ end
 local observed = status.observedGeneration or 0
 local generation = obj.metadata.generation or 0
 if ready.status == "Unknown" then
-  hs.status = "Progressing"
-  hs.message = says(ready)
-  return hs
+  return verdict("Progressing", says(ready))
 end
 if observed < generation then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to observe generation " .. generation .. " (observed " .. observed .. ")"
-  return hs
+  return verdict("Progressing", "Waiting for the operator to observe generation " .. generation .. " (observed " .. observed .. ")")
 end
 
+-- The spec breaks a rule and will not fix itself: a Guest with a member-only role (R2,
+-- R3), a duplicate email (R5), a category not in the picklist (R8), an inclusion cycle.
 local stalled = find(conditions, "Stalled")
 if isTrue(stalled) then
-  -- the spec breaks a rule and will not fix itself: a Guest with a member-only role (R2,
-  -- R3), a duplicate email (R5), a category not in the picklist (R8), an inclusion cycle
-  hs.status = "Degraded"
-  hs.message = says(stalled)
-  return hs
+  return verdict("Degraded", says(stalled))
 end
 
 -- Ready True. A Deactivated Account is Ready: a steady state chosen in Git. An Account
@@ -78,36 +70,29 @@ end
 -- conditions AdministratorAssigned and Licensed (no other kind has them) say so, and
 -- the message adds what they say.
 if ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = says(ready)
+  local message = says(ready)
   for _, conditionType in ipairs({ "AdministratorAssigned", "Licensed" }) do
     local c = find(conditions, conditionType)
     if c ~= nil and c.status == "False" then
-      hs.message = hs.message .. "; " .. says(c)
+      message = message .. "; " .. says(c)
     end
   end
-  return hs
+  return verdict("Healthy", message)
 end
 
+-- Waiting for something that will come: the Account, a WorkCenter, a role.
 local reconciling = find(conditions, "Reconciling")
 if isTrue(reconciling) then
-  -- waiting for something that will come: the Account, a WorkCenter, a role
-  hs.status = "Progressing"
-  hs.message = says(reconciling)
-  return hs
+  return verdict("Progressing", says(reconciling))
 end
 
 -- The Account is Deactivated, a steady state chosen in Git: its Collaborators (the only
 -- kind with Ready False AccountDeactivated) have no access, and nothing is wrong with them.
 if ready.reason == "AccountDeactivated" then
-  hs.status = "Healthy"
-  hs.message = says(ready)
-  return hs
+  return verdict("Healthy", says(ready))
 end
 
 -- Not in effect and not waiting for anything that comes by itself (no license left, a new
 -- assignment to a role being deleted, a second Account in the namespace): a person has to
 -- act.
-hs.status = "Degraded"
-hs.message = says(ready)
-return hs
+return verdict("Degraded", says(ready))
