@@ -15,17 +15,26 @@ import (
 // argocdCMPatchPath is the argocd-cm patch that installs the health checks.
 var argocdCMPatchPath = filepath.Join("config", "argocd", "argocd-cm-patch.yaml")
 
+// healthScriptPath is the one health check, for every kind. Each config/argocd/<Kind>/
+// health.lua is a symbolic link to it: the layout of Argo CD's built-in checks, which
+// wants a health.lua beside each health_test.yaml, without four copies to keep equal.
+var healthScriptPath = filepath.Join("config", "argocd", "health.lua")
+
 // configKey is the argocd-cm key of a kind's health check.
 func configKey(kind string) string {
 	return "resource.customizations.health.access.workcenter.io_" + kind
 }
 
-// argocdCMPatch renders the argocd-cm patch from the health.lua files.
+// argocdCMPatch renders the argocd-cm patch: health.lua under each kind's key.
 func argocdCMPatch(root string) (string, error) {
+	script, err := os.ReadFile(filepath.Join(root, healthScriptPath))
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	b.WriteString(`# Installs the operator's health checks into Argo CD: config/argocd/<Kind>/health.lua
-# under resource.customizations.health.access.workcenter.io_<Kind> (docs/gitops.md).
-# Generated from the health.lua files: UPDATE_TESTDATA=1 go test ./test/gitops/
+	b.WriteString(`# Installs the operator's health check into Argo CD: config/argocd/health.lua, one
+# script for the four kinds, under resource.customizations.health.access.workcenter.io_<Kind>
+# (docs/gitops.md). Generated from health.lua: UPDATE_TESTDATA=1 go test ./test/gitops/
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -34,10 +43,6 @@ metadata:
 data:
 `)
 	for _, kind := range kinds {
-		script, err := os.ReadFile(filepath.Join(root, "config", "argocd", kind, "health.lua"))
-		if err != nil {
-			return "", err
-		}
 		b.WriteString("  " + configKey(kind) + ": |\n")
 		for _, line := range strings.Split(strings.TrimRight(string(script), "\n"), "\n") {
 			if line == "" {
@@ -50,7 +55,35 @@ data:
 	return b.String(), nil
 }
 
-// The patch holds each kind's health.lua, byte for byte, under the key Argo CD reads.
+// Each config/argocd/<Kind>/health.lua, where Argo CD's layout puts a kind's check, is a
+// link to the one script, never a copy that could drift from it.
+func TestArgoCDKindsLinkTheOneScript(t *testing.T) {
+	root := repoRoot(t)
+	for _, kind := range kinds {
+		path := filepath.Join(root, "config", "argocd", kind, "health.lua")
+		fi, err := os.Lstat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("config/argocd/%s/health.lua is a file, not a link to ../health.lua: ln -sf ../health.lua config/argocd/%s/health.lua", kind, kind)
+			continue
+		}
+		if target, err := os.Readlink(path); err != nil || target != "../health.lua" {
+			t.Errorf("config/argocd/%s/health.lua links to %q, not ../health.lua (%v)", kind, target, err)
+		}
+	}
+	entries, err := filepath.Glob(filepath.Join(root, "config", "argocd", "*", "*.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(kinds) {
+		t.Errorf("config/argocd/*/ holds %d Lua files, want one health.lua link per kind (%d): %v", len(entries), len(kinds), entries)
+	}
+}
+
+// The patch holds health.lua, byte for byte, under each kind's key: it fails on any
+// drift between the script and the patch.
 func TestArgoCDConfigMapPatchHoldsTheChecks(t *testing.T) {
 	root := repoRoot(t)
 	b, err := os.ReadFile(filepath.Join(root, argocdCMPatchPath))
@@ -64,9 +97,10 @@ func TestArgoCDConfigMapPatchHoldsTheChecks(t *testing.T) {
 	if cm.Name != "argocd-cm" || len(cm.Data) != len(kinds) {
 		t.Fatalf("want argocd-cm with %d keys, got %s with %v", len(kinds), cm.Name, cm.Data)
 	}
+	script := readScript(t, root)
 	for _, kind := range kinds {
-		if cm.Data[configKey(kind)] != readScript(t, root, kind) {
-			t.Errorf("%s in %s is not config/argocd/%s/health.lua: run UPDATE_TESTDATA=1 go test ./test/gitops/", configKey(kind), argocdCMPatchPath, kind)
+		if cm.Data[configKey(kind)] != script {
+			t.Errorf("%s in %s is not %s: run UPDATE_TESTDATA=1 go test ./test/gitops/", configKey(kind), argocdCMPatchPath, healthScriptPath)
 		}
 	}
 	want, err := argocdCMPatch(root)
@@ -79,7 +113,8 @@ func TestArgoCDConfigMapPatchHoldsTheChecks(t *testing.T) {
 }
 
 // config/argocd is a kustomize Component for Argo CD's own installation: over an
-// argocd-cm that has settings of its own, it adds the four checks and keeps the rest.
+// argocd-cm that has settings of its own, it adds the check under the four kinds' keys and
+// keeps the rest.
 func TestArgoCDComponentPatchesArgoCDsConfigMap(t *testing.T) {
 	root := repoRoot(t)
 	fs := filesys.MakeFsInMemory()
@@ -134,9 +169,10 @@ components: [workcenter]
 	if cm.Namespace != "argocd" || cm.Data["url"] != "https://argocd.example.com" {
 		t.Errorf("Argo CD's own settings are not kept: %s", out)
 	}
+	script := readScript(t, root)
 	for _, kind := range kinds {
-		if cm.Data[configKey(kind)] != readScript(t, root, kind) {
-			t.Errorf("the rendered argocd-cm lacks config/argocd/%s/health.lua under %s", kind, configKey(kind))
+		if cm.Data[configKey(kind)] != script {
+			t.Errorf("the rendered argocd-cm lacks %s under %s", healthScriptPath, configKey(kind))
 		}
 	}
 }

@@ -1,8 +1,9 @@
 // Package gitops_test checks how the GitOps tools read the operator's status, with the
 // tools' own code: Flux through status.Compute from github.com/fluxcd/cli-utils/pkg/kstatus
 // (what kustomize-controller's `wait` and `healthChecks` run), Argo CD through the health
-// checks in config/argocd/<Kind>/health.lua run in github.com/yuin/gopher-lua with the
-// libraries Argo CD opens.
+// check config/argocd/health.lua (one script for the four kinds, linked from each
+// config/argocd/<Kind>/health.lua) run in github.com/yuin/gopher-lua with the libraries
+// Argo CD opens.
 //
 // The objects judged are real: the envtest suite (suite_test.go, live_test.go) starts
 // the controllers, creates every situation in `captures`, and checks the live objects'
@@ -18,7 +19,7 @@ import (
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 )
 
-// kinds are the operator's kinds, each with its health.lua.
+// kinds are the operator's kinds, each with its health_test.yaml, testdata and argocd-cm key.
 var kinds = []string{"Account", "WorkCenter", "WorkCenterRole", "Collaborator"}
 
 // capture is one status shape the operator produces, captured from a live object.

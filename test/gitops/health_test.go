@@ -41,10 +41,10 @@ func repoRoot(t tb) string {
 	return root
 }
 
-// readScript reads config/argocd/<kind>/health.lua.
-func readScript(t tb, root, kind string) string {
+// readScript reads config/argocd/health.lua, the one health check of every kind.
+func readScript(t tb, root string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "config", "argocd", kind, "health.lua"))
+	b, err := os.ReadFile(filepath.Join(root, healthScriptPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func readObject(t tb, path string) (map[string]any, *unstructured.Unstructured) 
 	return m, u
 }
 
-// judge runs a kind's health.lua over obj as a check from argocd-cm runs (base and
+// judge runs health.lua over obj as a check from argocd-cm runs (base and
 // table only) and as one with every library; both must agree.
 func judge(t tb, script string, obj map[string]any) health {
 	t.Helper()
@@ -93,15 +93,19 @@ func judge(t tb, script string, obj map[string]any) health {
 }
 
 // Argo CD's way of testing a check: every health_test.yaml entry, its input file
-// through health.lua, exactly the status and message it names. Every testdata file is
-// tested, and every capture has its entry.
+// through the health.lua beside it (the link to the one script), exactly the status and
+// message it names. Every testdata file is tested, and every capture has its entry.
 func TestArgoCDHealthTestYAML(t *testing.T) {
 	root := repoRoot(t)
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
 			dir := filepath.Join(root, "config", "argocd", kind)
-			script := readScript(t, root, kind)
-			b, err := os.ReadFile(filepath.Join(dir, "health_test.yaml"))
+			b, err := os.ReadFile(filepath.Join(dir, "health.lua"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := string(b)
+			b, err = os.ReadFile(filepath.Join(dir, "health_test.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +151,7 @@ func TestCapturedVerdicts(t *testing.T) {
 			if u.GetKind() != c.kind || u.GetNamespace() != c.namespace || u.GetName() != c.name {
 				t.Fatalf("%s holds %s %s/%s, not %s %s/%s", c.path(), u.GetKind(), u.GetNamespace(), u.GetName(), c.kind, c.namespace, c.name)
 			}
-			checkVerdicts(t, c, readScript(t, root, c.kind), obj, u)
+			checkVerdicts(t, c, readScript(t, root), obj, u)
 		})
 	}
 }
@@ -168,17 +172,19 @@ func checkVerdicts(t tb, c capture, script string, obj map[string]any, u *unstru
 	}
 }
 
-// The rules of the checks, one by one, on every kind: each shape built from the kind's
-// ready object by changing only what the rule reads.
+// The rules of the check, one by one, on every kind: each shape built from the kind's
+// ready object by changing only what the rule reads. The script has no branch on the
+// kind, so every rule holds for every kind; the kind-specific ones read a condition or
+// reason that the operator writes on one kind only (AdministratorAssigned and Licensed on
+// an Account, Ready False AccountDeactivated on a Collaborator).
 func TestHealthRules(t *testing.T) {
 	root := repoRoot(t)
 	type change func(obj map[string]any)
 	cases := map[string]struct {
 		change  change
 		health  string
-		message string
-		only    string // the rule applies to this kind only; the others say otherFor
-		other   string
+		message string // the message, or its start (the Account's notes follow Ready's); <Kind> is the kind's name
+		exact   bool   // the message in full
 	}{
 		"Ready True is Healthy with Ready's message": {
 			change: func(o map[string]any) { setReady(o, "True", "Reconciled", "all good") },
@@ -210,10 +216,10 @@ func TestHealthRules(t *testing.T) {
 			health: progressing, message: "Waiting for the operator to observe generation 7 (observed 6)"},
 		"no status is Progressing": {
 			change: func(o map[string]any) { delete(o, "status") },
-			health: progressing, message: "Waiting for the operator to reconcile"},
+			health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
 		"no Ready condition is Progressing": {
 			change: func(o map[string]any) { o["status"].(map[string]any)["conditions"] = []any{} },
-			health: progressing, message: "Waiting for the operator to reconcile"},
+			health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
 		"deletion held by a finalizer is Progressing with the blockers": {
 			change: func(o map[string]any) {
 				o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z"
@@ -223,26 +229,36 @@ func TestHealthRules(t *testing.T) {
 		"deletion not held is Progressing": {
 			change: func(o map[string]any) { o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z" },
 			health: progressing, message: "Being deleted"},
-		"a Deactivated account's Collaborator is Healthy": {
+		"Ready False AccountDeactivated (a Deactivated account's Collaborator) is Healthy": {
 			change: func(o map[string]any) { setReady(o, "False", "AccountDeactivated", "no access until Active") },
-			health: healthy, message: "no access until Active",
-			only: "Collaborator", other: degraded},
+			health: healthy, message: "no access until Active"},
+		"Ready True with AdministratorAssigned and Licensed False (an Account) is Healthy, with their messages": {
+			change: func(o map[string]any) {
+				setReady(o, "True", "Reconciled", "account is Active")
+				setCondition(o, "AdministratorAssigned", "False", "NoAccountAdministrator", "no administrator")
+				setCondition(o, "Licensed", "False", "LicenseLimitExceeded", "too few licenses")
+			},
+			health: healthy, message: "account is Active; no administrator; too few licenses"},
+		"Ready True with AdministratorAssigned and Licensed True says only Ready's message": {
+			change: func(o map[string]any) {
+				setReady(o, "True", "Reconciled", "account is Active")
+				setCondition(o, "AdministratorAssigned", "True", "AdministratorPresent", "an administrator")
+				setCondition(o, "Licensed", "True", "LicensesAvailable", "licenses enough")
+			},
+			health: healthy, message: "account is Active", exact: true},
 	}
+	script := readScript(t, root)
 	for _, kind := range kinds {
-		script := readScript(t, root, kind)
 		ready, _ := readObject(t, filepath.Join(root, capture{kind: kind, file: readyFile[kind]}.path()))
 		for _, name := range slices.Sorted(maps.Keys(cases)) {
 			tc := cases[name]
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				obj := deepCopy(ready)
 				tc.change(obj)
-				want := tc.health
-				if tc.only != "" && tc.only != kind {
-					want = tc.other
-				}
 				got := judge(t, script, obj)
-				if got.Status != want || (want == tc.health && got.Message != tc.message && !strings.HasPrefix(got.Message, tc.message)) {
-					t.Errorf("want %s %q, got %s %q", want, tc.message, got.Status, got.Message)
+				message := strings.ReplaceAll(tc.message, "<Kind>", kind)
+				if got.Status != tc.health || (got.Message != message && (tc.exact || !strings.HasPrefix(got.Message, message))) {
+					t.Errorf("want %s %q, got %s %q", tc.health, message, got.Status, got.Message)
 				}
 			})
 		}

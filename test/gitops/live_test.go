@@ -337,7 +337,7 @@ var _ = Describe("What Flux and Argo CD read from the operator's status", Ordere
 // (or writes it). It returns the Argo CD verdict on the file's content.
 func expectCapture(ctx context.Context, c capture) health {
 	GinkgoHelper()
-	script := readScript(GinkgoT(), env.Root, c.kind)
+	script := readScript(GinkgoT(), env.Root)
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(c.kind))
 	key := types.NamespacedName{Namespace: c.namespace, Name: c.name}

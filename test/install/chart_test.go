@@ -267,12 +267,21 @@ func TestChartCopiesAreCurrent(t *testing.T) {
 
 var argoKinds = []string{"Account", "WorkCenter", "WorkCenterRole", "Collaborator"}
 
-// The Argo CD health checks are config/argocd's, under the keys argocd-cm reads.
+// The Argo CD health check is config/argocd/health.lua, one script for the four kinds:
+// the chart ships one copy of it (files/argocd/health.lua) under each kind's argocd-cm key.
 func TestChartArgoCDHealthChecks(t *testing.T) {
-	for _, kind := range argoKinds {
-		if _, err := os.Stat(filepath.Join(configDir, "argocd", kind, "health.lua")); err != nil {
-			t.Skipf("config/argocd/%s/health.lua does not exist yet: nothing to compare the chart's Argo CD health checks with", kind)
-		}
+	want, err := os.ReadFile(filepath.Join(configDir, "argocd", "health.lua"))
+	if os.IsNotExist(err) {
+		t.Skip("config/argocd/health.lua does not exist yet: nothing to compare the chart's Argo CD health check with")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(chartDir, "files", "argocd", "*")); len(files) != 1 || filepath.Base(files[0]) != "health.lua" {
+		t.Errorf("dist/chart/files/argocd holds %v, want health.lua alone: run `make helm-chart`", files)
+	}
+	if copy, err := os.ReadFile(filepath.Join(chartDir, "files", "argocd", "health.lua")); err != nil || string(copy) != string(want) {
+		t.Errorf("dist/chart/files/argocd/health.lua differs from config/argocd/health.lua: run `make helm-chart`")
 	}
 	if objs := mustHelmTemplate(t, nil); slices.ContainsFunc(objs, func(o object) bool { return o.kind() == "ConfigMap" }) {
 		t.Error("argocd.enable is off by default, yet the chart renders a ConfigMap")
@@ -287,17 +296,9 @@ func TestChartArgoCDHealthChecks(t *testing.T) {
 		t.Errorf("the Argo CD ConfigMap has %d keys, want one per kind (%d): %v", len(data), len(argoKinds), slices.Sorted(maps.Keys(data)))
 	}
 	for _, kind := range argoKinds {
-		want, err := os.ReadFile(filepath.Join(configDir, "argocd", kind, "health.lua"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy, err := os.ReadFile(filepath.Join(chartDir, "files", "argocd", kind+".lua"))
-		if err != nil || string(copy) != string(want) {
-			t.Errorf("dist/chart/files/argocd/%s.lua differs from config/argocd/%s/health.lua: run `make helm-chart`", kind, kind)
-		}
 		key := "resource.customizations.health.access.workcenter.io_" + kind
-		if got, _ := data[key].(string); strings.TrimSpace(got) != strings.TrimSpace(string(want)) {
-			t.Errorf("the Argo CD ConfigMap's %s is not config/argocd/%s/health.lua:\n%s", key, kind, got)
+		if got, _ := data[key].(string); got != string(want) {
+			t.Errorf("the Argo CD ConfigMap's %s is not config/argocd/health.lua:\n%s", key, got)
 		}
 	}
 
