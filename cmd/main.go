@@ -28,10 +28,10 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
-	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 )
 
 var scheme = runtime.NewScheme()

@@ -30,8 +30,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 	"github.com/workcenter-io/workcenter-operator/cmd/operator"
+	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 )
 
 func main() {

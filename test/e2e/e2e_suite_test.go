@@ -24,9 +24,9 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
-	"github.com/workcenter-io/workcenter-operator/cmd/operator"
 )
 
 var (
