@@ -1,4 +1,4 @@
-// Package audit writes the operator's Events: the audit trail of SPEC section 4 (an
+// Package audit writes the operator's Events: the audit trail of docs/rules.md (Events) (an
 // assignment activated or rejected, a license granted or withheld, a deletion blocked, a
 // built-in role restored).
 //

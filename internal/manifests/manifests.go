@@ -28,7 +28,6 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
-	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
 // Kinds are the kinds of access.workcenter.io, in dependency order.
@@ -237,7 +236,7 @@ func (s *Set) addObject(where string, content map[string]any, namespace string) 
 	case gv != v1alpha1.GroupVersion.String():
 		return fmt.Errorf("%s: unknown version %q of %s; use %s", where, gv, kind, v1alpha1.GroupVersion.String())
 	case !slices.Contains(Kinds, kind):
-		return fmt.Errorf("%s: unknown kind %q of %s; nearest: %s", where, kind, gv, strings.Join(query.Nearest(kind, Kinds), ", "))
+		return fmt.Errorf("%s: unknown kind %q of %s; nearest: %s", where, kind, gv, strings.Join(model.Nearest(kind, Kinds), ", "))
 	}
 	if u.GetName() == "" {
 		return fmt.Errorf("%s: %s has no metadata.name", where, kind)

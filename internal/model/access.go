@@ -26,10 +26,10 @@ type AccessInput struct {
 	Roles Roles
 }
 
-// Step is a step of SPEC section 2's effective access, numbered as there.
+// Step is a step of effective access (docs/rules.md), numbered as there.
 type Step int
 
-// The steps of effective access, in the order SPEC section 2 takes them.
+// The steps of effective access, in the order docs/rules.md takes them.
 const (
 	// StepAccount: no Account, or a Deactivated one, gives nothing.
 	StepAccount Step = 1
@@ -44,7 +44,7 @@ const (
 )
 
 // AccessExplanation is a collaborator's effective access in a WorkCenter together with
-// the step of SPEC section 2 that decided it.
+// the step of effective access (docs/rules.md) that decided it.
 type AccessExplanation struct {
 	// Permissions is the effective access.
 	Permissions Set
@@ -56,7 +56,7 @@ type AccessExplanation struct {
 	Cut bool
 }
 
-// ExplainAccess is SPEC section 2's effective access of a collaborator in a WorkCenter,
+// ExplainAccess is effective access (docs/rules.md) of a collaborator in a WorkCenter,
 // in order: no Account or a Deactivated one gives nothing; an unlicensed Member gets
 // nothing; Account and WorkCenter Administrators get every permission, assigned or not;
 // otherwise the assigned role's permissions when the assignment is in effect; and an
@@ -93,7 +93,7 @@ type Access struct {
 	AccessExplanation
 }
 
-// Access is c's effective access in the WorkCenter (SPEC section 2,
+// Access is c's effective access in the WorkCenter (docs/rules.md, Effective access;
 // ExplainAccess): what the account, c's license, its admin role, its evaluated
 // assignment there and the WorkCenter's archival give it, and which step decided it.
 // Callers must not change the set.

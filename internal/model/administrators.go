@@ -10,7 +10,7 @@ import (
 )
 
 // IsAdministrator reports whether the collaborator's admin role supersedes WorkCenter
-// roles (SPEC section 2, step 3): AccountAdministrator or WorkCenterAdministrator.
+// roles (docs/rules.md, Effective access, step 3): AccountAdministrator or WorkCenterAdministrator.
 func IsAdministrator(c *v1alpha1.Collaborator) bool {
 	return IsMember(c) && (c.Spec.AdminRole == v1alpha1.AdminRoleAccountAdministrator ||
 		c.Spec.AdminRole == v1alpha1.AdminRoleWorkCenterAdministrator)

@@ -17,7 +17,7 @@ func AllEmailNotifications() *v1alpha1.EmailNotifications {
 	}
 }
 
-// BuiltInRoleSpec returns the spec of a built-in role (SPEC section 2), and false when
+// BuiltInRoleSpec returns the spec of a built-in role (docs/rules.md), and false when
 // name is not one. The Account controller keeps the objects equal to this spec, and the
 // model always reads a built-in role's permissions from here, so an edit that has not
 // been reverted yet never grants anything.

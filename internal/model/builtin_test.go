@@ -7,7 +7,7 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-// SPEC section 2's built-in roles, spelled out.
+// The built-in roles of docs/rules.md, spelled out.
 var (
 	specReadOnly    = []string{"workCenter.view", "files.download"}
 	specContributor = []string{
@@ -57,7 +57,7 @@ func TestContributorHasNoFolderOrMemberOnlyPermission(t *testing.T) {
 	got, _ := rolesWith().Effective("contributor")
 	for p := range got {
 		if info, _ := Lookup(p); info.Area == AreaFolders {
-			t.Errorf("contributor has folder permission %q; SPEC: no folder permissions", p)
+			t.Errorf("contributor has folder permission %q; docs/rules.md: no folder permissions", p)
 		}
 	}
 	if mo := got.MemberOnly(); len(mo) != 0 {
@@ -73,7 +73,7 @@ func TestBuiltInRolesEmailOptionsAllOn(t *testing.T) {
 		}
 		v := reflect.ValueOf(*en)
 		if v.NumField() != 9 {
-			t.Errorf("EmailNotifications has %d options, SPEC lists 9", v.NumField())
+			t.Errorf("EmailNotifications has %d options, docs/rules.md lists 9", v.NumField())
 		}
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Field(i)
@@ -109,12 +109,12 @@ func TestBuiltInRolesEmailOptionsAllOn(t *testing.T) {
 func TestBuiltInRoleSpecUnknownNames(t *testing.T) {
 	for _, name := range []string{"", "owner", "Contributor", "read_only", "workcenter-owner2", "site-engineer"} {
 		if _, ok := BuiltInRoleSpec(name); ok {
-			t.Errorf("BuiltInRoleSpec(%q) says built in; SPEC has only read-only, contributor, workcenter-owner", name)
+			t.Errorf("BuiltInRoleSpec(%q) says built in; docs/rules.md has only read-only, contributor, workcenter-owner", name)
 		}
 	}
 }
 
-// TestEditedBuiltInRoleObjectGrantsNothingNew: a built-in's permissions come from SPEC,
+// TestEditedBuiltInRoleObjectGrantsNothingNew: a built-in's permissions come from the built-in definition,
 // not from its object, so an edit not reverted yet never grants (or removes) anything.
 func TestEditedBuiltInRoleObjectGrantsNothingNew(t *testing.T) {
 	adminEverywhere := v1alpha1.RoleLevels{
@@ -158,7 +158,7 @@ func TestEditedBuiltInRoleObjectGrantsNothingNew(t *testing.T) {
 			}
 			equalSet(t, "Effective", got, tc.want)
 
-			// A custom role including the edited built-in sees SPEC's permissions too.
+			// A custom role including the edited built-in sees the built-in permissions too.
 			roles["site-engineer"] = newRole("site-engineer", includes(tc.edited.Name))
 			got, err = roles.Effective("site-engineer")
 			if err != nil {

@@ -13,7 +13,7 @@ type Permission = v1alpha1.Permission
 // Area groups permissions; a role's levels are set per area.
 type Area string
 
-// The areas of SPEC section 2, in catalog order.
+// The areas of docs/rules.md, in catalog order.
 const (
 	AreaWorkCenter    Area = "workCenter"
 	AreaFiles         Area = "files"
@@ -26,7 +26,7 @@ const (
 // Areas lists every area in catalog order.
 var Areas = []Area{AreaWorkCenter, AreaFiles, AreaFolders, AreaPosts, AreaTasks, AreaCollaborators}
 
-// The permission strings of SPEC section 2.
+// The permission strings of docs/rules.md.
 const (
 	WorkCenterView         Permission = "workCenter.view"
 	WorkCenterEditSettings Permission = "workCenter.editSettings"
@@ -65,7 +65,7 @@ type PermissionInfo struct {
 	MemberOnly bool
 }
 
-// catalog is SPEC section 2's table, in its order.
+// catalog is the permission table of docs/rules.md, in its order.
 var catalog = []PermissionInfo{
 	{WorkCenterView, AreaWorkCenter, false},
 	{WorkCenterEditSettings, AreaWorkCenter, true},
@@ -104,7 +104,7 @@ var catalogIndex = func() map[Permission]PermissionInfo {
 	return m
 }()
 
-// Catalog returns every permission of SPEC section 2, in the table's order.
+// Catalog returns every permission of docs/rules.md, in the table's order.
 func Catalog() []PermissionInfo { return slices.Clone(catalog) }
 
 // Lookup returns the catalog entry of p, and false when p is not in the catalog.
@@ -125,7 +125,7 @@ func All() Set {
 	return s
 }
 
-// LevelPermissions returns what a level grants in an area (SPEC section 2):
+// LevelPermissions returns what a level grants in an area (docs/rules.md):
 // None nothing; ReadOnly files.download for files and nothing more elsewhere (view is
 // always there anyway); Standard the area's permissions that are not member-only;
 // Admin all of the area's permissions. An empty level is None.

@@ -11,7 +11,7 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-// specPermission is one row of SPEC section 2's permission table, written out here
+// specPermission is one row of the permission table of docs/rules.md, written out here
 // independently of catalog.go.
 type specPermission struct {
 	area       string
@@ -64,7 +64,7 @@ func specAll() []string {
 	return out
 }
 
-// specMemberOnly lists the member-only permissions of SPEC's table.
+// specMemberOnly lists the member-only permissions of the table of docs/rules.md.
 func specMemberOnly() []string {
 	var out []string
 	for p, row := range specTable {
@@ -79,10 +79,10 @@ func specMemberOnly() []string {
 func TestSpecTableHas27Permissions(t *testing.T) {
 	// Guards the test's own table: 2 + 9 + 3 + 3 + 7 + 3.
 	if len(specTable) != 27 {
-		t.Fatalf("SPEC table written in the test has %d rows, want 27", len(specTable))
+		t.Fatalf("the permission table written in the test has %d rows, want 27", len(specTable))
 	}
 	if n := len(specMemberOnly()); n != 11 {
-		t.Fatalf("SPEC table has %d member-only permissions, want 11", n)
+		t.Fatalf("the permission table has %d member-only permissions, want 11", n)
 	}
 }
 
@@ -97,13 +97,13 @@ func TestCatalogMatchesSpecTable(t *testing.T) {
 				t.Errorf("Lookup(%q).Permission = %q", perm, info.Permission)
 			}
 			if string(info.Area) != want.area {
-				t.Errorf("area of %q = %q, SPEC says %q", perm, info.Area, want.area)
+				t.Errorf("area of %q = %q, docs/rules.md says %q", perm, info.Area, want.area)
 			}
 			if info.MemberOnly != want.memberOnly {
-				t.Errorf("member-only of %q = %v, SPEC says %v", perm, info.MemberOnly, want.memberOnly)
+				t.Errorf("member-only of %q = %v, docs/rules.md says %v", perm, info.MemberOnly, want.memberOnly)
 			}
 			if got := IsMemberOnly(Permission(perm)); got != want.memberOnly {
-				t.Errorf("IsMemberOnly(%q) = %v, SPEC says %v", perm, got, want.memberOnly)
+				t.Errorf("IsMemberOnly(%q) = %v, docs/rules.md says %v", perm, got, want.memberOnly)
 			}
 		})
 	}
@@ -124,7 +124,7 @@ func TestCatalogHasExactlyTheSpecPermissions(t *testing.T) {
 		seen[p] = true
 		names = append(names, p)
 		if _, ok := specTable[p]; !ok {
-			t.Errorf("Catalog() has %q, which SPEC section 2 does not list", p)
+			t.Errorf("Catalog() has %q, which docs/rules.md does not list", p)
 		}
 	}
 	slices.Sort(names)
@@ -162,7 +162,7 @@ func TestCatalogAreas(t *testing.T) {
 func TestLookupUnknownPermission(t *testing.T) {
 	for _, p := range []string{"", "files.Download", "workcenter.view", "tasks.approve", "files.*"} {
 		if _, ok := Lookup(Permission(p)); ok {
-			t.Errorf("Lookup(%q) found a permission that SPEC does not list", p)
+			t.Errorf("Lookup(%q) found a permission that docs/rules.md does not list", p)
 		}
 		if IsMemberOnly(Permission(p)) {
 			t.Errorf("IsMemberOnly(%q) = true for a permission outside the catalog", p)
@@ -198,7 +198,7 @@ func TestPermissionEnumMatchesCatalog(t *testing.T) {
 			t.Errorf("enum value %q is not in the catalog", v)
 		}
 		if _, ok := specTable[v]; !ok {
-			t.Errorf("enum value %q is not in SPEC section 2", v)
+			t.Errorf("enum value %q is not in docs/rules.md", v)
 		}
 	}
 	for _, info := range Catalog() {
@@ -211,7 +211,7 @@ func TestPermissionEnumMatchesCatalog(t *testing.T) {
 	}
 }
 
-// specLevel is SPEC section 2's level rule computed from the test's own table.
+// specLevel is the level rule of docs/rules.md computed from the test's own table.
 func specLevel(area string, level v1alpha1.Level) []string {
 	var out []string
 	switch level {

@@ -11,7 +11,7 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-// Fixture builders. Every expected value in these tests is written from SPEC.md, as
+// Fixture builders. Every expected value in these tests is written from docs/rules.md, as
 // string literals, never computed with the code under test.
 
 const testNamespace = "acme"

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -132,4 +133,61 @@ func chain(path []string) string {
 // takes at most MaxListInMessage bytes: fewer names are shown when they are long.
 func ListWithTotal(names []string, limit int) string {
 	return ListWithin(names, limit, MaxListInMessage)
+}
+
+// Nearest returns up to three of names closest to name (edit distance, ignoring case),
+// nearest first; a name containing it counts as nearer than any other.
+func Nearest(name string, names []string) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	var near []scored
+	lower := strings.ToLower(name)
+	for _, n := range names {
+		ln := strings.ToLower(n)
+		d := distance(lower, ln)
+		if len(lower) >= 3 && strings.Contains(ln, lower) {
+			d = 0
+		}
+		near = append(near, scored{n, d})
+	}
+	slices.SortStableFunc(near, func(a, b scored) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	var out []string
+	for _, s := range near {
+		if !slices.Contains(out, s.name) {
+			out = append(out, s.name)
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

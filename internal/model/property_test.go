@@ -13,7 +13,7 @@ import (
 )
 
 // Property tests: random accounts changed by random sequences of changes, checked
-// against SPEC's invariants after every change. `make test` runs rapid's default number
+// against the invariants of docs/rules.md after every change. `make test` runs rapid's default number
 // of cases (100); `make test-properties` runs RAPID_CHECKS of them (10,000 by default).
 
 // change is one random change to the account model.
@@ -76,7 +76,7 @@ func change(t *rapid.T, m *Account) {
 	}
 }
 
-// TestInvariants checks SPEC's invariants on every state a random sequence of changes
+// TestInvariants checks the invariants of docs/rules.md on every state a random sequence of changes
 // reaches.
 func TestInvariants(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {

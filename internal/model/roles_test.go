@@ -41,7 +41,7 @@ func TestEffectivePermissions(t *testing.T) {
 			},
 			wantMemberOnly: []string{"tasks.create"},
 		},
-		"SPEC 1.3 example": {
+		"the docs' include example": {
 			roles: []*v1alpha1.WorkCenterRole{newRole("site-engineer",
 				includes("contributor"),
 				withLevels(v1alpha1.RoleLevels{
@@ -328,7 +328,7 @@ func TestIncludedByAndDependents(t *testing.T) {
 		newRole("loner"),
 		newRole("x", includes("y")), newRole("y", includes("x")), // a cycle must not loop forever
 	)
-	// An edited built-in's includes do not count: its spec is SPEC's.
+	// An edited built-in's includes do not count: its spec is the built-in one.
 	roles["contributor"] = newRole("contributor", includes("base"))
 
 	cases := map[string]struct {

@@ -22,7 +22,7 @@ func TestCollaboratorKinds(t *testing.T) {
 				c := newCollab("x", admin(ar))
 				c.Spec.Type = typ
 				isMember := typ == "Member"
-				// SPEC section 2 step 3: Account and WorkCenter Administrators supersede;
+				// effective access step 3 (docs/rules.md): Account and WorkCenter Administrators supersede;
 				// R1: only a Member can be one.
 				isAdmin := isMember && (ar == "AccountAdministrator" || ar == "WorkCenterAdministrator")
 				isAccountAdmin := isMember && ar == "AccountAdministrator"

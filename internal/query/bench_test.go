@@ -12,7 +12,7 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// large is the account of issue 8's benchmarks: 10,000 collaborators (a third of them
+// large is the benchmarks' account: 10,000 collaborators (a third of them
 // guests, 3 assignments each, 1 in 50 an administrator), 200 roles including each other
 // in chains, 50 WorkCenters (5 archived), 8,000 licenses.
 func large(b *testing.B) *Engine {

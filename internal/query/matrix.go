@@ -38,7 +38,7 @@ type Matrix struct {
 // Has reports whether role column i has permission p.
 func (m Matrix) Has(i int, p string) bool { return slices.Contains(m.Roles[i].Permissions, p) }
 
-// BuiltInRoles are the built-in roles in SPEC order.
+// BuiltInRoles are the built-in roles in the order of docs/rules.md.
 var BuiltInRoles = []string{v1alpha1.RoleReadOnly, v1alpha1.RoleContributor, v1alpha1.RoleWorkCenterOwner}
 
 // EmailOptions are the email option names of a role, in the order of the API.
@@ -73,7 +73,7 @@ func (e *Engine) Matrix(roles ...string) Matrix {
 	return out
 }
 
-// RoleNames are the account's roles: the built-in ones first (SPEC order), then the
+// RoleNames are the account's roles: the built-in ones first (the order of docs/rules.md), then the
 // others by name.
 func (e *Engine) RoleNames() []string {
 	var builtIn, custom []string

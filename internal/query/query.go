@@ -34,7 +34,7 @@ const (
 	NotReached = "not reached"
 )
 
-// Step names, one per step of SPEC section 2.
+// Step names, one per step of docs/rules.md.
 var stepNames = map[model.Step]string{
 	model.StepAccount:       "account",
 	model.StepLicense:       "license",
@@ -43,9 +43,9 @@ var stepNames = map[model.Step]string{
 	model.StepArchived:      "archived",
 }
 
-// Step is one step of SPEC section 2 taken for a question.
+// Step is one step of docs/rules.md taken for a question.
 type Step struct {
-	// Step is the step's number in SPEC section 2 (1 to 5).
+	// Step is the step's number in docs/rules.md (1 to 5).
 	Step int `json:"step"`
 	// Name is account, license, administrator, assignment or archived.
 	Name string `json:"name"`
@@ -83,7 +83,7 @@ type Assignment struct {
 }
 
 // Decision answers "may Collaborator do Permission in WorkCenter?", with every step of
-// SPEC section 2 in order.
+// docs/rules.md in order.
 type Decision struct {
 	Collaborator string `json:"collaborator"`
 	Email        string `json:"email"`
@@ -323,7 +323,7 @@ type Denied struct {
 	Collaborator string `json:"collaborator"`
 	Email        string `json:"email"`
 	Type         string `json:"type"`
-	// Step is the number of the step of SPEC section 2 that denied it.
+	// Step is the number of the step of docs/rules.md that denied it.
 	Step int `json:"step"`
 	// Why is that step's detail.
 	Why        string      `json:"why"`
@@ -448,7 +448,7 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 	return out
 }
 
-// inCatalogOrder lists the set in the catalog's order (SPEC section 2's table).
+// inCatalogOrder lists the set in the catalog's order (the permission table of docs/rules.md).
 func inCatalogOrder(set model.Set) []string {
 	out := make([]string, 0, len(set))
 	for _, info := range model.Catalog() {

@@ -2,7 +2,6 @@ package query
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -58,7 +57,7 @@ func (e *Engine) Collaborator(who string) (*v1alpha1.Collaborator, error) {
 	for _, c := range e.m.AllCollaborators() {
 		names = append(names, c.Name, c.Spec.Email)
 	}
-	return nil, &InputError{What: "collaborator", Name: who, Nearest: Nearest(who, names), Where: e.m.Namespace}
+	return nil, &InputError{What: "collaborator", Name: who, Nearest: model.Nearest(who, names), Where: e.m.Namespace}
 }
 
 // WorkCenter checks that the WorkCenter exists.
@@ -70,7 +69,7 @@ func (e *Engine) WorkCenter(name string) (string, error) {
 	for _, wc := range e.m.WorkCenters() {
 		names = append(names, wc.Name)
 	}
-	return "", &InputError{What: "WorkCenter", Name: name, Nearest: Nearest(name, names), Where: e.m.Namespace}
+	return "", &InputError{What: "WorkCenter", Name: name, Nearest: model.Nearest(name, names), Where: e.m.Namespace}
 }
 
 // Role checks that the role exists.
@@ -78,10 +77,10 @@ func (e *Engine) Role(name string) (string, error) {
 	if e.m.Role(name) != nil {
 		return name, nil
 	}
-	return "", &InputError{What: "role", Name: name, Nearest: Nearest(name, e.RoleNames()), Where: e.m.Namespace}
+	return "", &InputError{What: "role", Name: name, Nearest: model.Nearest(name, e.RoleNames()), Where: e.m.Namespace}
 }
 
-// Permission checks that p is in the catalog (SPEC section 2).
+// Permission checks that p is in the catalog (docs/rules.md).
 func Permission(p string) (model.Permission, error) {
 	if _, ok := model.Lookup(model.Permission(p)); ok {
 		return model.Permission(p), nil
@@ -90,62 +89,5 @@ func Permission(p string) (model.Permission, error) {
 	for _, info := range model.Catalog() {
 		names = append(names, string(info.Permission))
 	}
-	return "", &InputError{What: "permission", Name: p, Nearest: Nearest(p, names)}
-}
-
-// Nearest returns up to three of names closest to name (edit distance, ignoring case),
-// nearest first; a name containing it counts as nearer than any other.
-func Nearest(name string, names []string) []string {
-	type scored struct {
-		name string
-		d    int
-	}
-	var near []scored
-	lower := strings.ToLower(name)
-	for _, n := range names {
-		ln := strings.ToLower(n)
-		d := distance(lower, ln)
-		if len(lower) >= 3 && strings.Contains(ln, lower) {
-			d = 0
-		}
-		near = append(near, scored{n, d})
-	}
-	slices.SortStableFunc(near, func(a, b scored) int {
-		if a.d != b.d {
-			return a.d - b.d
-		}
-		return strings.Compare(a.name, b.name)
-	})
-	var out []string
-	for _, s := range near {
-		if !slices.Contains(out, s.name) {
-			out = append(out, s.name)
-		}
-		if len(out) == 3 {
-			break
-		}
-	}
-	return out
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return "", &InputError{What: "permission", Name: p, Nearest: model.Nearest(p, names)}
 }

@@ -101,12 +101,12 @@ var _ = Describe("Protection finalizers at admission", func() {
 	})
 })
 
-// The defect (issue 9): R7's finalizer was added only when the controller first
-// reconciled an administrator; with hundreds of objects queued, or the manager down,
-// both administrators deleted a few seconds apart met no finalizer, and the account was
-// left with none. Now the mutating webhooks add each protection finalizer when the object
-// is created (or becomes one that needs it), in the API server's answer, before any
-// controller has seen the object.
+// A protection finalizer added only when a controller first reconciles the object comes
+// too late with hundreds of objects queued, or the manager down: two administrators
+// deleted a few seconds apart would meet no finalizer and leave the account with none.
+// The mutating webhooks add each protection finalizer when the object is created (or
+// becomes one that needs it), in the API server's answer, before any controller has
+// seen the object.
 var _ = Describe("Protection from creation", func() {
 	It("gives the owning Account, every role and every AccountAdministrator its finalizer in the create response", func() {
 		ns := newNamespace()

@@ -13,7 +13,7 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
 
-// SPEC section 3 enforces each rule twice. Admission judges each write against the
+// docs/rules.md enforces each rule twice. Admission judges each write against the
 // account as the manager's cache holds it, so two writes admitted at the same moment
 // can together break a rule that each alone keeps (docs/decisions.md, "Races"). These
 // specs make such pairs of writes at once, several rounds each, and whatever admission
