@@ -15,9 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -28,96 +26,6 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
-
-func TestBoundWarnings(t *testing.T) {
-	many := func(n, size int) admission.Warnings {
-		var ws admission.Warnings
-		for i := range n {
-			ws = append(ws, fmt.Sprintf("%03d ", i)+strings.Repeat("w", size-4))
-		}
-		return ws
-	}
-	cases := map[string]struct {
-		in   admission.Warnings
-		want admission.Warnings
-	}{
-		"none":                     {nil, nil},
-		"whole":                    {admission.Warnings{"a", "b"}, admission.Warnings{"a", "b"}},
-		"repeats dropped":          {admission.Warnings{"a", "b", "a"}, admission.Warnings{"a", "b"}},
-		"control characters":       {admission.Warnings{"a\nb\tc"}, admission.Warnings{"a b c"}},
-		"a long one is cut":        {admission.Warnings{strings.Repeat("é", 1000)}, admission.Warnings{strings.Repeat("é", 510) + "…"}},
-		"as many as fit, counted":  {many(300, 1000), append(many(3, 1000), "... and 297 more warnings")},
-		"room kept for the count":  {many(4, 1010), append(many(2, 1010), "... and 2 more warnings")},
-		"exactly the last one fit": {many(3, 1024), many(3, 1024)},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			got := model.BoundWarnings(tc.in)
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
-				t.Fatalf("got %d warnings %.200q, want %d %.200q", len(got), got, len(tc.want), tc.want)
-			}
-			checkWarnings(t, got)
-		})
-	}
-}
-
-func TestDetailKeepsRuleAndReason(t *testing.T) {
-	v := &model.Violation{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
-	got := v.Detail()
-	if len(got) > model.MaxDetail || !utf8.ValidString(got) || !strings.HasSuffix(got, "… (R2, RoleRequiresMember)") {
-		t.Fatalf("detail of %d bytes: %.100q…%q", len(got), got, got[len(got)-40:])
-	}
-	short := &model.Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
-	if got := short.Detail(); got != "taken (R5, DuplicateEmail)" {
-		t.Fatalf("detail = %q", got)
-	}
-}
-
-func TestInvalidCountsWhatItLeavesOut(t *testing.T) {
-	var findings model.Findings
-	for i := range 256 {
-		findings = append(findings, model.Finding{Rule: model.R2, Reason: v1alpha1.ReasonRoleRequiresMember, Field: field.NewPath("spec", "workCenters").Index(i).Child("role"), Message: "no"})
-	}
-	err := findings.Denial("Collaborator", "gina")
-	var se *apierrors.StatusError
-	if !errors.As(err, &se) || !apierrors.IsInvalid(err) {
-		t.Fatalf("not Invalid: %v", err)
-	}
-	causes := se.ErrStatus.Details.Causes
-	if len(causes) != model.MaxFieldErrors+1 || !strings.Contains(causes[model.MaxFieldErrors].Message, "246 more fields break rules") {
-		t.Fatalf("%d causes, last %q", len(causes), causes[len(causes)-1].Message)
-	}
-	if (model.Findings{}).Denial("Collaborator", "gina") != nil {
-		t.Fatal("no errors, yet a denial")
-	}
-}
-
-func TestBoundDenial(t *testing.T) {
-	long := strings.Repeat("ß", model.MaxDenial)
-	forbiddenErr := apierrors.NewForbidden(groupResource("workcenterroles"), "read-only", errors.New(long))
-	cases := map[string]error{
-		"status error": forbiddenErr,
-		"plain error":  errors.New(long),
-	}
-	for name, err := range cases {
-		t.Run(name, func(t *testing.T) {
-			got := model.BoundDenial(err)
-			if len(got.Error()) > model.MaxDenial || !utf8.ValidString(got.Error()) {
-				t.Fatalf("denial of %d bytes", len(got.Error()))
-			}
-			if name == "status error" && (!apierrors.IsForbidden(got) || forbiddenErr.Error() == got.Error()) {
-				t.Fatalf("got %T %v", got, apierrors.ReasonForError(got))
-			}
-		})
-	}
-	if model.BoundDenial(nil) != nil {
-		t.Fatal("nil became an error")
-	}
-	small := apierrors.NewBadRequest("small")
-	if model.BoundDenial(small) != error(small) {
-		t.Fatal("a small denial was rebuilt")
-	}
-}
 
 // checkWarnings asserts what the API server needs to pass every warning on whole: valid
 // UTF-8 without control characters, each within model.MaxWarning, all within model.MaxWarnings, and
@@ -337,8 +245,4 @@ func TestAnswersAtMaximumLengths(t *testing.T) {
 			}
 		})
 	}
-}
-
-func groupResource(resource string) schema.GroupResource {
-	return v1alpha1.GroupVersion.WithResource(resource).GroupResource()
 }
