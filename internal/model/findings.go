@@ -187,7 +187,7 @@ func (fs Findings) Denial(kind, name string) error {
 	gk := v1alpha1.GroupVersion.WithKind(kind).GroupKind()
 	if i := slices.IndexFunc(errs, func(f Finding) bool { return f.Forbidden }); i >= 0 {
 		resource := v1alpha1.GroupVersion.WithResource(strings.ToLower(kind) + "s").GroupResource()
-		return BoundDenial(apierrors.NewForbidden(resource, name, errors.New(errs[i].Message)))
+		return BoundDenial(apierrors.NewForbidden(resource, name, errors.New(errs[i].Detail())))
 	}
 	list := make(field.ErrorList, 0, len(errs))
 	for _, f := range errs {

@@ -173,11 +173,9 @@ func TestDenial(t *testing.T) {
 				}
 				return append(out, forbidden("spec", "4 more fields break rules like those above; they are named once those are fixed"))
 			}()},
-		{name: "a Forbidden finding: 403", fs: Findings{warnPending, errR9}, code: http.StatusForbidden, says: "read-only is built in"},
-		{name: "a Forbidden finding wins over Invalid ones", fs: Findings{errR4, errR9, errR5}, code: http.StatusForbidden, says: "read-only is built in"},
-		{name: "a Forbidden denial ends with its rule", fs: Findings{errR9}, code: http.StatusForbidden, says: "read-only is built in (R9)",
-			defect: "Denial answers a Forbidden finding with its Message, not its Detail, so the 403 does not end with its rule " +
-				`(docs/rules.md: "Admission messages end with the rule and its reason"); CheckBuiltInEdit writes "(R9)" mid-message instead`},
+		{name: "a Forbidden finding: 403", fs: Findings{warnPending, errR9}, code: http.StatusForbidden, says: "read-only is built in (R9)"},
+		{name: "a Forbidden finding wins over Invalid ones", fs: Findings{errR4, errR9, errR5}, code: http.StatusForbidden, says: "read-only is built in (R9)"},
+		{name: "a Forbidden denial ends with its rule", fs: Findings{errR9}, code: http.StatusForbidden, says: "read-only is built in (R9)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.fs.Denial("Collaborator", "gina")

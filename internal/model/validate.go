@@ -117,13 +117,10 @@ func punctuated(s, mark string) string {
 }
 
 // pendingWarning is the warning for a reference to an object that does not exist yet.
-func pendingWarning(what string) Finding {
-	return Finding{Rule: RulePending, Reason: RulePendingReason, Warning: true,
+func pendingWarning(reason, what string) Finding {
+	return Finding{Rule: RulePending, Reason: reason, Warning: true,
 		Message: what + " does not exist yet; the assignment waits (Pending) until it appears"}
 }
-
-// RulePendingReason is the reason of a warning about a reference that waits.
-const RulePendingReason = "Pending"
 
 // ValidateCreate is admission's verdict on creating obj, an object of one of the four
 // kinds, by anyone but the operator: kubectl procorem validate replays manifests through
@@ -238,11 +235,11 @@ func (a *Account) checkAssignments(c, old *v1alpha1.Collaborator) Findings {
 		prevRole, had := before[as.Name]
 		isNew := !had || prevRole != as.Role
 		if a.workCenters[wcName] == nil {
-			out = append(out, pendingWarning(fmt.Sprintf("WorkCenter %q", Short(wcName))))
+			out = append(out, pendingWarning(v1alpha1.ReasonWorkCenterNotFound, fmt.Sprintf("WorkCenter %q", Short(wcName))))
 		}
 		role, ok := a.roles[roleName]
 		if !ok {
-			out = append(out, pendingWarning(fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", Short(roleName), Short(wcName))))
+			out = append(out, pendingWarning(v1alpha1.ReasonRoleNotFound, fmt.Sprintf("WorkCenterRole %q (assigned in WorkCenter %q)", Short(roleName), Short(wcName))))
 			continue
 		}
 		// R10: no new assignment to a role that is being deleted.
@@ -369,7 +366,8 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 				Short(role.Name), Short(string(inc)))})
 		}
 	}
-	// A cycle this change creates is rejected; one that was there before is not its doing.
+	// A cycle this change creates is rejected; one that was there before is not its
+	// doing: a cycle the role was in already, or one among the roles it includes.
 	next := make(Roles, len(a.roles)+1)
 	for n, r := range a.roles {
 		next[n] = r
@@ -377,7 +375,7 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 	next[role.Name] = role
 	if _, err := next.Effective(role.Name); err != nil {
 		if cycle, ok := err.(*CycleError); ok {
-			if _, err := a.Effective(role.Name); isCycle(err) {
+			if _, err := a.Effective(role.Name); isCycle(err) || !slices.Contains(cycle.Cycle, role.Name) {
 				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Warning: true, Message: fmt.Sprintf(
 					"%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle)})
 			} else {
@@ -428,9 +426,13 @@ func (a *Account) roleInUse(role string) string {
 // finalizer (R11).
 func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
 	acct, old := r.Object, r.Old
-	switch r.Operation {
-	case Create:
+	if r.Operation == Create {
 		return a.duplicateAccount(acct)
+	}
+	if a.owner != nil && a.owner.Name != acct.Name {
+		return nil // a duplicate Account governs nothing (R11 protects the owner only)
+	}
+	switch r.Operation {
 	case Delete:
 		if acct.DeletionTimestamp != nil || !slices.Contains(acct.Finalizers, v1alpha1.FinalizerAccountProtection) || r.NamespaceTerminating {
 			return nil
@@ -444,9 +446,6 @@ func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
 	}
 	if skipUpdate(acct, equality.Semantic.DeepEqual(old.Spec, acct.Spec)) {
 		return nil
-	}
-	if a.owner != nil && a.owner.Name != acct.Name {
-		return nil // a duplicate Account governs nothing
 	}
 	out := a.removedCategories(old, acct)
 	if losing := a.LosingLicenses(old.Spec.Licenses, acct.Spec.Licenses); len(losing) > 0 {
@@ -523,6 +522,6 @@ func CheckBuiltInEdit(role *v1alpha1.WorkCenterRole, update bool, username strin
 		what = "edit"
 	}
 	return &Finding{Rule: R9, Forbidden: true, Message: fmt.Sprintf(
-		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label (R9); user %q can create a custom role instead, for example one that includes %q",
+		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label; user %q can create a custom role instead, for example one that includes %q",
 		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, Bound(username, MaxUsername), role.Name)}
 }

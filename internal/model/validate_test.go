@@ -295,7 +295,7 @@ func TestValidateCollaborator(t *testing.T) {
 		says: []string{`Collaborator "ada" is the last AccountAdministrator of Account "acme"`, "its deletion waits", v1alpha1.FinalizerLastAdministrator}}
 	cycle := "loop-a -> loop-b -> loop-a"
 	pendingWC := func(wc string) wantFinding {
-		return wantFinding{rule: RulePending, reason: RulePendingReason, warning: true,
+		return wantFinding{rule: RulePending, reason: v1alpha1.ReasonWorkCenterNotFound, warning: true,
 			says: []string{fmt.Sprintf("WorkCenter %q does not exist yet", wc), "Pending"}}
 	}
 
@@ -531,7 +531,7 @@ func TestValidateCollaborator(t *testing.T) {
 		"create: assigned a role that does not exist yet (Pending)": {
 			objs: collaboratorWorld(acmeAccount(10)),
 			req:  createReq(person("neo", v1alpha1.Guest, 10, "tower=ghost")),
-			want: []wantFinding{{rule: RulePending, reason: RulePendingReason, warning: true,
+			want: []wantFinding{{rule: RulePending, reason: v1alpha1.ReasonRoleNotFound, warning: true,
 				says: []string{`WorkCenterRole "ghost"`, `WorkCenter "tower"`, "does not exist yet"}}},
 		},
 		"create: assigned a role including one that does not exist yet (Pending)": {
@@ -587,21 +587,16 @@ func TestValidateCollaborator(t *testing.T) {
 // (References that wait: AccountNotFound, WorkCenterNotFound, RoleNotFound), as
 // findings.go says a Reason is "one of the v1alpha1 Reason constants".
 func TestValidatePendingReasons(t *testing.T) {
-	const defect = "validate.go's pendingWarning gives a missing WorkCenter and a missing assigned role Reason " +
-		`"Pending" (RulePendingReason), which is no v1alpha1 reason; docs/rules.md names WorkCenterNotFound and RoleNotFound ` +
-		"(the missing Account and missing include warnings use AccountNotFound and RoleNotFound)"
 	cases := map[string]validateCase[*v1alpha1.Collaborator]{
 		"a WorkCenter that does not exist yet: WorkCenterNotFound": {
-			objs:   collaboratorWorld(acmeAccount(10)),
-			req:    createReq(person("neo", v1alpha1.Guest, 10, "nowhere=viewer")),
-			want:   []wantFinding{{rule: RulePending, reason: v1alpha1.ReasonWorkCenterNotFound, warning: true, says: []string{`"nowhere"`}}},
-			defect: defect,
+			objs: collaboratorWorld(acmeAccount(10)),
+			req:  createReq(person("neo", v1alpha1.Guest, 10, "nowhere=viewer")),
+			want: []wantFinding{{rule: RulePending, reason: v1alpha1.ReasonWorkCenterNotFound, warning: true, says: []string{`"nowhere"`}}},
 		},
 		"a role that does not exist yet: RoleNotFound": {
-			objs:   collaboratorWorld(acmeAccount(10)),
-			req:    createReq(person("neo", v1alpha1.Guest, 10, "tower=ghost")),
-			want:   []wantFinding{{rule: RulePending, reason: v1alpha1.ReasonRoleNotFound, warning: true, says: []string{`"ghost"`}}},
-			defect: defect,
+			objs: collaboratorWorld(acmeAccount(10)),
+			req:  createReq(person("neo", v1alpha1.Guest, 10, "tower=ghost")),
+			want: []wantFinding{{rule: RulePending, reason: v1alpha1.ReasonRoleNotFound, warning: true, says: []string{`"ghost"`}}},
 		},
 	}
 	runValidate(t, cases, (*Account).ValidateCollaborator)
@@ -857,9 +852,6 @@ func TestValidateRole(t *testing.T) {
 			req:  createReq(fixtures.Role(ns, "wrapper", fixtures.Includes("cyc-a"))),
 			want: []wantFinding{{rule: RuleInclusionCycle, reason: v1alpha1.ReasonInclusionCycle, warning: true,
 				says: []string{"cyc-a -> cyc-b -> cyc-a"}, lacks: []string{"closes it"}}},
-			defect: `a new include of a role in a cycle that existed before is rejected at spec.includes with "this change to ` +
-				`WorkCenterRole \"wrapper\" closes it" although wrapper is not in the cycle; docs/rules.md (InclusionCycle row) ` +
-				"says admission rejects a change that creates a cycle and warns about one that existed before",
 		},
 
 		// References that wait.
@@ -1088,9 +1080,6 @@ func TestValidateAccount(t *testing.T) {
 		"update: a duplicate Account's account-protection finalizer removed": {
 			objs: accountWorld(duplicate()),
 			req:  updateReq(duplicate(), withoutFinalizer(duplicate(), v1alpha1.FinalizerAccountProtection)),
-			defect: "removing account-protection from a duplicate (non-owning) Account is refused as R11 (metadata.finalizers, " +
-				`"Account \"acme-2\" still has 3 WorkCenters ..."): finalizerKept runs before the owner check; docs/rules.md ` +
-				"puts R11 and its finalizer on the owning Account only, and validate.go says a duplicate governs nothing",
 		},
 
 		// What is not checked.
