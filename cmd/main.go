@@ -29,6 +29,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
@@ -122,6 +123,11 @@ func main() {
 	mgr, err := ctrl.NewManager(cfg, options)
 	if err != nil {
 		log.Error(err, "unable to create manager")
+		os.Exit(1)
+	}
+	// One account Book, shared by the controllers and the webhooks (accounts.For).
+	if mgr, err = accounts.WithBook(mgr); err != nil {
+		log.Error(err, "unable to set up the account book")
 		os.Exit(1)
 	}
 	ctx := ctrl.SetupSignalHandler()

@@ -19,6 +19,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
@@ -64,6 +65,8 @@ var _ = BeforeSuite(func() {
 			return client.WithFieldOwner(countingClient(c), "workcenter-operator"), nil
 		},
 	})
+	Expect(err).NotTo(HaveOccurred())
+	mgr, err = accounts.WithBook(mgr)
 	Expect(err).NotTo(HaveOccurred())
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())

@@ -288,25 +288,41 @@ func Or(b *Book, r client.Reader) *Book {
 	return New(r)
 }
 
-var (
-	forMu sync.Mutex
-	books = map[manager.Manager]*Book{}
-)
-
-// For is the manager's Book, made on first use: it reads the manager's cache, and an
-// informer handler touches every event of the four kinds. The controllers and the
-// webhooks of one manager share it, so they judge from the same model.
-func For(mgr manager.Manager) (*Book, error) {
-	forMu.Lock()
-	defer forMu.Unlock()
-	if b := books[mgr]; b != nil {
-		return b, nil
+// WithBook returns mgr carrying a Book of its own: one over the manager's cache, which
+// an informer handler keeps informed of every event of the four kinds. For(mgr) is then
+// that Book, so the controllers and the webhooks of the manager share one model per
+// namespace. Wrap the manager once, where it is made, and hand the result on.
+func WithBook(mgr manager.Manager) (manager.Manager, error) {
+	b, err := newForManager(mgr)
+	if err != nil {
+		return nil, err
 	}
+	return bookManager{Manager: mgr, book: b}, nil
+}
+
+// bookManager is a manager and its Book.
+type bookManager struct {
+	manager.Manager
+	book *Book
+}
+
+func (m bookManager) AccountBook() *Book { return m.book }
+
+// For is the Book mgr carries (WithBook). A manager made without one gets a new Book at
+// each call: it follows the cache all the same, but is shared with nobody.
+func For(mgr manager.Manager) (*Book, error) {
+	if m, ok := mgr.(interface{ AccountBook() *Book }); ok {
+		return m.AccountBook(), nil
+	}
+	return newForManager(mgr)
+}
+
+// newForManager is a Book over the manager's cache that follows its every event.
+func newForManager(mgr manager.Manager) (*Book, error) {
 	b := New(mgr.GetCache())
 	if err := b.watchAll(context.Background(), mgr); err != nil {
 		return nil, err
 	}
-	books[mgr] = b
 	return b, nil
 }
 
