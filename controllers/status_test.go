@@ -353,7 +353,8 @@ func TestOwnChangesWakeOnStrippedFinalizer(t *testing.T) {
 	withOther.Finalizers = []string{"example.com/other"}
 	statusOnly := withOurs.DeepCopy()
 	statusOnly.Status.Assignments = 3
-	rememberStatus(statusOnly) // as the status step does before it writes
+	own := &ownStatuses{}
+	own.remember(statusOnly) // as the status step does before it writes
 	foreign := withOurs.DeepCopy()
 	foreign.Status.Assignments = 7
 	for name, tc := range map[string]struct {
@@ -368,7 +369,7 @@ func TestOwnChangesWakeOnStrippedFinalizer(t *testing.T) {
 		"spec changed (generation)": {base, func() client.Object { o := base.DeepCopy(); o.Generation = 2; return o }(), true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := ownChanges().Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.cur}); got != tc.want {
+			if got := ownChanges(own).Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.cur}); got != tc.want {
 				t.Fatalf("want %v, got %v", tc.want, got)
 			}
 		})
