@@ -55,7 +55,7 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionAdministratorAssigned, "CheckAdministrators")
 		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionLicensed, "AllocateLicenses")
 	}
-	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
+	return step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
 }
 
 func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Account, step *statusStep) error {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
@@ -22,6 +23,10 @@ const (
 	collaboratorController = "collaborator"
 	// collaboratorWorkers reconcile Collaborators in parallel.
 	collaboratorWorkers = 4
+	// grantRecheck is how long a license grant waits before the cached Account is
+	// compared with the live one again (grantConfirmed): the cache lags by milliseconds,
+	// and by up to a minute after an API server outage.
+	grantRecheck = time.Second
 )
 
 // CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
@@ -54,7 +59,7 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	r.models().Touch(&c)
 	step := newStatusStep(&c, r.own)
 	step.written = func(before client.Object) { r.recordTransitions(before.(*v1alpha1.Collaborator), &c) }
-	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
+	return step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
 }
 
 func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep) error {
@@ -74,8 +79,13 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	}); err != nil {
 		return err
 	}
-	if err := r.confirmGrant(ctx, c, account, e.Licensed); err != nil {
+	confirmed, err := r.grantConfirmed(ctx, c, account, e.Licensed)
+	if err != nil {
 		return err
+	}
+	if !confirmed {
+		step.waitFor(grantRecheck)
+		return nil
 	}
 	c.Status.WorkCenters = e.Statuses
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
@@ -85,7 +95,6 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	}
 	c.Status.ObservedGeneration = c.Generation
 	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.Duplicate, e.Licensed, e.Statuses))
-	var err error
 	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
@@ -93,26 +102,28 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	return err
 }
 
-// confirmGrant is R4's guard on a license granted to a Member whose status says it holds
-// none: the grant is decided against the cached Account, which can lag the live one for
-// up to a minute after an API server outage (client-go backs off between watch retries,
-// one kind at a time), and a license granted under a limit already lowered breaks R4.
-// So such a grant waits (a conflict: retried, nothing written, nothing reported) until
-// the cached Account has the live spec (same generation). One live read per grant; a
-// Member's first status (nothing recorded yet) needs none, nor does anything else.
-func (r *CollaboratorReconciler) confirmGrant(ctx context.Context, c *v1alpha1.Collaborator, cached *v1alpha1.Account, licensed bool) error {
+// grantConfirmed is R4's guard on a license granted to a Member whose status says it
+// holds none: the grant is decided against the cached Account, which can lag the live
+// one for up to a minute after an API server outage (client-go backs off between watch
+// retries, one kind at a time), and a license granted under a limit already lowered
+// breaks R4. So such a grant is confirmed only once the cached Account has the live spec
+// (same UID and generation); until then the reconcile waits, writing and reporting
+// nothing, and looks again after grantRecheck. One live read per grant; a Member's first
+// status (nothing recorded yet) needs none, nor does anything else.
+func (r *CollaboratorReconciler) grantConfirmed(ctx context.Context, c *v1alpha1.Collaborator, cached *v1alpha1.Account, licensed bool) (bool, error) {
 	if !licensed || c.Status.Licensed == nil || *c.Status.Licensed || cached == nil {
-		return nil
+		return true, nil
 	}
 	live, err := accountOf(ctx, r.APIReader, c.Namespace)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if live != nil && live.UID == cached.UID && live.Generation == cached.Generation {
-		return nil
+		return true, nil
 	}
-	return apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("collaborators").GroupResource(), c.Name,
-		fmt.Errorf("the cached Account %q lags the live one: the license waits until the cache catches up", cached.Name))
+	logf.FromContext(ctx).V(1).Info("license grant waits until the cached Account catches up with the live one",
+		"account", cached.Name, "cachedGeneration", cached.Generation)
+	return false, nil
 }
 
 // collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -35,6 +37,10 @@ type statusStep struct {
 	// gone is set once the object's last finalizer of ours was released: it may not
 	// exist any more and has nothing left to report.
 	gone bool
+	// recheck, when set, ends the reconcile with nothing written and nothing reported:
+	// the decision needs a cache that lags the API server, so the object is reconciled
+	// again after that long.
+	recheck time.Duration
 	// written runs after a successful status write of a successful reconcile (or when
 	// nothing needed writing): Events are recorded only for transitions that were stored.
 	written func(before client.Object)
@@ -50,9 +56,19 @@ func newStatusStep(obj client.Object, own *ownStatuses) *statusStep {
 // metadata write refreshed obj from the API server.
 func (s *statusStep) observed() { s.before = s.obj.DeepCopyObject().(client.Object) }
 
-// finish writes the status for the reconcile's outcome err and returns the error the
-// reconcile should return.
-func (s *statusStep) finish(ctx context.Context, c client.Client, err error) error {
+// waitFor ends the reconcile without a status: it runs again after d.
+func (s *statusStep) waitFor(d time.Duration) { s.recheck = d }
+
+// finish writes the status for the reconcile's outcome err and returns what the
+// reconcile returns.
+func (s *statusStep) finish(ctx context.Context, c client.Client, err error) (ctrl.Result, error) {
+	if err == nil && s.recheck > 0 {
+		return ctrl.Result{RequeueAfter: s.recheck}, nil
+	}
+	return ctrl.Result{}, s.write(ctx, c, err)
+}
+
+func (s *statusStep) write(ctx context.Context, c client.Client, err error) error {
 	if s.gone {
 		return err
 	}

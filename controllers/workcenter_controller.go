@@ -61,7 +61,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		wc.Status.ObservedGeneration = wc.Generation
 		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
 	}
-	return ctrl.Result{}, step.finish(ctx, r.Client, err)
+	return step.finish(ctx, r.Client, err)
 }
 
 func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {

@@ -53,7 +53,7 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.WorkCenterRole).Status.Conditions, &role, role.Status.Conditions)
 	}
-	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &role, step))
+	return step.finish(ctx, r.Client, r.reconcile(ctx, &role, step))
 }
 
 func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1.WorkCenterRole, step *statusStep) error {
