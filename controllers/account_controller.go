@@ -99,24 +99,26 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 }
 
 // computeAccountStatus counts the account's people and WorkCenters and sets Licensed,
-// AdministratorAssigned and Ready, from the account model.
+// AdministratorAssigned and Ready, from the account model's facts (the ones
+// model.Account.Converged reports).
 func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 	st := &acct.Status
 	n := m.Counts()
 	st.Members, st.Guests, st.AccountAdministrators = n.Members, n.Guests, n.AccountAdministrators
 	st.WorkCenters, st.ArchivedWorkCenters = n.WorkCenters, n.ArchivedWorkCenters
-	// R4: the oldest Members hold the licenses.
-	st.LicensesUsed = min(st.Members, max(acct.Spec.Licenses, 0))
-	unlicensed := m.Unlicensed(acct.Spec.Licenses)
+	// R4: the oldest Members hold the owning Account's licenses.
+	licenses := m.Licenses()
+	st.LicensesUsed = m.LicensesUsed()
+	unlicensed := m.Unlicensed(licenses)
 	st.ObservedGeneration = acct.Generation
 
 	gen := acct.Generation
 	if len(unlicensed) == 0 {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, true, v1alpha1.ReasonLicensesAvailable,
-			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, acct.Spec.Licenses))
+			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, licenses))
 	} else {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
-			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
+			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, licenses,
 				model.ListWithTotal(unlicensed, model.MaxUsersListed)))
 	}
 	if st.AccountAdministrators > 0 {

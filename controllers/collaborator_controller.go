@@ -89,10 +89,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	}
 	c.Status.WorkCenters = e.Statuses
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
-	c.Status.Licensed = nil
-	if model.IsMember(c) {
-		c.Status.Licensed = ptr.To(e.Licensed)
-	}
+	c.Status.Licensed = licensedStatus(c, e)
 	c.Status.ObservedGeneration = c.Generation
 	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.Duplicate, e.Licensed, e.Statuses))
 	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
@@ -100,6 +97,15 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
 	})
 	return err
+}
+
+// licensedStatus is status.licensed (R4): the evaluation's license for a Member, nil
+// for a Guest, as model.Account.Converged says it.
+func licensedStatus(c *v1alpha1.Collaborator, e model.Evaluation) *bool {
+	if !model.IsMember(c) {
+		return nil
+	}
+	return ptr.To(e.Licensed)
 }
 
 // grantConfirmed is R4's guard on a license granted to a Member whose status says it

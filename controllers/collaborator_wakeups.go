@@ -141,16 +141,16 @@ func licenseFlipped(old, cur *v1alpha1.Collaborator) bool {
 }
 
 // staleLicenses returns the Members whose recorded license (status.licensed) is not the
-// one R4 gives them now: the only Members a change of the
+// one R4 gives them now (model.Account.Allocation): the only Members a change of the
 // Member set or of the licenses can affect. A Member whose reconcile raced with the
 // change writes a license that is stale; that write moves its license, so it is checked
 // again (licenseFlipped) and woken once more. A Member with no license recorded yet is
 // woken too: its first reconcile may be under way.
 func staleLicenses(m *model.Account) []*v1alpha1.Collaborator {
 	var stale []*v1alpha1.Collaborator
-	for i, c := range m.Members() {
-		want := int32(i) < m.Licenses()
-		if c.Status.Licensed == nil || *c.Status.Licensed != want {
+	licensed := m.Allocation()
+	for _, c := range m.Members() {
+		if c.Status.Licensed == nil || *c.Status.Licensed != licensed[c.Name] {
 			stale = append(stale, c)
 		}
 	}

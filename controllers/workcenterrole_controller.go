@@ -65,7 +65,7 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		step.observed()
 	}
 	if err := r.models().Read(ctx, role.Namespace, func(m *model.Account) error {
-		computeRoleStatus(role, m.Roles(), m.RoleAssignments(role.Name))
+		computeRoleStatus(role, m)
 		return nil
 	}); err != nil {
 		return err
@@ -78,28 +78,30 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 	return err
 }
 
-// computeRoleStatus fills everything in status but DeletionBlocked.
-func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles model.Roles, assignments []v1alpha1.RoleAssignment) {
+// computeRoleStatus fills everything in status but DeletionBlocked, from the account
+// model: the role's effective permissions, and who holds or includes it (R6).
+func computeRoleStatus(role *v1alpha1.WorkCenterRole, m *model.Account) {
 	st := &role.Status
-	perms, err := roles.Effective(role.Name)
+	perms, err := m.Effective(role.Name)
 	st.BuiltIn = v1alpha1.IsBuiltInRoleName(role.Name)
 	st.Permissions = perms.Sorted()
 	st.MemberOnlyPermissions = perms.MemberOnly()
-	st.MemberOnly = len(st.MemberOnlyPermissions) > 0
+	st.MemberOnly = perms.IsMemberOnly()
+	assignments := m.RoleAssignments(role.Name)
 	st.Assignments = int32(len(assignments))
 	st.AssignedTo = nil
 	if len(assignments) > 0 {
 		st.AssignedTo = slices.Clone(assignments[:min(len(assignments), maxAssignedTo)])
 	}
-	includedBy := roles.IncludedBy(role.Name)
+	includedBy := m.Roles().IncludedBy(role.Name)
 	st.IncludedBy = nil
 	for _, n := range includedBy[:min(len(includedBy), maxIncludedBy)] {
 		st.IncludedBy = append(st.IncludedBy, v1alpha1.ObjectName(n))
 	}
 	st.ObservedGeneration = role.Generation
 
-	inUse := len(assignments) > 0 || len(includedBy) > 0
-	if inUse {
+	// R6's own test of use, as the finalizer's release decides it from live reads.
+	if model.UseOf(role.Name, m.Holding(role.Name), m.Roles()).InUse() {
 		setCondition(&st.Conditions, role.Generation, v1alpha1.ConditionInUse, true, v1alpha1.ReasonRoleInUse,
 			fmt.Sprintf("%d assignments; included by %d roles", len(assignments), len(includedBy)))
 	} else {
