@@ -42,8 +42,8 @@ var fakeScheme = func() *runtime.Scheme {
 	return s
 }()
 
-// newFakeClient is a client over objs with the manager's field indexes, status as a
-// subresource, and the interceptors given.
+// newFakeClient is a client over objs, with status as a subresource and the
+// interceptors given.
 func newFakeClient(funcs interceptor.Funcs, objs ...client.Object) client.WithWatch {
 	b := fake.NewClientBuilder().WithScheme(fakeScheme).WithObjects(objs...).
 		WithStatusSubresource(&v1alpha1.Account{}, &v1alpha1.WorkCenter{}, &v1alpha1.WorkCenterRole{}, &v1alpha1.Collaborator{}).
@@ -72,10 +72,10 @@ func getCollaborator(t *testing.T, c client.Client, name string) *v1alpha1.Colla
 	return &out
 }
 
-// Defect 4: a reconcile that read a stale Collaborator (the cache had not delivered its
-// last status write) must not overwrite the newer status. Before the fix, the stale read
-// had no previous Active entry, so the existing assignment to a terminating role was
-// written Rejected RoleTerminating, and stayed so.
+// A reconcile that read a stale Collaborator (the cache has not delivered its last status
+// write) must not overwrite the newer status: the stale read has no previous Active
+// entry, so it would write the existing assignment to a terminating role Rejected
+// RoleTerminating (R10) for good.
 func TestStaleCollaboratorReadCannotOverwriteNewerStatus(t *testing.T) {
 	ctx := context.Background()
 	took := metav1.NewTime(time.Now().Add(-time.Hour).Truncate(time.Second))
@@ -129,7 +129,7 @@ func newFakeClientOver(c client.WithWatch, funcs interceptor.Funcs) client.WithW
 	return interceptor.NewClient(c, funcs)
 }
 
-// Defect 2, without an API server: an assignment that took effect before its role's
+// R10 without an API server: an assignment that took effect before its role's
 // deletion began stays in effect after the Account is deactivated and reactivated (the
 // Pending phase in between must not erase that it exists), while one that never took
 // effect is new and is Rejected RoleTerminating (R10).
@@ -245,8 +245,8 @@ func builtInRoles() []*v1alpha1.WorkCenterRole {
 	return out
 }
 
-// A status the API server refuses (before the fix: a message over its maxLength) is
-// reported as ReconcileError instead of being retried in silence forever.
+// A status the API server refuses (a message over its maxLength, say) is reported as
+// ReconcileError, not retried in silence forever.
 func TestRefusedStatusWriteIsReported(t *testing.T) {
 	ctx := context.Background()
 	refused := apierrors.NewInvalid(schema.GroupKind{Group: v1alpha1.GroupVersion.Group, Kind: "WorkCenter"}, "tower", nil)
