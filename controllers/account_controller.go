@@ -11,10 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
@@ -33,6 +31,8 @@ type AccountReconciler struct {
 	Recorder  events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
 	book *accounts.Book
+	// own records the statuses this manager writes; nil records none (unit tests).
+	own *ownStatuses
 }
 
 func (r *AccountReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
@@ -48,14 +48,14 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	r.models().Touch(&acct)
-	step := newStatusStep(&acct)
+	step := newStatusStep(&acct, r.own)
 	step.written = func(before client.Object) {
 		was := before.(*v1alpha1.Account).Status.Conditions
 		recordBlocked(r.Recorder, was, &acct, acct.Status.Conditions)
 		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionAdministratorAssigned, "CheckAdministrators")
 		recordTurnedFalse(r.Recorder, was, &acct, acct.Status.Conditions, v1alpha1.ConditionLicensed, "AllocateLicenses")
 	}
-	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
+	return step.finish(ctx, r.Client, r.reconcile(ctx, &acct, step))
 }
 
 func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Account, step *statusStep) error {
@@ -99,24 +99,26 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 }
 
 // computeAccountStatus counts the account's people and WorkCenters and sets Licensed,
-// AdministratorAssigned and Ready, from the account model.
+// AdministratorAssigned and Ready, from the account model's facts (the ones
+// model.Account.Converged reports).
 func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 	st := &acct.Status
 	n := m.Counts()
 	st.Members, st.Guests, st.AccountAdministrators = n.Members, n.Guests, n.AccountAdministrators
 	st.WorkCenters, st.ArchivedWorkCenters = n.WorkCenters, n.ArchivedWorkCenters
-	// R4: the oldest Members hold the licenses.
-	st.LicensesUsed = min(st.Members, max(acct.Spec.Licenses, 0))
-	unlicensed := m.Unlicensed(acct.Spec.Licenses)
+	// R4: the oldest Members hold the owning Account's licenses.
+	licenses := m.Licenses()
+	st.LicensesUsed = m.LicensesUsed()
+	unlicensed := m.Unlicensed(licenses)
 	st.ObservedGeneration = acct.Generation
 
 	gen := acct.Generation
 	if len(unlicensed) == 0 {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, true, v1alpha1.ReasonLicensesAvailable,
-			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, acct.Spec.Licenses))
+			fmt.Sprintf("%d of %d licenses used", st.LicensesUsed, licenses))
 	} else {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionLicensed, false, v1alpha1.ReasonLicenseLimitExceeded,
-			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, acct.Spec.Licenses,
+			fmt.Sprintf("%d Members but %d licenses: %s hold none and have no access", st.Members, licenses,
 				model.ListWithTotal(unlicensed, model.MaxUsersListed)))
 	}
 	if st.AccountAdministrators > 0 {
@@ -209,45 +211,4 @@ func (r *AccountReconciler) inUseBlock(ctx context.Context, acct *v1alpha1.Accou
 		return "", nil
 	}
 	return fmt.Sprintf("Account %q still has %s; delete them first, or delete namespace %q", model.Short(acct.Name), use, acct.Namespace), nil
-}
-
-// SetupWithManager wires the Account controller: an Account is woken by its own spec, by
-// the roles of its namespace (built-in ones to restore, custom ones it guards), by other Accounts of its namespace (which one owns it), and by the
-// specs of the namespace's Collaborators and WorkCenters it counts or guards.
-func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toAccounts := mapHandler(r.models(), r.accountsInNamespace)
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(accountController).
-		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Account{}, mapHandler(r.models(), r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Complete(r)
-}
-
-// forRole wakes the namespace's Accounts for a built-in role, whatever changed (to
-// restore it, R9), and for a custom role that appears, goes or starts being deleted (R11
-// counts them); a custom role's spec is nothing an Account reads.
-func (r *AccountReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
-	if old != nil && !v1alpha1.IsBuiltInRoleName(cur.Name) &&
-		old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() {
-		return nil
-	}
-	return r.accountsInNamespace(ctx, cur)
-}
-
-// otherAccounts wakes the other Accounts of the namespace when one appears, goes or
-// changes (which of them owns the namespace may move); the Account itself is the For
-// watch's to wake, and waking it twice for one event runs it twice.
-func (r *AccountReconciler) otherAccounts(ctx context.Context, o client.Object) []reconcile.Request {
-	return slices.DeleteFunc(r.accountsInNamespace(ctx, o), func(q reconcile.Request) bool { return q.Name == o.GetName() })
-}
-
-func (r *AccountReconciler) accountsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	var accounts []*v1alpha1.Account
-	if err := r.models().Read(ctx, o.GetNamespace(), func(m *model.Account) error { accounts = m.Accounts(); return nil }); err != nil {
-		mappingFailed(ctx, accountController, o, err)
-	}
-	return requestsFor(accounts)
 }

@@ -68,7 +68,7 @@ func TestCollaboratorOutcome(t *testing.T) {
 	deactivated.Spec.State = v1alpha1.AccountDeactivated
 	guest := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Name: "g"}, Spec: v1alpha1.CollaboratorSpec{Type: v1alpha1.Guest}}
 	member := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Name: "m"}, Spec: v1alpha1.CollaboratorSpec{Type: v1alpha1.Member}}
-	dup := &model.Violation{Reason: v1alpha1.ReasonDuplicateEmail, Message: "dup"}
+	dup := &model.Finding{Reason: v1alpha1.ReasonDuplicateEmail, Message: "dup"}
 	st := func(state v1alpha1.AssignmentState, reason string) v1alpha1.WorkCenterAssignmentStatus {
 		return v1alpha1.WorkCenterAssignmentStatus{Name: "wc", Role: "r", State: state, Reason: reason, Message: "because " + reason}
 	}
@@ -76,7 +76,7 @@ func TestCollaboratorOutcome(t *testing.T) {
 	cases := map[string]struct {
 		c        *v1alpha1.Collaborator
 		account  *v1alpha1.Account
-		dup      *model.Violation
+		dup      *model.Finding
 		licensed bool
 		statuses []v1alpha1.WorkCenterAssignmentStatus
 		want     outcome

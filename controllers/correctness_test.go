@@ -92,9 +92,9 @@ var _ = Describe("Correctness: reproduced defects", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
 
-	// Defect 1: the R2 message built from three long names overflowed
-	// status.workCenters[].message (1024), so every status patch was refused and the
-	// Collaborator never got any status.
+	// An R2 message built from three long names fits status.workCenters[].message
+	// (1024): one that overflows it makes every status patch refused, and the
+	// Collaborator never gets a status.
 	It("gives a Guest with long names a readable, bounded RoleRequiresMember status", func() {
 		guest, wc, role := longName("guest", 244), longName("tower", 243), longName("planner", 245)
 		create(newAccount(ns, "acme", 1), titled(newWorkCenter(ns, wc)), titled(newRole(ns, role, perms("tasks.create", "folders.delete"))),
@@ -204,9 +204,10 @@ var _ = Describe("Correctness: reproduced defects", func() {
 		Eventually(func() []string { return eventsFor(ns, longName("guest", 253)) }).Should(ContainElement("Warning/" + v1alpha1.ReasonRoleRequiresMember))
 	})
 
-	// Defect 2: "new" (R10) was decided from the Collaborator's previous status, which a
-	// Pending phase erases: after a deactivation and reactivation an existing assignment
-	// to a role being deleted was Rejected RoleTerminating, and the person lost access.
+	// "New" (R10) is decided from status.workCenters[].since, which a Pending phase keeps:
+	// decided from the previous state, an existing assignment to a role being deleted
+	// would be Rejected RoleTerminating after a deactivation and reactivation, and the
+	// person would lose access.
 	It("keeps an existing assignment to a role being deleted through deactivate and reactivate (R10)", func() {
 		create(newAccount(ns, "acme", 1), newWorkCenter(ns, "tower"), newRole(ns, "eng", includes("contributor")),
 			newCollaborator(ns, "m", v1alpha1.Member, "tower=eng"))
@@ -246,9 +247,9 @@ var _ = Describe("Correctness: reproduced defects", func() {
 		Expect(assignment(getCollaborator(ns, "m")(Default), "tower")).To(MatchFields(v1alpha1.AssignmentActive, ""))
 	})
 
-	// Defect 3: a finalizer stripped by an update (kubectl replace, a GitOps tool syncing
-	// with replace) was never restored, since finalizer-only updates were filtered out;
-	// a delete then removed a role a Collaborator still held.
+	// A finalizer stripped by an update (kubectl replace, a GitOps tool syncing with
+	// replace) is restored: the own-kind predicate passes such finalizer-only updates, or
+	// a delete would remove a role a Collaborator still holds.
 	It("restores a stripped in-use-protection finalizer, so a role in use still waits to be deleted (R6)", func() {
 		create(newAccount(ns, "acme", 1), newWorkCenter(ns, "tower"), newRole(ns, "eng", includes("contributor")),
 			newCollaborator(ns, "m", v1alpha1.Member, "tower=eng"))

@@ -1,7 +1,16 @@
 // Package controllers holds one reconciler per kind of the access.workcenter.io group.
-// Each computes its object's status from what it observes, calling the pure model in
-// internal/access for every decision, and patches status only when it differs.
+// Each reads its account from the manager's account Book (internal/accounts), asks the
+// model (internal/model) for every decision, and writes its object's status once, only
+// when it differs (statusStep). A protection finalizer (R6, R7, R11) is released only
+// after a live read.
 //
-// Cross-object lookups go through the field indexes in indexes.go; watch map functions
-// use the same indexes, so a change wakes only the objects it affects.
+//	<kind>_controller.go  the reconciler: its steps and its status
+//	<kind>_wakeups.go     what wakes the kind, and why (SetupWithManager, map functions)
+//	wakeups.go            the predicates and handlers the wake-ups are built from
+//	status.go             the status step, and the record of our own status writes
+//	conditions.go         kstatus conditions (Ready, Reconciling, Stalled) from outcomes
+//	protection.go         protection finalizers and DeletionBlocked
+//	live.go               live reads for the decisions the cache cannot make
+//	events.go             Events on transitions
+//	setup.go              SetupAll: the four reconcilers of one manager
 package controllers

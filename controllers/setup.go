@@ -9,14 +9,19 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/audit"
 )
 
-// SetupAll registers the four reconcilers with the manager. They share the manager's
-// account Book (the account models, kept fresh from the manager's cache) with its
-// webhooks.
-func SetupAll(_ context.Context, mgr ctrl.Manager) error {
-	book, err := accounts.For(mgr)
-	if err != nil {
-		return err
+// SetupAll registers the four reconcilers with the manager. They read the account
+// models from book (accounts.ForManager: kept fresh from the manager's cache), which the
+// operator's composition shares with its webhooks; nil makes one for the controllers
+// alone. They share one record of the statuses they write (ownStatuses), by which each
+// tells a status written by anyone else.
+func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
+	if book == nil {
+		var err error
+		if book, err = accounts.ForManager(mgr); err != nil {
+			return err
+		}
 	}
+	own := &ownStatuses{}
 	c, live := mgr.GetClient(), mgr.GetAPIReader()
 	// The audit trail: Events written behind the status writes of a burst, each
 	// object's in order (internal/audit says why not client-go's broadcaster).
@@ -26,10 +31,10 @@ func SetupAll(_ context.Context, mgr ctrl.Manager) error {
 	}
 	rec := trail.Recorder
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book},
-		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller"), book: book},
-		&WorkCenterRoleReconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book},
-		&CollaboratorReconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book},
+		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own},
+		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own},
+		&WorkCenterRoleReconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own},
+		&CollaboratorReconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 )
 
@@ -65,9 +66,11 @@ var _ = BeforeSuite(func() {
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	book, err := accounts.ForManager(mgr)
+	Expect(err).NotTo(HaveOccurred())
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
-	Expect(controllers.SetupAll(ctx, mgr)).To(Succeed())
+	Expect(controllers.SetupAll(ctx, mgr, book)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

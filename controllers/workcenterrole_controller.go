@@ -7,9 +7,7 @@ import (
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
@@ -34,6 +32,8 @@ type WorkCenterRoleReconciler struct {
 	Recorder  events.EventRecorder
 	// book holds the account models; nil builds one per read (unit tests).
 	book *accounts.Book
+	// own records the statuses this manager writes; nil records none (unit tests).
+	own *ownStatuses
 }
 
 func (r *WorkCenterRoleReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
@@ -49,11 +49,11 @@ func (r *WorkCenterRoleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	r.models().Touch(&role)
-	step := newStatusStep(&role)
+	step := newStatusStep(&role, r.own)
 	step.written = func(before client.Object) {
 		recordBlocked(r.Recorder, before.(*v1alpha1.WorkCenterRole).Status.Conditions, &role, role.Status.Conditions)
 	}
-	return ctrl.Result{}, step.finish(ctx, r.Client, r.reconcile(ctx, &role, step))
+	return step.finish(ctx, r.Client, r.reconcile(ctx, &role, step))
 }
 
 func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1.WorkCenterRole, step *statusStep) error {
@@ -65,7 +65,7 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 		step.observed()
 	}
 	if err := r.models().Read(ctx, role.Namespace, func(m *model.Account) error {
-		computeRoleStatus(role, m.Roles(), m.RoleAssignments(role.Name))
+		computeRoleStatus(role, m)
 		return nil
 	}); err != nil {
 		return err
@@ -78,28 +78,30 @@ func (r *WorkCenterRoleReconciler) reconcile(ctx context.Context, role *v1alpha1
 	return err
 }
 
-// computeRoleStatus fills everything in status but DeletionBlocked.
-func computeRoleStatus(role *v1alpha1.WorkCenterRole, roles model.Roles, assignments []v1alpha1.RoleAssignment) {
+// computeRoleStatus fills everything in status but DeletionBlocked, from the account
+// model: the role's effective permissions, and who holds or includes it (R6).
+func computeRoleStatus(role *v1alpha1.WorkCenterRole, m *model.Account) {
 	st := &role.Status
-	perms, err := roles.Effective(role.Name)
+	perms, err := m.Effective(role.Name)
 	st.BuiltIn = v1alpha1.IsBuiltInRoleName(role.Name)
 	st.Permissions = perms.Sorted()
 	st.MemberOnlyPermissions = perms.MemberOnly()
-	st.MemberOnly = len(st.MemberOnlyPermissions) > 0
+	st.MemberOnly = perms.IsMemberOnly()
+	assignments := m.RoleAssignments(role.Name)
 	st.Assignments = int32(len(assignments))
 	st.AssignedTo = nil
 	if len(assignments) > 0 {
 		st.AssignedTo = slices.Clone(assignments[:min(len(assignments), maxAssignedTo)])
 	}
-	includedBy := roles.IncludedBy(role.Name)
+	includedBy := m.Roles().IncludedBy(role.Name)
 	st.IncludedBy = nil
 	for _, n := range includedBy[:min(len(includedBy), maxIncludedBy)] {
 		st.IncludedBy = append(st.IncludedBy, v1alpha1.ObjectName(n))
 	}
 	st.ObservedGeneration = role.Generation
 
-	inUse := len(assignments) > 0 || len(includedBy) > 0
-	if inUse {
+	// R6's own test of use, as the finalizer's release decides it from live reads.
+	if m.UseOf(role.Name).InUse() {
 		setCondition(&st.Conditions, role.Generation, v1alpha1.ConditionInUse, true, v1alpha1.ReasonRoleInUse,
 			fmt.Sprintf("%d assignments; included by %d roles", len(assignments), len(includedBy)))
 	} else {
@@ -143,74 +145,4 @@ func (r *WorkCenterRoleReconciler) inUseBlock(ctx context.Context, role *v1alpha
 		return "", nil
 	}
 	return fmt.Sprintf("WorkCenterRole %q is %s; remove those first", model.Short(role.Name), use), nil
-}
-
-// SetupWithManager wires the WorkCenterRole controller: a role is woken by its own spec,
-// by Collaborators that start or stop holding it, by roles that include it or that it
-// includes (or did), and by WorkCenters being archived where it is held.
-func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(roleController).
-		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
-		Complete(r)
-}
-
-func namedRequests(namespace string, names []string) []reconcile.Request {
-	out := make([]reconcile.Request, 0, len(names))
-	for _, n := range sortedUnique(names) {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Namespace: namespace, Name: n}})
-	}
-	return out
-}
-
-func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
-	roles := heldRoles(cur)
-	if old != nil {
-		roles = append(roles, heldRoles(old)...)
-	}
-	return namedRequests(cur.Namespace, roles)
-}
-
-// forRole wakes the roles a changed role includes (or included), for includedBy, and
-// the roles that include it, directly or not, for their effective permissions.
-func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
-	if !roleAccessChanged(old, cur) {
-		return nil // no other role's permissions or includedBy can change
-	}
-	affected := names(cur.Spec.Includes)
-	if old != nil {
-		affected = append(affected, names(old.Spec.Includes)...)
-	}
-	dependents := []string{cur.Name}
-	if err := r.models().Read(ctx, cur.Namespace, func(m *model.Account) error {
-		dependents = m.Roles().Dependents(cur.Name)
-		return nil
-	}); err != nil {
-		mappingFailed(ctx, roleController, cur, err)
-	}
-	for _, n := range dependents {
-		if n != cur.Name {
-			affected = append(affected, n)
-		}
-	}
-	return namedRequests(cur.Namespace, affected)
-}
-
-func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	var cs []*v1alpha1.Collaborator
-	if err := r.models().Read(ctx, o.GetNamespace(), func(m *model.Account) error { cs = m.AssignedTo(o.GetName()); return nil }); err != nil {
-		mappingFailed(ctx, roleController, o, err)
-	}
-	var roles []string
-	for _, c := range cs {
-		for _, a := range c.Spec.WorkCenters {
-			if string(a.Name) == o.GetName() {
-				roles = append(roles, string(a.Role))
-			}
-		}
-	}
-	return namedRequests(o.GetNamespace(), roles)
 }

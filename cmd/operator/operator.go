@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -29,11 +30,17 @@ type Options struct {
 // Setup adds every controller to mgr and, with Options.Webhooks, every admission
 // webhook, before mgr starts.
 func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
-	if err := controllers.SetupAll(ctx, mgr); err != nil {
+	// One account Book, the models both read: the controllers' statuses and admission's
+	// verdicts come from the same snapshot of each account.
+	book, err := accounts.ForManager(mgr)
+	if err != nil {
+		return fmt.Errorf("setting up the account book: %w", err)
+	}
+	if err := controllers.SetupAll(ctx, mgr, book); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	if opts.Webhooks {
-		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames}); err != nil {
+		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames, Book: book}); err != nil {
 			return fmt.Errorf("setting up the webhooks: %w", err)
 		}
 	}

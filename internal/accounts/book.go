@@ -288,25 +288,14 @@ func Or(b *Book, r client.Reader) *Book {
 	return New(r)
 }
 
-var (
-	forMu sync.Mutex
-	books = map[manager.Manager]*Book{}
-)
-
-// For is the manager's Book, made on first use: it reads the manager's cache, and an
-// informer handler touches every event of the four kinds. The controllers and the
-// webhooks of one manager share it, so they judge from the same model.
-func For(mgr manager.Manager) (*Book, error) {
-	forMu.Lock()
-	defer forMu.Unlock()
-	if b := books[mgr]; b != nil {
-		return b, nil
-	}
+// ForManager is a Book over the manager's cache that follows its every event. The
+// operator's composition (cmd/operator) makes one per manager and hands it to the
+// controllers and the webhooks, so that they share one model per namespace.
+func ForManager(mgr manager.Manager) (*Book, error) {
 	b := New(mgr.GetCache())
 	if err := b.watchAll(context.Background(), mgr); err != nil {
 		return nil, err
 	}
-	books[mgr] = b
 	return b, nil
 }
 

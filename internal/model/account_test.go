@@ -20,8 +20,8 @@ const ns = "acme"
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // world is a set of objects the model is checked against: the reference answers are
-// computed from it with internal/access, object by object, as the controllers did
-// before the model existed.
+// computed from it with the plain rules (oracles_test.go and the rule functions over
+// slices of objects), object by object.
 type world struct {
 	accounts map[string]*v1alpha1.Account
 	wcs      map[string]*v1alpha1.WorkCenter
@@ -150,8 +150,8 @@ func names(cs []*v1alpha1.Collaborator) []string {
 }
 
 // TestModelAgreesWithTheRules changes a model one object at a time, at random, and after
-// every change checks each of its answers against the rules of internal/access applied
-// to the same objects from scratch.
+// every change checks each of its answers against the plain rules applied to the same
+// objects from scratch.
 func TestModelAgreesWithTheRules(t *testing.T) {
 	for seed := range uint64(40) {
 		rng := rand.New(rand.NewPCG(seed, 7))

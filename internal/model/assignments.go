@@ -8,11 +8,11 @@ import (
 )
 
 // CheckRoleNotTerminating is R10: no new assignment to a role that is being deleted.
-func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *v1alpha1.WorkCenterRole) *Violation {
+func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *v1alpha1.WorkCenterRole) *Finding {
 	if role == nil || role.DeletionTimestamp.IsZero() {
 		return nil
 	}
-	return &Violation{
+	return &Finding{
 		Rule:   "R10",
 		Reason: v1alpha1.ReasonRoleTerminating,
 		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q in WorkCenter %q",
@@ -29,7 +29,7 @@ type AssignmentInput struct {
 	// Licensed is true when the collaborator (a Member) holds a license (R4).
 	Licensed bool
 	// DuplicateEmail is R5's violation for the collaborator, if any.
-	DuplicateEmail *Violation
+	DuplicateEmail *Finding
 	// Assignment is the spec entry.
 	Assignment v1alpha1.WorkCenterAssignment
 	// WorkCenter is the assigned WorkCenter; nil when it does not exist.
@@ -135,8 +135,10 @@ type Evaluation struct {
 	Statuses []v1alpha1.WorkCenterAssignmentStatus
 	// Licensed is R4 for the Collaborator (false for a Guest).
 	Licensed bool
+	// LicensedStatus is status.licensed: Licensed for a Member, nil for a Guest.
+	LicensedStatus *bool
 	// Duplicate is R5's violation, when an older Collaborator has the same email.
-	Duplicate *Violation
+	Duplicate *Finding
 }
 
 // Evaluate decides c's assignments (all of them, or only those to onlyWorkCenter when it
@@ -149,6 +151,10 @@ func (a *Account) Evaluate(c *v1alpha1.Collaborator, onlyWorkCenter string, now 
 	e := Evaluation{
 		Duplicate: CheckEmailUnique(c, a.SameEmail(c)),
 		Licensed:  a.owner != nil && a.Licensed(c),
+	}
+	if IsMember(c) {
+		licensed := e.Licensed
+		e.LicensedStatus = &licensed
 	}
 	e.Statuses = make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
 	for _, as := range c.Spec.WorkCenters {

@@ -57,7 +57,7 @@ func accountDeactivated() assignmentMod {
 }
 func duplicateEmail() assignmentMod {
 	return func(in *AssignmentInput) {
-		in.DuplicateEmail = &Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail,
+		in.DuplicateEmail = &Finding{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail,
 			Message: `email "jane@example.com" is already used by Collaborator "jane-old"`}
 	}
 }

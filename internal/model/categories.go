@@ -9,7 +9,7 @@ import (
 
 // CheckCategory is R8: a WorkCenter's category is in the Account's picklist. Without an
 // Account there is nothing to check against yet.
-func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Violation {
+func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Finding {
 	if wc.Spec.Category == "" || account == nil {
 		return nil
 	}
@@ -25,7 +25,7 @@ func CheckCategory(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) *Violatio
 	if len(names) > 0 {
 		known = "known categories: " + ListWithTotal(names, 20)
 	}
-	return &Violation{
+	return &Finding{
 		Rule:   "R8",
 		Reason: v1alpha1.ReasonUnknownCategory,
 		Message: fmt.Sprintf("WorkCenter %q has category %q, which is not in Account %q's workCenterCategories (%s)",

@@ -117,10 +117,7 @@ func (a *Account) Converged(now metav1.Time) Converged {
 		for _, s := range e.Statuses {
 			f.Assignments = append(f.Assignments, v1alpha1.WorkCenterAssignmentStatus{Name: s.Name, Role: s.Role, State: s.State, Reason: s.Reason})
 		}
-		if IsMember(c) {
-			licensed := e.Licensed
-			f.Licensed = &licensed
-		}
+		f.Licensed = e.LicensedStatus
 		out.Collaborators[name] = f
 	}
 	for name := range a.workCenters {
@@ -128,7 +125,7 @@ func (a *Account) Converged(now metav1.Time) Converged {
 	}
 	for name, r := range a.roles {
 		n := int32(len(a.RoleAssignments(name)))
-		out.Roles[name] = RoleFacts{Assignments: n, InUse: n > 0 || len(a.roles.IncludedBy(name)) > 0, Protected: r.DeletionTimestamp.IsZero()}
+		out.Roles[name] = RoleFacts{Assignments: n, InUse: a.UseOf(name).InUse(), Protected: r.DeletionTimestamp.IsZero()}
 	}
 	if o := a.owner; o != nil {
 		out.Account = &AccountFacts{Name: o.Name, Counts: a.Counts(), LicensesUsed: a.LicensesUsed(), Protected: o.DeletionTimestamp.IsZero()}

@@ -22,7 +22,7 @@ func SameEmail(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator)
 // CheckEmailUnique is R5: emails are unique within an account, and the oldest
 // Collaborator keeps an email it shares. It returns a violation for c when another
 // Collaborator with the same email is older (at admission c is new, so any will do).
-func CheckEmailUnique(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator) *Violation {
+func CheckEmailUnique(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collaborator) *Finding {
 	var holder *v1alpha1.Collaborator
 	for _, o := range SameEmail(c, collaborators) {
 		if Older(o, c) && (holder == nil || Older(o, holder)) {
@@ -32,7 +32,7 @@ func CheckEmailUnique(c *v1alpha1.Collaborator, collaborators []*v1alpha1.Collab
 	if holder == nil {
 		return nil
 	}
-	return &Violation{
+	return &Finding{
 		Rule:   "R5",
 		Reason: v1alpha1.ReasonDuplicateEmail,
 		Message: fmt.Sprintf("email %q is already used by Collaborator %q; emails are unique within an account (case-insensitive)",

@@ -60,9 +60,6 @@ type Finding struct {
 	Forbidden bool
 }
 
-// Violation is a Finding that is an error.
-type Violation = Finding
-
 func (f *Finding) Error() string { return f.Message }
 
 // Detail is an error's message ending with its rule and reason, "(R4,

@@ -102,12 +102,12 @@ func TestFindingDetail(t *testing.T) {
 }
 
 func TestDetailKeepsRuleAndReason(t *testing.T) {
-	v := &Violation{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
+	v := &Finding{Rule: "R2", Reason: v1alpha1.ReasonRoleRequiresMember, Message: strings.Repeat("ü", 3000)}
 	got := v.Detail()
 	if len(got) > MaxDetail || !utf8.ValidString(got) || !strings.HasSuffix(got, "… (R2, RoleRequiresMember)") {
 		t.Fatalf("detail of %d bytes: %.100q…%q", len(got), got, got[len(got)-40:])
 	}
-	short := &Violation{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
+	short := &Finding{Rule: "R5", Reason: v1alpha1.ReasonDuplicateEmail, Message: "taken"}
 	if got := short.Detail(); got != "taken (R5, DuplicateEmail)" {
 		t.Fatalf("detail = %q", got)
 	}

@@ -13,7 +13,7 @@ func IsMember(c *v1alpha1.Collaborator) bool { return c.Spec.Type == v1alpha1.Me
 
 // CheckRoleForGuest is R2 (and R3) for one assignment: a Guest never holds a role with
 // member-only permissions. perms is the role's effective set.
-func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms Set) *Violation {
+func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms Set) *Finding {
 	if IsMember(c) {
 		return nil
 	}
@@ -21,7 +21,7 @@ func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms 
 	if len(mo) == 0 {
 		return nil
 	}
-	return &Violation{
+	return &Finding{
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("Guest %q cannot hold role %q in WorkCenter %q: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
@@ -33,7 +33,7 @@ func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms 
 // version in roles, no role held by a Guest may be made member-only, whether the Guest
 // holds this role or one that includes it. A role that was member-only before the change
 // is not made so by it. The message names the guests and the permissions.
-func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators []*v1alpha1.Collaborator) *Violation {
+func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators []*v1alpha1.Collaborator) *Finding {
 	next := make(Roles, len(roles)+1)
 	for n, r := range roles {
 		next[n] = r
@@ -94,7 +94,7 @@ func CheckRoleChange(role *v1alpha1.WorkCenterRole, roles Roles, collaborators [
 		return nil
 	}
 	slices.Sort(guests)
-	return &Violation{
+	return &Finding{
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("WorkCenterRole %q would give member-only permissions (%s) to guests: %s; make them Members or assign them another role first",

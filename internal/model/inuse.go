@@ -98,3 +98,6 @@ func (u AccountUse) InUse() bool { return u.WorkCenters+u.CustomRoles+u.Collabor
 func (u AccountUse) String() string {
 	return fmt.Sprintf("%d WorkCenters, %d custom WorkCenterRoles and %d Collaborators", u.WorkCenters, u.CustomRoles, u.Collaborators)
 }
+
+// UseOf is who holds or includes the role in the account (R6), from the indexes.
+func (a *Account) UseOf(role string) RoleUse { return UseOf(role, a.Holding(role), a.roles) }

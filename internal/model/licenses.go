@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 
@@ -10,14 +11,14 @@ import (
 
 // CheckLicenseFree is CheckLicenseAvailable when the number of the account's other
 // Members (used) is already known.
-func CheckLicenseFree(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, used int32, account *v1alpha1.Account) *Violation {
+func CheckLicenseFree(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, used int32, account *v1alpha1.Account) *Finding {
 	if account == nil || !IsMember(c) || (old != nil && IsMember(old)) {
 		return nil
 	}
 	if used < account.Spec.Licenses {
 		return nil
 	}
-	return &Violation{
+	return &Finding{
 		Rule:   "R4",
 		Reason: v1alpha1.ReasonLicenseLimitExceeded,
 		Message: fmt.Sprintf("Account %q has no free license for Member %q: %d of %d licenses are used; raise spec.licenses or add the collaborator as a Guest",
@@ -96,4 +97,17 @@ func (a *Account) LosingLicenses(old, licenses int32) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// MemberLicenses are the Members in seniority order, each with whether it holds a
+// license (R4): the first LicensesUsed of them do.
+func (a *Account) MemberLicenses() iter.Seq2[*v1alpha1.Collaborator, bool] {
+	return func(yield func(*v1alpha1.Collaborator, bool) bool) {
+		used := int(a.LicensesUsed())
+		for i, s := range a.members {
+			if !yield(a.collaborators[s.name], i < used) {
+				return
+			}
+		}
+	}
 }

@@ -57,7 +57,7 @@ func AllocateLicenses(collaborators []*v1alpha1.Collaborator, licenses int32) ma
 
 // CheckLicenseAvailable is R4 at admission: a new Member, or a Guest upgraded to Member,
 // needs a free license. existing are the account's other Collaborators.
-func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, existing []*v1alpha1.Collaborator, account *v1alpha1.Account) *Violation {
+func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, existing []*v1alpha1.Collaborator, account *v1alpha1.Account) *Finding {
 	used := int32(0)
 	for _, o := range existing {
 		if o.Name != c.Name && IsMember(o) {
@@ -70,8 +70,8 @@ func CheckLicenseAvailable(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator,
 // CheckGuestRoles is R2 and R3 for a whole Collaborator: every assignment whose role
 // (as far as it resolves) has member-only permissions while the collaborator is a Guest.
 // Roles that do not exist yet are skipped: they wait, they are not rejected.
-func CheckGuestRoles(c *v1alpha1.Collaborator, roles Roles) []Violation {
-	var out []Violation
+func CheckGuestRoles(c *v1alpha1.Collaborator, roles Roles) []Finding {
+	var out []Finding
 	for _, a := range c.Spec.WorkCenters {
 		perms, _ := roles.Effective(string(a.Role))
 		if v := CheckRoleForGuest(c, string(a.Name), string(a.Role), perms); v != nil {

@@ -28,6 +28,9 @@ type Options struct {
 	// operator's own. When empty, Setup asks the API server who the manager's client is
 	// (see OwnIdentity).
 	OperatorUsernames []string
+	// Book is the account Book the controllers read (accounts.ForManager), so that the
+	// webhooks judge from the same models; nil makes one for the webhooks alone.
+	Book *accounts.Book
 }
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
@@ -47,9 +50,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	for _, u := range opts.OperatorUsernames {
 		operators[u] = true
 	}
-	book, err := accounts.For(mgr)
-	if err != nil {
-		return err
+	book := opts.Book
+	if book == nil {
+		var err error
+		if book, err = accounts.ForManager(mgr); err != nil {
+			return err
+		}
 	}
 	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators}
 	if err := registerDefaulter(mgr, &v1alpha1.Account{}, AccountProtection{reader: r}); err != nil {

@@ -19,6 +19,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
+	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/testenv"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
@@ -86,8 +87,10 @@ var _ = BeforeSuite(func() {
 	webhookView = mgr.GetClient()
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
-	Expect(controllers.SetupAll(ctx, mgr)).To(Succeed())
-	Expect(webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{operatorName, adminName}})).To(Succeed())
+	book, err := accounts.ForManager(mgr)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(controllers.SetupAll(ctx, mgr, book)).To(Succeed())
+	Expect(webhook.Setup(mgr, webhook.Options{OperatorUsernames: []string{operatorName, adminName}, Book: book})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

@@ -51,7 +51,7 @@ var _ = BeforeSuite(func() {
 	mgr, err := ctrl.NewManager(operator, ctrl.Options{Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
-	Expect(controllers.SetupAll(ctx, mgr)).To(Succeed())
+	Expect(controllers.SetupAll(ctx, mgr, nil)).To(Succeed())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	stopped := false

@@ -2,93 +2,24 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"hash/fnv"
+	"sync"
+	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
-
-// The list helpers below read the cache without a deep copy of every object
-// (client.UnsafeDisableDeepCopy): what they return is read, never written (a write goes
-// through an object read with Get). At thousands of collaborators per account, copying
-// every list was most of a reconcile's cost. A live reader ignores the option.
-
-// accountOf returns the Account that owns the namespace (model.OwningAccount), nil
-// when there is none.
-func accountOf(ctx context.Context, r client.Reader, namespace string) (*v1alpha1.Account, error) {
-	var list v1alpha1.AccountList
-	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	return model.OwningAccount(pointers(list.Items)), nil
-}
-
-// rolesOf returns the namespace's WorkCenterRoles by name.
-func rolesOf(ctx context.Context, r client.Reader, namespace string) (model.Roles, error) {
-	var list v1alpha1.WorkCenterRoleList
-	if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	roles := make(model.Roles, len(list.Items))
-	for i := range list.Items {
-		roles[list.Items[i].Name] = &list.Items[i]
-	}
-	return roles, nil
-}
-
-func pointers[T any](items []T) []*T {
-	out := make([]*T, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out
-}
-
-// namespaceTerminating reads the namespace live: when it is being deleted, our
-// protection finalizers step aside so that deleting an account's namespace never hangs.
-func namespaceTerminating(ctx context.Context, live client.Reader, namespace string) (bool, error) {
-	var ns corev1.Namespace
-	if err := live.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
-		if apierrors.IsNotFound(err) {
-			return true, nil
-		}
-		return false, err
-	}
-	return !ns.DeletionTimestamp.IsZero(), nil
-}
-
-// ensureFinalizer adds or removes a finalizer, writing only when that changes anything.
-// An optimistic lock keeps a concurrent change of the finalizer list from being lost.
-// The write refreshes obj from the API server, status included: call it before
-// computing a new status.
-func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string, want bool) error {
-	if controllerutil.ContainsFinalizer(obj, finalizer) == want {
-		return nil
-	}
-	before := obj.DeepCopyObject().(client.Object)
-	if want {
-		controllerutil.AddFinalizer(obj, finalizer)
-	} else {
-		controllerutil.RemoveFinalizer(obj, finalizer)
-	}
-	err := c.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-	if apierrors.IsNotFound(err) && !want {
-		return nil
-	}
-	return err
-}
 
 // statusStep is the status discipline every reconciler follows, as Cluster API's and
 // Flux's deferred status patch: the status is computed from the state of the world and
@@ -101,16 +32,22 @@ type statusStep struct {
 	obj client.Object
 	// before is obj as last read or written: the base of the patch and its lock.
 	before client.Object
+	// own records the statuses this manager writes (nil: recorded nowhere).
+	own *ownStatuses
 	// gone is set once the object's last finalizer of ours was released: it may not
 	// exist any more and has nothing left to report.
 	gone bool
+	// recheck, when set, ends the reconcile with nothing written and nothing reported:
+	// the decision needs a cache that lags the API server, so the object is reconciled
+	// again after that long.
+	recheck time.Duration
 	// written runs after a successful status write of a successful reconcile (or when
 	// nothing needed writing): Events are recorded only for transitions that were stored.
 	written func(before client.Object)
 }
 
-func newStatusStep(obj client.Object) *statusStep {
-	s := &statusStep{obj: obj}
+func newStatusStep(obj client.Object, own *ownStatuses) *statusStep {
+	s := &statusStep{obj: obj, own: own}
 	s.observed()
 	return s
 }
@@ -119,9 +56,19 @@ func newStatusStep(obj client.Object) *statusStep {
 // metadata write refreshed obj from the API server.
 func (s *statusStep) observed() { s.before = s.obj.DeepCopyObject().(client.Object) }
 
-// finish writes the status for the reconcile's outcome err and returns the error the
-// reconcile should return.
-func (s *statusStep) finish(ctx context.Context, c client.Client, err error) error {
+// waitFor ends the reconcile without a status: it runs again after d.
+func (s *statusStep) waitFor(d time.Duration) { s.recheck = d }
+
+// finish writes the status for the reconcile's outcome err and returns what the
+// reconcile returns.
+func (s *statusStep) finish(ctx context.Context, c client.Client, err error) (ctrl.Result, error) {
+	if err == nil && s.recheck > 0 {
+		return ctrl.Result{RequeueAfter: s.recheck}, nil
+	}
+	return ctrl.Result{}, s.write(ctx, c, err)
+}
+
+func (s *statusStep) write(ctx context.Context, c client.Client, err error) error {
 	if s.gone {
 		return err
 	}
@@ -135,7 +82,7 @@ func (s *statusStep) finish(ctx context.Context, c client.Client, err error) err
 		s.recordWritten()
 		return nil
 	}
-	rememberStatus(s.obj)
+	s.own.remember(s.obj)
 	werr := c.Status().Patch(ctx, s.obj, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
 	switch {
 	case werr == nil:
@@ -169,7 +116,7 @@ func (s *statusStep) writeError(ctx context.Context, c client.Client, err error)
 	if equality.Semantic.DeepEqual(statusOf(failed), statusOf(s.before)) {
 		return nil
 	}
-	rememberStatus(failed)
+	s.own.remember(failed)
 	werr := c.Status().Patch(ctx, failed, client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{}))
 	if werr != nil && !retryOnly(werr) && !apierrors.IsNotFound(werr) {
 		logf.FromContext(ctx).Error(werr, "cannot report the reconcile error in status")
@@ -213,44 +160,47 @@ func conditionsOf(o client.Object) *[]metav1.Condition {
 	panic(fmt.Sprintf("conditionsOf: unexpected %T", o))
 }
 
-// sortedUnique sorts names and drops repeats.
-func sortedUnique(in []string) []string {
-	out := slices.Clone(in)
-	slices.Sort(out)
-	return slices.Compact(out)
+// ownStatuses holds, per object (UID), a digest of the last status this manager wrote
+// or is writing: what a status-only update must carry to be its own (ownChanges). One
+// is shared by the four reconcilers of a manager (SetupAll). A nil *ownStatuses records
+// nothing and finds nothing foreign.
+type ownStatuses struct {
+	digests sync.Map // UID: uint64
 }
 
-// protection is one of our protection finalizers and the live check that decides
-// whether it still holds the object's deletion.
-type protection struct {
-	finalizer string
-	// reason of DeletionBlocked while the finalizer holds.
-	reason string
-	// blocker returns why the deletion must wait, or "" when it may go. It reads live.
-	blocker func(ctx context.Context) (string, error)
+// remember records the status about to be written to o as ours. Recorded before the
+// write, so the watch event of the write never overtakes it; a write that fails leaves a
+// digest only that very status would match, which would be correct anyway.
+func (s *ownStatuses) remember(o client.Object) {
+	if s != nil {
+		s.digests.Store(o.GetUID(), statusDigest(o))
+	}
 }
 
-// reconcileProtection keeps DeletionBlocked in line with the finalizer: absent while the
-// object is not being deleted; once it is, the finalizer is released when blocker finds
-// nothing (released is then true and the object may be gone), or DeletionBlocked says
-// why it waits.
-func reconcileProtection(ctx context.Context, c client.Client, obj client.Object, conds *[]metav1.Condition, p protection) (released bool, err error) {
-	gen := obj.GetGeneration()
-	if obj.GetDeletionTimestamp().IsZero() {
-		setDeletionBlocked(conds, gen, false, "", "")
-		return false, nil
+// forget drops what was recorded for a deleted object.
+func (s *ownStatuses) forget(o client.Object) {
+	if s != nil {
+		s.digests.Delete(o.GetUID())
 	}
-	if !controllerutil.ContainsFinalizer(obj, p.finalizer) {
-		return true, nil
+}
+
+// foreign reports an update whose status changed to one this manager did not write.
+func (s *ownStatuses) foreign(o, n client.Object) bool {
+	if s == nil || equality.Semantic.DeepEqual(statusOf(o), statusOf(n)) {
+		return false
 	}
-	msg, err := p.blocker(ctx)
+	ours, ok := s.digests.Load(n.GetUID())
+	return !ok || ours.(uint64) != statusDigest(n)
+}
+
+// statusDigest is a digest of an object's status as it is stored (JSON: times to the
+// second, as the API server keeps them).
+func statusDigest(o client.Object) uint64 {
+	data, err := json.Marshal(statusOf(o))
 	if err != nil {
-		return false, err
+		return 0
 	}
-	if msg == "" {
-		logf.FromContext(ctx).Info("releasing protection finalizer", "finalizer", p.finalizer)
-		return true, ensureFinalizer(ctx, c, obj, p.finalizer, false)
-	}
-	setDeletionBlocked(conds, gen, true, p.reason, msg)
-	return false, nil
+	h := fnv.New64a()
+	_, _ = h.Write(data)
+	return h.Sum64()
 }

@@ -1,0 +1,157 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+)
+
+// SetupWithManager wires what wakes a Collaborator, and why:
+//
+//   - the Collaborator itself (For, ownChanges): its spec, labels or deletion, one of our
+//     finalizers stripped (R7), a status this manager did not write;
+//   - its Account (forAccount): every Collaborator when the Account appears, goes,
+//     starts being deleted or changes state; the Members whose license R4 moves when
+//     its licenses change;
+//   - a WorkCenter (forWorkCenter): the Collaborators assigned to it;
+//   - a WorkCenterRole (forRole): the holders of it and of every role including it,
+//     when what it grants can change;
+//   - another Collaborator (forCollaborator): those sharing its email (R5), the
+//     AccountAdministrators being deleted when an administrator comes or goes (R7), and
+//     the Members whose license R4 moves when the Members change; its own status write
+//     that moved a license is checked again (licenseFlipped).
+func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(collaboratorController).
+		// Collaborators are independent keys and most of an account's objects: several
+		// workers keep the API server's round trips from serializing convergence.
+		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers}).
+		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
+			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return licenseFlipped(e.ObjectOld.(*v1alpha1.Collaborator), e.ObjectNew.(*v1alpha1.Collaborator))
+			}}))).
+		Complete(r)
+}
+
+// forAccount wakes the Collaborators an Account change affects: all of them when it
+// appears, goes, starts being deleted or changes state; when only its licenses change,
+// the Members whose recorded license is not the one R4 now gives them (staleLicenses);
+// none for its display name, logo or picklists, which no Collaborator's status reads.
+func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
+	all := old == nil || old.Spec.State != cur.Spec.State || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
+	if !all && old.Spec.Licenses == cur.Spec.Licenses {
+		return nil
+	}
+	var out []*v1alpha1.Collaborator
+	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) {
+		if all {
+			out = m.Collaborators()
+		} else {
+			out = staleLicenses(m)
+		}
+	})
+	return requestsFor(out)
+}
+
+// forWorkCenter wakes the Collaborators assigned to the WorkCenter.
+func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
+	var out []*v1alpha1.Collaborator
+	mapFrom(ctx, r.models(), collaboratorController, o, func(m *model.Account) { out = m.AssignedTo(o.GetName()) })
+	return requestsFor(out)
+}
+
+// forRole wakes the holders of the role and of every role that includes it, when the
+// change can touch their assignments (roleAccessChanged).
+func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if !roleAccessChanged(old, cur) {
+		return nil
+	}
+	var out []*v1alpha1.Collaborator
+	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) {
+		for _, role := range m.Roles().Dependents(cur.Name) {
+			out = append(out, m.Holding(role)...)
+		}
+	})
+	return requestsFor(out)
+}
+
+// forCollaborator wakes the Collaborators another one's change can affect: those sharing
+// its old or new email (R5), AccountAdministrators being deleted when an administrator
+// comes or goes (R7), and the Members whose license the change moves (R4).
+func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	var out, stale []*v1alpha1.Collaborator
+	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) {
+		for _, c := range []*v1alpha1.Collaborator{old, cur} {
+			if c != nil {
+				out = append(out, m.SameEmail(c)...)
+			}
+		}
+		if model.IsAccountAdministrator(cur) || (old != nil && model.IsAccountAdministrator(old)) {
+			for _, a := range m.AccountAdministrators() {
+				if !a.DeletionTimestamp.IsZero() {
+					out = append(out, a)
+				}
+			}
+		}
+		if membersChanged(old, cur) || licenseFlipped(old, cur) {
+			stale = staleLicenses(m)
+		}
+	})
+	reqs := append(requestsFor(out), requestsFor(stale)...)
+	// The Collaborator itself is the For watch's to wake, on every event that passes
+	// this watch's predicate but one: a status write of its own whose license is stale
+	// (licenseFlipped), which that predicate filters out. Waking it here as well would
+	// run it twice whenever its worker had started before the second wake-up.
+	self := old != nil && !specOrDeletionUpdate(old, cur) &&
+		slices.ContainsFunc(stale, func(c *v1alpha1.Collaborator) bool { return c.Name == cur.Name })
+	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.Name == cur.Name && !self })
+}
+
+// membersChanged reports whether a Collaborator event changes the account's Members,
+// among whom R4 allocates licenses: a Member appears or goes, or starts being deleted
+// (a Member being deleted keeps its seat until it is gone), or a type changes.
+func membersChanged(old, cur *v1alpha1.Collaborator) bool {
+	if old == nil {
+		return model.IsMember(cur)
+	}
+	return model.IsMember(old) != model.IsMember(cur) ||
+		(model.IsMember(cur) && old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero())
+}
+
+// licenseFlipped reports whether a status write moved a Member's license (true to false
+// or back): the write may have been computed from a view older than a change already
+// in the cache, and is checked against the allocation the model gives now.
+func licenseFlipped(old, cur *v1alpha1.Collaborator) bool {
+	return old != nil && old.Status.Licensed != nil && cur.Status.Licensed != nil &&
+		*old.Status.Licensed != *cur.Status.Licensed
+}
+
+// staleLicenses returns the Members whose recorded license (status.licensed) is not the
+// one R4 gives them now (model.Account.MemberLicenses): the only Members a change of the
+// Member set or of the licenses can affect. A Member whose reconcile raced with the
+// change writes a license that is stale; that write moves its license, so it is checked
+// again (licenseFlipped) and woken once more. A Member with no license recorded yet is
+// woken too: its first reconcile may be under way.
+func staleLicenses(m *model.Account) []*v1alpha1.Collaborator {
+	var stale []*v1alpha1.Collaborator
+	for c, licensed := range m.MemberLicenses() {
+		if c.Status.Licensed == nil || *c.Status.Licensed != licensed {
+			stale = append(stale, c)
+		}
+	}
+	return stale
+}

@@ -1,0 +1,93 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+)
+
+// specCoalescing is how long a WorkCenter waits, after a Collaborator assigned to it
+// appears, goes or changes its spec, before it is recounted; statusCoalescing, after a
+// Collaborator's status write that can move its count. A key already waiting keeps its
+// earlier time, so the events of that while are counted at once: a new Collaborator's own
+// first status write, which follows its creation by milliseconds, is counted with it (one
+// recount, not two), and a burst (an account applied, the manager started on thousands of
+// objects) brings one recount per WorkCenter per statusCoalescing instead of one per write.
+const (
+	specCoalescing   = 500 * time.Millisecond
+	statusCoalescing = 2 * time.Second
+)
+
+// SetupWithManager wires what wakes a WorkCenter, and why:
+//
+//   - the WorkCenter itself (For, ownChanges): its spec, labels or deletion, a status
+//     this manager did not write;
+//   - its Account (forAccount): every WorkCenter when the Account appears, goes or
+//     starts being deleted, or its workCenterCategories change (R8);
+//   - a Collaborator (forCollaborator, coalesced): the WorkCenters it is or was assigned
+//     to, when it appears, goes or changes its spec (after specCoalescing), and when its
+//     status shows an assignment going in or out of effect (after statusCoalescing),
+//     which is how a change of a role, a license or the Account reaches the count.
+func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(workCenterController).
+		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing)).
+		Complete(r)
+}
+
+// forAccount wakes the namespace's WorkCenters when what their status reads of the
+// Account changes: it appears or goes, or its workCenterCategories change (R8).
+func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
+	if old != nil && old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() &&
+		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) {
+		return nil
+	}
+	var wcs []*v1alpha1.WorkCenter
+	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) { wcs = m.WorkCenters() })
+	return requestsFor(wcs)
+}
+
+// forCollaborator wakes the WorkCenters named in the old or new spec or status: when the
+// Collaborator appears, goes or its spec changes (the count is decided from specs), and
+// after a status write only when an assignment went in or out of effect.
+func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	if old != nil && !specOrDeletionUpdate(old, cur) && equalAssignmentStates(old.Status.WorkCenters, cur.Status.WorkCenters) {
+		return nil
+	}
+	var wcs []string
+	for _, c := range []*v1alpha1.Collaborator{old, cur} {
+		if c == nil {
+			continue
+		}
+		for _, a := range c.Spec.WorkCenters {
+			wcs = append(wcs, string(a.Name))
+		}
+		for _, s := range c.Status.WorkCenters {
+			wcs = append(wcs, s.Name)
+		}
+	}
+	return namedRequests(cur.Namespace, wcs)
+}
+
+// equalAssignmentStates reports whether two statuses have the same assignments in
+// effect (model.InEffect), WorkCenter by WorkCenter.
+func equalAssignmentStates(a, b []v1alpha1.WorkCenterAssignmentStatus) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || model.InEffect(a[i].State) != model.InEffect(b[i].State) {
+			return false
+		}
+	}
+	return true
+}

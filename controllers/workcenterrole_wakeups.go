@@ -1,0 +1,88 @@
+package controllers
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
+)
+
+// SetupWithManager wires what wakes a WorkCenterRole, and why:
+//
+//   - the role itself (For, ownChanges): its spec, labels or deletion, our finalizer
+//     stripped (R6), a status this manager did not write;
+//   - a Collaborator (forCollaborator): the roles its old or new spec names, whose
+//     assignments and use (R6) it changes;
+//   - another role (forRole): the roles it includes or included (includedBy), and those
+//     including it, directly or not (effective permissions), when what it grants can
+//     change;
+//   - a WorkCenter (forWorkCenter): the roles held there, whose assignedTo shows whether
+//     the WorkCenter is archived.
+func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(roleController).
+		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own))).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Complete(r)
+}
+
+// forCollaborator wakes the roles the Collaborator's old or new spec assigns.
+func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+	var roles []string
+	for _, c := range []*v1alpha1.Collaborator{old, cur} {
+		if c == nil {
+			continue
+		}
+		for _, a := range c.Spec.WorkCenters {
+			roles = append(roles, string(a.Role))
+		}
+	}
+	return namedRequests(cur.Namespace, roles)
+}
+
+// forRole wakes the roles a changed role includes (or included), for includedBy, and
+// the roles that include it, directly or not, for their effective permissions.
+func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if !roleAccessChanged(old, cur) {
+		return nil // no other role's permissions or includedBy can change
+	}
+	var affected []string
+	for _, role := range []*v1alpha1.WorkCenterRole{old, cur} {
+		if role == nil {
+			continue
+		}
+		for _, n := range role.Spec.Includes {
+			affected = append(affected, string(n))
+		}
+	}
+	dependents := []string{cur.Name}
+	mapFrom(ctx, r.models(), roleController, cur, func(m *model.Account) { dependents = m.Roles().Dependents(cur.Name) })
+	for _, n := range dependents {
+		if n != cur.Name {
+			affected = append(affected, n)
+		}
+	}
+	return namedRequests(cur.Namespace, affected)
+}
+
+// forWorkCenter wakes the roles the Collaborators assigned to the WorkCenter hold there.
+func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
+	var cs []*v1alpha1.Collaborator
+	mapFrom(ctx, r.models(), roleController, o, func(m *model.Account) { cs = m.AssignedTo(o.GetName()) })
+	var roles []string
+	for _, c := range cs {
+		for _, a := range c.Spec.WorkCenters {
+			if string(a.Name) == o.GetName() {
+				roles = append(roles, string(a.Role))
+			}
+		}
+	}
+	return namedRequests(o.GetNamespace(), roles)
+}
