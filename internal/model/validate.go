@@ -54,8 +54,25 @@ type Request[T any] struct {
 	NamespaceTerminating bool
 }
 
-// protections are the operator's protection finalizers and the rule each keeps.
-var protections = []string{v1alpha1.FinalizerAccountProtection, v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator}
+// protection is one of the operator's protection finalizers and the rule it keeps.
+type protection struct {
+	finalizer string
+	rule      Rule
+	reason    string
+	// mark ends the reason a deletion waits; until says what lets it go, in namespace.
+	mark  string
+	until func(namespace string) string
+}
+
+var (
+	roleProtection = protection{v1alpha1.FinalizerInUseProtection, R6, v1alpha1.ReasonRoleInUse, ";",
+		func(string) string { return "they are removed" }}
+	administratorProtection = protection{v1alpha1.FinalizerLastAdministrator, R7, v1alpha1.ReasonLastAccountAdministrator, ":",
+		func(string) string { return "another Member is made an AccountAdministrator or the account is deactivated" }}
+	accountProtection = protection{v1alpha1.FinalizerAccountProtection, R11, v1alpha1.ReasonAccountInUse, ";",
+		func(ns string) string { return fmt.Sprintf("they are deleted, or until namespace %q is deleted", ns) }}
+	protections = []protection{roleProtection, administratorProtection, accountProtection}
+)
 
 // NeedsNamespace reports whether judging the request depends on whether its namespace is
 // being deleted: a deletion, or an update that removes a protection finalizer.
@@ -64,7 +81,7 @@ func NeedsNamespace(op Operation, old, obj metav1.Object) bool {
 	case Delete:
 		return true
 	case Update:
-		return slices.ContainsFunc(protections, func(f string) bool { return removes(old, obj, f) })
+		return slices.ContainsFunc(protections, func(p protection) bool { return removes(old, obj, p.finalizer) })
 	}
 	return false
 }
@@ -79,41 +96,39 @@ func skipUpdate(obj metav1.Object, sameSpec bool) bool {
 	return obj.GetDeletionTimestamp() != nil || sameSpec
 }
 
-// finalizerKept refuses an update that removes finalizer, one of the operator's
-// protections, while the object is still in use, for anyone but the operator: otherwise
-// a `kubectl replace` of a manifest without it (or a GitOps tool syncing with replace)
-// drops the protection, and the next delete removes an object that is in use. inUse says
-// what still uses the object ("" when nothing does); it is asked only when the update
-// removes the finalizer. A namespace being deleted lets every finalizer go.
-func finalizerKept[T metav1.Object](r Request[T], finalizer string, rule Rule, reason string, inUse func() string) *Finding {
-	if !removes(r.Old, r.Object, finalizer) || r.Operator || r.NamespaceTerminating {
+// finalizerKept refuses an update that removes p's finalizer while the object is still
+// in use, for anyone but the operator: otherwise a `kubectl replace` of a manifest
+// without it (or a GitOps tool syncing with replace) drops the protection, and the next
+// delete removes an object that is in use. inUse says what still uses the object (""
+// when nothing does); it is asked only when the update removes the finalizer. A
+// namespace being deleted lets every finalizer go.
+func finalizerKept[T metav1.Object](r Request[T], p protection, inUse func() string) Findings {
+	if !removes(r.Old, r.Object, p.finalizer) || r.Operator || r.NamespaceTerminating {
 		return nil
 	}
 	why := inUse()
 	if why == "" {
 		return nil
 	}
-	return &Finding{Rule: rule, Reason: reason, Field: field.NewPath("metadata", "finalizers"), Message: fmt.Sprintf(
+	return Findings{{Rule: p.rule, Reason: p.reason, Field: field.NewPath("metadata", "finalizers"), Message: fmt.Sprintf(
 		"%s: finalizer %s protects it while it is in use, and the operator removes it once nothing uses it; keep it (kubectl apply leaves it in place; a replaced manifest must list it)",
-		why, finalizer)}
+		why, p.finalizer)}}
 }
 
-// deletionWaits is the warning for a deletion that the object's protection finalizer
-// holds because of why ("" when nothing holds it).
-func deletionWaits(rule Rule, reason, why, finalizer, until string) Findings {
-	if why == "" {
+// deletionWaits never denies a deletion: it warns when p's finalizer will hold it
+// because of why ("" when nothing holds it). An object being deleted already, one
+// without the finalizer and one in a namespace being deleted have nothing to warn about.
+func deletionWaits[T metav1.Object](r Request[T], p protection, why func() string) Findings {
+	obj := r.Object
+	if obj.GetDeletionTimestamp() != nil || !slices.Contains(obj.GetFinalizers(), p.finalizer) || r.NamespaceTerminating {
 		return nil
 	}
-	return Findings{{Rule: rule, Reason: reason, Warning: true, Message: fmt.Sprintf(
-		"%s its deletion waits (finalizer %s, DeletionBlocked %s) until %s", why, finalizer, reason, until)}}
-}
-
-// punctuated is s followed by mark, "" when s is.
-func punctuated(s, mark string) string {
-	if s == "" {
-		return ""
+	w := why()
+	if w == "" {
+		return nil
 	}
-	return s + mark
+	return Findings{{Rule: p.rule, Reason: p.reason, Warning: true, Message: fmt.Sprintf(
+		"%s%s its deletion waits (finalizer %s, DeletionBlocked %s) until %s", w, p.mark, p.finalizer, p.reason, p.until(obj.GetNamespace()))}}
 }
 
 // pendingWarning is the warning for a reference to an object that does not exist yet.
@@ -147,18 +162,13 @@ func (a *Account) ValidateCollaborator(r Request[*v1alpha1.Collaborator]) Findin
 	c, old := r.Object, r.Old
 	switch r.Operation {
 	case Delete:
-		if c.DeletionTimestamp != nil || !slices.Contains(c.Finalizers, v1alpha1.FinalizerLastAdministrator) || r.NamespaceTerminating {
-			return nil
-		}
-		return deletionWaits(R7, v1alpha1.ReasonLastAccountAdministrator, punctuated(a.lastAdministrator(c), ":"), v1alpha1.FinalizerLastAdministrator,
-			"another Member is made an AccountAdministrator or the account is deactivated")
+		return deletionWaits(r, administratorProtection, func() string { return a.lastAdministrator(c) })
 	case Update:
 		// Whether the finalizer may go is decided for the Collaborator as it is stored: an
 		// update that demotes the last administrator and drops its finalizer at once does
 		// not free it.
-		if f := finalizerKept(r, v1alpha1.FinalizerLastAdministrator, R7, v1alpha1.ReasonLastAccountAdministrator,
-			func() string { return a.lastAdministrator(old) }); f != nil {
-			return Findings{*f}
+		if fs := finalizerKept(r, administratorProtection, func() string { return a.lastAdministrator(old) }); fs != nil {
+			return fs
 		}
 		if skipUpdate(c, equality.Semantic.DeepEqual(old.Spec, c.Spec)) {
 			return nil
@@ -335,14 +345,10 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 	role, old := r.Object, r.Old
 	switch r.Operation {
 	case Delete:
-		if role.DeletionTimestamp != nil || !slices.Contains(role.Finalizers, v1alpha1.FinalizerInUseProtection) || r.NamespaceTerminating {
-			return nil
-		}
-		return deletionWaits(R6, v1alpha1.ReasonRoleInUse, punctuated(a.roleInUse(role.Name), ";"), v1alpha1.FinalizerInUseProtection, "they are removed")
+		return deletionWaits(r, roleProtection, func() string { return a.roleInUse(role.Name) })
 	case Update:
-		if f := finalizerKept(r, v1alpha1.FinalizerInUseProtection, R6, v1alpha1.ReasonRoleInUse,
-			func() string { return a.roleInUse(role.Name) }); f != nil {
-			return Findings{*f}
+		if fs := finalizerKept(r, roleProtection, func() string { return a.roleInUse(role.Name) }); fs != nil {
+			return fs
 		}
 		same := equality.Semantic.DeepEqual(old.Spec, role.Spec) &&
 			old.Labels[v1alpha1.LabelBuiltIn] == role.Labels[v1alpha1.LabelBuiltIn]
@@ -432,17 +438,11 @@ func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
 	if a.owner != nil && a.owner.Name != acct.Name {
 		return nil // a duplicate Account governs nothing (R11 protects the owner only)
 	}
-	switch r.Operation {
-	case Delete:
-		if acct.DeletionTimestamp != nil || !slices.Contains(acct.Finalizers, v1alpha1.FinalizerAccountProtection) || r.NamespaceTerminating {
-			return nil
-		}
-		return deletionWaits(R11, v1alpha1.ReasonAccountInUse, punctuated(a.accountInUse(acct), ";"), v1alpha1.FinalizerAccountProtection,
-			fmt.Sprintf("they are deleted, or until namespace %q is deleted", acct.Namespace))
+	if r.Operation == Delete {
+		return deletionWaits(r, accountProtection, func() string { return a.accountInUse(acct) })
 	}
-	if f := finalizerKept(r, v1alpha1.FinalizerAccountProtection, R11, v1alpha1.ReasonAccountInUse,
-		func() string { return a.accountInUse(acct) }); f != nil {
-		return Findings{*f}
+	if fs := finalizerKept(r, accountProtection, func() string { return a.accountInUse(acct) }); fs != nil {
+		return fs
 	}
 	if skipUpdate(acct, equality.Semantic.DeepEqual(old.Spec, acct.Spec)) {
 		return nil
