@@ -84,8 +84,7 @@ func (r *AccountReconciler) reconcile(ctx context.Context, acct *v1alpha1.Accoun
 	}
 	var err error
 	if owner.Name != acct.Name {
-		setReadiness(&acct.Status.Conditions, acct.Generation, notReadyOutcome(v1alpha1.ReasonDuplicateAccount,
-			fmt.Sprintf("namespace %q already has Account %q, which is older; a namespace holds one Account", acct.Namespace, model.Short(owner.Name))))
+		setReadiness(&acct.Status.Conditions, acct.Generation, model.AccountReadiness(acct, owner))
 	} else if acct.DeletionTimestamp.IsZero() {
 		if err = r.ensureBuiltInRoles(ctx, acct); err != nil {
 			return err
@@ -128,11 +127,7 @@ func computeAccountStatus(acct *v1alpha1.Account, m *model.Account) {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionAdministratorAssigned, false, v1alpha1.ReasonNoAccountAdministrator,
 			"no Member has adminRole AccountAdministrator")
 	}
-	msg := "account is Active"
-	if acct.Spec.State == v1alpha1.AccountDeactivated {
-		msg = "account is Deactivated: objects are kept and nobody has any access until it is Active again"
-	}
-	setReadiness(&st.Conditions, gen, readyOutcome(msg))
+	setReadiness(&st.Conditions, gen, model.AccountReadiness(acct, m.Owner()))
 }
 
 // ensureBuiltInRoles creates the three built-in roles and reverts any edit of them

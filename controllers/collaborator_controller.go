@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -90,7 +89,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
 	c.Status.Licensed = e.LicensedStatus
 	c.Status.ObservedGeneration = c.Generation
-	setReadiness(&c.Status.Conditions, c.Generation, collaboratorOutcome(c, account, e.Duplicate, e.Licensed, e.Statuses))
+	setReadiness(&c.Status.Conditions, c.Generation, model.CollaboratorReadiness(c, account, e))
 	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
@@ -120,55 +119,6 @@ func (r *CollaboratorReconciler) grantConfirmed(ctx context.Context, c *v1alpha1
 	logf.FromContext(ctx).V(1).Info("license grant waits until the cached Account catches up with the live one",
 		"account", cached.Name, "cachedGeneration", cached.Generation)
 	return false, nil
-}
-
-// collaboratorOutcome turns the evaluation into Ready: a wrong spec first (Stalled),
-// then what blocks without being the spec's fault, then what is still to come.
-func collaboratorOutcome(c *v1alpha1.Collaborator, account *v1alpha1.Account, duplicate *model.Finding,
-	licensed bool, statuses []v1alpha1.WorkCenterAssignmentStatus) outcome {
-	firstWith := func(reasons ...string) *v1alpha1.WorkCenterAssignmentStatus {
-		for i := range statuses {
-			if slices.Contains(reasons, statuses[i].Reason) {
-				return &statuses[i]
-			}
-		}
-		return nil
-	}
-	switch {
-	case account == nil:
-		return waitingOutcome(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", c.Namespace))
-	case duplicate != nil:
-		return stalledOutcome(duplicate.Reason, duplicate.Message)
-	}
-	if s := firstWith(v1alpha1.ReasonRoleRequiresMember, v1alpha1.ReasonInclusionCycle); s != nil {
-		return stalledOutcome(s.Reason, s.Message)
-	}
-	if account.Spec.State == v1alpha1.AccountDeactivated {
-		return notReadyOutcome(v1alpha1.ReasonAccountDeactivated,
-			fmt.Sprintf("Account %q is Deactivated: the collaborator has no access until it is Active again", model.Short(account.Name)))
-	}
-	if s := firstWith(v1alpha1.ReasonRoleTerminating); s != nil {
-		return notReadyOutcome(s.Reason, s.Message)
-	}
-	if model.IsMember(c) && !licensed {
-		return notReadyOutcome(v1alpha1.ReasonLicenseLimitExceeded,
-			fmt.Sprintf("Account %q has %d licenses and older Members hold them all: Member %q holds none and has no access",
-				model.Short(account.Name), account.Spec.Licenses, model.Short(c.Name)))
-	}
-	if s := firstWith(v1alpha1.ReasonWorkCenterNotFound, v1alpha1.ReasonRoleNotFound); s != nil {
-		return waitingOutcome(s.Reason, s.Message)
-	}
-	inEffect := 0
-	for _, s := range statuses {
-		if model.InEffect(s.State) {
-			inEffect++
-		}
-	}
-	msg := fmt.Sprintf("%d of %d assignments in effect", inEffect, len(statuses))
-	if model.IsAdministrator(c) {
-		msg += fmt.Sprintf("; as %s, every permission in every WorkCenter", c.Spec.AdminRole)
-	}
-	return readyOutcome(msg)
 }
 
 // lastAdministratorBlock decides from live reads whether c is the account's last

@@ -8,45 +8,17 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// outcome is what a reconcile concluded about an object, before it becomes the kstatus
-// conditions Ready, Reconciling and Stalled.
-type outcome struct {
-	ready   bool
-	reason  string
-	message string
-	// waiting: something that will come is missing (Reconciling True).
-	waiting bool
-	// stalled: the spec itself is wrong and will not fix itself (Stalled True).
-	stalled bool
-}
-
-func readyOutcome(message string) outcome {
-	return outcome{ready: true, reason: v1alpha1.ReasonReconciled, message: message}
-}
-
-func waitingOutcome(reason, message string) outcome {
-	return outcome{reason: reason, message: message, waiting: true}
-}
-
-func stalledOutcome(reason, message string) outcome {
-	return outcome{reason: reason, message: message, stalled: true}
-}
-
-func notReadyOutcome(reason, message string) outcome {
-	return outcome{reason: reason, message: message}
-}
-
-// setReadiness writes an outcome as Ready, plus Reconciling or Stalled when they apply;
-// both are removed otherwise, as kstatus expects.
-func setReadiness(conds *[]metav1.Condition, generation int64, o outcome) {
-	setCondition(conds, generation, v1alpha1.ConditionReady, o.ready, o.reason, o.message)
-	if o.waiting {
-		setCondition(conds, generation, v1alpha1.ConditionReconciling, true, o.reason, o.message)
+// setReadiness writes the model's readiness as Ready, plus Reconciling or Stalled when
+// they apply; both are removed otherwise, as kstatus expects.
+func setReadiness(conds *[]metav1.Condition, generation int64, o model.Readiness) {
+	setCondition(conds, generation, v1alpha1.ConditionReady, o.Ready, o.Reason, o.Message)
+	if o.Waiting {
+		setCondition(conds, generation, v1alpha1.ConditionReconciling, true, o.Reason, o.Message)
 	} else {
 		meta.RemoveStatusCondition(conds, v1alpha1.ConditionReconciling)
 	}
-	if o.stalled {
-		setCondition(conds, generation, v1alpha1.ConditionStalled, true, o.reason, o.message)
+	if o.Stalled {
+		setCondition(conds, generation, v1alpha1.ConditionStalled, true, o.Reason, o.Message)
 	} else {
 		meta.RemoveStatusCondition(conds, v1alpha1.ConditionStalled)
 	}

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -59,22 +58,9 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	})
 	if err == nil {
 		wc.Status.ObservedGeneration = wc.Generation
-		setReadiness(&wc.Status.Conditions, wc.Generation, workCenterOutcome(&wc, account))
+		setReadiness(&wc.Status.Conditions, wc.Generation, model.WorkCenterReadiness(&wc, account))
 	}
 	return step.finish(ctx, r.Client, err)
-}
-
-func workCenterOutcome(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) outcome {
-	if account == nil {
-		return waitingOutcome(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", wc.Namespace))
-	}
-	if v := model.CheckCategory(wc, account); v != nil {
-		return stalledOutcome(v.Reason, v.Message)
-	}
-	if wc.Spec.Archived {
-		return readyOutcome("archived: collaborators keep at most workCenter.view and files.download")
-	}
-	return readyOutcome("active")
 }
 
 // hasStalledReason reports whether the object was already Stalled for reason: Stalled,

@@ -109,20 +109,7 @@ func computeRoleStatus(role *v1alpha1.WorkCenterRole, m *model.Account) {
 			"no collaborator holds the role and no role includes it")
 	}
 
-	var o outcome
-	switch e := err.(type) {
-	case *model.CycleError:
-		o = stalledOutcome(v1alpha1.ReasonInclusionCycle, e.Error())
-	case *model.RoleNotFoundError:
-		o = waitingOutcome(v1alpha1.ReasonRoleNotFound, e.Error())
-	default:
-		kind := "custom"
-		if st.BuiltIn {
-			kind = "built-in"
-		}
-		o = readyOutcome(fmt.Sprintf("%s role with %d effective permissions (%d member-only)", kind, len(st.Permissions), len(st.MemberOnlyPermissions)))
-	}
-	setReadiness(&st.Conditions, role.Generation, o)
+	setReadiness(&st.Conditions, role.Generation, model.RoleReadiness(st.BuiltIn, perms, err))
 }
 
 // inUseBlock decides from live reads whether the role is still assigned or included,

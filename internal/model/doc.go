@@ -23,6 +23,7 @@
 //	categories.go      R8: WorkCenter categories from the picklist
 //	assignments.go     each assignment's state, R10: no new assignment to a role being deleted
 //	access.go          effective access and the step that decided it
+//	readiness.go       each kind's Ready, Reconciling and Stalled
 //	converged.go       the converged status of every object (the test oracle)
 //	validate.go        per kind, every finding admission reports
 //
