@@ -78,6 +78,17 @@ const (
 	ReasonReconcileError = "ReconcileError"
 )
 
+// Reasons are every reason above, for those that keep a bounded set of them (metrics'
+// labels).
+var Reasons = []string{
+	ReasonReconciled, ReasonAccountNotFound, ReasonAccountDeactivated, ReasonDuplicateAccount,
+	ReasonRoleNotFound, ReasonWorkCenterNotFound, ReasonRoleRequiresMember, ReasonRoleTerminating,
+	ReasonLicenseLimitExceeded, ReasonLicensesAvailable, ReasonDuplicateEmail, ReasonUnknownCategory,
+	ReasonInclusionCycle, ReasonRoleInUse, ReasonRoleNotInUse, ReasonLastAccountAdministrator,
+	ReasonAccountInUse, ReasonNoAccountAdministrator, ReasonAdministratorPresent, ReasonBuiltInRoleRestored,
+	ReasonAssignmentActivated, ReasonLicenseGranted, ReasonWorkCenterArchived, ReasonReconcileError,
+}
+
 // Finalizers, one per protection rule.
 const (
 	// FinalizerInUseProtection holds a WorkCenterRole while it is assigned or included (R6).

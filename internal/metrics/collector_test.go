@@ -386,7 +386,7 @@ func TestEveryAPIReasonIsALabelValue(t *testing.T) {
 			v, _ := strconv.Unquote(lit.Value)
 			n++
 			if boundedReason(v) != v {
-				t.Errorf("v1alpha1.%s (%q) is counted as %q: add it to reasons", name.Name, v, boundedReason(v))
+				t.Errorf("v1alpha1.%s (%q) is counted as %q: add it to v1alpha1.Reasons", name.Name, v, boundedReason(v))
 			}
 		}
 		return true

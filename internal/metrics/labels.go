@@ -11,34 +11,15 @@ import (
 // operator) becomes "Other" rather than a new series.
 const other = "Other"
 
-// reasons are the reasons of api/v1alpha1 (a test checks that every one is here).
-var reasons = map[string]bool{
-	"":                                      true,
-	v1alpha1.ReasonReconciled:               true,
-	v1alpha1.ReasonAccountNotFound:          true,
-	v1alpha1.ReasonAccountDeactivated:       true,
-	v1alpha1.ReasonDuplicateAccount:         true,
-	v1alpha1.ReasonRoleNotFound:             true,
-	v1alpha1.ReasonWorkCenterNotFound:       true,
-	v1alpha1.ReasonRoleRequiresMember:       true,
-	v1alpha1.ReasonRoleTerminating:          true,
-	v1alpha1.ReasonLicenseLimitExceeded:     true,
-	v1alpha1.ReasonLicensesAvailable:        true,
-	v1alpha1.ReasonDuplicateEmail:           true,
-	v1alpha1.ReasonUnknownCategory:          true,
-	v1alpha1.ReasonInclusionCycle:           true,
-	v1alpha1.ReasonRoleInUse:                true,
-	v1alpha1.ReasonRoleNotInUse:             true,
-	v1alpha1.ReasonLastAccountAdministrator: true,
-	v1alpha1.ReasonAccountInUse:             true,
-	v1alpha1.ReasonNoAccountAdministrator:   true,
-	v1alpha1.ReasonAdministratorPresent:     true,
-	v1alpha1.ReasonBuiltInRoleRestored:      true,
-	v1alpha1.ReasonAssignmentActivated:      true,
-	v1alpha1.ReasonLicenseGranted:           true,
-	v1alpha1.ReasonWorkCenterArchived:       true,
-	v1alpha1.ReasonReconcileError:           true,
-}
+// reasons are the reasons of api/v1alpha1 (a test checks that every one is there), and
+// "" for a condition without one.
+var reasons = func() map[string]bool {
+	m := map[string]bool{"": true}
+	for _, r := range v1alpha1.Reasons {
+		m[r] = true
+	}
+	return m
+}()
 
 func boundedReason(r string) string {
 	if reasons[r] {
