@@ -68,7 +68,9 @@ var (
 	roleProtection = protection{v1alpha1.FinalizerInUseProtection, R6, v1alpha1.ReasonRoleInUse, ";",
 		func(string) string { return "they are removed" }}
 	administratorProtection = protection{v1alpha1.FinalizerLastAdministrator, R7, v1alpha1.ReasonLastAccountAdministrator, ":",
-		func(string) string { return "another Member is made an AccountAdministrator or the account is deactivated" }}
+		func(string) string {
+			return "another Member is made an AccountAdministrator or the account is deactivated"
+		}}
 	accountProtection = protection{v1alpha1.FinalizerAccountProtection, R11, v1alpha1.ReasonAccountInUse, ";",
 		func(ns string) string { return fmt.Sprintf("they are deleted, or until namespace %q is deleted", ns) }}
 	protections = []protection{roleProtection, administratorProtection, accountProtection}
