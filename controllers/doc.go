@@ -8,7 +8,7 @@
 //	<kind>_wakeups.go     what wakes the kind, and why (SetupWithManager, map functions)
 //	wakeups.go            the predicates and handlers the wake-ups are built from
 //	status.go             the status step, and the record of our own status writes
-//	conditions.go         kstatus conditions (Ready, Reconciling, Stalled) from outcomes
+//	conditions.go         writes the conditions, Ready from the model's readiness
 //	protection.go         protection finalizers and DeletionBlocked
 //	live.go               live reads for the decisions the cache cannot make
 //	events.go             Events on transitions
