@@ -1,6 +1,9 @@
 package model
 
 import (
+	"fmt"
+	"strings"
+
 	"k8s.io/utils/ptr"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -44,4 +47,19 @@ func BuiltInRoleSpec(name string) (v1alpha1.WorkCenterRoleSpec, bool) {
 		return v1alpha1.WorkCenterRoleSpec{}, false
 	}
 	return spec, true
+}
+
+// CheckBuiltInEdit is R9: built-in roles are created and restored by the operator alone.
+// update is false for a create.
+func CheckBuiltInEdit(role *v1alpha1.WorkCenterRole, update bool, username string, operator bool) *Finding {
+	if operator {
+		return nil
+	}
+	what := "create"
+	if update {
+		what = "edit"
+	}
+	return &Finding{Rule: R9, Forbidden: true, Message: fmt.Sprintf(
+		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label; user %q can create a custom role instead, for example one that includes %q",
+		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, Bound(username, MaxUsername), role.Name)}
 }

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -511,19 +510,4 @@ func (a *Account) accountInUse(acct *v1alpha1.Account) string {
 		return ""
 	}
 	return fmt.Sprintf("Account %q still has %s", Short(acct.Name), use)
-}
-
-// CheckBuiltInEdit is R9: built-in roles are created and restored by the operator alone.
-// update is false for a create.
-func CheckBuiltInEdit(role *v1alpha1.WorkCenterRole, update bool, username string, operator bool) *Finding {
-	if operator {
-		return nil
-	}
-	what := "create"
-	if update {
-		what = "edit"
-	}
-	return &Finding{Rule: R9, Forbidden: true, Message: fmt.Sprintf(
-		"WorkCenterRole %q is built in (one of %s): only the operator may %s it, and it reverts any change of its spec or its %s label; user %q can create a custom role instead, for example one that includes %q",
-		role.Name, strings.Join(v1alpha1.BuiltInRoleNames, ", "), what, v1alpha1.LabelBuiltIn, Bound(username, MaxUsername), role.Name)}
 }
