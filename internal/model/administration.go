@@ -203,8 +203,8 @@ func (a *Account) Decide(c *v1alpha1.Collaborator, q Question) Decision {
 		d.WorkCenter = ""
 	}
 	asked := d.asked(c)
-	if d, done := a.accountStep(c, d, asked); done {
-		return d
+	if refused, ok := a.accountStep(d, asked); ok {
+		return refused
 	}
 	if IsMember(c) && !a.Licensed(c) && !licenseExempt(info.Capability, d.MemberType) {
 		return d.refuse(DecisionLicense, fmt.Sprintf("%s: Member %s holds none of Account %q's %d licenses (R4), and a Member without one holds nothing but account.leave",
@@ -243,7 +243,7 @@ func licenseExempt(id Capability, t MemberType) bool {
 
 // accountStep refuses every capability in a namespace without an Account, and in a
 // Deactivated Account to anyone but its Account Administrators.
-func (a *Account) accountStep(c *v1alpha1.Collaborator, d Decision, asked string) (Decision, bool) {
+func (a *Account) accountStep(d Decision, asked string) (Decision, bool) {
 	switch {
 	case a.owner == nil:
 		return d.refuse(DecisionAccount, fmt.Sprintf("%s: namespace %q has no Account, and nobody administers anything in it",
