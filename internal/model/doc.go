@@ -26,6 +26,8 @@
 //	readiness.go       each kind's Ready, Reconciling and Stalled
 //	converged.go       the converged status of every object (the test oracle)
 //	validate.go        per kind, every finding admission reports
+//	capabilities.go    the account-level capabilities of each member type (docs/administration.md)
+//	administration.go  delegated administration: who asks (Identify), may they (Decide), no escalation
 //
 // It has no Kubernetes client and no clock of its own, so tests and offline tools build
 // one from manifests.

@@ -1,0 +1,740 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+)
+
+// Delegated administration (docs/administration.md): the account's own people change its
+// objects through kubectl exactly as far as their member type, and inside a WorkCenter
+// their WorkCenter permissions, allow. Who is asking is Identify; whether they may is
+// Decide, the one decision every adapter calls (MayDo, MayGrant and the MayChange
+// functions are built on it). Everything here is pure: the account's snapshot in, a
+// decision out.
+
+// RuleDelegation: a Collaborator asked for a change its member type and WorkCenter
+// permissions do not allow (docs/administration.md).
+const RuleDelegation Rule = "Delegation"
+
+// MaxDecisionMessage is the most a decision's message takes (bytes): it fits an Event
+// note and an admission denial's field message with its rule.
+const MaxDecisionMessage = 1024
+
+// maxHoldersShown is how many people of one member type a message names; the total
+// follows.
+const maxHoldersShown = 5
+
+// NotCollaborator is Identify's answer for a request whose user is no Collaborator of the
+// account: Kubernetes RBAC alone judges such a request.
+type NotCollaborator struct {
+	// Username is the request's username, as it came.
+	Username string
+	// Why says why it is nobody of the account.
+	Why string
+}
+
+func (e *NotCollaborator) Error() string {
+	return fmt.Sprintf("user %q is not a Collaborator of the account: %s; Kubernetes RBAC alone decides",
+		Bound(e.Username, MaxUsername), e.Why)
+}
+
+// Identify is who asks, in this account: the Collaborator whose spec.email equals the
+// request's username once prefix (the --identity-username-prefix, like the API server's
+// --oidc-username-prefix; "" for none) is removed from its start, compared
+// case-insensitively. Of two Collaborators with that email, R5's holder (the oldest) is
+// the one. Anyone else, an empty username and a username without the prefix included, is
+// a *NotCollaborator. A platform administrator who is also a Collaborator is that
+// Collaborator.
+func (a *Account) Identify(username, prefix string) (*v1alpha1.Collaborator, error) {
+	if username == "" {
+		return nil, &NotCollaborator{Why: "the request has no username"}
+	}
+	email := username
+	if prefix != "" {
+		rest, ok := strings.CutPrefix(username, prefix)
+		if !ok {
+			return nil, &NotCollaborator{Username: username, Why: fmt.Sprintf("it does not start with the identity prefix %q", Short(prefix))}
+		}
+		email = rest
+	}
+	if email == "" {
+		return nil, &NotCollaborator{Username: username, Why: "nothing is left of it once the identity prefix is removed"}
+	}
+	var holder *v1alpha1.Collaborator
+	for _, name := range a.byEmail[emailKey(email)] {
+		if c := a.collaborators[name]; holder == nil || Older(c, holder) {
+			holder = c
+		}
+	}
+	if holder == nil {
+		return nil, &NotCollaborator{Username: username, Why: fmt.Sprintf("no Collaborator has the email %q", Short(email))}
+	}
+	return holder, nil
+}
+
+// DecisionStep is the step of a decision (docs/administration.md, How a decision is
+// made) that decided it, numbered as there.
+type DecisionStep int
+
+// The steps of a decision, in the order they are taken.
+const (
+	// DecisionIdentity: who asks is no Collaborator; the model leaves it to RBAC.
+	DecisionIdentity DecisionStep = iota + 1
+	// DecisionCapability: the capability asked about does not exist, or a WorkCenter
+	// permission was asked about without a WorkCenter.
+	DecisionCapability
+	// DecisionAccount: no Account, or a Deactivated one and no Account Administrator.
+	DecisionAccount
+	// DecisionLicense: a Member holding no license (R4).
+	DecisionLicense
+	// DecisionMemberType: the member type holds the capability everywhere, or (without a
+	// WorkCenter permission to turn to) does not.
+	DecisionMemberType
+	// DecisionWorkCenter: the WorkCenter permission held in the WorkCenter decides.
+	DecisionWorkCenter
+	// DecisionTarget: whom the capability acts on (leaving is for oneself, R7's last
+	// administrator, User Administrators and Account Administrators).
+	DecisionTarget
+	// DecisionEscalation: a role granted must not give what the granting person lacks.
+	DecisionEscalation
+)
+
+var decisionStepNames = map[DecisionStep]string{
+	DecisionIdentity: "identity", DecisionCapability: "capability", DecisionAccount: "account",
+	DecisionLicense: "license", DecisionMemberType: "memberType", DecisionWorkCenter: "workCenter",
+	DecisionTarget: "target", DecisionEscalation: "escalation",
+}
+
+func (s DecisionStep) String() string {
+	if n, ok := decisionStepNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("DecisionStep(%d)", int(s))
+}
+
+// Question is one question to Decide: may the Collaborator do Capability (in
+// WorkCenter) (to Target)?
+type Question struct {
+	// Capability is a capability of the catalog, or a WorkCenter permission (asked in a
+	// WorkCenter, effective access answers it).
+	Capability string
+	// WorkCenter is the WorkCenter asked about; "" for none. A capability of
+	// ScopeAccount ignores it.
+	WorkCenter string
+	// Target is the Collaborator the capability acts on; nil for none, or for a question
+	// about no one in particular. account.leave without a target is about oneself.
+	Target *v1alpha1.Collaborator
+}
+
+// Decision is the answer to a Question, with what decided it.
+type Decision struct {
+	Allowed bool
+	// Capability, WorkCenter and Target (a name) are the question's.
+	Capability string
+	WorkCenter string
+	Target     string
+	// Role is the role MayGrant was asked about; "" otherwise.
+	Role string
+	// Collaborator is who asks ("" when nobody of the account), MemberType its type.
+	Collaborator string
+	MemberType   MemberType
+	// Step is the step that decided.
+	Step DecisionStep
+	// Rule is RuleDelegation, or R7 for the last Account Administrator leaving.
+	Rule Rule
+	// Reason is the v1alpha1 reason of Rule, "" for RuleDelegation.
+	Reason string
+	// Message says it to a person, naming who asks, the capability and, when refused,
+	// who in the account holds it; at most MaxDecisionMessage bytes.
+	Message string
+}
+
+// Finding is a refused decision as admission reports it: a Forbidden finding (403) at
+// path, the field that needs the capability (nil for the object as a whole). nil when
+// the decision allows.
+func (d Decision) Finding(path *field.Path) *Finding {
+	if d.Allowed {
+		return nil
+	}
+	return &Finding{Rule: d.Rule, Reason: d.Reason, Field: path, Message: d.Message, Forbidden: true}
+}
+
+// MayDo is Decide for a question with no target: may c do capability (in workCenter)?
+func (a *Account) MayDo(c *v1alpha1.Collaborator, capability, workCenter string) Decision {
+	return a.Decide(c, Question{Capability: capability, WorkCenter: workCenter})
+}
+
+// Decide answers "may c do the capability (in the WorkCenter) (to the target)?" from the
+// account's snapshot, taking the steps of docs/administration.md in order: identity (nil
+// c is nobody of the account: RBAC alone decides, and the decision refuses), capability
+// (unknown names refused with the nearest ones), account (none: nothing; Deactivated:
+// only Account Administrators), license (an unlicensed Member holds nothing but
+// account.leave, and licenses.manage for an Account Administrator), member type (the
+// holders have it everywhere), WorkCenter (the capability's WorkCenter permission, held
+// there by effective access), target (leaving is for oneself and not for R7's last
+// Account Administrator; a User Administrator never acts on an Account Administrator).
+// A WorkCenter permission that is no capability is answered by effective access in the
+// WorkCenter (docs/rules.md).
+func (a *Account) Decide(c *v1alpha1.Collaborator, q Question) Decision {
+	d := Decision{Capability: q.Capability, WorkCenter: q.WorkCenter, Rule: RuleDelegation}
+	if q.Target != nil {
+		d.Target = q.Target.Name
+	}
+	if c == nil {
+		return d.refuse(DecisionIdentity, "not a Collaborator of the account: Kubernetes RBAC alone decides")
+	}
+	d.Collaborator, d.MemberType = c.Name, MemberTypeOf(c)
+	info, known := LookupCapability(q.Capability)
+	if !known {
+		if _, ok := Lookup(Permission(q.Capability)); ok {
+			return a.decidePermission(c, q, d)
+		}
+		_, err := FindCapability(q.Capability)
+		return d.refuse(DecisionCapability, fmt.Sprintf("%s may not %s: %s", who(c), Short(q.Capability), err.Error()))
+	}
+	if info.Scope == ScopeAccount {
+		d.WorkCenter = ""
+	}
+	asked := d.asked(c)
+	if refused, ok := a.accountStep(d, asked); ok {
+		return refused
+	}
+	if IsMember(c) && !a.Licensed(c) && !licenseExempt(info.Capability, d.MemberType) {
+		return d.refuse(DecisionLicense, fmt.Sprintf("%s: Member %s holds none of Account %q's %d licenses (R4), and a Member without one holds nothing but account.leave",
+			asked, Short(c.Name), Short(a.owner.Name), a.owner.Spec.Licenses))
+	}
+	switch {
+	case info.Holds(d.MemberType):
+		d.Allowed, d.Step = true, DecisionMemberType
+		d.Message = fmt.Sprintf("%s may %s: %s hold it %s", who(c), d.what(), d.MemberType.plural(), everywhere(info))
+	case info.Permission != "" && d.WorkCenter != "":
+		held, why := a.permissionIn(c, d.WorkCenter, info.Permission)
+		d.Step = DecisionWorkCenter
+		if held {
+			d.Allowed = true
+			d.Message = fmt.Sprintf("%s may %s: %s", who(c), d.what(), why)
+			break
+		}
+		if Capability(info.Permission) != info.Capability {
+			why = fmt.Sprintf("it needs %s there, and %s", info.Permission, why)
+		}
+		return d.refuse(DecisionWorkCenter, fmt.Sprintf("%s: %s; %s", asked, why, a.holders(info)))
+	case info.Permission != "":
+		return d.refuse(DecisionMemberType, fmt.Sprintf("%s in every WorkCenter: %s; in one WorkCenter, %s there gives it",
+			asked, a.holders(info), info.Permission))
+	default:
+		return d.refuse(DecisionMemberType, fmt.Sprintf("%s: %s", asked, a.holders(info)))
+	}
+	return a.targetStep(c, info, q, d)
+}
+
+// licenseExempt: what a Member holding no license (R4) may still do: leave, and, as an
+// Account Administrator, manage licenses so as to give itself one.
+func licenseExempt(id Capability, t MemberType) bool {
+	return id == AccountLeave || (id == LicensesManage && t == MemberTypeAccountAdministrator)
+}
+
+// accountStep refuses every capability in a namespace without an Account, and in a
+// Deactivated Account to anyone but its Account Administrators.
+func (a *Account) accountStep(d Decision, asked string) (Decision, bool) {
+	switch {
+	case a.owner == nil:
+		return d.refuse(DecisionAccount, fmt.Sprintf("%s: namespace %q has no Account, and nobody administers anything in it",
+			asked, a.Namespace)), true
+	case a.owner.Spec.State == v1alpha1.AccountDeactivated && d.MemberType != MemberTypeAccountAdministrator:
+		return d.refuse(DecisionAccount, fmt.Sprintf("%s: Account %q is Deactivated, and only its %s change anything",
+			asked, Short(a.owner.Name), a.namesOf(MemberTypeAccountAdministrator))), true
+	}
+	return d, false
+}
+
+// targetStep checks whom an allowed capability acts on.
+func (a *Account) targetStep(c *v1alpha1.Collaborator, info CapabilityInfo, q Question, d Decision) Decision {
+	t := q.Target
+	if info.Capability == AccountLeave {
+		if t != nil && t.Name != c.Name {
+			return d.refuse(DecisionTarget, fmt.Sprintf("%s may not %s for %s: one leaves only for oneself; removing another person is %s",
+				who(c), AccountLeave, Short(t.Name), UsersRemove))
+		}
+		if block := LastAdministratorBlock(c, a.owner, a.AccountAdministrators()); block != "" {
+			d.Rule, d.Reason = R7, v1alpha1.ReasonLastAccountAdministrator
+			return d.refuse(DecisionTarget, block)
+		}
+		return d
+	}
+	if t != nil && t.Name != c.Name && d.MemberType == MemberTypeUserAdministrator && IsAccountAdministrator(t) {
+		return d.refuse(DecisionTarget, fmt.Sprintf("%s may not %s for %s: User Administrators act on every type of user except Account Administrators, and %s is one; %s may",
+			who(c), d.what(), Short(t.Name), Short(t.Name), a.namesOf(MemberTypeAccountAdministrator)))
+	}
+	return d
+}
+
+// decidePermission answers a WorkCenter permission that is no capability: effective
+// access in the WorkCenter (docs/rules.md).
+func (a *Account) decidePermission(c *v1alpha1.Collaborator, q Question, d Decision) Decision {
+	if q.WorkCenter == "" {
+		return d.refuse(DecisionCapability, fmt.Sprintf("%s may not %s: it is a WorkCenter permission, held in one WorkCenter; ask it in a WorkCenter",
+			who(c), q.Capability))
+	}
+	held, why := a.permissionIn(c, q.WorkCenter, Permission(q.Capability))
+	d.Step = DecisionWorkCenter
+	if !held {
+		return d.refuse(DecisionWorkCenter, fmt.Sprintf("%s: %s", d.asked(c), why))
+	}
+	d.Allowed = true
+	d.Message = Bound(fmt.Sprintf("%s may %s: %s", who(c), d.what(), why), MaxDecisionMessage)
+	return d
+}
+
+// permissionIn reports whether c holds p in the WorkCenter by effective access
+// (docs/rules.md), and says why. No clock is read: when an assignment took effect does
+// not change what it grants.
+func (a *Account) permissionIn(c *v1alpha1.Collaborator, workCenter string, p Permission) (bool, string) {
+	acc := a.Access(c, workCenter, metav1.Time{})
+	if acc.Permissions.Has(p) {
+		switch acc.Decided {
+		case StepAdministrator:
+			return true, fmt.Sprintf("adminRole %s supersedes WorkCenter roles (step 3)", c.Spec.AdminRole)
+		default:
+			return true, fmt.Sprintf("role %q grants %s there", Short(acc.Assignment.Role), p)
+		}
+	}
+	switch {
+	case acc.Decided == StepAccount:
+		return false, "the Account gives nobody anything (step 1)"
+	case acc.Decided == StepLicense:
+		return false, fmt.Sprintf("Member %s holds no license (step 2)", Short(c.Name))
+	case acc.Cut:
+		return false, "the WorkCenter is archived, which cuts everyone's access to workCenter.view and files.download (step 5)"
+	case acc.Assignment == nil:
+		return false, fmt.Sprintf("%s has no assignment there", Short(c.Name))
+	case !InEffect(acc.Assignment.State):
+		return false, fmt.Sprintf("its assignment there is %s (%s)", acc.Assignment.State, acc.Assignment.Reason)
+	}
+	return false, fmt.Sprintf("role %q does not grant %s there", Short(acc.Assignment.Role), p)
+}
+
+// MayGrant is the escalation check for giving role in the WorkCenter (docs/
+// administration.md, no escalation, like Kubernetes RBAC's): whoever grants a role must
+// hold, in that WorkCenter, everything it grants. Account and WorkCenter Administrators
+// hold everything; anyone else holds their effective access there. A role that cannot be
+// resolved (missing, or in a cycle) cannot be checked, so only administrators grant it.
+// It does not ask whether c may add or change the assignment at all: Decide does.
+func (a *Account) MayGrant(c *v1alpha1.Collaborator, workCenter, role string) Decision {
+	d := Decision{WorkCenter: workCenter, Role: role, Rule: RuleDelegation, Step: DecisionEscalation}
+	if c == nil {
+		return d.refuse(DecisionIdentity, "not a Collaborator of the account: Kubernetes RBAC alone decides")
+	}
+	d.Collaborator, d.MemberType = c.Name, MemberTypeOf(c)
+	grant := fmt.Sprintf("role %q in WorkCenter %q", Short(role), Short(workCenter))
+	if IsAdministrator(c) {
+		d.Allowed = true
+		d.Message = fmt.Sprintf("%s may grant %s: %s hold every permission in every WorkCenter", who(c), grant, d.MemberType.plural())
+		return d
+	}
+	perms, err := a.Effective(role)
+	if err != nil {
+		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: what it grants cannot be checked (%s), so only administrators grant it: %s",
+			who(c), grant, err.Error(), a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+	}
+	held := a.Access(c, workCenter, metav1.Time{}).Permissions
+	var beyond []Permission
+	for _, p := range perms.Sorted() {
+		if !held.Has(p) {
+			beyond = append(beyond, p)
+		}
+	}
+	if len(beyond) > 0 {
+		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: it grants %s, which %s does not hold there; whoever grants a role must hold what it grants (no escalation), and %s hold everything",
+			who(c), grant, listWithin(permStrings(beyond), len(beyond), MaxListInMessage, same), Short(c.Name),
+			a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+	}
+	d.Allowed = true
+	d.Message = fmt.Sprintf("%s may grant %s: it holds everything the role grants there", who(c), grant)
+	return d
+}
+
+func permStrings(ps []Permission) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
+
+// need is one capability a change needs: the question, the field that needs it, and the
+// role the change grants there (checked for escalation), if any.
+type need struct {
+	q     Question
+	path  *field.Path
+	grant string
+	// rolePath is where the granted role is (the escalation's field).
+	rolePath *field.Path
+}
+
+// judge decides every need of one change and returns the refusals, in order, as
+// Forbidden findings. A refusal of the whole account (no Account, or a Deactivated one)
+// is reported once, for the object.
+func (a *Account) judge(c *v1alpha1.Collaborator, needs []need) Findings {
+	if c == nil {
+		return nil
+	}
+	var out Findings
+	for _, n := range needs {
+		d := a.Decide(c, n.q)
+		if d.Step == DecisionAccount && !d.Allowed {
+			return Findings{*d.Finding(nil)}
+		}
+		if f := d.Finding(n.path); f != nil {
+			out = append(out, *f)
+			continue
+		}
+		if n.grant != "" {
+			if f := a.MayGrant(c, n.q.WorkCenter, n.grant).Finding(n.rolePath); f != nil {
+				out = append(out, *f)
+			}
+		}
+	}
+	return out
+}
+
+// adminRoleOf is c's admin role, None when empty.
+func adminRoleOf(c *v1alpha1.Collaborator) v1alpha1.AdminRole {
+	if c.Spec.AdminRole == "" {
+		return v1alpha1.AdminRoleNone
+	}
+	return c.Spec.AdminRole
+}
+
+// MayChangeCollaborator is delegated administration for a Collaborator: what c may do to
+// it, from old (nil on a create) to obj (nil on a delete), as Forbidden findings
+// (RuleDelegation; R7 for the last Account Administrator leaving), every refusal at the
+// field that needs the missing capability. A change needs: on a create, collaborators.add
+// in each WorkCenter assigned (users.add when there is none), users.upgrade for a Member,
+// administrators.manage for an admin role; on an update, users.update for email or
+// displayName, users.upgrade or users.downgrade for type, administrators.manage for
+// adminRole, and per WorkCenter collaborators.add, collaborators.changeRole or
+// collaborators.remove; every role given, no escalation (MayGrant); on a delete,
+// account.leave for one's own Collaborator, users.remove for anyone else's. nil c (no
+// Collaborator asks) has no finding: RBAC alone decides. Metadata is not delegated
+// administration; only the spec is compared.
+func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Findings {
+	spec := field.NewPath("spec")
+	var needs []need
+	switch {
+	case old == nil && obj == nil:
+		return nil
+	case obj == nil:
+		if c != nil && old.Name == c.Name {
+			needs = append(needs, need{q: Question{Capability: string(AccountLeave), Target: old}})
+		} else {
+			needs = append(needs, need{q: Question{Capability: string(UsersRemove), Target: old}})
+		}
+	case old == nil:
+		if len(obj.Spec.WorkCenters) == 0 {
+			needs = append(needs, need{q: Question{Capability: string(UsersAdd), Target: obj}, path: spec})
+		}
+		if IsMember(obj) {
+			needs = append(needs, need{q: Question{Capability: string(UsersUpgrade), Target: obj}, path: spec.Child("type")})
+		}
+		if adminRoleOf(obj) != v1alpha1.AdminRoleNone {
+			needs = append(needs, need{q: Question{Capability: string(AdministratorsManage), Target: obj}, path: spec.Child("adminRole")})
+		}
+		for i, as := range obj.Spec.WorkCenters {
+			entry := spec.Child("workCenters").Index(i)
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), WorkCenter: string(as.Name), Target: obj},
+				path: entry, grant: string(as.Role), rolePath: entry.Child("role")})
+		}
+	default:
+		if equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
+			return nil
+		}
+		needs = collaboratorUpdateNeeds(old, obj)
+	}
+	return a.judge(c, needs)
+}
+
+func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
+	spec := field.NewPath("spec")
+	var needs []need
+	ask := func(id Capability, path *field.Path) {
+		needs = append(needs, need{q: Question{Capability: string(id), Target: old}, path: path})
+	}
+	if old.Spec.Email != obj.Spec.Email {
+		ask(UsersUpdate, spec.Child("email"))
+	}
+	if old.Spec.DisplayName != obj.Spec.DisplayName {
+		ask(UsersUpdate, spec.Child("displayName"))
+	}
+	switch {
+	case !IsMember(old) && IsMember(obj):
+		ask(UsersUpgrade, spec.Child("type"))
+	case IsMember(old) && !IsMember(obj):
+		ask(UsersDowngrade, spec.Child("type"))
+	}
+	if adminRoleOf(old) != adminRoleOf(obj) {
+		ask(AdministratorsManage, spec.Child("adminRole"))
+	}
+	before := map[v1alpha1.ObjectName]v1alpha1.ObjectName{}
+	for _, as := range old.Spec.WorkCenters {
+		if _, ok := before[as.Name]; !ok {
+			before[as.Name] = as.Role
+		}
+	}
+	after := map[v1alpha1.ObjectName]bool{}
+	for i, as := range obj.Spec.WorkCenters {
+		after[as.Name] = true
+		entry := spec.Child("workCenters").Index(i)
+		role, had := before[as.Name]
+		switch {
+		case !had:
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), WorkCenter: string(as.Name), Target: old},
+				path: entry, grant: string(as.Role), rolePath: entry.Child("role")})
+		case role != as.Role:
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsChangeRole), WorkCenter: string(as.Name), Target: old},
+				path: entry.Child("role"), grant: string(as.Role), rolePath: entry.Child("role")})
+		}
+	}
+	for _, as := range old.Spec.WorkCenters {
+		if !after[as.Name] {
+			after[as.Name] = true // once per WorkCenter
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsRemoveAny), WorkCenter: string(as.Name), Target: old},
+				path: spec.Child("workCenters")})
+		}
+	}
+	return needs
+}
+
+// MayChangeWorkCenter is delegated administration for a WorkCenter, as
+// MayChangeCollaborator: a create needs workCenters.create, and templates.create for a
+// template and workCenters.archive for an archived one; an update needs workCenters.edit
+// for displayName, description, category and requireIncomingEmailApprovals,
+// workCenters.archive or workCenters.unarchive for archived, templates.designate for
+// template; a delete needs workCenters.delete.
+func (a *Account) MayChangeWorkCenter(c *v1alpha1.Collaborator, old, obj *v1alpha1.WorkCenter) Findings {
+	spec := field.NewPath("spec")
+	var needs []need
+	ask := func(id Capability, workCenter string, path *field.Path) {
+		needs = append(needs, need{q: Question{Capability: string(id), WorkCenter: workCenter}, path: path})
+	}
+	switch {
+	case old == nil && obj == nil:
+		return nil
+	case obj == nil:
+		ask(WorkCentersDelete, old.Name, nil)
+	case old == nil:
+		ask(WorkCentersCreate, obj.Name, spec)
+		if obj.Spec.Template {
+			ask(TemplatesCreate, obj.Name, spec.Child("template"))
+		}
+		if obj.Spec.Archived {
+			ask(WorkCentersArchive, obj.Name, spec.Child("archived"))
+		}
+	default:
+		o, n := old.Spec, obj.Spec
+		for _, f := range []struct {
+			name    string
+			changed bool
+		}{
+			{"displayName", o.DisplayName != n.DisplayName},
+			{"description", o.Description != n.Description},
+			{"category", o.Category != n.Category},
+			{"requireIncomingEmailApprovals", o.RequireIncomingEmailApprovals != n.RequireIncomingEmailApprovals},
+		} {
+			if f.changed {
+				ask(WorkCentersEdit, obj.Name, spec.Child(f.name))
+			}
+		}
+		switch {
+		case !o.Archived && n.Archived:
+			ask(WorkCentersArchive, obj.Name, spec.Child("archived"))
+		case o.Archived && !n.Archived:
+			ask(WorkCentersUnarchive, obj.Name, spec.Child("archived"))
+		}
+		if o.Template != n.Template {
+			ask(TemplatesDesignate, obj.Name, spec.Child("template"))
+		}
+	}
+	return a.judge(c, needs)
+}
+
+// MayChangeAccount is delegated administration for the Account, as
+// MayChangeCollaborator: displayName and logoURL need account.edit, state
+// account.deactivate or account.reactivate, licenses licenses.manage, and each picklist
+// its create capability for an item added (or a new order) and its delete capability
+// for an item removed. No member type creates or deletes an Account: a Collaborator
+// asking to is refused, and the platform's own people do it under RBAC.
+func (a *Account) MayChangeAccount(c *v1alpha1.Collaborator, old, obj *v1alpha1.Account) Findings {
+	if c == nil || (old == nil && obj == nil) {
+		return nil
+	}
+	if old == nil || obj == nil {
+		verb := "create"
+		if obj == nil {
+			verb = "delete"
+		}
+		return Findings{{Rule: RuleDelegation, Forbidden: true, Message: fmt.Sprintf(
+			"%s may not %s an Account: no member type holds that; the platform's people do it under Kubernetes RBAC, as no Collaborator of the account",
+			who(c), verb)}}
+	}
+	spec := field.NewPath("spec")
+	var needs []need
+	ask := func(id Capability, path *field.Path) {
+		needs = append(needs, need{q: Question{Capability: string(id)}, path: path})
+	}
+	o, n := old.Spec, obj.Spec
+	if o.DisplayName != n.DisplayName {
+		ask(AccountEdit, spec.Child("displayName"))
+	}
+	if o.LogoURL != n.LogoURL {
+		ask(AccountEdit, spec.Child("logoURL"))
+	}
+	if isDeactivated(o.State) != isDeactivated(n.State) {
+		if isDeactivated(n.State) {
+			ask(AccountDeactivate, spec.Child("state"))
+		} else {
+			ask(AccountReactivate, spec.Child("state"))
+		}
+	}
+	if o.Licenses != n.Licenses {
+		ask(LicensesManage, spec.Child("licenses"))
+	}
+	picklists := spec.Child("picklists")
+	for _, p := range []struct {
+		name           string
+		old, new       []v1alpha1.PicklistItem
+		create, delete Capability
+	}{
+		{"workCenterCategories", o.Picklists.WorkCenterCategories, n.Picklists.WorkCenterCategories, CategoriesCreate, CategoriesDelete},
+		{"fileTypes", o.Picklists.FileTypes, n.Picklists.FileTypes, FileTypesCreate, FileTypesDelete},
+		{"fileStatuses", o.Picklists.FileStatuses, n.Picklists.FileStatuses, FileStatusesCreate, FileStatusesDelete},
+	} {
+		if slices.Equal(p.old, p.new) {
+			continue
+		}
+		added := slices.ContainsFunc(p.new, func(i v1alpha1.PicklistItem) bool { return !slices.Contains(p.old, i) })
+		removed := slices.ContainsFunc(p.old, func(i v1alpha1.PicklistItem) bool { return !slices.Contains(p.new, i) })
+		if added || !removed {
+			ask(p.create, picklists.Child(p.name))
+		}
+		if removed {
+			ask(p.delete, picklists.Child(p.name))
+		}
+	}
+	return a.judge(c, needs)
+}
+
+func isDeactivated(s v1alpha1.AccountState) bool { return s == v1alpha1.AccountDeactivated }
+
+// MayChangeRole is delegated administration for a WorkCenterRole, as
+// MayChangeCollaborator: a create needs roles.create, a change of its spec roles.update,
+// a delete roles.delete. The built-in roles stay the operator's whatever this says (R9).
+func (a *Account) MayChangeRole(c *v1alpha1.Collaborator, old, obj *v1alpha1.WorkCenterRole) Findings {
+	var id Capability
+	switch {
+	case old == nil && obj == nil:
+		return nil
+	case obj == nil:
+		id = RolesDelete
+	case old == nil:
+		id = RolesCreate
+	case equality.Semantic.DeepEqual(old.Spec, obj.Spec):
+		return nil
+	default:
+		id = RolesUpdate
+	}
+	return a.judge(c, []need{{q: Question{Capability: string(id)}, path: nil}})
+}
+
+// who names a person in a message: "name (MemberType)".
+func who(c *v1alpha1.Collaborator) string {
+	return fmt.Sprintf("%s (%s)", Short(c.Name), MemberTypeOf(c))
+}
+
+// what is the capability asked, with its WorkCenter.
+func (d Decision) what() string {
+	if d.WorkCenter == "" {
+		return Short(d.Capability)
+	}
+	return fmt.Sprintf("%s in WorkCenter %q", Short(d.Capability), Short(d.WorkCenter))
+}
+
+// asked begins a refusal: "who may not capability (in WorkCenter) (for target)".
+func (d Decision) asked(c *v1alpha1.Collaborator) string {
+	s := fmt.Sprintf("%s may not %s", who(c), d.what())
+	if d.Target != "" && d.Target != c.Name {
+		s += " for " + Short(d.Target)
+	}
+	return s
+}
+
+func (d Decision) refuse(step DecisionStep, msg string) Decision {
+	d.Allowed, d.Step, d.Message = false, step, Bound(msg, MaxDecisionMessage)
+	return d
+}
+
+// everywhere says where holders hold a capability.
+func everywhere(info CapabilityInfo) string {
+	if info.Scope == ScopeWorkCenter {
+		return "in every WorkCenter"
+	}
+	return "in the account"
+}
+
+// holders says who holds a capability everywhere, the most powerful first:
+// "WorkCenter Administrators (daniel-kim) and Account Administrators (maria-lopez) hold it
+// in every WorkCenter".
+func (a *Account) holders(info CapabilityInfo) string {
+	types := slices.Clone(info.Holders)
+	slices.Reverse(types)
+	return fmt.Sprintf("%s hold it %s", a.namesOf(types...), everywhere(info))
+}
+
+// namesOf names the account's people of each type, up to maxHoldersShown of each and
+// their number: "Account Administrators (maria-lopez)", "(none)" for a type nobody is.
+func (a *Account) namesOf(types ...MemberType) string {
+	byType := map[MemberType][]string{}
+	if len(types) == 1 && types[0] == MemberTypeAccountAdministrator {
+		byType[MemberTypeAccountAdministrator] = a.collaboratorNames(a.AccountAdministrators())
+	} else {
+		for _, c := range a.Collaborators() {
+			t := MemberTypeOf(c)
+			byType[t] = append(byType[t], c.Name)
+		}
+	}
+	parts := make([]string, len(types))
+	for i, t := range types {
+		list := "none"
+		if names := byType[t]; len(names) > 0 {
+			list = ListWithin(names, maxHoldersShown, MaxListInMessage/len(types))
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", t.plural(), list)
+	}
+	return joinAnd(parts)
+}
+
+func (a *Account) collaboratorNames(cs []*v1alpha1.Collaborator) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
