@@ -340,7 +340,7 @@ func TestSetOperations(t *testing.T) {
 	u.Union(NewSet("folders.create", "folders.delete"))
 	equalSet(t, "Union", u, []string{"folders.create", "folders.delete"})
 
-	if got := permStrs(s.Sorted()); !slices.Equal(got, []string{"files.download", "posts.edit", "tasks.create", "workCenter.view"}) {
+	if got := permStrings(s.Sorted()); !slices.Equal(got, []string{"files.download", "posts.edit", "tasks.create", "workCenter.view"}) {
 		t.Errorf("Sorted = %v", got)
 	}
 	if got := s.String(); got != "files.download, posts.edit, tasks.create, workCenter.view" {
@@ -377,7 +377,7 @@ func TestSetMemberOnly(t *testing.T) {
 			for _, p := range tc.set {
 				s.Add(Permission(p))
 			}
-			got := permStrs(s.MemberOnly())
+			got := permStrings(s.MemberOnly())
 			want := sorted(tc.want...)
 			if !slices.Equal(sorted(got...), want) || !slices.IsSorted(got) {
 				t.Errorf("MemberOnly() = %v, want %v", got, want)

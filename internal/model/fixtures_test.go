@@ -182,13 +182,6 @@ func strs(s Set) []string {
 	return out
 }
 
-func permStrs(ps []Permission) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = string(p)
-	}
-	return out
-}
 
 // sorted returns a sorted copy.
 func sorted(ss ...string) []string {

@@ -116,7 +116,7 @@ func TestEffectivePermissions(t *testing.T) {
 				t.Fatalf("Effective(%q): %v", tc.role, err)
 			}
 			equalSet(t, "Effective", got, tc.want)
-			gotMO := permStrs(got.MemberOnly())
+			gotMO := permStrings(got.MemberOnly())
 			if !slices.Equal(gotMO, sorted(tc.wantMemberOnly...)) && len(gotMO)+len(tc.wantMemberOnly) > 0 {
 				t.Errorf("MemberOnly() = %v, want %v", gotMO, sorted(tc.wantMemberOnly...))
 			}
