@@ -182,7 +182,6 @@ func strs(s Set) []string {
 	return out
 }
 
-
 // sorted returns a sorted copy.
 func sorted(ss ...string) []string {
 	out := slices.Clone(ss)
