@@ -9,13 +9,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -24,18 +22,7 @@ const accountController = "account"
 // AccountReconciler keeps an account's built-in roles, counts its people and
 // WorkCenters, reports licensing (R4) and administrators, and protects an Account that
 // still has objects from deletion (R11).
-type AccountReconciler struct {
-	client.Client
-	// APIReader reads live from the API server, for finalizer decisions.
-	APIReader client.Reader
-	Recorder  events.EventRecorder
-	// book holds the account models; nil builds one per read (unit tests).
-	book *accounts.Book
-	// own records the statuses this manager writes; nil records none (unit tests).
-	own *ownStatuses
-}
-
-func (r *AccountReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
+type AccountReconciler struct{ reconciler }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=accounts/status,verbs=get;update;patch

@@ -114,7 +114,7 @@ func TestReconcileTouchesItsObject(t *testing.T) {
 	if err := c.Update(ctx, &cur); err != nil {
 		t.Fatal(err)
 	}
-	r := &AccountReconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), book: b}
+	r := &AccountReconciler{reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), book: b}}
 	if _, err := r.Reconcile(ctx, request("acme")); err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -29,18 +27,7 @@ const (
 
 // CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
 // allocates licenses (R4) and protects the account's last administrator (R7).
-type CollaboratorReconciler struct {
-	client.Client
-	// APIReader reads live from the API server, for finalizer decisions.
-	APIReader client.Reader
-	Recorder  events.EventRecorder
-	// book holds the account models; nil builds one per read (unit tests).
-	book *accounts.Book
-	// own records the statuses this manager writes; nil records none (unit tests).
-	own *ownStatuses
-}
-
-func (r *CollaboratorReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
+type CollaboratorReconciler struct{ reconciler }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/status,verbs=get;update;patch

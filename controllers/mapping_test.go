@@ -66,7 +66,7 @@ func mappingWorld() []client.Object {
 
 func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
+	r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	acct := fixtures.Account(ns, "acme", 3)
 	with := func(mut func(*v1alpha1.Account)) *v1alpha1.Account { a := acct.DeepCopy(); mut(a); return a }
 	all := []string{"g", "l", "m1", "m2", "m3", "m4", "m5"}
@@ -78,7 +78,7 @@ func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	// changed Account when its event is handled, and the account model reads the cache.
 	relicensed := func(n int32) []reconcile.Request {
 		cur := with(func(a *v1alpha1.Account) { a.Spec.Licenses = n })
-		r := &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}
+		r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}}
 		return r.forAccount(ctx, acct, cur)
 	}
 	expectWoken(t, "one more license", relicensed(4), "m4")
@@ -102,7 +102,7 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 		objs = slices.DeleteFunc(objs, func(o client.Object) bool {
 			return slices.ContainsFunc(extra, func(e client.Object) bool { return e.GetName() == o.GetName() })
 		})
-		return &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, extra...)...)}
+		return &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, extra...)...)}}
 	}
 	elder := member("elder", 0, false, "tower=eng")
 	elder.Status.Licensed = nil // just created: never reconciled
@@ -128,7 +128,7 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 
 func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &CollaboratorReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
+	r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	eng := fixtures.Role(ns, "eng")
 	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
 		o := eng.DeepCopy()
@@ -150,7 +150,7 @@ func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 
 func TestWorkCentersWokenByAccountChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &WorkCenterReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
+	r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	acct := fixtures.Account(ns, "acme", 3, "Residential")
 	with := func(mut func(*v1alpha1.Account)) *v1alpha1.Account { a := acct.DeepCopy(); mut(a); return a }
 
@@ -166,7 +166,7 @@ func TestWorkCentersWokenByAccountChanges(t *testing.T) {
 
 func TestAccountsWokenByRoleChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &AccountReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), fixtures.Account(ns, "acme", 3))...)}
+	r := &AccountReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), fixtures.Account(ns, "acme", 3))...)}}
 	custom := fixtures.Role(ns, "eng")
 	edited := custom.DeepCopy()
 	edited.Spec.Permissions = []v1alpha1.Permission{"tasks.create"}
@@ -188,10 +188,10 @@ func TestAccountsWokenByRoleChanges(t *testing.T) {
 func TestAccountsWokenByAccountChanges(t *testing.T) {
 	ctx := context.Background()
 	acme, second := fixtures.Account(ns, "acme", 3), fixtures.Account(ns, "second", 1)
-	r := &AccountReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme, second)...)}
+	r := &AccountReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme, second)...)}}
 	expectWoken(t, "an Account changed", r.otherAccounts(ctx, acme), "second")
 	expectWoken(t, "the other Account changed", r.otherAccounts(ctx, second), "acme")
-	alone := &AccountReconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme)...)}
+	alone := &AccountReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), acme)...)}}
 	expectWoken(t, "the only Account changed", alone.otherAccounts(ctx, acme))
 }
 
@@ -223,7 +223,7 @@ func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
 // names, old and new.
 func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 	ctx := context.Background()
-	r := &WorkCenterReconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}
+	r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	const delay = 100 * time.Millisecond
 	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay, 2*delay)
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())

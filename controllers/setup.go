@@ -3,7 +3,9 @@ package controllers
 import (
 	"context"
 
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/audit"
@@ -31,10 +33,10 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
 	}
 	rec := trail.Recorder
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&AccountReconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own},
-		&WorkCenterReconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own},
-		&WorkCenterRoleReconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own},
-		&CollaboratorReconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own},
+		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own}},
+		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own}},
+		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own}},
+		&CollaboratorReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own}},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err
@@ -42,3 +44,19 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
 	}
 	return nil
 }
+
+// reconciler is what each reconciler holds: the manager's client, a live reader for the
+// decisions the cache cannot make (finalizers), the Events recorder, the account models
+// and the record of the statuses this manager writes.
+type reconciler struct {
+	client.Client
+	// APIReader reads live from the API server, for finalizer decisions.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	// book holds the account models; nil builds one per read (unit tests).
+	book *accounts.Book
+	// own records the statuses this manager writes; nil records none (unit tests).
+	own *ownStatuses
+}
+
+func (r *reconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }

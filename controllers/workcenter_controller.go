@@ -6,12 +6,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -19,16 +17,7 @@ const workCenterController = "workcenter"
 
 // WorkCenterReconciler checks a WorkCenter's category (R8) and counts the assignments
 // to it that are in effect.
-type WorkCenterReconciler struct {
-	client.Client
-	Recorder events.EventRecorder
-	// book holds the account models; nil builds one per read (unit tests).
-	book *accounts.Book
-	// own records the statuses this manager writes; nil records none (unit tests).
-	own *ownStatuses
-}
-
-func (r *WorkCenterReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
+type WorkCenterReconciler struct{ reconciler }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenters/status,verbs=get;update;patch

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"slices"
 
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -25,18 +23,7 @@ const roleController = "workcenterrole"
 
 // WorkCenterRoleReconciler computes a role's effective permissions and who uses it, and
 // holds its deletion while it is assigned or included (R6).
-type WorkCenterRoleReconciler struct {
-	client.Client
-	// APIReader reads live from the API server, for finalizer decisions.
-	APIReader client.Reader
-	Recorder  events.EventRecorder
-	// book holds the account models; nil builds one per read (unit tests).
-	book *accounts.Book
-	// own records the statuses this manager writes; nil records none (unit tests).
-	own *ownStatuses
-}
-
-func (r *WorkCenterRoleReconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }
+type WorkCenterRoleReconciler struct{ reconciler }
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=workcenterroles/status,verbs=get;update;patch
