@@ -373,8 +373,9 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 				Short(role.Name), Short(string(inc)))})
 		}
 	}
-	// A cycle this change creates is rejected; one that was there before is not its
-	// doing: a cycle the role was in already, or one among the roles it includes.
+	// A change that leaves the role unresolvable is rejected: it closes a cycle, or makes
+	// the role include a role of one (its holders' assignments would be Rejected). A role
+	// caught in a cycle before the change is not made so by it: a warning.
 	next := make(Roles, len(a.roles)+1)
 	for n, r := range a.roles {
 		next[n] = r
@@ -382,12 +383,16 @@ func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 	next[role.Name] = role
 	if _, err := next.Effective(role.Name); err != nil {
 		if cycle, ok := err.(*CycleError); ok {
-			if _, err := a.Effective(role.Name); isCycle(err) || !slices.Contains(cycle.Cycle, role.Name) {
+			fix := fmt.Sprintf("this change to WorkCenterRole %q closes it: remove one of those includes", Short(role.Name))
+			if !slices.Contains(cycle.Cycle, role.Name) {
+				fix = fmt.Sprintf("WorkCenterRole %q would include it and resolve to nothing: include roles outside the cycle, or break it first", Short(role.Name))
+			}
+			if _, err := a.Effective(role.Name); isCycle(err) {
 				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Warning: true, Message: fmt.Sprintf(
 					"%s; the roles of the cycle stay not Ready (%s) until it is broken", cycle.Error(), v1alpha1.ReasonInclusionCycle)})
 			} else {
-				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Field: field.NewPath("spec", "includes"), Message: fmt.Sprintf(
-					"%s; this change to WorkCenterRole %q closes it: remove one of those includes", cycle.Error(), Short(role.Name))})
+				out = append(out, Finding{Rule: RuleInclusionCycle, Reason: v1alpha1.ReasonInclusionCycle, Field: field.NewPath("spec", "includes"),
+					Message: cycle.Error() + "; " + fix})
 			}
 		}
 	}
