@@ -27,7 +27,12 @@ const (
 
 // CollaboratorReconciler evaluates each assignment of a Collaborator (R2, R3, R5, R10),
 // allocates licenses (R4) and protects the account's last administrator (R7).
-type CollaboratorReconciler struct{ reconciler }
+type CollaboratorReconciler struct {
+	reconciler
+	// administrators serializes, per namespace, the release of last-administrator
+	// finalizers (R7).
+	administrators namespaceLocks
+}
 
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators/status,verbs=get;update;patch
@@ -80,6 +85,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	step.gone, err = reconcileProtection(ctx, r.Client, c, &c.Status.Conditions, protection{
 		finalizer: v1alpha1.FinalizerLastAdministrator, reason: v1alpha1.ReasonLastAccountAdministrator,
 		blocker: func(ctx context.Context) (string, error) { return r.lastAdministratorBlock(ctx, c) },
+		serial:  r.administrators.of(c.Namespace),
 	})
 	return err
 }

@@ -66,7 +66,7 @@ func mappingWorld() []client.Object {
 
 func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	acct := fixtures.Account(ns, "acme", 3)
 	with := func(mut func(*v1alpha1.Account)) *v1alpha1.Account { a := acct.DeepCopy(); mut(a); return a }
 	all := []string{"g", "l", "m1", "m2", "m3", "m4", "m5"}
@@ -78,7 +78,7 @@ func TestCollaboratorsWokenByAccountChanges(t *testing.T) {
 	// changed Account when its event is handled, and the account model reads the cache.
 	relicensed := func(n int32) []reconcile.Request {
 		cur := with(func(a *v1alpha1.Account) { a.Spec.Licenses = n })
-		r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}}
+		r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}}
 		return r.forAccount(ctx, acct, cur)
 	}
 	expectWoken(t, "one more license", relicensed(4), "m4")
@@ -102,7 +102,7 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 		objs = slices.DeleteFunc(objs, func(o client.Object) bool {
 			return slices.ContainsFunc(extra, func(e client.Object) bool { return e.GetName() == o.GetName() })
 		})
-		return &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, extra...)...)}}
+		return &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, extra...)...)}}
 	}
 	elder := member("elder", 0, false, "tower=eng")
 	elder.Status.Licensed = nil // just created: never reconciled
@@ -128,7 +128,7 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 
 func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &CollaboratorReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	eng := fixtures.Role(ns, "eng")
 	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
 		o := eng.DeepCopy()

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,6 +21,11 @@ type protection struct {
 	reason string
 	// blocker returns why the deletion must wait, or "" when it may go. It reads live.
 	blocker func(ctx context.Context) (string, error)
+	// serial, when set, is held from blocker's live read until the finalizer is released:
+	// decisions that read each other's objects (R7: of two administrators deleted at once,
+	// the oldest is kept) must not interleave, or each could let itself go on a read taken
+	// before the other's release.
+	serial sync.Locker
 }
 
 // reconcileProtection keeps DeletionBlocked in line with the finalizer: absent while the
@@ -34,6 +40,10 @@ func reconcileProtection(ctx context.Context, c client.Client, obj client.Object
 	}
 	if !controllerutil.ContainsFinalizer(obj, p.finalizer) {
 		return true, nil
+	}
+	if p.serial != nil {
+		p.serial.Lock()
+		defer p.serial.Unlock()
 	}
 	msg, err := p.blocker(ctx)
 	if err != nil {
@@ -79,4 +89,12 @@ func namespaceTerminating(ctx context.Context, live client.Reader, namespace str
 		return false, err
 	}
 	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
+// namespaceLocks hands out one mutex per namespace.
+type namespaceLocks struct{ m sync.Map }
+
+func (l *namespaceLocks) of(namespace string) sync.Locker {
+	mu, _ := l.m.LoadOrStore(namespace, &sync.Mutex{})
+	return mu.(*sync.Mutex)
 }

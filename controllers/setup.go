@@ -36,7 +36,7 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
 		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own}},
 		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own}},
 		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own}},
-		&CollaboratorReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own}},
+		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own}},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

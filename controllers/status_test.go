@@ -100,7 +100,7 @@ func TestStaleCollaboratorReadCannotOverwriteNewerStatus(t *testing.T) {
 			return c.Get(ctx, key, obj, opts...)
 		},
 	})
-	r := &CollaboratorReconciler{reconciler{Client: servesStale, APIReader: live, Recorder: events.NewFakeRecorder(10)}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: servesStale, APIReader: live, Recorder: events.NewFakeRecorder(10)}}
 	_, err := r.Reconcile(ctx, request("m"))
 	if !apierrors.IsConflict(err) {
 		t.Fatalf("a status computed from a stale read must fail with a conflict, got %v", err)
@@ -166,7 +166,7 @@ func TestR10ExistingAssignmentSurvivesPendingPhases(t *testing.T) {
 			}
 			c := newFakeClient(interceptor.Funcs{}, fixtures.Account(ns, "acme", 5), fixtures.WorkCenter(ns, "tower"),
 				terminatingRole("eng", deleted), m)
-			r := &CollaboratorReconciler{reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(10)}}
+			r := &CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(10)}}
 			if _, err := r.Reconcile(ctx, request("m")); err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +210,7 @@ func TestReconcileErrorIsReportedWithoutMovingObservedGeneration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := &CollaboratorReconciler{reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(10)}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(10)}}
 
 	if _, err := r.Reconcile(ctx, request("m")); !errors.Is(err, unavailable) {
 		t.Fatalf("the reconcile must return its error for a retry, got %v", err)
@@ -284,7 +284,7 @@ func TestMappingErrorsAreCounted(t *testing.T) {
 	})
 	counter := watchMappingErrors.WithLabelValues(collaboratorController, "Account")
 	was := testutil.ToFloat64(counter)
-	r := &CollaboratorReconciler{reconciler{Client: c}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: c}}
 	if reqs := r.forAccount(ctx, nil, fixtures.Account(ns, "acme", 1)); len(reqs) != 0 {
 		t.Fatalf("nothing to wake when nothing could be read, got %v", reqs)
 	}
@@ -412,7 +412,7 @@ func TestLicenseGrantWaitsForTheLiveAccount(t *testing.T) {
 			return c.List(ctx, list, opts...)
 		},
 	})
-	r := &CollaboratorReconciler{reconciler{Client: cache, APIReader: live, Recorder: events.NewFakeRecorder(10)}}
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: cache, APIReader: live, Recorder: events.NewFakeRecorder(10)}}
 	if res, err := r.Reconcile(ctx, request("m2")); err != nil || res.RequeueAfter <= 0 {
 		t.Fatalf("a grant from a cache behind the live Account must wait (reconciled again later, no error), got %+v, %v", res, err)
 	}
@@ -458,7 +458,7 @@ func TestTransitionEventsNameEveryAssignment(t *testing.T) {
 	}
 	record := func(before, after []v1alpha1.WorkCenterAssignmentStatus, licensed bool) []string {
 		rec := events.NewFakeRecorder(1000)
-		r := &CollaboratorReconciler{reconciler{Recorder: rec}}
+		r := &CollaboratorReconciler{reconciler: reconciler{Recorder: rec}}
 		b := fixtures.Collaborator(ns, "ada", v1alpha1.Member)
 		b.Status.WorkCenters = before
 		if before != nil { // reconciled before, with the same license
