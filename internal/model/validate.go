@@ -76,11 +76,13 @@ var (
 )
 
 // NeedsNamespace reports whether judging the request depends on whether its namespace is
-// being deleted: a deletion, or an update that removes a protection finalizer.
+// being deleted: the deletion of an object a protection finalizer holds, or an update
+// that removes one.
 func NeedsNamespace(op Operation, old, obj metav1.Object) bool {
 	switch op {
 	case Delete:
-		return true
+		return obj.GetDeletionTimestamp() == nil &&
+			slices.ContainsFunc(protections, func(p protection) bool { return slices.Contains(obj.GetFinalizers(), p.finalizer) })
 	case Update:
 		return slices.ContainsFunc(protections, func(p protection) bool { return removes(old, obj, p.finalizer) })
 	}

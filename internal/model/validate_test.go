@@ -1175,7 +1175,7 @@ func TestNeedsNamespace(t *testing.T) {
 	}{
 		{"create", Create, nil, with(), false},
 		{"create with a protection finalizer", Create, nil, with(v1alpha1.FinalizerLastAdministrator), false},
-		{"delete", Delete, nil, with(), true},
+		{"delete without a protection finalizer: nothing to warn about, nothing to read", Delete, nil, with(other), false},
 		{"delete with a protection finalizer", Delete, nil, with(v1alpha1.FinalizerLastAdministrator), true},
 		{"update keeping every finalizer", Update, with(v1alpha1.FinalizerLastAdministrator, other), with(v1alpha1.FinalizerLastAdministrator, other), false},
 		{"update adding a protection finalizer", Update, with(), with(v1alpha1.FinalizerLastAdministrator), false},

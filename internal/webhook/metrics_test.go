@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/accounts"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -31,9 +30,10 @@ import (
 // whose account cannot be read.
 func judging(findings model.Findings, unreadable bool) *Validator[*v1alpha1.WorkCenter] {
 	ns := fake.NewClientBuilder().WithObjects(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}).Build()
-	r := reader{book: accounts.Models(map[string]*model.Account{}), cache: failing{}, live: ns}
+	// An empty cache that reads, or one whose every read fails.
+	r := reader{cache: fake.NewClientBuilder().WithScheme(withTypes()).Build(), live: ns}
 	if unreadable {
-		r.book = nil
+		r.cache = failing{}
 	}
 	return &Validator[*v1alpha1.WorkCenter]{reader: r, kind: "WorkCenter",
 		judge: func(*model.Account, model.Request[*v1alpha1.WorkCenter]) model.Findings { return findings }}
@@ -216,4 +216,12 @@ func TestAdmissionRulesOfTheValidators(t *testing.T) {
 				tc.name, tc.kind, tc.operation, tc.rule, tc.verdict, got, w, err)
 		}
 	}
+}
+
+// withTypes is a scheme of the API's kinds and Kubernetes' own.
+func withTypes() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+	return scheme
 }
