@@ -61,6 +61,8 @@ func main() {
 	flag.IntVar(&webhookPort, "webhook-port", ctrlwebhook.DefaultPort, "The port the admission webhook server listens on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "The address Go's net/http/pprof profiles are served on; \"0\" (the default) disables them.")
 	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory holding the webhook server's tls.crt and tls.key (reloaded when they change); empty for controller-runtime's default, <tmp>/k8s-webhook-server/serving-certs.")
+	var identityPrefix string
+	flag.StringVar(&identityPrefix, "identity-username-prefix", "", "The prefix of the usernames that name Collaborators (like the API server's --oidc-username-prefix, e.g. \"oidc:\"): a request whose username, once it is removed, is a Collaborator's email is judged as that Collaborator (docs/administration.md); empty for none.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -125,7 +127,7 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	op := operator.Options{Webhooks: enableWebhooks}
+	op := operator.Options{Webhooks: enableWebhooks, IdentityPrefix: identityPrefix}
 	if enableWebhooks {
 		// Only the operator may write built-in roles: ask who we are.
 		me, err := webhook.OwnIdentity(cfg)

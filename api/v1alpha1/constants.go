@@ -76,6 +76,10 @@ const (
 	// API error, a conflict-free write refused); Ready is Unknown and the message carries
 	// the error. status.observedGeneration does not move until a reconcile succeeds.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonAdministratorNotAssigned: an administrator changed a WorkCenter, or its
+	// assignments, through its member type without being assigned to it; the
+	// WorkCenter's Event names the person (docs/administration.md).
+	ReasonAdministratorNotAssigned = "AdministratorNotAssigned"
 )
 
 // Reasons are every reason above, for those that keep a bounded set of them (metrics'
@@ -87,6 +91,7 @@ var Reasons = []string{
 	ReasonInclusionCycle, ReasonRoleInUse, ReasonRoleNotInUse, ReasonLastAccountAdministrator,
 	ReasonAccountInUse, ReasonNoAccountAdministrator, ReasonAdministratorPresent, ReasonBuiltInRoleRestored,
 	ReasonAssignmentActivated, ReasonLicenseGranted, ReasonWorkCenterArchived, ReasonReconcileError,
+	ReasonAdministratorNotAssigned,
 }
 
 // Finalizers, one per protection rule.

@@ -25,6 +25,9 @@ type Options struct {
 	// OperatorUsernames are the identities the webhooks treat as the operator's own (see
 	// webhook.Options); empty asks the API server who the manager's client is.
 	OperatorUsernames []string
+	// IdentityPrefix is --identity-username-prefix: the prefix of the usernames that name
+	// Collaborators, for delegated administration (docs/administration.md); "" for none.
+	IdentityPrefix string
 }
 
 // Setup adds every controller to mgr and, with Options.Webhooks, every admission
@@ -40,7 +43,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	if opts.Webhooks {
-		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames, Book: book}); err != nil {
+		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames, Book: book,
+			IdentityPrefix: opts.IdentityPrefix}); err != nil {
 			return fmt.Errorf("setting up the webhooks: %w", err)
 		}
 	}

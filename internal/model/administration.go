@@ -387,6 +387,7 @@ func (a *Account) judge(c *v1alpha1.Collaborator, needs []need) Findings {
 		return nil
 	}
 	var out Findings
+	audited := map[string]bool{}
 	for _, n := range needs {
 		d := a.Decide(c, n.q)
 		if d.Step == DecisionAccount && !d.Allowed {
@@ -399,10 +400,35 @@ func (a *Account) judge(c *v1alpha1.Collaborator, needs []need) Findings {
 		if n.grant != "" {
 			if f := a.MayGrant(c, n.q.WorkCenter, n.grant).Finding(n.rolePath); f != nil {
 				out = append(out, *f)
+				continue
 			}
+		}
+		if f := a.unassigned(c, d); f != nil && !audited[d.WorkCenter] {
+			audited[d.WorkCenter] = true
+			out = append(out, *f)
 		}
 	}
 	return out
+}
+
+// unassigned is the audit trail's warning when c's member type lets it change a
+// WorkCenter, or its assignments, without being assigned to it (the service adds such an
+// administrator to the WorkCenter as an inactive collaborator for the same reason): the
+// WorkCenter's Events record who did it. nil when d is no such allowed decision.
+func (a *Account) unassigned(c *v1alpha1.Collaborator, d Decision) *Finding {
+	if !d.Allowed || d.Step != DecisionMemberType || d.WorkCenter == "" {
+		return nil
+	}
+	if slices.ContainsFunc(c.Spec.WorkCenters, func(as v1alpha1.WorkCenterAssignment) bool { return string(as.Name) == d.WorkCenter }) {
+		return nil
+	}
+	wc := a.workCenters[d.WorkCenter]
+	if wc == nil {
+		wc = &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Name: d.WorkCenter, Namespace: a.Namespace}}
+	}
+	return &Finding{Rule: RuleDelegation, Reason: v1alpha1.ReasonAdministratorNotAssigned, Warning: true, Audit: wc, Message: Bound(fmt.Sprintf(
+		"%s is not assigned to WorkCenter %q and changes it as one of the %s (%s); the WorkCenter's Events record it (%s)",
+		who(c), Short(d.WorkCenter), d.MemberType.plural(), Short(d.Capability), v1alpha1.ReasonAdministratorNotAssigned), MaxWarning)}
 }
 
 // adminRoleOf is c's admin role, None when empty.

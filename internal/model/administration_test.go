@@ -3,10 +3,12 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -387,6 +389,13 @@ func forbidden(field string, says ...string) wantFinding {
 	return wantFinding{rule: RuleDelegation, field: field, forbidden: true, says: says}
 }
 
+// audited is the audit trail's warning: who changed the WorkCenter without being
+// assigned to it, with which capability.
+func audited(says ...string) wantFinding {
+	return wantFinding{rule: RuleDelegation, reason: v1alpha1.ReasonAdministratorNotAssigned, warning: true,
+		says: append([]string{"is not assigned to WorkCenter", "Events record it"}, says...)}
+}
+
 func TestMayChangeCollaborator(t *testing.T) {
 	a := adminAccount(t, newAccount(), adminPeople())
 	c := a.Collaborator
@@ -433,7 +442,7 @@ func TestMayChangeCollaborator(t *testing.T) {
 		}},
 		"a WorkCenter Administrator adds itself anywhere": {"daniel", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) {
 			s.WorkCenters = append(s.WorkCenters, assign("tower-b", "workcenter-owner"))
-		}), nil},
+		}), []wantFinding{audited(`"tower-b"`, "collaborators.add")}},
 		"raise your own role": {"tom", c("tom"), withSpec(c("tom"), func(s *v1alpha1.CollaboratorSpec) {
 			s.WorkCenters[0].Role = "workcenter-owner"
 		}), []wantFinding{
@@ -465,7 +474,7 @@ func TestMayChangeCollaborator(t *testing.T) {
 		}},
 		"a WorkCenter Administrator moves a person": {"daniel", c("tom"), withSpec(c("tom"), func(s *v1alpha1.CollaboratorSpec) {
 			s.WorkCenters = []v1alpha1.WorkCenterAssignment{assign("tower-b", "workcenter-owner")}
-		}), nil},
+		}), []wantFinding{audited(`"tower-b"`, "collaborators.add"), audited(`"tower-a"`, "collaborators.remove")}},
 
 		// Users.
 		"a User Administrator upgrades a guest":    {"uma", c("jane"), withSpec(c("jane"), func(s *v1alpha1.CollaboratorSpec) { s.Type = v1alpha1.Member }), nil},
@@ -533,16 +542,16 @@ func TestMayChangeWorkCenter(t *testing.T) {
 		"an owner edits its WorkCenter":       {"priya", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Description, s.Category = "North", "Residential" }), nil},
 		"a Member edits a WorkCenter":         {"tom", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.DisplayName = "Tower" }), []wantFinding{forbidden("spec.displayName", "workCenters.edit", "workCenter.editSettings")}},
 		"an owner archives":                   {"priya", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Archived = true }), []wantFinding{forbidden("spec.archived", "workCenters.archive")}},
-		"a WorkCenter Administrator archives": {"daniel", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Archived = true }), nil},
+		"a WorkCenter Administrator archives": {"daniel", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Archived = true }), []wantFinding{audited("daniel (WorkCenterAdministrator)", `"tower-a"`, "workCenters.archive")}},
 		"a WorkCenter Administrator un-archives": {"daniel", a.WorkCenter("old-depot"), func() *v1alpha1.WorkCenter {
 			o := a.WorkCenter("old-depot").DeepCopy()
 			o.Spec.Archived = false
 			return o
-		}(), nil},
+		}(), []wantFinding{audited("daniel", `"old-depot"`, "workCenters.unarchive")}},
 		"a WorkCenter Administrator designates a template": {"daniel", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Template = true }), []wantFinding{forbidden("spec.template", "templates.designate", "Account Administrators (ana, maria)")}},
-		"an Account Administrator designates a template":   {"maria", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Template = true }), nil},
+		"an Account Administrator designates a template":   {"maria", tower, change(func(s *v1alpha1.WorkCenterSpec) { s.Template = true }), []wantFinding{audited("maria", "templates.designate")}},
 		"a WorkCenter Administrator deletes":               {"daniel", tower, nil, []wantFinding{forbidden("", "workCenters.delete", "Account Administrators (ana, maria)")}},
-		"an Account Administrator deletes":                 {"maria", tower, nil, nil},
+		"an Account Administrator deletes":                 {"maria", tower, nil, []wantFinding{audited("maria", "workCenters.delete")}},
 		"an owner deletes its WorkCenter":                  {"priya", tower, nil, []wantFinding{forbidden("", "workCenters.delete")}},
 		"a change of status only":                          {"jane", tower, tower.DeepCopy(), nil},
 	}
@@ -724,4 +733,97 @@ func TestDecisionMessagesBounded(t *testing.T) {
 	if !equality.Semantic.DeepEqual(before, a.Collaborator("tom")) {
 		t.Errorf("a decision changed the model's Collaborator")
 	}
+}
+
+// TestValidateDelegated: admission (the Validate functions the webhooks call) judges a
+// request of a Collaborator by delegated administration first: its refusals alone
+// answer (403), an allowed change keeps every rule, and anyone who is no Collaborator
+// (the operator, the platform, a username without the prefix) is judged as before.
+func TestValidateDelegated(t *testing.T) {
+	a := adminAccount(t, newAccount(), adminPeople())
+	c := a.Collaborator
+	tom := c("tom")
+	renamed := withSpec(tom, func(s *v1alpha1.CollaboratorSpec) { s.DisplayName = "Tom" })
+	// Upgrading jane needs a license: there is none left, so R4 refuses it whoever asks.
+	full := adminAccount(t, newAccount(licenses(6)), adminPeople())
+	upgraded := withSpec(c("jane"), func(s *v1alpha1.CollaboratorSpec) { s.Type = v1alpha1.Member })
+	update := func(username, prefix string, old, obj *v1alpha1.Collaborator) Request[*v1alpha1.Collaborator] {
+		return Request[*v1alpha1.Collaborator]{Operation: Update, Old: old, Object: obj, Username: username, IdentityPrefix: prefix}
+	}
+	cases := map[string]struct {
+		a    *Account
+		r    Request[*v1alpha1.Collaborator]
+		want []wantFinding
+	}{
+		"a guest renames another":                      {a, update("jane@example.com", "", tom, renamed), []wantFinding{forbidden("spec.displayName", "jane (Guest) may not users.update")}},
+		"the email in another case is the same person": {a, update("JANE@Example.COM", "", tom, renamed), []wantFinding{forbidden("spec.displayName", "jane (Guest)")}},
+		"with the prefix":                              {a, update("oidc:jane@example.com", "oidc:", tom, renamed), []wantFinding{forbidden("spec.displayName", "jane (Guest)")}},
+		"without the prefix it is nobody":              {a, update("jane@example.com", "oidc:", tom, renamed), nil},
+		"a prefix alone is nobody":                     {a, update("oidc:", "oidc:", tom, renamed), nil},
+		"a prefixed email when none is set":            {a, update("oidc:jane@example.com", "", tom, renamed), nil},
+		"the platform (no Collaborator) renames":       {a, update("kubernetes-admin", "", tom, renamed), nil},
+		"no username":                                  {a, update("", "", tom, renamed), nil},
+		"the operator is never a Collaborator": {a, func() Request[*v1alpha1.Collaborator] {
+			r := update("jane@example.com", "", tom, renamed)
+			r.Operator = true
+			return r
+		}(), nil},
+		"a User Administrator renames": {a, update("uma@example.com", "", tom, renamed), nil},
+		"a refusal answers alone":      {full, update("tom@example.com", "", c("jane"), upgraded), []wantFinding{forbidden("spec.type", "users.upgrade")}},
+		"an allowed change keeps the rules": {full, update("uma@example.com", "", c("jane"), upgraded), []wantFinding{
+			{rule: R4, reason: v1alpha1.ReasonLicenseLimitExceeded, field: "spec.type", says: []string{"licenses"}},
+		}},
+		"an unassigned administrator's change is recorded, after the rules": {full, update("daniel@example.com", "", c("jane"),
+			withSpec(c("jane"), func(s *v1alpha1.CollaboratorSpec) {
+				s.WorkCenters = append(s.WorkCenters, v1alpha1.WorkCenterAssignment{Name: "tower-b", Role: "missing"})
+			})), []wantFinding{
+			{rule: RulePending, reason: v1alpha1.ReasonRoleNotFound, warning: true, says: []string{`"missing"`}},
+			audited("daniel (WorkCenterAdministrator)", `"tower-b"`, "collaborators.add"),
+		}},
+		"leave the account": {a, Request[*v1alpha1.Collaborator]{Operation: Delete, Object: c("jane"), Username: "jane@example.com"}, nil},
+		"remove another": {a, Request[*v1alpha1.Collaborator]{Operation: Delete, Object: c("tom"), Username: "jane@example.com"}, []wantFinding{
+			forbidden("", "users.remove"),
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			expectFindings(t, tc.a.ValidateCollaborator(tc.r), tc.want, "")
+		})
+	}
+
+	t.Run("the last Account Administrator does not leave", func(t *testing.T) {
+		people := slices.DeleteFunc(adminPeople(), func(p *v1alpha1.Collaborator) bool { return p.Name == "ana" })
+		one := adminAccount(t, newAccount(), people)
+		r := Request[*v1alpha1.Collaborator]{Operation: Delete, Object: one.Collaborator("maria"), Username: "maria.lopez@acme-builders.example"}
+		expectFindings(t, one.ValidateCollaborator(r), []wantFinding{
+			{rule: R7, reason: v1alpha1.ReasonLastAccountAdministrator, forbidden: true, says: []string{"maria"}},
+		}, "")
+	})
+
+	t.Run("every kind asks first", func(t *testing.T) {
+		tower := a.WorkCenter("tower-a")
+		expectFindings(t, a.ValidateWorkCenter(Request[*v1alpha1.WorkCenter]{Operation: Delete, Object: tower, Username: "daniel@example.com"}),
+			[]wantFinding{forbidden("", "workCenters.delete")}, "")
+		role := a.Role("coordinator")
+		expectFindings(t, a.ValidateRole(Request[*v1alpha1.WorkCenterRole]{Operation: Delete, Object: role, Username: "uma@example.com"}),
+			[]wantFinding{forbidden("", "roles.delete")}, "")
+		acct := a.Owner()
+		changed := acct.DeepCopy()
+		changed.Spec.Licenses++
+		expectFindings(t, a.ValidateAccount(Request[*v1alpha1.Account]{Operation: Update, Old: acct, Object: changed, Username: "uma@example.com"}),
+			[]wantFinding{forbidden("spec.licenses", "licenses.manage")}, "")
+	})
+
+	t.Run("a denial names every refusal", func(t *testing.T) {
+		both := withSpec(tom, func(s *v1alpha1.CollaboratorSpec) { s.DisplayName, s.Type = "Tom", v1alpha1.Guest })
+		err := a.ValidateCollaborator(update("jane@example.com", "", tom, both)).Denial("Collaborator", "tom")
+		if !apierrors.IsForbidden(err) {
+			t.Fatalf("want 403, got %v", err)
+		}
+		for _, want := range []string{"spec.displayName: ", "users.update", "spec.type: ", "users.downgrade"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("denial lacks %q: %s", want, err)
+			}
+		}
+	})
 }

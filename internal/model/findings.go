@@ -56,8 +56,15 @@ type Finding struct {
 	// Warning is a finding that never blocks: admission passes it on as a warning.
 	Warning bool
 	// Forbidden is an error about who asks rather than what is asked: admission refuses
-	// the request with 403 Forbidden instead of 422 Invalid (R9).
+	// the request with 403 Forbidden instead of 422 Invalid (R9, delegated
+	// administration).
 	Forbidden bool
+	// Audit, on a warning of delegated administration, is the WorkCenter whose audit
+	// trail records the change: an administrator changed it, or its assignments, without
+	// being assigned to it (docs/administration.md). A WorkCenter that does not exist yet
+	// has only its name and namespace. Adapters record it as an Event once the change is
+	// allowed; nil otherwise.
+	Audit *v1alpha1.WorkCenter
 }
 
 func (f *Finding) Error() string { return f.Message }
@@ -182,9 +189,26 @@ func (fs Findings) Denial(kind, name string) error {
 		return nil
 	}
 	gk := v1alpha1.GroupVersion.WithKind(kind).GroupKind()
-	if i := slices.IndexFunc(errs, func(f Finding) bool { return f.Forbidden }); i >= 0 {
+	if slices.ContainsFunc(errs, func(f Finding) bool { return f.Forbidden }) {
+		// Every refusal of who asks, each at its field when it has one: a change that
+		// needs two capabilities the person lacks names both.
+		var parts []string
+		for _, f := range errs {
+			if !f.Forbidden {
+				continue
+			}
+			if len(parts) == MaxFieldErrors {
+				parts = append(parts, fmt.Sprintf("and %d more", len(slices.DeleteFunc(slices.Clone(errs), func(f Finding) bool { return !f.Forbidden }))-MaxFieldErrors))
+				break
+			}
+			if f.Field != nil {
+				parts = append(parts, f.Field.String()+": "+f.Detail())
+			} else {
+				parts = append(parts, f.Detail())
+			}
+		}
 		resource := v1alpha1.GroupVersion.WithResource(strings.ToLower(kind) + "s").GroupResource()
-		return BoundDenial(apierrors.NewForbidden(resource, name, errors.New(errs[i].Detail())))
+		return BoundDenial(apierrors.NewForbidden(resource, name, errors.New(strings.Join(parts, "; "))))
 	}
 	list := make(field.ErrorList, 0, len(errs))
 	for _, f := range errs {

@@ -47,6 +47,11 @@ type Request[T any] struct {
 	// Operator: the operator's own identity asks. It alone edits built-in roles (R9) and
 	// removes the protection finalizers of objects in use (R6, R7, R11).
 	Operator bool
+	// IdentityPrefix is the operator's --identity-username-prefix ("" for none): a
+	// request whose Username, once it is removed, is the email of a Collaborator of the
+	// account is judged as that Collaborator (delegated administration,
+	// docs/administration.md). The operator is never a Collaborator.
+	IdentityPrefix string
 	// NamespaceTerminating: the namespace is being deleted, so protection finalizers step
 	// aside and a deletion has nothing to warn about. Adapters read it only when
 	// NeedsNamespace says the decision depends on it.
@@ -140,6 +145,46 @@ func pendingWarning(reason, what string) Finding {
 		Message: what + " does not exist yet; the assignment waits (Pending) until it appears"}
 }
 
+// Requester is who asks as delegated administration sees it (docs/administration.md):
+// the Collaborator the request's username names (Identify), nil for the operator and for
+// anyone who is nobody of the account, whom Kubernetes RBAC alone judges.
+func Requester[T any](a *Account, r Request[T]) *v1alpha1.Collaborator {
+	if r.Operator {
+		return nil
+	}
+	by, err := a.Identify(r.Username, r.IdentityPrefix)
+	if err != nil {
+		return nil
+	}
+	return by
+}
+
+// delegated is admission's verdict on a request: first whether who asks may make the
+// change at all (may, delegated administration: its refusals alone answer, 403), then
+// the rules the change must keep, with delegated administration's warnings (the audit
+// trail of an unassigned administrator) after them.
+func delegated[T any](a *Account, r Request[T], may func(by *v1alpha1.Collaborator, old, obj T) Findings, rules func(Request[T]) Findings) Findings {
+	var fs Findings
+	if by := Requester(a, r); by != nil {
+		var none T
+		switch r.Operation {
+		case Create:
+			fs = may(by, none, r.Object)
+		case Update:
+			fs = may(by, r.Old, r.Object)
+		case Delete:
+			fs = may(by, r.Object, none)
+		}
+		if len(fs.Errors()) > 0 {
+			return fs
+		}
+	}
+	if out := rules(r); len(out) > 0 {
+		return append(out, fs...)
+	}
+	return fs
+}
+
 // ValidateCreate is admission's verdict on creating obj, an object of one of the four
 // kinds, by anyone but the operator: kubectl procorem validate replays manifests through
 // it. An object of another kind has no finding.
@@ -161,7 +206,14 @@ func (a *Account) ValidateCreate(obj any) Findings {
 // R10 on a create or an update (for what it changes), warnings about the references
 // that wait, and on a deletion a warning when the last AccountAdministrator's deletion
 // will wait on its finalizer (R7).
+//
+// When a Collaborator of the account asks, delegated administration (MayChangeCollaborator)
+// decides first whether it may make the change at all.
 func (a *Account) ValidateCollaborator(r Request[*v1alpha1.Collaborator]) Findings {
+	return delegated(a, r, a.MayChangeCollaborator, a.validateCollaborator)
+}
+
+func (a *Account) validateCollaborator(r Request[*v1alpha1.Collaborator]) Findings {
 	c, old := r.Object, r.Old
 	switch r.Operation {
 	case Delete:
@@ -303,9 +355,16 @@ func (a *Account) checkAssignments(c, old *v1alpha1.Collaborator) Findings {
 
 // ValidateWorkCenter is admission's verdict on a WorkCenter: R8 on a create or an update
 // that chooses its category (archiving a WorkCenter whose category left the picklist
-// meanwhile is fine), a warning while the namespace has no Account. Deletions have
-// nothing to check.
+// meanwhile is fine), a warning while the namespace has no Account. Deletions keep no
+// rule.
+//
+// When a Collaborator of the account asks, delegated administration (MayChangeWorkCenter)
+// decides first whether it may make the change at all.
 func (a *Account) ValidateWorkCenter(r Request[*v1alpha1.WorkCenter]) Findings {
+	return delegated(a, r, a.MayChangeWorkCenter, a.validateWorkCenter)
+}
+
+func (a *Account) validateWorkCenter(r Request[*v1alpha1.WorkCenter]) Findings {
 	wc, old := r.Object, r.Old
 	switch r.Operation {
 	case Delete:
@@ -344,7 +403,14 @@ func (a *Account) ValidateWorkCenter(r Request[*v1alpha1.WorkCenter]) Findings {
 // controller recreates built-in roles), a warning when the deletion will wait because
 // the role is assigned or included (R6). For a role, the built-in label counts as spec:
 // removing it from a built-in role is an edit of that role.
+//
+// When a Collaborator of the account asks, delegated administration (MayChangeRole)
+// decides first whether it may make the change at all.
 func (a *Account) ValidateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
+	return delegated(a, r, a.MayChangeRole, a.validateRole)
+}
+
+func (a *Account) validateRole(r Request[*v1alpha1.WorkCenterRole]) Findings {
 	role, old := r.Object, r.Old
 	switch r.Operation {
 	case Delete:
@@ -438,7 +504,14 @@ func (a *Account) roleInUse(role string) string {
 // in the namespace (DuplicateAccount), categories still in use leaving the picklist (R8),
 // Members losing their license (R4), and a deletion that waits on the account-protection
 // finalizer (R11).
+//
+// When a Collaborator of the account asks, delegated administration (MayChangeAccount)
+// decides first whether it may make the change at all.
 func (a *Account) ValidateAccount(r Request[*v1alpha1.Account]) Findings {
+	return delegated(a, r, a.MayChangeAccount, a.validateAccount)
+}
+
+func (a *Account) validateAccount(r Request[*v1alpha1.Account]) Findings {
 	acct, old := r.Object, r.Old
 	if r.Operation == Create {
 		return a.duplicateAccount(acct)

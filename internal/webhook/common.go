@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -26,6 +27,10 @@ type reader struct {
 	// operators are the operator's own usernames: it alone edits built-in roles (R9)
 	// and removes protection finalizers from objects in use.
 	operators map[string]bool
+	// prefix is the identity prefix of delegated administration (Options.IdentityPrefix).
+	prefix string
+	// recorder writes the audit trail's Events; nil writes none (unit tests).
+	recorder events.EventRecorder
 }
 
 // model runs f on the namespace's account model.
@@ -55,11 +60,12 @@ func readError(namespace, what string, err error) error {
 	return apierrors.NewInternalError(fmt.Errorf("reading %s of namespace %q: %w", what, namespace, err))
 }
 
-// requestUser is the username of the admission request being validated.
-func requestUser(ctx context.Context) string {
+// requestUser is the username of the admission request being validated, and whether
+// the request is a dry run (it changes nothing, so the audit trail records nothing).
+func requestUser(ctx context.Context) (string, bool) {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
-		return ""
+		return "", false
 	}
-	return req.UserInfo.Username
+	return req.UserInfo.Username, req.DryRun != nil && *req.DryRun
 }

@@ -20,6 +20,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/audit"
 )
 
 // Options configure the validators.
@@ -31,6 +32,10 @@ type Options struct {
 	// Book is the account Book the controllers read (accounts.ForManager), so that the
 	// webhooks judge from the same models; nil makes one for the webhooks alone.
 	Book *accounts.Book
+	// IdentityPrefix is --identity-username-prefix: a request whose username, once it is
+	// removed, is a Collaborator's email is judged as that Collaborator (delegated
+	// administration, docs/administration.md). "" for none.
+	IdentityPrefix string
 }
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
@@ -57,7 +62,14 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return err
 		}
 	}
-	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators}
+	// The audit trail of delegated administration: an administrator's change of a
+	// WorkCenter it is not assigned to is an Event on the WorkCenter.
+	trail := audit.New(mgr.GetClient(), mgr.GetScheme())
+	if err := mgr.Add(trail); err != nil {
+		return err
+	}
+	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators,
+		prefix: opts.IdentityPrefix, recorder: trail.Recorder("admission")}
 	if err := registerDefaulter(mgr, &v1alpha1.Account{}, AccountProtection{reader: r}); err != nil {
 		return err
 	}

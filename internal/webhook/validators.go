@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -11,18 +12,26 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
-// Deletions only ever warn, so an unreachable webhook must not block them (a namespace
-// being deleted included): their entries ignore failures. A WorkCenter's deletion has
-// nothing to check or warn about, so its DELETE is not sent to the webhook: one less
-// call that can fail while a namespace is being emptied.
+// A deletion is refused only when a Collaborator of the account asks for one its member
+// type does not allow (docs/administration.md); otherwise it only warns. So each kind's
+// DELETE is sent twice over: requests of people (a username outside "system:") fail
+// closed, as creates and updates do, since any of them may be a Collaborator's; those of
+// the cluster's own users (the namespace controller emptying a namespace, the garbage
+// collector, ServiceAccounts) are never a Collaborator's and only warn, so an unreachable
+// webhook does not block them.
 //
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=create;update,versions=v1alpha1,name=vaccount-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"person","expression":"!request.userInfo.username.startsWith('system:')"}]}`
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-account,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=accounts,verbs=delete,versions=v1alpha1,name=vaccount-delete-system-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"system","expression":"request.userInfo.username.startsWith('system:')"}]}`
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenter,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenters,verbs=create;update,versions=v1alpha1,name=vworkcenter-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenter,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenters,verbs=delete,versions=v1alpha1,name=vworkcenter-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"person","expression":"!request.userInfo.username.startsWith('system:')"}]}`
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenter,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=workcenters,verbs=delete,versions=v1alpha1,name=vworkcenter-delete-system-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"system","expression":"request.userInfo.username.startsWith('system:')"}]}`
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=create;update,versions=v1alpha1,name=vworkcenterrole-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=delete,versions=v1alpha1,name=vworkcenterrole-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=delete,versions=v1alpha1,name=vworkcenterrole-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"person","expression":"!request.userInfo.username.startsWith('system:')"}]}`
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-workcenterrole,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=workcenterroles,verbs=delete,versions=v1alpha1,name=vworkcenterrole-delete-system-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"system","expression":"request.userInfo.username.startsWith('system:')"}]}`
 // +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=create;update,versions=v1alpha1,name=vcollaborator-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=fail,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"person","expression":"!request.userInfo.username.startsWith('system:')"}]}`
+// +kubebuilder:webhook:path=/validate-access-workcenter-io-v1alpha1-collaborator,mutating=false,failurePolicy=ignore,sideEffects=None,groups=access.workcenter.io,resources=collaborators,verbs=delete,versions=v1alpha1,name=vcollaborator-delete-system-v1alpha1.access.workcenter.io,timeoutSeconds=5,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"system","expression":"request.userInfo.username.startsWith('system:')"}]}`
 
 // Validator is the validating webhook of one kind, an adapter over the rules layer: it
 // reads the account's snapshot once per request, asks the model (model.ValidateAccount,
@@ -68,7 +77,8 @@ func (v *Validator[T]) ValidateUpdate(ctx context.Context, old, obj T) (admissio
 	return v.validate(ctx, model.Update, old, obj)
 }
 
-// ValidateDelete never denies; it warns when the deletion will wait on a finalizer.
+// ValidateDelete warns when the deletion will wait on a finalizer, and refuses it only
+// to a Collaborator whose member type does not allow it (delegated administration).
 func (v *Validator[T]) ValidateDelete(ctx context.Context, obj T) (admission.Warnings, error) {
 	var none T
 	return v.validate(ctx, model.Delete, none, obj)
@@ -91,14 +101,37 @@ func (v *Validator[T]) validate(ctx context.Context, op model.Operation, old, ob
 		verdict = "warned"
 	}
 	observe(v.kind, string(op), start, verdict, findings.Rule())
+	if denial == nil {
+		v.record(ctx, obj, findings)
+	}
 	return warnings, denial
+}
+
+// record writes the audit trail of an allowed change (model.Finding.Audit): an Event on
+// each WorkCenter an administrator changed without being assigned to it, naming the
+// person and what changed. A dry run records nothing.
+func (v *Validator[T]) record(ctx context.Context, obj T, findings model.Findings) {
+	if v.reader.recorder == nil {
+		return
+	}
+	if _, dryRun := requestUser(ctx); dryRun {
+		return
+	}
+	for _, f := range findings {
+		if f.Audit == nil {
+			continue
+		}
+		v.reader.recorder.Eventf(f.Audit, obj, corev1.EventTypeNormal, f.Reason, "Administer", "%s %q: %s",
+			v.kind, obj.GetName(), f.Message)
+	}
 }
 
 // findings reads what the request needs, the namespace (only when the decision depends
 // on it) and the account's snapshot, and asks the model.
 func (v *Validator[T]) findings(ctx context.Context, op model.Operation, old, obj T) (model.Findings, error) {
-	user := requestUser(ctx)
-	r := model.Request[T]{Operation: op, Object: obj, Old: old, Username: user, Operator: v.reader.operators[user]}
+	user, _ := requestUser(ctx)
+	r := model.Request[T]{Operation: op, Object: obj, Old: old, Username: user, Operator: v.reader.operators[user],
+		IdentityPrefix: v.reader.prefix}
 	var oldMeta client.Object
 	if op == model.Update {
 		oldMeta = old
