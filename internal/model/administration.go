@@ -370,13 +370,17 @@ func permStrings(ps []Permission) []string {
 }
 
 // need is one capability a change needs: the question, the field that needs it, and the
-// role the change grants there (checked for escalation), if any.
+// role the change grants there (checked for escalation), if any. A need whose question
+// has no capability only checks the grant, in the question's WorkCenter.
 type need struct {
 	q     Question
 	path  *field.Path
 	grant string
 	// rolePath is where the granted role is (the escalation's field).
 	rolePath *field.Path
+	// follow: asked only when the field's earlier needs are met (a refusal says what
+	// the field lacks first, once).
+	follow bool
 }
 
 // judge decides every need of one change and returns the refusals, in order, as
@@ -388,12 +392,25 @@ func (a *Account) judge(c *v1alpha1.Collaborator, needs []need) Findings {
 	}
 	var out Findings
 	audited := map[string]bool{}
+	refused := map[string]bool{}
 	for _, n := range needs {
+		if n.follow && refused[n.path.String()] {
+			continue
+		}
+		if n.q.Capability == "" {
+			// Only a grant to check, for a field whose capability is asked before it.
+			if f := a.MayGrant(c, n.q.WorkCenter, n.grant).Finding(n.rolePath); f != nil {
+				refused[n.path.String()] = true
+				out = append(out, *f)
+			}
+			continue
+		}
 		d := a.Decide(c, n.q)
 		if d.Step == DecisionAccount && !d.Allowed {
 			return Findings{*d.Finding(nil)}
 		}
 		if f := d.Finding(n.path); f != nil {
+			refused[n.path.String()] = true
 			out = append(out, *f)
 			continue
 		}
@@ -493,15 +510,35 @@ func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
 	ask := func(id Capability, path *field.Path) {
 		needs = append(needs, need{q: Question{Capability: string(id), Target: old}, path: path})
 	}
+	// kept grants again, for no escalation, every assignment the change keeps as it was:
+	// the change gives what they grant to someone new (an email) or anew (an upgrade).
+	kept := func(path *field.Path) {
+		for _, as := range old.Spec.WorkCenters {
+			if slices.Contains(obj.Spec.WorkCenters, as) {
+				needs = append(needs, need{q: Question{WorkCenter: string(as.Name), Target: old}, path: path,
+					grant: string(as.Role), rolePath: path, follow: true})
+			}
+		}
+	}
 	if old.Spec.Email != obj.Spec.Email {
+		// A new email hands the person's access to whoever holds the address: whoever
+		// changes it must hold what the person holds, and an administrator's is changed
+		// only by whoever manages administrators.
 		ask(UsersUpdate, spec.Child("email"))
+		if IsMember(old) && adminRoleOf(old) != v1alpha1.AdminRoleNone {
+			needs = append(needs, need{q: Question{Capability: string(AdministratorsManage), Target: old}, path: spec.Child("email"), follow: true})
+		}
+		kept(spec.Child("email"))
 	}
 	if old.Spec.DisplayName != obj.Spec.DisplayName {
 		ask(UsersUpdate, spec.Child("displayName"))
 	}
 	switch {
 	case !IsMember(old) && IsMember(obj):
+		// An upgrade brings into effect what the person's assignments grant a Member
+		// only (R2): the upgrader must hold it.
 		ask(UsersUpgrade, spec.Child("type"))
+		kept(spec.Child("type"))
 	case IsMember(old) && !IsMember(obj):
 		ask(UsersDowngrade, spec.Child("type"))
 	}

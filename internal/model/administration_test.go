@@ -37,6 +37,8 @@ func adminPeople() []*v1alpha1.Collaborator {
 		newCollab("carl", member(), created(5), assigned("tower-a=coordinator", "old-depot=workcenter-owner")),
 		newCollab("tom", member(), created(6), assigned("tower-a=site-engineer")),
 		newCollab("jane", guest(), created(7), assigned("tower-a=contributor")),
+		// gus is a guest holding a member-only role (Rejected until upgraded).
+		newCollab("gus", guest(), created(8), assigned("tower-a=workcenter-owner")),
 	}
 }
 
@@ -491,7 +493,18 @@ func TestMayChangeCollaborator(t *testing.T) {
 			forbidden("spec.email", "except Account Administrators", "maria"),
 			forbidden("spec.displayName", "except Account Administrators"),
 		}},
-		"a User Administrator edits a WorkCenter Administrator": {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "d@example.com" }), nil},
+		"a User Administrator re-addresses a WorkCenter Administrator": {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "d@example.com" }), []wantFinding{
+			forbidden("spec.email", "administrators.manage", "Account Administrators (ana, maria)"),
+		}},
+		"a User Administrator renames a WorkCenter Administrator": {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.DisplayName = "Dan" }), nil},
+		"a User Administrator re-addresses a Member holding no more than it": {"uma", c("tom"), withSpec(c("tom"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "t@example.com" }), nil},
+		"a User Administrator re-addresses a Member holding more than it": {"uma", c("carl"), withSpec(c("carl"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "c@example.com" }), []wantFinding{
+			forbidden("spec.email", "coordinator", "tower-a", "no escalation"),
+		}},
+		"a User Administrator upgrades a guest holding more than it": {"uma", c("gus"), withSpec(c("gus"), func(s *v1alpha1.CollaboratorSpec) { s.Type = v1alpha1.Member }), []wantFinding{
+			forbidden("spec.type", "workcenter-owner", "tower-a", "no escalation"),
+		}},
+		"an Account Administrator upgrades a guest holding more than a User Administrator": {"maria", c("gus"), withSpec(c("gus"), func(s *v1alpha1.CollaboratorSpec) { s.Type = v1alpha1.Member }), nil},
 		"an Account Administrator edits another":                {"maria", c("ana"), withSpec(c("ana"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "a@example.com" }), nil},
 
 		// Deleting.
