@@ -496,7 +496,7 @@ func TestMayChangeCollaborator(t *testing.T) {
 		"a User Administrator re-addresses a WorkCenter Administrator": {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "d@example.com" }), []wantFinding{
 			forbidden("spec.email", "administrators.manage", "Account Administrators (ana, maria)"),
 		}},
-		"a User Administrator renames a WorkCenter Administrator": {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.DisplayName = "Dan" }), nil},
+		"a User Administrator renames a WorkCenter Administrator":            {"uma", c("daniel"), withSpec(c("daniel"), func(s *v1alpha1.CollaboratorSpec) { s.DisplayName = "Dan" }), nil},
 		"a User Administrator re-addresses a Member holding no more than it": {"uma", c("tom"), withSpec(c("tom"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "t@example.com" }), nil},
 		"a User Administrator re-addresses a Member holding more than it": {"uma", c("carl"), withSpec(c("carl"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "c@example.com" }), []wantFinding{
 			forbidden("spec.email", "coordinator", "tower-a", "no escalation"),
@@ -505,7 +505,7 @@ func TestMayChangeCollaborator(t *testing.T) {
 			forbidden("spec.type", "workcenter-owner", "tower-a", "no escalation"),
 		}},
 		"an Account Administrator upgrades a guest holding more than a User Administrator": {"maria", c("gus"), withSpec(c("gus"), func(s *v1alpha1.CollaboratorSpec) { s.Type = v1alpha1.Member }), nil},
-		"an Account Administrator edits another":                {"maria", c("ana"), withSpec(c("ana"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "a@example.com" }), nil},
+		"an Account Administrator edits another":                                           {"maria", c("ana"), withSpec(c("ana"), func(s *v1alpha1.CollaboratorSpec) { s.Email = "a@example.com" }), nil},
 
 		// Deleting.
 		"leave the account":                      {"jane", c("jane"), nil, nil},
