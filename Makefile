@@ -84,8 +84,8 @@ fuzz: ## Run every fuzz target (admission handlers, include graphs, specs that d
 
 RAPID_CHECKS ?= 10000
 .PHONY: test-properties
-test-properties: ## Property tests (rapid) of the account model and of admission against reconciliation, RAPID_CHECKS cases each (make test runs 100).
-	go test ./internal/model/ ./internal/webhook/ -run 'TestInvariants|TestAdmissionAgreesWithReconciliation' -count=1 -rapid.checks=$(RAPID_CHECKS) -timeout 60m -v | grep -E '^(---|ok|FAIL|PASS)|rapid'
+test-properties: ## Property tests (rapid) of the account model, of delegated administration and of admission against reconciliation, RAPID_CHECKS cases each (make test runs 100).
+	go test ./internal/model/ ./internal/webhook/ -run 'TestInvariants|TestDelegationProperties|TestAdmissionAgreesWithReconciliation' -count=1 -rapid.checks=$(RAPID_CHECKS) -timeout 60m -v | grep -E '^(---|ok|FAIL|PASS)|rapid'
 
 .PHONY: bench
 bench: ## Run the access-model benchmarks.

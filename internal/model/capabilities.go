@@ -409,7 +409,7 @@ var omitted = []Omitted{
 	{seed001(107, "Add a template to a new or existing WorkCenter, regardless of their WorkCenter membership."),
 		"a WorkCenter holds no content to import from a template; nothing in a WorkCenter's spec records it"},
 	{seed001(115, "When a WorkCenter Administrator interacts with a WorkCenter they do not belong to, the system adds the WorkCenter Administrator to the WorkCenter as an inactive Collaborator."),
-		"an audit trail, not a capability: the Kubernetes audit log and the operator's Events record who changed what"},
+		"an audit trail, not a capability: the operator records it as an Event on the WorkCenter (`AdministratorNotAssigned`, [Admission](#admission)) instead of adding an assignment"},
 	{seed001(159, "Create a person connection"), "no object of this operator is a person connection"},
 	{seed001(161, "Delete a person connection"), "no object of this operator is a person connection"},
 	{seed001(163, "Enable/disable Procorem apps"), "no object of this operator is an app"},
