@@ -171,3 +171,47 @@ func BenchmarkEvaluateAssignment(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateAsCollaborator is admission of one change made by a Collaborator of a
+// 5,000-person account (delegated administration first): allowed to an Account
+// Administrator, refused to a Member (the refusal names who holds the capability).
+func BenchmarkValidateAsCollaborator(b *testing.B) {
+	objs := []any{newAccount(licenses(5000))}
+	for _, r := range benchRoles() {
+		objs = append(objs, r)
+	}
+	for i := range 150 {
+		objs = append(objs, newWorkCenter(fmt.Sprintf("wc-%d", i), false))
+	}
+	people := benchCollaborators()
+	people[0] = newCollab("boss", member(), admin(v1alpha1.AdminRoleAccountAdministrator), created(0))
+	for _, c := range people {
+		objs = append(objs, c)
+	}
+	a, err := Build(testNamespace, objs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := people[10]
+	renamed := target.DeepCopy()
+	renamed.Spec.DisplayName = "renamed"
+	member := people[3]
+	for name, tc := range map[string]struct {
+		username string
+		refused  bool
+	}{
+		"Account Administrator, allowed": {people[0].Spec.Email, false},
+		"Member, refused":                {member.Spec.Email, true},
+		"no Collaborator":                {"kubernetes-admin", false},
+	} {
+		b.Run(name, func(b *testing.B) {
+			r := Request[*v1alpha1.Collaborator]{Operation: Update, Old: target, Object: renamed, Username: tc.username}
+			b.ReportAllocs()
+			for b.Loop() {
+				if refused := len(a.ValidateCollaborator(r).Errors()) > 0; refused != tc.refused {
+					b.Fatalf("refused %v, want %v", refused, tc.refused)
+				}
+			}
+		})
+	}
+}

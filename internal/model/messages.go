@@ -83,10 +83,15 @@ func ListWithin(names []string, limit, max int) string {
 
 // listWithin is ListWithin with each item shown as show gives it.
 func listWithin(names []string, limit, max int, show func(string) string) string {
-	limit = min(limit, len(names))
-	if limit == len(names) {
-		all := make([]string, len(names))
-		for i, n := range names {
+	return listOf(names[:min(limit, len(names))], len(names), max, show)
+}
+
+// listOf is listWithin for the first names of a list of total, in order: those are all
+// it shows.
+func listOf(first []string, total, max int, show func(string) string) string {
+	if len(first) == total {
+		all := make([]string, total)
+		for i, n := range first {
 			all[i] = show(n)
 		}
 		if list := strings.Join(all, ", "); len(list) <= max {
@@ -94,15 +99,15 @@ func listWithin(names []string, limit, max int, show func(string) string) string
 		}
 	}
 	more := func(shown int) string {
-		if shown == len(names) {
+		if shown == total {
 			return ""
 		}
-		return fmt.Sprintf(" and %d more (%d in total)", len(names)-shown, len(names))
+		return fmt.Sprintf(" and %d more (%d in total)", total-shown, total)
 	}
 	var b strings.Builder
 	shown := 0
-	for ; shown < limit; shown++ {
-		name, sep := show(names[shown]), ""
+	for ; shown < len(first); shown++ {
+		name, sep := show(first[shown]), ""
 		if shown > 0 {
 			sep = ", "
 		}
@@ -112,8 +117,8 @@ func listWithin(names []string, limit, max int, show func(string) string) string
 		b.WriteString(sep)
 		b.WriteString(name)
 	}
-	if shown == 0 && len(names) > 0 {
-		return Bound(fmt.Sprintf("%d in total", len(names)), max)
+	if shown == 0 && total > 0 {
+		return Bound(fmt.Sprintf("%d in total", total), max)
 	}
 	return b.String() + more(shown)
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -119,11 +121,40 @@ type admissionResult struct {
 }
 
 // measureAdmission sends n server-side dry-run updates of the account's Collaborators and
-// roles through the webhooks, one at a time, and reads the latency figures.
+// roles through the webhooks, one at a time, and reads the latency figures. With people
+// (the harness's config, which may impersonate), every other request is made as the
+// account's first Account Administrator (allowed) and the others as its first Member
+// (refused by delegated administration: 403).
 func measureAdmission(t *testing.T, ctx context.Context, c client.Client, apiserver rest.Interface, m *manager,
-	s shape, ns string, n int) admissionResult {
+	s shape, ns string, n int, people *rest.Config) admissionResult {
 	collab := func(i int) *v1alpha1.Collaborator {
 		return &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: s.collaborator(ns, i%s.collaborators).Name}}
+	}
+	as := func(i int) (client.Client, bool) { return c, false }
+	if people != nil {
+		impersonate := func(who *v1alpha1.Collaborator) client.Client {
+			cfg := rest.CopyConfig(people)
+			cfg.Impersonate = rest.ImpersonationConfig{UserName: who.Spec.Email, Groups: []string{"system:masters", "system:authenticated"}}
+			pc, err := client.New(cfg, client.Options{Scheme: c.Scheme()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pc
+		}
+		first := admins
+		for s.collaborator(ns, first).Spec.Type != v1alpha1.Member {
+			first++
+		}
+		if s.collaborator(ns, 0).Spec.AdminRole != v1alpha1.AdminRoleAccountAdministrator {
+			t.Fatalf("the shape's first collaborator is no Account Administrator")
+		}
+		administrator, member := impersonate(s.collaborator(ns, 0)), impersonate(s.collaborator(ns, first))
+		as = func(i int) (client.Client, bool) {
+			if i%2 == 0 {
+				return administrator, false
+			}
+			return member, true
+		}
 	}
 	dryRun := func(i int) error {
 		var o client.Object = collab(i)
@@ -140,7 +171,15 @@ func measureAdmission(t *testing.T, ctx context.Context, c client.Client, apiser
 		case *v1alpha1.WorkCenterRole:
 			x.Spec.Description = fmt.Sprintf("dry run %d", i)
 		}
-		return c.Patch(ctx, o, client.MergeFrom(before), client.DryRunAll)
+		pc, refused := as(i)
+		err := pc.Patch(ctx, o, client.MergeFrom(before), client.DryRunAll)
+		switch {
+		case refused && apierrors.IsForbidden(err) && strings.Contains(err.Error(), "(Delegation)"):
+			return nil
+		case refused && err == nil:
+			return fmt.Errorf("a Member's change of %s was allowed", o.GetName())
+		}
+		return err
 	}
 	// The webhook server answers once its certificate is loaded: wait for the first
 	// admitted request.

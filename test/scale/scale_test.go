@@ -119,6 +119,8 @@ type result struct {
 	// CPU seconds of the manager and the API server during cold convergence.
 	coldCPUManager, coldCPUAPIServer float64
 	admission                        admissionResult
+	// admissionPeople is admission as Collaborators of the account (identities on).
+	admissionPeople admissionResult
 }
 
 type changeCost struct {
@@ -151,7 +153,7 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := harness{c: c, obs: nil, bin: "", kubeconfig: "", hooks: hooks, apiserver: apiserver.CoreV1().RESTClient()}
+	run := harness{c: c, obs: nil, bin: "", kubeconfig: "", hooks: hooks, apiserver: apiserver.CoreV1().RESTClient(), admin: admin}
 	dir := t.TempDir()
 	if keep := os.Getenv("SCALE_LOGS"); keep != "" { // the managers' logs, kept
 		dir = keep
@@ -206,6 +208,8 @@ type harness struct {
 	bin, kubeconfig, dir string
 	hooks                *webhooks
 	apiserver            rest.Interface
+	// admin is the harness's rest config, which impersonates people for admission.
+	admin *rest.Config
 }
 
 // shape measures one shape in namespaces of its own, with a manager of its own.
@@ -304,7 +308,10 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	if err := h.hooks.install(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	r.admission = measureAdmission(t, ctx, c, h.apiserver, m, s, first, 500)
+	r.admission = measureAdmission(t, ctx, c, h.apiserver, m, s, first, 500, nil)
+	// The same as the account's own people (delegated administration): an Account
+	// Administrator allowed, a Member refused.
+	r.admissionPeople = measureAdmission(t, ctx, c, h.apiserver, m, s, first, 500, h.admin)
 	if err := h.hooks.uninstall(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -696,6 +703,11 @@ on %s with %d cores (GOMAXPROCS %d), %s.
 		row("dry-run request p50 / p99", fmt.Sprintf("%s / %s", ms(a.requestP50), ms(a.requestP99)))
 		row("webhook latency buckets (API server)", a.apiBuckets)
 		row("webhook latency buckets (manager)", a.managerBuckets)
+		if p := r.admissionPeople; p.requests > 0 {
+			row("webhook p50 / p99 as people (API server)", fmt.Sprintf("%s / %s", ms(p.apiP50), ms(p.apiP99)))
+			row("webhook p50 / p99 as people (manager)", fmt.Sprintf("%s / %s", ms(p.managerP50), ms(p.managerP99)))
+			row("dry-run request p50 / p99 as people", fmt.Sprintf("%s / %s", ms(p.requestP50), ms(p.requestP99)))
+		}
 	}
 	var small, big result
 	for _, r := range results {
@@ -775,7 +787,10 @@ are licenses for every Member. Durations are wall-clock time on the harness's cl
   it (workcenter_admission_duration_seconds), and the whole request on the harness's
   clock (**dry-run request**). The API server's histogram counts each webhook a request
   passes through: a Collaborator or role dry-run goes through a mutating and a validating
-  webhook.
+  webhook. **as people**: the same 500 requests made as the account's own people
+  (impersonated; delegated administration judges them first, docs/administration.md), in
+  turn an Account Administrator (allowed) and a Member (refused, 403, its message naming
+  who holds the capability).
 
 A dash marks a figure the run did not measure.
 `
