@@ -108,6 +108,7 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 				}
 			}
 			var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+			deleteEntries := map[string]int{}
 			if err := sigsyaml.Unmarshal(yaml, &vwc); err != nil {
 				t.Fatal(err)
 			}
@@ -119,16 +120,42 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 				if w.TimeoutSeconds == nil || *w.TimeoutSeconds > 10 {
 					t.Errorf("webhook %s: timeoutSeconds %v, want at most 10", w.Name, w.TimeoutSeconds)
 				}
-				// Deletions only warn: an unreachable webhook must not block them, while
-				// creates and updates must not slip past one.
+				// Creates and updates must not slip past an unreachable webhook, nor a
+				// person's deletion (a Collaborator's may be refused); the deletions of
+				// the cluster's own users (system:...) only warn, and an unreachable
+				// webhook must not block them (a namespace being emptied).
 				want := admissionregistrationv1.Fail
-				for _, r := range w.Rules {
-					if slices.Contains(r.Operations, admissionregistrationv1.Delete) {
-						want = admissionregistrationv1.Ignore
+				deletes := slices.ContainsFunc(w.Rules, func(r admissionregistrationv1.RuleWithOperations) bool {
+					return slices.Contains(r.Operations, admissionregistrationv1.Delete)
+				})
+				conditions := map[string]string{}
+				for _, c := range w.MatchConditions {
+					conditions[c.Name] = c.Expression
+				}
+				const systemUser = "request.userInfo.username.startsWith('system:')"
+				switch {
+				case deletes && conditions["system"] == systemUser && len(conditions) == 1:
+					want = admissionregistrationv1.Ignore
+				case deletes && conditions["person"] == "!"+systemUser && len(conditions) == 1:
+				default:
+					if deletes || len(conditions) > 0 {
+						t.Errorf("webhook %s: DELETE must go to a pair of entries, for people and for system users: conditions %v", w.Name, conditions)
+					}
+				}
+				if deletes {
+					for _, r := range w.Rules {
+						for _, res := range r.Resources {
+							deleteEntries[res+"/"+string(want)]++
+						}
 					}
 				}
 				if w.FailurePolicy == nil || *w.FailurePolicy != want {
 					t.Errorf("webhook %s: failurePolicy %v, want %s", w.Name, w.FailurePolicy, want)
+				}
+			}
+			for _, kind := range []string{"accounts", "workcenters", "workcenterroles", "collaborators"} {
+				if deleteEntries[kind+"/Fail"] != 1 || deleteEntries[kind+"/Ignore"] != 1 {
+					t.Errorf("%s: DELETE entries %v, want one for people (Fail) and one for system users (Ignore)", kind, deleteEntries)
 				}
 			}
 		case "Certificate":
