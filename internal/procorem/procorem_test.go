@@ -90,7 +90,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"yes", "", []string{"can-i", "files.upload", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 0, ""},
 		{"no", "", []string{"can-i", "folders.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 1, ""},
-		{"unknown permission", "", []string{"can-i", "folder.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `unknown permission "folder.delete"; nearest: folders.delete`},
+		{"unknown permission", "", []string{"can-i", "folder.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `unknown permission or capability "folder.delete"; nearest: folders.delete`},
 		{"unknown collaborator", "", []string{"can-i", "files.upload", "--as", "jane", "--workcenter", "tower-a", "-f", samples}, 2, `unknown collaborator "jane" in namespace acme; nearest: jane-doe`},
 		{"unknown WorkCenter", "", []string{"who-can", "files.upload", "--workcenter", "tower-c", "-f", samples}, 2, `unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a`},
 		{"unknown role", "", []string{"matrix", "site-engineers", "-f", samples}, 2, `unknown role "site-engineers" in namespace acme; nearest: site-engineer`},
