@@ -301,3 +301,23 @@ func TestCapabilityAnswersAreTheModelsMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsShowTheRealOutput: docs/procorem.md's examples are the golden outputs, so they
+// stay true when the output changes.
+func TestDocsShowTheRealOutput(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/procorem.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"can-i-yes", "can-i-no", "who-can", "can-i-capability-yes", "can-i-capability-no",
+		"can-i-capability-workcenter", "who-can-capability", "access-admin"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, out, _ := strings.Cut(string(golden), "\n")
+		if !strings.Contains(string(doc), out) {
+			t.Errorf("docs/procorem.md does not show the current output of %s (testdata/golden/%s.txt)", name, name)
+		}
+	}
+}
