@@ -1,7 +1,9 @@
 // Package query answers who may do what in an account, and why: check (can-i), list,
-// who-can, the role matrix and one collaborator's access across WorkCenters. It reads
-// the account model (internal/model) and decides with the functions the controllers
-// write status with (model.Account.Access, model.ExplainAccess, model.Roles), so an
+// who-can, the role matrix and one collaborator's access across WorkCenters, for the
+// WorkCenter permissions and for the account-level capabilities (capabilities.go). It
+// reads the account model (internal/model) and decides with the functions the
+// controllers write status with (model.Account.Access, model.ExplainAccess, model.Roles)
+// and admission decides delegated administration with (model.Account.MayDo), so an
 // answer here never disagrees with the operator. It holds no Kubernetes client: the
 // kubectl plugin (cmd/kubectl-procorem) gives it a model built from a live cluster or
 // from manifests.
