@@ -288,11 +288,11 @@ type List struct {
 	Reason     string      `json:"reason,omitempty"`
 	Assignment *Assignment `json:"assignment,omitempty"`
 	// MemberType is c's member type (docs/administration.md); set by ListAll.
-	MemberType string `json:"memberType,omitempty"`
+	MemberType string `json:"memberType"`
 	// Capabilities are the capabilities c holds in the WorkCenter (with no WorkCenter,
 	// those of scope Account and those held in every WorkCenter), in catalog order, with
 	// the model's message; set by ListAll.
-	Capabilities []CapabilityHeld `json:"capabilities,omitempty"`
+	Capabilities []CapabilityHeld `json:"capabilities"`
 }
 
 // ListAll is List and the capabilities c holds in the WorkCenter (Capabilities). With
