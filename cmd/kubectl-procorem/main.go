@@ -1,5 +1,6 @@
 // Command kubectl-procorem is the kubectl plugin `kubectl procorem`: who has access to
-// what in a workcenter-operator account, and why, from a live cluster or from manifests;
+// what in a workcenter-operator account (WorkCenter permissions and account-level
+// capabilities), and why, from a live cluster or from manifests;
 // offline validation of manifests; and access tests for CI. See internal/procorem and
 // `kubectl procorem --help`.
 package main

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
@@ -31,10 +32,11 @@ type TestFile struct {
 
 // AccessTest is one named test: every assertion must hold.
 type AccessTest struct {
-	Name        string            `json:"name"`
-	Check       []CheckAssertion  `json:"check,omitempty"`
-	WhoCan      []WhoCanAssertion `json:"whoCan,omitempty"`
-	Assignments []AssignmentCheck `json:"assignments,omitempty"`
+	Name         string                `json:"name"`
+	Check        []CheckAssertion      `json:"check,omitempty"`
+	Capabilities []CapabilityAssertion `json:"capabilities,omitempty"`
+	WhoCan       []WhoCanAssertion     `json:"whoCan,omitempty"`
+	Assignments  []AssignmentCheck     `json:"assignments,omitempty"`
 }
 
 // CheckAssertion: who has every permission of Allow, and none of Deny, in WorkCenter.
@@ -45,10 +47,22 @@ type CheckAssertion struct {
 	Deny       []string `json:"deny,omitempty"`
 }
 
-// WhoCanAssertion: exactly Expect (names or emails) have Permission in WorkCenter.
+// CapabilityAssertion: who holds every account-level capability of Allow, and none of
+// Deny (docs/administration.md), in WorkCenter, or with no WorkCenter everywhere.
+type CapabilityAssertion struct {
+	Who        string   `json:"who"`
+	WorkCenter string   `json:"workCenter,omitempty"`
+	Allow      []string `json:"allow,omitempty"`
+	Deny       []string `json:"deny,omitempty"`
+}
+
+// WhoCanAssertion: exactly Expect (names or emails) have Permission in WorkCenter, or,
+// for Capability (instead of Permission), may do it in WorkCenter (with no WorkCenter,
+// everywhere).
 type WhoCanAssertion struct {
-	Permission string   `json:"permission"`
-	WorkCenter string   `json:"workCenter"`
+	Permission string   `json:"permission,omitempty"`
+	Capability string   `json:"capability,omitempty"`
+	WorkCenter string   `json:"workCenter,omitempty"`
 	Expect     []string `json:"expect"`
 }
 
@@ -106,8 +120,13 @@ func ReadTestFile(path string) (*TestFile, error) {
 		if t.Name == "" {
 			return nil, fmt.Errorf("%s: tests[%d].name is required", path, i)
 		}
-		if len(t.Check)+len(t.WhoCan)+len(t.Assignments) == 0 {
-			return nil, fmt.Errorf("%s: test %q asserts nothing: give check, whoCan or assignments", path, t.Name)
+		if len(t.Check)+len(t.Capabilities)+len(t.WhoCan)+len(t.Assignments) == 0 {
+			return nil, fmt.Errorf("%s: test %q asserts nothing: give check, capabilities, whoCan or assignments", path, t.Name)
+		}
+		for j, w := range t.WhoCan {
+			if (w.Permission == "") == (w.Capability == "") {
+				return nil, fmt.Errorf("%s: test %q: whoCan[%d]: give either permission or capability", path, t.Name, j)
+			}
 		}
 	}
 	return &tf, nil
@@ -200,7 +219,7 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 			allow bool
 		}{{c.Allow, true}, {c.Deny, false}} {
 			for _, ps := range want.perms {
-				p, err := query.Permission(ps)
+				p, err := checkPermission(ps)
 				if err != nil {
 					return res, err
 				}
@@ -218,15 +237,14 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 			}
 		}
 	}
+	for _, c := range t.Capabilities {
+		fs, err := checkCapabilities(e, c)
+		if err != nil {
+			return res, err
+		}
+		res.Failures = append(res.Failures, fs...)
+	}
 	for _, w := range t.WhoCan {
-		p, err := query.Permission(w.Permission)
-		if err != nil {
-			return res, err
-		}
-		wc, err := e.WorkCenter(w.WorkCenter)
-		if err != nil {
-			return res, err
-		}
 		var expect []string
 		for _, who := range w.Expect {
 			c, err := e.Collaborator(who)
@@ -237,6 +255,27 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 		}
 		slices.Sort(expect)
 		expect = slices.Compact(expect)
+		if w.Capability != "" {
+			f, err := whoCanCapability(e, w, expect)
+			if err != nil {
+				return res, err
+			}
+			if f != nil {
+				res.Failures = append(res.Failures, *f)
+			}
+			continue
+		}
+		p, err := checkPermission(w.Permission)
+		if err != nil {
+			return res, err
+		}
+		if w.WorkCenter == "" {
+			return res, fmt.Errorf("whoCan %s: workCenter is required for a WorkCenter permission", w.Permission)
+		}
+		wc, err := e.WorkCenter(w.WorkCenter)
+		if err != nil {
+			return res, err
+		}
 		r := e.WhoCan(p, wc, true)
 		var got []string
 		for _, h := range r.Allowed {
@@ -291,6 +330,93 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 	return res, nil
 }
 
+// checkPermission finds a WorkCenter permission of check or whoCan's permission; a
+// capability there is bad input naming where it belongs.
+func checkPermission(name string) (model.Permission, error) {
+	p, err := query.Permission(name)
+	if err == nil {
+		return p, nil
+	}
+	if n, lerr := query.Lookup(name); lerr == nil && n.Capability {
+		return "", fmt.Errorf("%s is an account-level capability, not a WorkCenter permission: assert it under capabilities (or whoCan's capability)", name)
+	}
+	return "", err
+}
+
+// capabilityIn resolves an assertion's capability and WorkCenter ("" for none).
+func capabilityIn(e *query.Engine, name, workCenter string) (model.Capability, string, error) {
+	info, err := query.Capability(name)
+	if err != nil {
+		return "", "", err
+	}
+	if workCenter == "" {
+		return info.Capability, "", nil
+	}
+	wc, err := e.WorkCenter(workCenter)
+	return info.Capability, wc, err
+}
+
+// checkCapabilities: who may do every capability of Allow and none of Deny.
+func checkCapabilities(e *query.Engine, a CapabilityAssertion) ([]Failure, error) {
+	who, err := e.Collaborator(a.Who)
+	if err != nil {
+		return nil, err
+	}
+	var out []Failure
+	for _, want := range []struct {
+		names []string
+		allow bool
+	}{{a.Allow, true}, {a.Deny, false}} {
+		for _, name := range want.names {
+			id, wc, err := capabilityIn(e, name, a.WorkCenter)
+			if err != nil {
+				return nil, err
+			}
+			d := e.CanCapability(who, id, wc)
+			if d.Allowed == want.allow {
+				continue
+			}
+			verb := map[bool]string{true: "allow", false: "deny"}[want.allow]
+			out = append(out, Failure{
+				Assertion:   fmt.Sprintf("capabilities %s %s: %s %s", a.Who, query.Where(d.Scope, d.WorkCenter), verb, name),
+				Expected:    yesNo(want.allow),
+				Got:         yesNo(d.Allowed),
+				Explanation: []string{fmt.Sprintf("step %d (%s): %s", d.StepNumber, d.Step, d.Message)},
+			})
+		}
+	}
+	return out, nil
+}
+
+// whoCanCapability: exactly expect may do the capability; nil when they do.
+func whoCanCapability(e *query.Engine, w WhoCanAssertion, expect []string) (*Failure, error) {
+	id, wc, err := capabilityIn(e, w.Capability, w.WorkCenter)
+	if err != nil {
+		return nil, err
+	}
+	r := e.WhoCanCapability(id, wc, true)
+	var got []string
+	for _, a := range r.Allowed {
+		got = append(got, a.Collaborator)
+	}
+	if slices.Equal(expect, got) {
+		return nil, nil
+	}
+	f := &Failure{Assertion: fmt.Sprintf("whoCan %s %s", w.Capability, query.Where(r.Scope, r.WorkCenter)),
+		Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
+	for _, a := range r.Allowed {
+		if !slices.Contains(expect, a.Collaborator) {
+			f.Explanation = append(f.Explanation, fmt.Sprintf("%s can: %s", a.Collaborator, a.Message))
+		}
+	}
+	for _, a := range r.Denied {
+		if slices.Contains(expect, a.Collaborator) {
+			f.Explanation = append(f.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", a.Collaborator, a.StepNumber, a.Step, a.Message))
+		}
+	}
+	return f, nil
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -334,9 +460,10 @@ func (o *options) test() *cobra.Command {
 		Use:   "test FILE...",
 		Short: "Run access tests (check, whoCan, assignments) against manifests, offline",
 		Long: `test runs access test files (docs/access-tests.md): each names its manifests
-(files, directories or kustomizations, relative to the file) and tests of three kinds:
-check (allow/deny), whoCan (the exact set) and assignments (state and reason). The
-manifests are validated first. A failed assertion prints what was expected, what the
+(files, directories or kustomizations, relative to the file) and tests of four kinds:
+check (WorkCenter permissions allowed/denied), capabilities (account-level capabilities
+allowed/denied), whoCan (the exact set, for a permission or a capability) and
+assignments (state and reason). The manifests are validated first. A failed assertion prints what was expected, what the
 model says, and why.
 
 Exit: 0 all pass, 1 any fails, 2 bad input.`,

@@ -24,18 +24,36 @@ func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 
 
 func (o *options) canI() *cobra.Command {
 	var who, workCenter string
-	var list, quiet bool
+	var list, quiet, capability bool
 	cmd := &cobra.Command{
-		Use:   "can-i PERMISSION --as WHO --workcenter WC | can-i --list --as WHO --workcenter WC",
-		Short: "May WHO do PERMISSION in a WorkCenter? Explained step by step",
-		Long: `can-i answers yes or no on the first line, then explains: each step of effective
-access (account, license, admin role, assignment, archival) in order, which one decided,
-and for a role the include path that grants the permission. WHO is a Collaborator's name
-or email (case-insensitive). With --list, every permission WHO has there.
+		Use:   "can-i NAME --as WHO [--workcenter WC] [--capability] | can-i --list --as WHO [--workcenter WC]",
+		Short: "May WHO do a WorkCenter permission or an account-level capability? Explained",
+		Long: `can-i answers yes or no on the first line, then explains.
+
+NAME is a WorkCenter permission (docs/rules.md) or an account-level capability
+(docs/administration.md). WHO is a Collaborator's name or email (case-insensitive).
+
+A WorkCenter permission is asked in a WorkCenter (--workcenter): the explanation is each
+step of effective access (account, license, admin role, assignment, archival) in order,
+which one decided, and for a role the include path that grants the permission.
+
+A capability (workCenters.delete, users.upgrade, ...) is answered by the operator's
+delegated administration, the decision admission takes: the step that decided and its
+message. A capability of scope Account needs no WorkCenter. One of scope WorkCenter is
+answered in the WorkCenter given, or, without one, everywhere: whether WHO's member type
+holds it in every WorkCenter. collaborators.remove and collaborators.changeRole are both:
+with --workcenter they are the WorkCenter permission, unless --capability.
+
+With --list, every permission WHO has in the WorkCenter and every capability WHO holds
+there (without --workcenter, the capabilities held everywhere).
 
 Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 		Example: `  kubectl procorem can-i folders.delete --as tom.becker@acme-builders.example --workcenter tower-a -n acme
-  kubectl procorem can-i --list --as jane-doe --workcenter tower-a -f config/samples`,
+  kubectl procorem can-i workCenters.delete --as maria-lopez -n acme
+  kubectl procorem can-i workCenters.edit --as priya-shah --workcenter tower-a -f config/samples
+  kubectl procorem can-i collaborators.changeRole --capability --as priya-shah --workcenter tower-a -f config/samples
+  kubectl procorem can-i --list --as jane-doe --workcenter tower-a -f config/samples
+  kubectl procorem can-i --list --as maria-lopez -f config/samples`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
@@ -43,18 +61,25 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 			switch {
 			case who == "":
 				return fmt.Errorf("--as WHO is required (a Collaborator's name or email)")
-			case workCenter == "":
-				return fmt.Errorf("--workcenter WC is required")
 			case list && len(args) > 0:
-				return fmt.Errorf("--list takes no PERMISSION")
+				return fmt.Errorf("--list takes no NAME")
+			case list && capability:
+				return fmt.Errorf("--list takes no --capability: it lists permissions and capabilities")
 			case !list && len(args) != 1:
-				return fmt.Errorf("can-i takes one PERMISSION (or --list), got %d arguments", len(args))
+				return fmt.Errorf("can-i takes one NAME, a permission or a capability (or --list), got %d arguments", len(args))
 			}
-			var p model.Permission
+			var name query.Name
 			if !list {
 				var err error
-				if p, err = query.Permission(args[0]); err != nil {
+				if name, err = query.Lookup(args[0]); err != nil {
 					return err
+				}
+				switch {
+				case capability && !name.Capability:
+					_, err := query.Capability(args[0])
+					return err
+				case !name.AsCapability(workCenter, capability) && workCenter == "":
+					return fmt.Errorf("--workcenter WC is required: %s is a WorkCenter permission, held in one WorkCenter", args[0])
 				}
 			}
 			e, err := o.engine(cmd.Context())
@@ -65,18 +90,34 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 			if err != nil {
 				return err
 			}
-			wc, err := e.WorkCenter(workCenter)
-			if err != nil {
-				return err
+			wc := ""
+			if workCenter != "" {
+				if wc, err = e.WorkCenter(workCenter); err != nil {
+					return err
+				}
 			}
 			if list {
-				l := e.List(c, wc)
+				l := e.ListAll(c, wc)
 				if o.output == "json" {
 					return writeJSON(o.stdout, l)
 				}
 				return writeList(o.stdout, l)
 			}
-			d := e.Check(c, wc, p)
+			if name.AsCapability(wc, capability) {
+				d := e.CanCapability(c, name.Info.Capability, wc)
+				if o.output == "json" {
+					if err := writeJSON(o.stdout, d); err != nil {
+						return err
+					}
+				} else {
+					writeCapabilityDecision(o.stdout, d, quiet)
+				}
+				if !d.Allowed {
+					return exit{ExitNo}
+				}
+				return nil
+			}
+			d := e.Check(c, wc, model.Permission(name.Name))
 			if o.output == "json" {
 				if err := writeJSON(o.stdout, d); err != nil {
 					return err
@@ -91,10 +132,29 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 		},
 	}
 	cmd.Flags().StringVar(&who, "as", "", "The Collaborator asked about: name or email")
-	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter")
-	cmd.Flags().BoolVar(&list, "list", false, "List every permission WHO has in the WorkCenter")
+	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter (required for a WorkCenter permission)")
+	cmd.Flags().BoolVar(&list, "list", false, "List every permission and capability WHO has in the WorkCenter (without one, the capabilities held everywhere)")
+	cmd.Flags().BoolVar(&capability, "capability", false, "Answer NAME as an account-level capability, also when it is a WorkCenter permission too")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print only yes or no")
 	return cmd
+}
+
+// writeCapabilityDecision prints a capability's answer: yes or no, the question and the
+// step that decided, then the model's message.
+func writeCapabilityDecision(w io.Writer, d query.CapabilityDecision, quiet bool) {
+	verb := "may not"
+	if d.Allowed {
+		fmt.Fprintln(w, "yes")
+		verb = "may"
+	} else {
+		fmt.Fprintln(w, "no")
+	}
+	if quiet {
+		return
+	}
+	fmt.Fprintf(w, "%s (%s) %s %s %s: decided by step %d (%s) of delegated administration.\n", d.Collaborator, d.Email, verb, d.Capability,
+		query.Where(d.Scope, d.WorkCenter), d.StepNumber, d.Step)
+	fmt.Fprintf(w, "> %s\n", d.Message)
 }
 
 func writeDecision(w io.Writer, d query.Decision, quiet bool) {
@@ -141,6 +201,16 @@ func howText(h query.How) string {
 }
 
 func writeList(w io.Writer, l query.List) error {
+	if l.WorkCenter != "" {
+		if err := writePermissionList(w, l); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	return writeCapabilityList(w, l)
+}
+
+func writePermissionList(w io.Writer, l query.List) error {
 	head := fmt.Sprintf("%s in WorkCenter %s", l.Collaborator, l.WorkCenter)
 	if a := l.Assignment; a != nil {
 		head += fmt.Sprintf(" (role %s, %s)", a.Role, a.State)
@@ -162,47 +232,119 @@ func writeList(w io.Writer, l query.List) error {
 	return t.Flush()
 }
 
+// writeCapabilityList prints the capabilities of a list, each with the model's message.
+func writeCapabilityList(w io.Writer, l query.List) error {
+	where := "everywhere"
+	if l.WorkCenter != "" {
+		where = "in WorkCenter " + l.WorkCenter
+	}
+	fmt.Fprintf(w, "%s (%s) %s: %d of %d capabilities\n", l.Collaborator, l.MemberType, where, len(l.Capabilities), len(model.Capabilities()))
+	if len(l.Capabilities) == 0 {
+		return nil
+	}
+	t := table(w)
+	fmt.Fprintln(t, "CAPABILITY\tSCOPE\tWHY")
+	for _, c := range l.Capabilities {
+		fmt.Fprintf(t, "%s\t%s\t%s\n", c.Capability, c.Scope, c.Message)
+	}
+	return t.Flush()
+}
+
 func (o *options) whoCan() *cobra.Command {
 	var workCenter string
-	var showDenied bool
+	var showDenied, capability bool
 	cmd := &cobra.Command{
-		Use:   "who-can PERMISSION --workcenter WC [--show-denied]",
-		Short: "Who has PERMISSION in a WorkCenter, and how",
-		Long: `who-can lists the collaborators who have PERMISSION in the WorkCenter, each with how
-(an admin role, or the assigned role and the include path that grants it). With
---show-denied, also those assigned to the WorkCenter (and administrators) who do not,
-each with the step that denied it.`,
-		Example: `  kubectl procorem who-can collaborators.changeRole --workcenter tower-a -n acme --show-denied`,
-		Args:    cobra.ExactArgs(1),
+		Use:   "who-can NAME [--workcenter WC] [--capability] [--show-denied]",
+		Short: "Who has a WorkCenter permission, or an account-level capability, and how",
+		Long: `who-can lists who may do NAME, a WorkCenter permission (docs/rules.md) or an
+account-level capability (docs/administration.md).
+
+For a WorkCenter permission, in the WorkCenter (--workcenter): the collaborators who have
+it, each with how (an admin role, or the assigned role and the include path that grants
+it). With --show-denied, also those assigned to the WorkCenter (and administrators) who do
+not, each with the step that denied it.
+
+For a capability: every Collaborator of the account the operator's delegated
+administration allows, each with the model's message; with --show-denied, every other
+Collaborator, with the step that refused and why. A capability of scope WorkCenter is
+asked in the WorkCenter given, or, without one, everywhere (by member type).
+collaborators.remove and collaborators.changeRole are both: with --workcenter they are the
+WorkCenter permission, unless --capability.`,
+		Example: `  kubectl procorem who-can collaborators.changeRole --workcenter tower-a -n acme --show-denied
+  kubectl procorem who-can users.upgrade -n acme --show-denied
+  kubectl procorem who-can workCenters.edit --workcenter tower-a -f config/samples`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
 			}
-			if workCenter == "" {
-				return fmt.Errorf("--workcenter WC is required")
-			}
-			p, err := query.Permission(args[0])
+			name, err := query.Lookup(args[0])
 			if err != nil {
 				return err
+			}
+			switch {
+			case capability && !name.Capability:
+				_, err := query.Capability(args[0])
+				return err
+			case !name.AsCapability(workCenter, capability) && workCenter == "":
+				return fmt.Errorf("--workcenter WC is required: %s is a WorkCenter permission, held in one WorkCenter", args[0])
 			}
 			e, err := o.engine(cmd.Context())
 			if err != nil {
 				return err
 			}
-			wc, err := e.WorkCenter(workCenter)
-			if err != nil {
-				return err
+			wc := ""
+			if workCenter != "" {
+				if wc, err = e.WorkCenter(workCenter); err != nil {
+					return err
+				}
 			}
-			r := e.WhoCan(p, wc, showDenied)
+			if name.AsCapability(wc, capability) {
+				r := e.WhoCanCapability(name.Info.Capability, wc, showDenied)
+				if o.output == "json" {
+					return writeJSON(o.stdout, r)
+				}
+				return writeWhoCanCapability(o.stdout, r, showDenied)
+			}
+			r := e.WhoCan(model.Permission(name.Name), wc, showDenied)
 			if o.output == "json" {
 				return writeJSON(o.stdout, r)
 			}
 			return writeWhoCan(o.stdout, r, showDenied)
 		},
 	}
-	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter")
-	cmd.Flags().BoolVar(&showDenied, "show-denied", false, "Also list those assigned to the WorkCenter who do not have it, with why")
+	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter (required for a WorkCenter permission)")
+	cmd.Flags().BoolVar(&capability, "capability", false, "Answer NAME as an account-level capability, also when it is a WorkCenter permission too")
+	cmd.Flags().BoolVar(&showDenied, "show-denied", false, "Also list those who may not, with why (for a permission, those assigned to the WorkCenter)")
 	return cmd
+}
+
+// writeWhoCanCapability prints who may do a capability, each with the model's message.
+func writeWhoCanCapability(w io.Writer, r query.WhoCanCapabilityResult, showDenied bool) error {
+	fmt.Fprintf(w, "%s %s: %d collaborators can\n", r.Capability, query.Where(r.Scope, r.WorkCenter), len(r.Allowed))
+	t := table(w)
+	if len(r.Allowed) > 0 {
+		fmt.Fprintln(t, "COLLABORATOR\tMEMBER TYPE\tWHY")
+		for _, a := range r.Allowed {
+			fmt.Fprintf(t, "%s\t%s\t%s\n", a.Collaborator, a.MemberType, a.Message)
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	if !showDenied {
+		return nil
+	}
+	fmt.Fprintf(w, "\n%d cannot\n", len(r.Denied))
+	if len(r.Denied) == 0 {
+		return nil
+	}
+	t = table(w)
+	fmt.Fprintln(t, "COLLABORATOR\tMEMBER TYPE\tSTEP\tWHY")
+	for _, d := range r.Denied {
+		fmt.Fprintf(t, "%s\t%s\t%d (%s)\t%s\n", d.Collaborator, d.MemberType, d.StepNumber, d.Step, d.Message)
+	}
+	return t.Flush()
 }
 
 func writeWhoCan(w io.Writer, r query.WhoCanResult, showDenied bool) error {
@@ -376,8 +518,13 @@ func writeMatrixCSV(w io.Writer, m query.Matrix) error {
 
 func (o *options) access() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "access WHO",
-		Short:   "One collaborator across every WorkCenter: role, state, reason, permissions",
+		Use:   "access WHO",
+		Short: "One collaborator across every WorkCenter: role, state, reason, permissions; member type and capabilities",
+		Long: `access shows one collaborator (WHO: a name or an email, case-insensitive) across every
+WorkCenter of the account: the role (or admin role) that gives access there, the
+assignment's state and reason, and the permissions held. Then its member type
+(docs/administration.md) and every account-level capability it holds, and where: in the
+account, in every WorkCenter, or in the WorkCenters where a WorkCenter permission gives it.`,
 		Example: `  kubectl procorem access jane.doe@steelworks-partner.example -f config/samples`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -440,6 +587,30 @@ func writeAccess(w io.Writer, r query.AccessResult) error {
 			perms = "none: " + wc.Reason
 		}
 		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", name, role, state, reason, perms)
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	return writeCapabilityAccess(w, r)
+}
+
+// writeCapabilityAccess prints the member type and the capabilities held, and where.
+func writeCapabilityAccess(w io.Writer, r query.AccessResult) error {
+	fmt.Fprintf(w, "\nmember type %s: %d of %d capabilities\n", r.MemberType, len(r.Capabilities), len(model.Capabilities()))
+	if len(r.Capabilities) == 0 {
+		if r.NoCapability != "" {
+			fmt.Fprintf(w, "none: %s\n", r.NoCapability)
+		}
+		return nil
+	}
+	t := table(w)
+	fmt.Fprintln(t, "CAPABILITY\tSCOPE\tWHERE")
+	for _, c := range r.Capabilities {
+		where := strings.Join(c.WorkCenters, ", ")
+		if c.Everywhere {
+			where = strings.TrimPrefix(query.Where(c.Scope, ""), "in ")
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\n", c.Capability, c.Scope, where)
 	}
 	return t.Flush()
 }

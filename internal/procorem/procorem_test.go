@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/workcenter-io/workcenter-operator/internal/manifests"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -42,7 +45,19 @@ func TestGoldenOutputs(t *testing.T) {
 		{"matrix-json", []string{"matrix", "site-engineer", "-o", "json"}},
 		{"matrix-markdown", []string{"matrix", "contributor", "external-reviewer", "site-engineer", "-o", "markdown"}},
 		{"matrix-csv", []string{"matrix", "-o", "csv"}},
+		{"can-i-capability-yes", []string{"can-i", "workCenters.delete", "--as", "maria-lopez"}},
+		{"can-i-capability-no", []string{"can-i", "users.upgrade", "--as", "Priya.Shah@acme-builders.example"}},
+		{"can-i-capability-workcenter", []string{"can-i", "workCenters.edit", "--as", "priya-shah", "--workcenter", "tower-a"}},
+		{"can-i-capability-json", []string{"can-i", "account.leave", "--as", "maria-lopez", "-o", "json"}},
+		{"can-i-capability-both", []string{"can-i", "collaborators.changeRole", "--capability", "--as", "tom-becker", "--workcenter", "tower-a", "-o", "json"}},
+		{"can-i-capability-quiet", []string{"can-i", "workCenters.archive", "--as", "daniel-kim", "--quiet"}},
+		{"can-i-list-capabilities", []string{"can-i", "--list", "--as", "daniel-kim"}},
+		{"can-i-list-capabilities-json", []string{"can-i", "--list", "--as", "tom-becker", "-o", "json"}},
+		{"who-can-capability", []string{"who-can", "users.upgrade", "--show-denied"}},
+		{"who-can-capability-workcenter", []string{"who-can", "collaborators.add", "--workcenter", "tower-a"}},
+		{"who-can-capability-json", []string{"who-can", "workCenters.view", "--workcenter", "hq-fitout", "--show-denied", "-o", "json"}},
 		{"access", []string{"access", "priya-shah"}},
+		{"access-admin", []string{"access", "daniel-kim"}},
 		{"access-json", []string{"access", "jane.doe@steelworks-partner.example", "-o", "json"}},
 		{"validate", []string{"validate"}},
 		{"validate-json", []string{"validate", "-o", "json"}},
@@ -90,11 +105,24 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"yes", "", []string{"can-i", "files.upload", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 0, ""},
 		{"no", "", []string{"can-i", "folders.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 1, ""},
-		{"unknown permission", "", []string{"can-i", "folder.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `unknown permission "folder.delete"; nearest: folders.delete`},
+		{"unknown permission", "", []string{"can-i", "folder.delete", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `unknown permission or capability "folder.delete"; nearest: folders.delete`},
 		{"unknown collaborator", "", []string{"can-i", "files.upload", "--as", "jane", "--workcenter", "tower-a", "-f", samples}, 2, `unknown collaborator "jane" in namespace acme; nearest: jane-doe`},
 		{"unknown WorkCenter", "", []string{"who-can", "files.upload", "--workcenter", "tower-c", "-f", samples}, 2, `unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a`},
 		{"unknown role", "", []string{"matrix", "site-engineers", "-f", samples}, 2, `unknown role "site-engineers" in namespace acme; nearest: site-engineer`},
 		{"missing --as", "", []string{"can-i", "files.upload", "--workcenter", "tower-a", "-f", samples}, 2, "--as WHO is required"},
+		{"a capability, yes", "", []string{"can-i", "workCenters.delete", "--as", "maria.lopez@ACME-builders.example", "-f", samples}, 0, ""},
+		{"a capability, no", "", []string{"can-i", "workCenters.delete", "--as", "daniel-kim", "-f", samples}, 1, ""},
+		{"a capability in a WorkCenter, yes", "", []string{"can-i", "collaborators.add", "--as", "priya-shah", "--workcenter", "tower-a", "-f", samples}, 0, ""},
+		{"a capability in a WorkCenter, no", "", []string{"can-i", "collaborators.add", "--as", "priya-shah", "--workcenter", "hq-fitout", "-f", samples}, 1, ""},
+		{"unknown capability", "", []string{"can-i", "workCenter.delete", "--as", "maria-lopez", "-f", samples}, 2, `unknown permission or capability "workCenter.delete"; nearest: workCenters.delete`},
+		{"unknown capability, who-can", "", []string{"who-can", "user.upgrade", "-f", samples}, 2, `unknown permission or capability "user.upgrade"; nearest: users.upgrade`},
+		{"a permission needs a WorkCenter", "", []string{"can-i", "files.upload", "--as", "jane-doe", "-f", samples}, 2, "--workcenter WC is required: files.upload is a WorkCenter permission"},
+		{"who-can a permission needs a WorkCenter", "", []string{"who-can", "files.upload", "-f", samples}, 2, "--workcenter WC is required"},
+		{"--capability on a permission", "", []string{"can-i", "files.upload", "--capability", "--as", "jane-doe", "--workcenter", "tower-a", "-f", samples}, 2, `"files.upload" is a WorkCenter permission, not an account-level capability`},
+		{"a capability in an unknown WorkCenter", "", []string{"can-i", "workCenters.edit", "--as", "priya-shah", "--workcenter", "tower-c", "-f", samples}, 2, `unknown WorkCenter "tower-c"`},
+		{"capability tests pass", "", []string{"test", "testdata/capability-test.yaml"}, 0, ""},
+		{"a capability test fails", "", []string{"test", "testdata/failing-capability-test.yaml"}, 1, ""},
+		{"a capability under check", "", []string{"test", "testdata/misplaced-capability-test.yaml"}, 2, "users.upgrade is an account-level capability, not a WorkCenter permission: assert it under capabilities"},
 		{"unknown output", "", []string{"access", "jane-doe", "-o", "yaml", "-f", samples}, 2, `unknown output format "yaml"; use text, json`},
 		{"unknown flag", "", []string{"access", "jane-doe", "--colour", "-f", samples}, 2, "unknown flag: --colour"},
 		{"not YAML", "a: [\n", []string{"matrix", "-f", "-"}, 2, "stdin (document 1): not YAML"},
@@ -202,6 +230,94 @@ func TestREADMEShowsTheRealOutput(t *testing.T) {
 		_, out, _ := strings.Cut(string(golden), "\n")
 		if !strings.Contains(string(readme), out) {
 			t.Errorf("README.md does not show the current output of %s (testdata/golden/%s.txt)", name, name)
+		}
+	}
+}
+
+// TestCapabilityTestsReport: a failing capability assertion prints what was expected,
+// what the model says and the model's message, for check-like and whoCan assertions.
+func TestCapabilityTestsReport(t *testing.T) {
+	code, out, _ := run(t, "", "test", "testdata/capability-test.yaml")
+	if code != 0 || !strings.HasSuffix(out, "3 passed, 0 failed\n") {
+		t.Errorf("the capability tests: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "", "test", "testdata/failing-capability-test.yaml")
+	for _, want := range []string{
+		"FAIL  WorkCenter Administrators delete WorkCenters (they do not)",
+		"capabilities daniel-kim in every WorkCenter: allow workCenters.delete: expected yes, the model says no",
+		"step 5 (memberType): daniel-kim (WorkCenterAdministrator) may not workCenters.delete: Account Administrators (maria-lopez) hold it in every WorkCenter",
+		"whoCan workCenters.archive in every WorkCenter: expected [maria-lopez, priya-shah], the model says [daniel-kim, maria-lopez]",
+		"daniel-kim can: daniel-kim (WorkCenterAdministrator) may workCenters.archive: WorkCenter Administrators hold it in every WorkCenter",
+		"priya-shah cannot: step 5 (memberType): priya-shah (Member) may not workCenters.archive",
+		"0 passed, 1 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("test output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != ExitNo {
+		t.Errorf("exit %d; want 1", code)
+	}
+	_, out, _ = run(t, "", "test", "testdata/failing-capability-test.yaml", "-o", "json")
+	var run TestRun
+	if err := json.Unmarshal([]byte(out), &run); err != nil || run.Failed != 1 || len(run.Results) != 1 || len(run.Results[0].Failures) != 2 {
+		t.Errorf("-o json: %v %+v", err, run)
+	}
+}
+
+// TestCapabilityAnswersAreTheModelsMessage: can-i's explanation of a capability is the
+// model's decision (MayDo) on the same manifests, its message word for word, in text and
+// in JSON, for every capability and collaborator of the samples, everywhere and in a
+// WorkCenter.
+func TestCapabilityAnswersAreTheModelsMessage(t *testing.T) {
+	set, err := manifests.Load(manifests.Options{Files: []string{samples}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Model("acme")
+	for _, c := range m.Collaborators() {
+		for _, info := range model.Capabilities() {
+			for _, wc := range []string{"", "tower-a"} {
+				args := []string{"can-i", string(info.Capability), "--as", c.Name, "-f", samples}
+				if wc != "" {
+					args = append(args, "--workcenter", wc, "--capability")
+				}
+				want := m.MayDo(c, string(info.Capability), wc)
+				code, text, _ := run(t, "", args...)
+				_, js, _ := run(t, "", append(args, "-o", "json")...)
+				var d struct {
+					Allowed bool
+					Message string
+				}
+				if err := json.Unmarshal([]byte(js), &d); err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+				if d.Allowed != want.Allowed || d.Message != want.Message || len(lines) != 3 || lines[2] != "> "+want.Message ||
+					lines[0] != yesNo(want.Allowed) || (code == ExitYes) != want.Allowed {
+					t.Errorf("%v: exit %d\n%s\njson %s\nthe model says %+v", args, code, text, js, want)
+				}
+			}
+		}
+	}
+}
+
+// TestDocsShowTheRealOutput: docs/procorem.md's examples are the golden outputs, so they
+// stay true when the output changes.
+func TestDocsShowTheRealOutput(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/procorem.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"can-i-yes", "can-i-no", "who-can", "can-i-capability-yes", "can-i-capability-no",
+		"can-i-capability-workcenter", "who-can-capability", "access-admin"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, out, _ := strings.Cut(string(golden), "\n")
+		if !strings.Contains(string(doc), out) {
+			t.Errorf("docs/procorem.md does not show the current output of %s (testdata/golden/%s.txt)", name, name)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 // Package query answers who may do what in an account, and why: check (can-i), list,
-// who-can, the role matrix and one collaborator's access across WorkCenters. It reads
-// the account model (internal/model) and decides with the functions the controllers
-// write status with (model.Account.Access, model.ExplainAccess, model.Roles), so an
+// who-can, the role matrix and one collaborator's access across WorkCenters, for the
+// WorkCenter permissions and for the account-level capabilities (capabilities.go). It
+// reads the account model (internal/model) and decides with the functions the
+// controllers write status with (model.Account.Access, model.ExplainAccess, model.Roles)
+// and admission decides delegated administration with (model.Account.MayDo), so an
 // answer here never disagrees with the operator. It holds no Kubernetes client: the
 // kubectl plugin (cmd/kubectl-procorem) gives it a model built from a live cluster or
 // from manifests.
@@ -276,7 +278,8 @@ type PermissionInfo struct {
 	How        How    `json:"how"`
 }
 
-// List is every permission c has in the WorkCenter, in catalog order.
+// List is every permission c has in the WorkCenter, in catalog order, and the
+// account-level capabilities c holds there.
 type List struct {
 	Collaborator string           `json:"collaborator"`
 	WorkCenter   string           `json:"workCenter"`
@@ -284,6 +287,25 @@ type List struct {
 	// Reason says why the list is empty, when it is: the deciding step's detail.
 	Reason     string      `json:"reason,omitempty"`
 	Assignment *Assignment `json:"assignment,omitempty"`
+	// MemberType is c's member type (docs/administration.md); set by ListAll.
+	MemberType string `json:"memberType"`
+	// Capabilities are the capabilities c holds in the WorkCenter (with no WorkCenter,
+	// those of scope Account and those held in every WorkCenter), in catalog order, with
+	// the model's message; set by ListAll.
+	Capabilities []CapabilityHeld `json:"capabilities"`
+}
+
+// ListAll is List and the capabilities c holds in the WorkCenter (Capabilities). With
+// no WorkCenter ("") it lists no permission (they are held in one WorkCenter), only the
+// capabilities held everywhere.
+func (e *Engine) ListAll(c *v1alpha1.Collaborator, workCenter string) List {
+	out := List{Collaborator: c.Name, WorkCenter: workCenter, Permissions: []PermissionInfo{}}
+	if workCenter != "" {
+		out = e.List(c, workCenter)
+	}
+	out.MemberType = string(model.MemberTypeOf(c))
+	out.Capabilities = e.Capabilities(c, workCenter)
+	return out
 }
 
 // List lists every permission c has in the WorkCenter.
@@ -401,7 +423,8 @@ type WorkCenterAccess struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// AccessResult is one collaborator across every WorkCenter of the account.
+// AccessResult is one collaborator across every WorkCenter of the account, and the
+// account-level capabilities it holds.
 type AccessResult struct {
 	Collaborator string             `json:"collaborator"`
 	Email        string             `json:"email"`
@@ -409,12 +432,24 @@ type AccessResult struct {
 	AdminRole    string             `json:"adminRole"`
 	Licensed     *bool              `json:"licensed,omitempty"`
 	WorkCenters  []WorkCenterAccess `json:"workCenters"`
+	// MemberType is c's member type (docs/administration.md).
+	MemberType string `json:"memberType"`
+	// Capabilities are the capabilities c holds somewhere, in catalog order.
+	Capabilities []CapabilityAccess `json:"capabilities"`
+	// NoCapability, when Capabilities is empty, is the model's reason for
+	// account.leave, which every member type holds.
+	NoCapability string `json:"noCapability,omitempty"`
 }
 
 // Access is c across every WorkCenter of the account, and the WorkCenters its spec
-// names that do not exist, sorted by name.
+// names that do not exist, sorted by name; then c's member type and the capabilities it
+// holds, everywhere or in some WorkCenters.
 func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
-	out := AccessResult{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c), WorkCenters: []WorkCenterAccess{}}
+	out := AccessResult{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c), WorkCenters: []WorkCenterAccess{},
+		MemberType: string(model.MemberTypeOf(c)), Capabilities: e.capabilityAccess(c)}
+	if len(out.Capabilities) == 0 {
+		out.NoCapability = e.m.MayDo(c, string(model.AccountLeave), "").Message
+	}
 	if model.IsMember(c) {
 		licensed := e.m.Owner() != nil && e.m.Licensed(c)
 		out.Licensed = &licensed

@@ -302,51 +302,7 @@ func second[T any](_ T, err error) error { return err }
 func TestAnswersAgreeWithTheModel(t *testing.T) {
 	catalog := model.Catalog()
 	rapid.Check(t, func(t *rapid.T) {
-		m := model.New(ns)
-		if rapid.IntRange(0, 5).Draw(t, "account") > 0 {
-			a := fixtures.Account(ns, "acme", int32(rapid.IntRange(0, 4).Draw(t, "licenses")))
-			if rapid.IntRange(0, 5).Draw(t, "deactivated") == 0 {
-				a.Spec.State = v1alpha1.AccountDeactivated
-			}
-			_ = m.Set(a)
-		}
-		for i := range 3 {
-			wc := fixtures.WorkCenter(ns, fmt.Sprintf("wc%d", i))
-			wc.Spec.Archived = rapid.IntRange(0, 3).Draw(t, "archived") == 0
-			_ = m.Set(wc)
-		}
-		for i := range 5 {
-			r := fixtures.Role(ns, fmt.Sprintf("role%d", i))
-			for range rapid.IntRange(0, 2).Draw(t, "includes") {
-				r.Spec.Includes = append(r.Spec.Includes, v1alpha1.ObjectName(fmt.Sprintf("role%d", rapid.IntRange(0, 5).Draw(t, "include"))))
-			}
-			for range rapid.IntRange(0, 3).Draw(t, "perms") {
-				r.Spec.Permissions = append(r.Spec.Permissions, catalog[rapid.IntRange(0, len(catalog)-1).Draw(t, "perm")].Permission)
-			}
-			r.Spec.Levels.Folders = []v1alpha1.Level{"", v1alpha1.LevelReadOnly, v1alpha1.LevelStandard, v1alpha1.LevelAdmin}[rapid.IntRange(0, 3).Draw(t, "folders")]
-			_ = m.Set(r)
-		}
-		n := rapid.IntRange(1, 8).Draw(t, "collaborators")
-		for i := range n {
-			typ := v1alpha1.Guest
-			if rapid.Bool().Draw(t, "member") {
-				typ = v1alpha1.Member
-			}
-			var assign []string
-			for w := range 3 {
-				if rapid.Bool().Draw(t, "assigned") {
-					assign = append(assign, fmt.Sprintf("wc%d=role%d", w, rapid.IntRange(0, 5).Draw(t, "role")))
-				}
-			}
-			c := fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), typ, assign...)
-			c.Spec.Email = fmt.Sprintf("c%d@acme.example", rapid.IntRange(0, n).Draw(t, "email"))
-			c.CreationTimestamp = metav1.NewTime(t0.Add(time.Duration(rapid.IntRange(0, 3).Draw(t, "age")) * time.Second))
-			if typ == v1alpha1.Member {
-				c.Spec.AdminRole = []v1alpha1.AdminRole{v1alpha1.AdminRoleNone, v1alpha1.AdminRoleAccountAdministrator,
-					v1alpha1.AdminRoleWorkCenterAdministrator, v1alpha1.AdminRoleUserAdministrator}[rapid.IntRange(0, 3).Draw(t, "admin")]
-			}
-			_ = m.Set(c)
-		}
+		m := randomAccount(t)
 		e := New(m, now)
 		for _, wc := range m.WorkCenters() {
 			for _, info := range catalog {
@@ -375,6 +331,58 @@ func TestAnswersAgreeWithTheModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// randomAccount is a random account of up to 8 collaborators, 5 roles including each
+// other and 3 WorkCenters, some archived; no Account, or a Deactivated one, at times.
+func randomAccount(t *rapid.T) *model.Account {
+	catalog := model.Catalog()
+	m := model.New(ns)
+	if rapid.IntRange(0, 5).Draw(t, "account") > 0 {
+		a := fixtures.Account(ns, "acme", int32(rapid.IntRange(0, 4).Draw(t, "licenses")))
+		if rapid.IntRange(0, 5).Draw(t, "deactivated") == 0 {
+			a.Spec.State = v1alpha1.AccountDeactivated
+		}
+		_ = m.Set(a)
+	}
+	for i := range 3 {
+		wc := fixtures.WorkCenter(ns, fmt.Sprintf("wc%d", i))
+		wc.Spec.Archived = rapid.IntRange(0, 3).Draw(t, "archived") == 0
+		_ = m.Set(wc)
+	}
+	for i := range 5 {
+		r := fixtures.Role(ns, fmt.Sprintf("role%d", i))
+		for range rapid.IntRange(0, 2).Draw(t, "includes") {
+			r.Spec.Includes = append(r.Spec.Includes, v1alpha1.ObjectName(fmt.Sprintf("role%d", rapid.IntRange(0, 5).Draw(t, "include"))))
+		}
+		for range rapid.IntRange(0, 3).Draw(t, "perms") {
+			r.Spec.Permissions = append(r.Spec.Permissions, catalog[rapid.IntRange(0, len(catalog)-1).Draw(t, "perm")].Permission)
+		}
+		r.Spec.Levels.Folders = []v1alpha1.Level{"", v1alpha1.LevelReadOnly, v1alpha1.LevelStandard, v1alpha1.LevelAdmin}[rapid.IntRange(0, 3).Draw(t, "folders")]
+		_ = m.Set(r)
+	}
+	n := rapid.IntRange(1, 8).Draw(t, "collaborators")
+	for i := range n {
+		typ := v1alpha1.Guest
+		if rapid.Bool().Draw(t, "member") {
+			typ = v1alpha1.Member
+		}
+		var assign []string
+		for w := range 3 {
+			if rapid.Bool().Draw(t, "assigned") {
+				assign = append(assign, fmt.Sprintf("wc%d=role%d", w, rapid.IntRange(0, 5).Draw(t, "role")))
+			}
+		}
+		c := fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), typ, assign...)
+		c.Spec.Email = fmt.Sprintf("c%d@acme.example", rapid.IntRange(0, n).Draw(t, "email"))
+		c.CreationTimestamp = metav1.NewTime(t0.Add(time.Duration(rapid.IntRange(0, 3).Draw(t, "age")) * time.Second))
+		if typ == v1alpha1.Member {
+			c.Spec.AdminRole = []v1alpha1.AdminRole{v1alpha1.AdminRoleNone, v1alpha1.AdminRoleAccountAdministrator,
+				v1alpha1.AdminRoleWorkCenterAdministrator, v1alpha1.AdminRoleUserAdministrator}[rapid.IntRange(0, 3).Draw(t, "admin")]
+		}
+		_ = m.Set(c)
+	}
+	return m
 }
 
 // checkCoherent: the steps run 1 to 5 in order; the deciding step denied (or granted,

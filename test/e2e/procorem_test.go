@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/workcenter-io/workcenter-operator/internal/procorem"
+	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
 // The kubectl plugin, found by kubectl on PATH, answers from the live cluster exactly
@@ -79,7 +81,45 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 		Entry("who-can --show-denied", "who-can", "collaborators.changeRole", "--workcenter", "tower-a", "--show-denied", "-o", "json"),
 		Entry("matrix", "matrix"),
 		Entry("access", "access", "sam-okafor", "-o", "json"),
+		Entry("can-i a capability, yes", "can-i", "workCenters.delete", "--as", "maria-lopez"),
+		Entry("can-i a capability, no", "can-i", "users.upgrade", "--as", "priya.shah@acme-builders.example", "-o", "json"),
+		Entry("can-i a capability in a WorkCenter", "can-i", "collaborators.changeRole", "--capability", "--as", "priya-shah", "--workcenter", "tower-a"),
+		Entry("can-i --list of capabilities", "can-i", "--list", "--as", "daniel-kim", "-o", "json"),
+		Entry("who-can a capability --show-denied", "who-can", "workCenters.edit", "--workcenter", "tower-a", "--show-denied", "-o", "json"),
+		Entry("access with capabilities", "access", "priya-shah"),
 	)
+
+	// The account-level capabilities of docs/administration.md, asked of the live cluster:
+	// the answer is the model's decision, allowed (exit 0) or refused (exit 1), with its
+	// step and message.
+	It("answers an account-level capability, allowed and refused, with the model's message", func() {
+		live := func(args ...string) (int, string) {
+			code, out, errOut := plugin(append(args, "--kubeconfig", env.KubeconfigPath, "-n", ns)...)
+			Expect(errOut).To(BeEmpty())
+			return code, out
+		}
+		code, out := live("can-i", "workCenters.delete", "--as", "MARIA.LOPEZ@acme-builders.example")
+		Expect(code).To(Equal(procorem.ExitYes))
+		Expect(out).To(Equal("yes\n" +
+			"maria-lopez (maria.lopez@acme-builders.example) may workCenters.delete in every WorkCenter: decided by step 5 (memberType) of delegated administration.\n" +
+			"> maria-lopez (AccountAdministrator) may workCenters.delete: Account Administrators hold it in every WorkCenter\n"))
+
+		code, out = live("can-i", "workCenters.delete", "--as", "daniel-kim", "--workcenter", "tower-a", "-o", "json")
+		Expect(code).To(Equal(procorem.ExitNo))
+		var d query.CapabilityDecision
+		Expect(json.Unmarshal([]byte(out), &d)).To(Succeed())
+		Expect(d).To(Equal(query.CapabilityDecision{
+			Collaborator: "daniel-kim", Email: "daniel.kim@acme-builders.example", MemberType: "WorkCenterAdministrator",
+			Capability: "workCenters.delete", Scope: "WorkCenter", WorkCenter: "tower-a", Allowed: false,
+			Step: "memberType", StepNumber: 5, Rule: "Delegation",
+			Message: `daniel-kim (WorkCenterAdministrator) may not workCenters.delete in WorkCenter "tower-a": Account Administrators (maria-lopez) hold it in every WorkCenter`,
+		}))
+
+		code, out = live("who-can", "users.upgrade")
+		Expect(code).To(Equal(procorem.ExitYes))
+		Expect(out).To(HavePrefix("users.upgrade in the account: 1 collaborators can\n"))
+		Expect(out).To(ContainSubstring("maria-lopez   AccountAdministrator  maria-lopez (AccountAdministrator) may users.upgrade"))
+	})
 
 	It("fails on a question about something the account does not have, in one line", func() {
 		code, out, errOut := plugin("can-i", "files.upload", "--as", "nobody", "--workcenter", "tower-a", "--kubeconfig", env.KubeconfigPath, "-n", ns)
