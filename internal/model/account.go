@@ -62,9 +62,11 @@ type Account struct {
 	byRole       map[string]nameSet
 	admins       nameSet
 
-	// effective memoizes roles' effective permissions until a role changes.
+	// effective memoizes roles' effective permissions until a role changes; byType, the
+	// people of each member type (namesOf), until a Collaborator changes.
 	memo      sync.Mutex
 	effective map[string]resolved
+	byType    map[MemberType]*typeNames
 }
 
 type nameSet map[string]struct{}
@@ -144,6 +146,12 @@ func (a *Account) Remove(kind, name string) {
 	}
 }
 
+func (a *Account) collaboratorsChanged() {
+	a.memo.Lock()
+	a.byType = nil
+	a.memo.Unlock()
+}
+
 func (a *Account) rolesChanged() {
 	a.memo.Lock()
 	a.effective = nil
@@ -151,6 +159,7 @@ func (a *Account) rolesChanged() {
 }
 
 func (a *Account) addCollaborator(c *v1alpha1.Collaborator) {
+	a.collaboratorsChanged()
 	a.collaborators[c.Name] = c
 	if IsMember(c) {
 		s := seniorityOf(c)
@@ -173,6 +182,7 @@ func (a *Account) removeCollaborator(name string) {
 	if !ok {
 		return
 	}
+	a.collaboratorsChanged()
 	delete(a.collaborators, name)
 	if IsMember(c) {
 		s := seniorityOf(c)

@@ -763,21 +763,39 @@ func (a *Account) holders(info CapabilityInfo) string {
 // namesOf names the account's people of each type, up to maxHoldersShown of each and
 // their number: "Account Administrators (maria-lopez)", "(none)" for a type nobody is.
 func (a *Account) namesOf(types ...MemberType) string {
-	// One pass over the account, keeping per type the first names in order and the
-	// count: a refusal costs no sort of every person (5,000 in a large account).
-	type seen struct {
-		first []string
-		total int
+	byType := a.memberTypeNames()
+	parts := make([]string, len(types))
+	for i, t := range types {
+		list := "none"
+		if s := byType[t]; s != nil && s.total > 0 {
+			list = listOf(s.first, s.total, MaxListInMessage/len(types), Short)
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", t.plural(), list)
 	}
-	byType := map[MemberType]*seen{}
-	for _, t := range types {
-		byType[t] = &seen{}
+	return joinAnd(parts)
+}
+
+// typeNames are the people of one member type: the first names, in order, and how many.
+type typeNames struct {
+	first []string
+	total int
+}
+
+// memberTypeNames is the account's people by member type, from one pass over the
+// account, kept until a Collaborator changes: refusals name who holds a capability, and
+// kubectl procorem who-can refuses everyone else, without sorting every person each time.
+func (a *Account) memberTypeNames() map[MemberType]*typeNames {
+	a.memo.Lock()
+	defer a.memo.Unlock()
+	if a.byType != nil {
+		return a.byType
+	}
+	byType := map[MemberType]*typeNames{}
+	for _, t := range MemberTypes {
+		byType[t] = &typeNames{}
 	}
 	for name, c := range a.collaborators {
 		s := byType[MemberTypeOf(c)]
-		if s == nil {
-			continue
-		}
 		s.total++
 		if i, _ := slices.BinarySearch(s.first, name); i < maxHoldersShown {
 			s.first = slices.Insert(s.first, i, name)
@@ -786,15 +804,8 @@ func (a *Account) namesOf(types ...MemberType) string {
 			}
 		}
 	}
-	parts := make([]string, len(types))
-	for i, t := range types {
-		list := "none"
-		if s := byType[t]; s.total > 0 {
-			list = listOf(s.first, s.total, MaxListInMessage/len(types), Short)
-		}
-		parts[i] = fmt.Sprintf("%s (%s)", t.plural(), list)
-	}
-	return joinAnd(parts)
+	a.byType = byType
+	return byType
 }
 
 // joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".

@@ -840,3 +840,25 @@ func TestValidateDelegated(t *testing.T) {
 		}
 	})
 }
+
+// TestHoldersFollowChanges: the people a refusal names are memoized per snapshot; a
+// Collaborator set, changed or removed shows in the next refusal.
+func TestHoldersFollowChanges(t *testing.T) {
+	a := adminAccount(t, newAccount(), adminPeople())
+	refusal := func() string { return a.MayDo(a.Collaborator("jane"), string(UsersUpgrade), "").Message }
+	if got := refusal(); !strings.Contains(got, "User Administrators (uma)") {
+		t.Fatalf("before: %s", got)
+	}
+	must(a.Set(newCollab("abe", member(), admin(ua), created(20))))
+	if got := refusal(); !strings.Contains(got, "User Administrators (abe, uma)") {
+		t.Fatalf("after a new User Administrator: %s", got)
+	}
+	must(a.Set(newCollab("abe", member(), created(20))))
+	if got := refusal(); !strings.Contains(got, "User Administrators (uma)") {
+		t.Fatalf("after its demotion: %s", got)
+	}
+	a.Remove(KindCollaborator, "uma")
+	if got := refusal(); !strings.Contains(got, "User Administrators (none)") {
+		t.Fatalf("after its removal: %s", got)
+	}
+}

@@ -118,8 +118,7 @@ func BenchmarkCheck(b *testing.B) {
 
 // BenchmarkWhoCanCapability is who-can for an account-level capability, with the
 // refused, over 1,000 and 10,000 collaborators: the model decides for each of them, and
-// each refusal's message names the holders, which reads every Collaborator (so the time
-// grows with the square of the account's size).
+// each refusal's message names the holders, which the model counts once per snapshot.
 func BenchmarkWhoCanCapability(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("collaborators=%d", n), func(b *testing.B) {
