@@ -29,6 +29,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/cmd/operator"
+	"github.com/workcenter-io/workcenter-operator/internal/authorizer"
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
@@ -63,9 +64,17 @@ func main() {
 	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory holding the webhook server's tls.crt and tls.key (reloaded when they change); empty for controller-runtime's default, <tmp>/k8s-webhook-server/serving-certs.")
 	var identityPrefix string
 	flag.StringVar(&identityPrefix, "identity-username-prefix", "", "The prefix of the usernames that name Collaborators (like the API server's --oidc-username-prefix, e.g. \"oidc:\"): a request whose username, once it is removed, is a Collaborator's email is judged as that Collaborator (docs/administration.md); empty for none.")
+	enableAuthorizer, authorizerDirect := false, true
+	var authorizerClientCA string
+	flag.BoolVar(&enableAuthorizer, "enable-authorizer", enableAuthorizer, "Serve the SubjectAccessReview authorizer of the procorem.workcenter.io permissions (docs/authorization.md) on the webhook server: the authorization webhook on /authorize (default: as --enable-webhooks; it needs the webhook server's certificate).")
+	flag.BoolVar(&authorizerDirect, "authorizer-direct", authorizerDirect, "With --enable-authorizer, also serve the direct endpoint /subjectaccessreviews, for applications whose API server has no authorization webhook: callers are checked with a TokenReview and a SubjectAccessReview (create subjectaccessreviews.procorem.workcenter.io).")
+	flag.StringVar(&authorizerClientCA, "authorizer-client-ca-file", "", "With --enable-authorizer, a PEM CA bundle: the authorization webhook (/authorize) then answers only callers presenting a client certificate it signed (the API server, with the client certificate of config/authorization's kubeconfig); empty to answer any caller that reaches it.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if !flagSet("enable-authorizer") {
+		enableAuthorizer = enableWebhooks
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -73,6 +82,14 @@ func main() {
 	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }}
 	if !enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	if enableAuthorizer && authorizerClientCA != "" {
+		verify, err := authorizer.ClientCATLS(authorizerClientCA)
+		if err != nil {
+			log.Error(err, "unable to read --authorizer-client-ca-file")
+			os.Exit(1)
+		}
+		tlsOpts = append(tlsOpts, verify)
 	}
 	cfg := ctrl.GetConfigOrDie()
 	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
@@ -128,6 +145,9 @@ func main() {
 	}
 	ctx := ctrl.SetupSignalHandler()
 	op := operator.Options{Webhooks: enableWebhooks, IdentityPrefix: identityPrefix}
+	if enableAuthorizer {
+		op.Authorizer = &authorizer.Options{Direct: authorizerDirect, RequireClientCert: authorizerClientCA != ""}
+	}
 	if enableWebhooks {
 		// Only the operator may write built-in roles: ask who we are.
 		me, err := webhook.OwnIdentity(cfg)
@@ -159,7 +179,10 @@ func main() {
 		log.Error(err, "unable to set up ready check")
 		os.Exit(1)
 	}
-	if enableWebhooks {
+	if enableAuthorizer {
+		log.Info("serving the authorizer", "webhook", authorizer.WebhookPath, "direct", authorizerDirect, "clientCertificates", authorizerClientCA != "")
+	}
+	if enableWebhooks || enableAuthorizer {
 		// Not ready, so not behind the webhook Service, until the webhook server serves.
 		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
 			log.Error(err, "unable to set up webhook ready check")
@@ -179,6 +202,13 @@ func envBool(name string, def bool) bool {
 		return v
 	}
 	return def
+}
+
+// flagSet reports whether the command line set the flag.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // leaderElectionID names the Lease the managers of one cluster elect their leader with.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/authorizer"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -28,6 +29,11 @@ type Options struct {
 	// IdentityPrefix is --identity-username-prefix: the prefix of the usernames that name
 	// Collaborators, for delegated administration (docs/administration.md); "" for none.
 	IdentityPrefix string
+	// Authorizer, when set, serves the SubjectAccessReview authorizer
+	// (internal/authorizer, docs/authorization.md) on the manager's webhook server, over
+	// the same account Book; Setup fills its Accounts and, when empty, its
+	// IdentityPrefix. The webhook server needs its certificate.
+	Authorizer *authorizer.Options
 }
 
 // Setup adds every controller to mgr and, with Options.Webhooks, every admission
@@ -46,6 +52,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames, Book: book,
 			IdentityPrefix: opts.IdentityPrefix}); err != nil {
 			return fmt.Errorf("setting up the webhooks: %w", err)
+		}
+	}
+	if opts.Authorizer != nil {
+		ao := *opts.Authorizer
+		ao.Accounts = book
+		if ao.IdentityPrefix == "" {
+			ao.IdentityPrefix = opts.IdentityPrefix
+		}
+		if _, err := authorizer.Setup(ctx, mgr, ao); err != nil {
+			return fmt.Errorf("setting up the authorizer: %w", err)
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 
@@ -112,16 +113,35 @@ func (a *Authorizer) Review(ctx context.Context, spec *authorizationv1.SubjectAc
 		return model.Authorization{Reason: fmt.Sprintf("namespace %q holds no Collaborator of a workcenter-operator account: no opinion",
 			model.Short(ra.Namespace))}, nil
 	}
-	var out model.Authorization
-	err := a.accounts.Read(ctx, ra.Namespace, func(m *model.Account) error {
-		out = m.Authorize(spec.User, a.prefix, attrs)
-		return nil
-	})
+	c := calls.Get().(*call)
+	c.user, c.prefix, c.attrs = spec.User, a.prefix, attrs
+	err := a.accounts.Read(ctx, ra.Namespace, c.read)
+	out := c.out
+	*c = call{read: c.read}
+	calls.Put(c)
 	if err != nil {
 		return model.Authorization{}, fmt.Errorf("reading the account of namespace %q: %w", ra.Namespace, err)
 	}
 	return out, nil
 }
+
+// call is one question to an account's model, with its reader bound once: a closure
+// made per check would be allocated per check.
+type call struct {
+	user, prefix string
+	attrs        model.ResourceAttributes
+	out          model.Authorization
+	read         func(*model.Account) error
+}
+
+var calls = sync.Pool{New: func() any {
+	c := &call{}
+	c.read = func(m *model.Account) error {
+		c.out = m.Authorize(c.user, c.prefix, c.attrs)
+		return nil
+	}
+	return c
+}}
 
 // Status is a review's answer in SubjectAccessReview form: allowed, denied, or neither
 // (no opinion), with the reason.
