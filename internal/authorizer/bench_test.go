@@ -103,7 +103,9 @@ func benchSetup(b *testing.B) {
 
 type fixedNamespaces map[string]bool
 
-func (f *fixedNamespaces) HasCollaborators(namespace string) (bool, bool) { return (*f)[namespace], true }
+func (f *fixedNamespaces) HasCollaborators(namespace string) (bool, bool) {
+	return (*f)[namespace], true
+}
 
 func wcName(i int) string   { return fmt.Sprintf("wc-%02d", i) }
 func roleName(i int) string { return fmt.Sprintf("role-%02d", i) }
@@ -161,7 +163,6 @@ func benchObjects(ns string) []client.Object {
 	}
 	return objs
 }
-
 
 // reportLatency reports the p50 and p99 of lat (the duration of each operation), and
 // the operations per second of one core.
