@@ -46,6 +46,7 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 		"ServiceAccount/workcenter-operator-controller-manager",
 		"ClusterRole/workcenter-operator-manager-role",
 		"ClusterRoleBinding/workcenter-operator-manager-rolebinding",
+		"ClusterRole/workcenter-operator-authorizer-client-role",
 		"Role/workcenter-operator-leader-election-role",
 		"Deployment/workcenter-operator-controller-manager",
 		"Service/workcenter-operator-controller-manager-metrics-service",
