@@ -2,7 +2,10 @@
 // etcd and kube-apiserver built from source (`make envtest`) on 127.0.0.1, the CRDs and
 // the webhook configuration installed (internal/localenv), the manager in-process with
 // the operator's controllers and webhooks (package operator), the samples applied and
-// Ready, and a kubeconfig for kubectl. It stays up until SIGINT or SIGTERM, then stops
+// Ready, and a kubeconfig for kubectl. The API server authorizes with
+// config/authorization's chain, which asks the operator's authorizer about
+// procorem.workcenter.io (kubectl auth can-i upload files.procorem.workcenter.io/tower-a
+// -n acme --as tom.becker@acme-builders.example). It stays up until SIGINT or SIGTERM, then stops
 // everything and removes what it created.
 //
 //	make run-local
@@ -31,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workcenter-io/workcenter-operator/cmd/operator"
+	"github.com/workcenter-io/workcenter-operator/internal/authorizer"
 	"github.com/workcenter-io/workcenter-operator/internal/localenv"
 )
 
@@ -92,6 +96,7 @@ func run() error {
 		Port:           port,
 		KubeconfigPath: filepath.Join(stateDir, "kubeconfig"),
 		Operator:       setupOperator,
+		Authorizer:     true,
 	})
 	if err != nil {
 		return err
@@ -148,6 +153,11 @@ func run() error {
 	fmt.Printf("KUBECONFIG=%s\n", env.KubeconfigPath)
 	fmt.Printf("  export KUBECONFIG=%s; kubectl get procorem -A\n", env.KubeconfigPath)
 	fmt.Printf("  (kubectl is built at %s)\n", env.KubectlPath)
+	if env.AuthorizationConfig != "" {
+		fmt.Println("The API server asks the operator about procorem.workcenter.io (docs/authorization.md):")
+		fmt.Println("  kubectl auth can-i upload files.procorem.workcenter.io/tower-a -n acme --as tom.becker@acme-builders.example")
+		fmt.Println("  kubectl auth can-i create tasks.procorem.workcenter.io/tower-a -n acme --as jane.doe@steelworks-partner.example")
+	}
 	say("ready in %s; press Ctrl-C to stop", time.Since(start).Round(100*time.Millisecond))
 
 	select {
@@ -163,7 +173,12 @@ func run() error {
 // the control plane calls them, every webhook, which take the manager's local identity
 // for the operator's.
 func setupOperator(ctx context.Context, mgr ctrl.Manager, webhooks bool) error {
-	return operator.Setup(ctx, mgr, operator.Options{Webhooks: webhooks, OperatorUsernames: []string{localenv.OperatorUsername}})
+	opts := operator.Options{Webhooks: webhooks, OperatorUsernames: []string{localenv.OperatorUsername}}
+	if webhooks {
+		// The API server asks it (localenv.Options.Authorizer): docs/authorization.md.
+		opts.Authorizer = &authorizer.Options{Direct: true}
+	}
+	return operator.Setup(ctx, mgr, opts)
 }
 
 func say(format string, args ...any) {

@@ -94,10 +94,11 @@ func (a *Authorizer) Review(ctx context.Context, spec *authorizationv1.SubjectAc
 	}
 	attrs := model.ResourceAttributes{Group: ra.Group, Version: ra.Version, Resource: ra.Resource,
 		Subresource: ra.Subresource, Verb: ra.Verb, Name: ra.Name}
-	if ra.Group != model.AuthorizationGroup {
+	unqualify(&attrs)
+	if attrs.Group != model.AuthorizationGroup {
 		return a.empty.Authorize(spec.User, a.prefix, attrs), nil
 	}
-	if strings.EqualFold(ra.Resource, CallerResource) {
+	if strings.EqualFold(attrs.Resource, CallerResource) {
 		return model.Authorization{Reason: fmt.Sprintf("%s.%s is the direct endpoint's permission: RBAC decides it",
 			CallerResource, model.AuthorizationGroup)}, nil
 	}
@@ -142,6 +143,26 @@ var calls = sync.Pool{New: func() any {
 	}
 	return c
 }}
+
+// unqualify reads a resource named with its group, as kubectl sends it when discovery
+// does not know the group (no API serves procorem.workcenter.io): `kubectl auth can-i
+// upload files.procorem.workcenter.io/tower-a` asks about resource
+// "files.procorem.workcenter.io" in the core group; and
+// "files.v1alpha1.procorem.workcenter.io" names the version too. The core group has no
+// resource with a dot, so nothing else is read differently.
+func unqualify(attrs *model.ResourceAttributes) {
+	if attrs.Group != "" {
+		return
+	}
+	rest, ok := strings.CutSuffix(strings.ToLower(attrs.Resource), "."+model.AuthorizationGroup)
+	if !ok {
+		return
+	}
+	attrs.Group, attrs.Resource = model.AuthorizationGroup, rest
+	if resource, version, ok := strings.Cut(rest, "."); ok && (attrs.Version == "" || attrs.Version == version) {
+		attrs.Resource, attrs.Version = resource, version
+	}
+}
 
 // Status is a review's answer in SubjectAccessReview form: allowed, denied, or neither
 // (no opinion), with the reason.

@@ -66,6 +66,11 @@ type Options struct {
 	StartTimeout time.Duration
 	// Operator adds the operator to the manager before it starts. Required.
 	Operator Operator
+	// Authorizer starts kube-apiserver with --authorization-config: config/authorization's
+	// chain, its webhook pointed at the manager's webhook server (/authorize), which
+	// Operator must then serve (internal/authorizer). Only with the webhooks (see
+	// Env.Webhooks); without them it is ignored.
+	Authorizer bool
 }
 
 // Operator adds the operator's controllers to mgr and, when webhooks is true, its
@@ -87,9 +92,13 @@ type Env struct {
 	Webhooks bool
 	// Client is a direct (uncached) admin client.
 	Client client.Client
+	// AuthorizationConfig is the AuthorizationConfiguration kube-apiserver was started
+	// with (Options.Authorizer); "" when it authorizes with RBAC alone.
+	AuthorizationConfig string
 
 	repoRoot string
 	testEnv  *envtest.Environment
+	authz    *authorizerFiles
 	cancel   context.CancelFunc
 	mgrDone  chan struct{} // closed when the manager has returned, with mgrErr set
 	mgrErr   error
@@ -155,15 +164,36 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 		ControlPlaneStopTimeout:  30 * time.Second,
 	}
 	webhooks := isFile(WebhookManifests(opts.RepoRoot))
-	if webhooks {
-		testEnv.WebhookInstallOptions = envtest.WebhookInstallOptions{
-			Paths:            []string{filepath.Dir(WebhookManifests(opts.RepoRoot))},
-			LocalServingHost: "127.0.0.1",
+	wio := envtest.WebhookInstallOptions{
+		Paths:            []string{filepath.Dir(WebhookManifests(opts.RepoRoot))},
+		LocalServingHost: "127.0.0.1",
+	}
+	var authz *authorizerFiles
+	switch {
+	case webhooks && opts.Authorizer:
+		// The webhook server's CA, before the API server starts (authorizer.go); the
+		// webhook configurations are installed once it runs.
+		if authz, err = prepareAuthorizer(opts.RepoRoot, &wio); err != nil {
+			_ = wio.Cleanup()
+			return nil, err
 		}
+		authz.configure(apiServer)
+	case webhooks:
+		testEnv.WebhookInstallOptions = wio
 	}
 	if _, err := testEnv.Start(); err != nil {
 		_ = testEnv.Stop()
+		_ = authz.remove()
+		if authz != nil {
+			_ = wio.Cleanup()
+		}
 		return nil, fmt.Errorf("starting the control plane: %w", err)
+	}
+	if authz != nil {
+		// envtest prepared empty webhook options of its own: the prepared ones take their
+		// place, and testEnv.Stop cleans them up.
+		_ = testEnv.WebhookInstallOptions.Cleanup()
+		testEnv.WebhookInstallOptions = wio
 	}
 	env := &Env{
 		KubeconfigPath: kubeconfig,
@@ -171,13 +201,22 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 		Webhooks:       webhooks,
 		repoRoot:       opts.RepoRoot,
 		testEnv:        testEnv,
+		authz:          authz,
 		mgrDone:        make(chan struct{}),
+	}
+	if authz != nil {
+		env.AuthorizationConfig = authz.config
 	}
 	defer func() {
 		if retErr != nil {
 			_ = env.Stop()
 		}
 	}()
+	if authz != nil {
+		if err := testEnv.WebhookInstallOptions.Install(testEnv.Config); err != nil {
+			return nil, fmt.Errorf("installing the webhook configurations: %w", err)
+		}
+	}
 	env.Port, _ = strconv.Atoi(apiServer.SecureServing.Port)
 	env.Host = apiServer.SecureServing.URL("https", "").String()
 
@@ -287,6 +326,10 @@ func (e *Env) Stop() error {
 		}
 		e.testEnv = nil
 	}
+	if err := e.authz.remove(); err != nil {
+		errs = append(errs, err)
+	}
+	e.authz = nil
 	if e.KubeconfigPath != "" {
 		if err := os.Remove(e.KubeconfigPath); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, err)

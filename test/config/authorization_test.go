@@ -91,6 +91,10 @@ func TestAuthorizationConfiguration(t *testing.T) {
 	}{
 		"a person's question":       {resource("tom.becker@acme-builders.example", "procorem.workcenter.io", "files"), true},
 		"a capability":              {resource("maria.lopez@acme-builders.example", "procorem.workcenter.io", "account"), true},
+		"as kubectl sends it":       {resource("tom.becker@acme-builders.example", "", "files.procorem.workcenter.io"), true},
+		"another group's, so":       {resource("tom.becker@acme-builders.example", "", "deployments.apps"), false},
+		"the direct endpoint's, so": {resource("system:serviceaccount:docs:docs", "", "subjectaccessreviews.procorem.workcenter.io"), false},
+		"a person asking about it":  {resource("tom.becker@acme-builders.example", "procorem.workcenter.io", "subjectaccessreviews"), false},
 		"another group":             {resource("tom.becker@acme-builders.example", "apps", "deployments"), false},
 		"the core group":            {resource("tom.becker@acme-builders.example", "", "pods"), false},
 		"the direct endpoint's own": {resource("system:serviceaccount:docs:docs", "procorem.workcenter.io", "subjectaccessreviews"), false},
