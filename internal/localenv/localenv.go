@@ -20,6 +20,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +96,10 @@ type Env struct {
 	// AuthorizationConfig is the AuthorizationConfiguration kube-apiserver was started
 	// with (Options.Authorizer); "" when it authorizes with RBAC alone.
 	AuthorizationConfig string
+	// WebhookURL is the manager's webhook server (https://127.0.0.1:PORT) and WebhookCA
+	// the CA of its certificate, when Webhooks.
+	WebhookURL string
+	WebhookCA  []byte
 
 	repoRoot string
 	testEnv  *envtest.Environment
@@ -248,6 +253,8 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	}
 	if webhooks {
 		wio := testEnv.WebhookInstallOptions
+		env.WebhookURL = "https://" + net.JoinHostPort(wio.LocalServingHost, strconv.Itoa(wio.LocalServingPort))
+		env.WebhookCA = wio.LocalServingCAData
 		mgrOpts.WebhookServer = crwebhook.NewServer(crwebhook.Options{
 			Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir,
 			TLSOpts: []func(*tls.Config){http1},
