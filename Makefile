@@ -67,6 +67,12 @@ test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local envi
 bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
 
+BENCH_COUNT ?= 5
+.PHONY: bench-authorizer
+bench-authorizer: envtest ## The authorizer's speed (docs/authorization.md, Speed): Go benchmarks of a check on a 10,000-collaborator account (p50/p99, checks/s on GOMAXPROCS cores, allocations; BENCH_COUNT runs, take the medians), then the webhook door through the API server started as run-local starts it (apiserver_authorization_webhook_duration_seconds, 1,000 concurrent reviews). AUTHORIZER_BENCH_COLLABORATORS and AUTHORIZER_BENCH_REVIEWS tune the second.
+	go test ./internal/authorizer/ -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 30m
+	AUTHORIZER_BENCH=1 KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/authorizer/ -run TestWebhookDoorSpeed -count=1 -v -timeout 60m
+
 CHAOS_KILLS ?= 50
 .PHONY: test-chaos
 test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills, every status write judged through a watch, the API server and etcd restarted CHAOS_APISERVER_RESTARTS times; then leader election, the leader killed and frozen CHAOS_FAILOVERS times; and RANDOM_REQUESTS random objects, valid and mangled, through the API server (make test runs 4 kills and 250 requests only). CHAOS_OUT collects the summary lines.
