@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -184,32 +185,7 @@ func TestBadInput(t *testing.T) {
 // account's namespace asks with its token and gets the API server's answer; others are
 // refused.
 func TestDirectEndpoint(t *testing.T) {
-	ctx := context.Background()
-	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "authorizer_client_role.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var role rbacv1.ClusterRole
-	if err := yaml.Unmarshal(data, &role); err != nil {
-		t.Fatal(err)
-	}
-	apps := namespace(t, "apps")
-	create(t, &role,
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "docs"}},
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "stranger"}},
-		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "docs-asks-the-authorizer"},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: apps, Name: "docs"}}},
-	)
-	token := func(sa string) string {
-		tr, err := admin.CoreV1().ServiceAccounts(apps).CreateToken(ctx, sa, &authenticationv1.TokenRequest{
-			Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(600))}}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tr.Status.Token
-	}
-	docs, stranger := token("docs"), token("stranger")
+	docs, stranger := clientToken(t, "docs", true), clientToken(t, "stranger", false)
 
 	for _, q := range []struct {
 		user  string
@@ -244,6 +220,80 @@ func TestDirectEndpoint(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d %q", tc.name, code, msg, tc.code, tc.says)
 		}
 	}
+}
+
+// The example client of docs/examples asks both ways and gets the same answer.
+func TestExampleClient(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "authorizer-client")
+	build := exec.Command("go", "build", "-o", bin, "./docs/examples/authorizer-client")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the example: %v\n%s", err, out)
+	}
+	ca, token := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "token")
+	if err := os.WriteFile(ca, env.WebhookCA, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(token, []byte(clientToken(t, "example", true)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user, verb, resource string
+		code                 int
+		says                 string
+	}{
+		{tom, "upload", "files/tower-a", 0, `yes - tom-becker (Member) may files.upload in WorkCenter "tower-a"`},
+		{jane, "create", "tasks/tower-a", 1, `no - jane-doe (Guest) may not tasks.create in WorkCenter "tower-a"`},
+		{"maria.lopez@acme-builders.example", "users.upgrade", "account", 0, "yes - maria-lopez (AccountAdministrator) may users.upgrade"},
+	} {
+		cmd := exec.Command(bin, "--kubeconfig", env.KubeconfigPath, "--direct-url", env.WebhookURL+"/subjectaccessreviews",
+			"--ca-file", ca, "--token-file", token, "-n", "acme", "--as", tc.user, tc.verb, tc.resource)
+		out, err := cmd.Output()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if code != tc.code || len(lines) != 2 || !strings.HasPrefix(lines[0], "through the API server: "+tc.says) || !strings.HasPrefix(lines[1], "directly: "+tc.says) {
+			t.Errorf("authorizer-client --as %s %s %s: exit %d\n%s\nwant exit %d, both ways %q", tc.user, tc.verb, tc.resource, code, out, tc.code, tc.says)
+		}
+	}
+}
+
+// clientToken is a token of a new ServiceAccount of namespace apps, bound (bound) to the
+// authorizer-client ClusterRole in acme.
+func clientToken(t testing.TB, name string, bound bool) string {
+	t.Helper()
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "authorizer_client_role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(data, &role); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(ctx, &role); client.IgnoreAlreadyExists(err) != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}); client.IgnoreAlreadyExists(err) != nil {
+		t.Fatal(err)
+	}
+	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: name}})
+	if bound {
+		create(t, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: name + "-asks-the-authorizer"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "apps", Name: name}}})
+	}
+	tr, err := admin.CoreV1().ServiceAccounts("apps").CreateToken(ctx, name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(600))}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Status.Token
 }
 
 // 1,000 reviews at once through the API server: every one answered, none an error or a
@@ -336,7 +386,7 @@ func TestZManagerDown(t *testing.T) {
 	if st.Allowed || st.Denied {
 		t.Errorf("the manager down, RBAC grants nothing: %s %q; want no opinion (not allowed)", opinion(st), st.Reason)
 	}
-	t.Logf("with the manager down: allowed=%v denied=%v reason %q evaluationError %q (two reviews in %s: the API server retries the webhook)",
+	t.Logf("with the manager down: allowed=%v denied=%v reason %q evaluationError %q (two reviews in %s: a refused connection is not retried)",
 		st.Allowed, st.Denied, st.Reason, st.EvaluationError, time.Since(start).Round(time.Millisecond))
 	_ = ctx
 }
