@@ -19,6 +19,7 @@ package authorizer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -74,7 +75,7 @@ func New(accounts Accounts, namespaces Namespaces, prefix string) *Authorizer {
 
 // ErrNotReady is Review's error before the manager's cache has synced: the answer is not
 // known yet (a webhook door answers 503, and the API server applies the failure policy).
-var ErrNotReady = fmt.Errorf("the account models are not loaded yet")
+var ErrNotReady = errors.New("the account models are not loaded yet")
 
 // Review answers a SubjectAccessReview's spec: both doors call it. The answer is
 // model.Authorize's, of the account in the review's namespace, for the review's user.
