@@ -832,6 +832,19 @@ var _ = Describe("Who is asking, through the API server", func() {
 		expectRefused(admin, removing(collaboratorIn(ns, "tom")), "jane (Guest) may not users.remove for tom")
 	})
 
+	It("judges a Collaborator being deleted as that Collaborator until it is gone", func() {
+		// maria, the last Account Administrator, deleted by the platform (RBAC alone):
+		// R7's finalizer holds her, and she still administers the account meanwhile.
+		update(collaboratorIn(ns, "ana"), func(c *v1alpha1.Collaborator) { c.Spec.AdminRole = v1alpha1.AdminRoleNone })
+		maria := collaboratorIn(ns, "maria")
+		waitForFinalizer(maria, v1alpha1.FinalizerLastAdministrator)
+		remove(maria)
+		Expect(k8sClient.Get(ctx, key(maria), maria)).To(Succeed())
+		Expect(maria.DeletionTimestamp).NotTo(BeNil())
+		expectApplied(person("maria"), raiseLicenses(20))
+		expectRefused(person("jane"), raiseLicenses(30), "jane (Guest) may not licenses.manage: Account Administrators (maria) hold it")
+	})
+
 	It("judges a person by the account of the object's namespace", func() {
 		// sam is an Account Administrator of another account, and a Guest of this one.
 		other := newNamespace()
@@ -967,5 +980,56 @@ var _ = Describe("The audit trail of delegated administration", func() {
 				HaveField("Regarding.Name", "tower-b"),
 				HaveField("Note", ContainSubstring(`WorkCenter "tower-b": daniel (WorkCenterAdministrator) is not assigned to WorkCenter "tower-b"`)))))
 		}).Should(Succeed())
+	})
+})
+
+// Ways around delegated administration that no single field of a spec shows. Each spec
+// asserts what docs/administration.md means (nobody gets more than their member type and
+// WorkCenter permissions give); the fix decides which write is refused.
+var _ = Describe("Escalation around the capabilities, through the API server", func() {
+	var ns string
+	BeforeEach(func() { ns = delegationAccount() })
+
+	It("does not let a User Administrator take over a WorkCenter Administrator's identity through its email", func() {
+		// users.update lets uma change the email of anyone but an Account Administrator.
+		// Given an address she also logs in with (uma.personal@example.com, a second
+		// account at the identity provider), daniel's Collaborator would answer for her
+		// requests under it: a WorkCenter Administrator's, which her member type is not
+		// (workCenters.archive is not hers).
+		hers := "uma.personal@example.com"
+		if err := changing(collaboratorIn(ns, "daniel"), func(c *v1alpha1.Collaborator) { c.Spec.Email = hers }).do(person("uma"), false); err != nil {
+			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a refusal is a 403, got %v", err)
+			return
+		}
+		synced(collaboratorIn(ns, "daniel"))
+		archive := changing(workCenterIn(ns, "tower-b"), func(wc *v1alpha1.WorkCenter) { wc.Spec.Archived = true })
+		err := archive.do(user(hers), false)
+		Expect(err).To(HaveOccurred(), "uma's other login archived tower-b as daniel: a User Administrator gained a WorkCenter Administrator's capabilities")
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "want 403 Forbidden, got %v", err)
+		archive.unchanged(Default)
+	})
+
+	It("does not let a Guest make another person's objects its own, for the garbage collector to delete when it leaves", func() {
+		// Only the spec is delegated administration; an ownerReference is metadata. The
+		// garbage collector (not run by envtest) deletes an object whose owners are all
+		// gone, as a system user whom admission only warns: jane, who may leave, would
+		// take tom (users.remove) and tower-a (workCenters.delete) with her.
+		jane := &v1alpha1.Collaborator{}
+		Expect(k8sClient.Get(ctx, key(collaboratorIn(ns, "jane")), jane)).To(Succeed())
+		owner := metav1.OwnerReference{APIVersion: v1alpha1.GroupVersion.String(), Kind: "Collaborator", Name: jane.Name, UID: jane.UID}
+		own := func(o client.Object) {
+			refs := o.GetOwnerReferences()
+			if !slices.ContainsFunc(refs, func(r metav1.OwnerReference) bool { return r.UID == owner.UID }) {
+				o.SetOwnerReferences(append(refs, owner))
+			}
+		}
+		for _, obj := range []client.Object{collaboratorIn(ns, "tom"), workCenterIn(ns, "tower-a")} {
+			err := changing(obj, own).do(person("jane"), false)
+			Expect(err).To(HaveOccurred(), "jane (Guest) made herself the owner of %s", obj.GetName())
+			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%s: want 403 Forbidden, got %v", obj.GetName(), err)
+			cur := fresh(obj)
+			Expect(k8sClient.Get(ctx, key(obj), cur)).To(Succeed())
+			Expect(cur.GetOwnerReferences()).NotTo(ContainElement(HaveField("UID", jane.UID)))
+		}
 	})
 })
