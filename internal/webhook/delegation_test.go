@@ -953,11 +953,7 @@ var _ = Describe("The audit trail of delegated administration", func() {
 		Expect(w).To(ContainElement(ContainSubstring(`maria (AccountAdministrator) is not assigned to WorkCenter "tower-b"`)))
 		Expect(w).To(ContainElement(ContainSubstring(v1alpha1.ReasonAdministratorNotAssigned)))
 
-		events := func(g Gomega) []eventsv1.Event {
-			var list eventsv1.EventList
-			g.Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
-			return slices.DeleteFunc(list.Items, func(e eventsv1.Event) bool { return e.Reason != v1alpha1.ReasonAdministratorNotAssigned })
-		}
+		events := func(g Gomega) []eventsv1.Event { return auditEvents(g, ns) }
 		var audit []eventsv1.Event
 		Eventually(func(g Gomega) {
 			audit = events(g)
@@ -981,7 +977,35 @@ var _ = Describe("The audit trail of delegated administration", func() {
 				HaveField("Note", ContainSubstring(`WorkCenter "tower-b": daniel (WorkCenterAdministrator) is not assigned to WorkCenter "tower-b"`)))))
 		}).Should(Succeed())
 	})
+
+	It("records no Event for a change the API server did not make", func() {
+		// Admission runs before the object is stored: a create of a name that exists is
+		// judged, then refused by the storage (409 AlreadyExists). The trail must not
+		// record a change that never happened.
+		ns := delegationAccount()
+		maria := person("maria")
+		err := maria.Create(ctx, newCollaborator(ns, "jane", v1alpha1.Guest, "tower-b=read-only"))
+		Expect(apierrors.IsAlreadyExists(err)).To(BeTrue(), "want 409 AlreadyExists, got %v", err)
+
+		// A change that is made, about the same WorkCenter: its Event is written after
+		// any the failed create recorded.
+		expectApplied(maria, changing(collaboratorIn(ns, "tom"), func(c *v1alpha1.Collaborator) { assign(c, "tower-b", v1alpha1.RoleReadOnly) }))
+		var audit []eventsv1.Event
+		Eventually(func(g Gomega) {
+			audit = auditEvents(g, ns)
+			g.Expect(audit).To(ContainElement(HaveField("Related.Name", "tom")))
+		}).Should(Succeed())
+		Expect(audit).NotTo(ContainElement(HaveField("Note", ContainSubstring(`Collaborator "jane"`))),
+			"an Event records maria adding jane to tower-b, which the API server refused (AlreadyExists)")
+	})
 })
+
+// auditEvents are the audit trail's Events in the namespace (AdministratorNotAssigned).
+func auditEvents(g Gomega, ns string) []eventsv1.Event {
+	var list eventsv1.EventList
+	g.Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+	return slices.DeleteFunc(list.Items, func(e eventsv1.Event) bool { return e.Reason != v1alpha1.ReasonAdministratorNotAssigned })
+}
 
 // Ways around delegated administration that no single field of a spec shows. Each spec
 // asserts what docs/administration.md means (nobody gets more than their member type and
