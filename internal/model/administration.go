@@ -342,7 +342,7 @@ func (a *Account) MayGrant(c *v1alpha1.Collaborator, workCenter, role string) De
 	perms, err := a.Effective(role)
 	if err != nil {
 		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: what it grants cannot be checked (%s), so only administrators grant it: %s",
-			who(c), grant, err.Error(), a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+			who(c), grant, err.Error(), a.namesOf(MemberTypeAccountAdministrator, MemberTypeWorkCenterAdministrator)))
 	}
 	held := a.Access(c, workCenter, metav1.Time{}).Permissions
 	var beyond []Permission
@@ -354,7 +354,7 @@ func (a *Account) MayGrant(c *v1alpha1.Collaborator, workCenter, role string) De
 	if len(beyond) > 0 {
 		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: it grants %s, which %s does not hold there; whoever grants a role must hold what it grants (no escalation), and %s hold everything",
 			who(c), grant, listWithin(permStrings(beyond), len(beyond), MaxListInMessage, same), Short(c.Name),
-			a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+			a.namesOf(MemberTypeAccountAdministrator, MemberTypeWorkCenterAdministrator)))
 	}
 	d.Allowed = true
 	d.Message = fmt.Sprintf("%s may grant %s: it holds everything the role grants there", who(c), grant)
