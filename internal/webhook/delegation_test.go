@@ -713,7 +713,7 @@ var _ = Describe("Escalation attempts through the API server", func() {
 		expectRefused(person("carl"), changing(collaboratorIn(ns, "tom"), func(c *v1alpha1.Collaborator) {
 			assign(c, "tower-a", v1alpha1.RoleWorkCenterOwner)
 		}), `spec.workCenters[0].role: carl (Member) may not grant role "workcenter-owner" in WorkCenter "tower-a": it grants`,
-			"which carl does not hold there", "no escalation", "WorkCenter Administrators (daniel) and Account Administrators (ana, maria) hold everything")
+			"which carl does not hold there", "no escalation", "Account Administrators (ana, maria) and WorkCenter Administrators (daniel) hold everything")
 		// The same role change within what carl holds is allowed.
 		expectApplied(person("carl"), changing(collaboratorIn(ns, "tom"), func(c *v1alpha1.Collaborator) {
 			assign(c, "tower-a", "coordinator")
