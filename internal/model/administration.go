@@ -342,7 +342,7 @@ func (a *Account) MayGrant(c *v1alpha1.Collaborator, workCenter, role string) De
 	perms, err := a.Effective(role)
 	if err != nil {
 		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: what it grants cannot be checked (%s), so only administrators grant it: %s",
-			who(c), grant, err.Error(), a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+			who(c), grant, err.Error(), a.namesOf(MemberTypeAccountAdministrator, MemberTypeWorkCenterAdministrator)))
 	}
 	held := a.Access(c, workCenter, metav1.Time{}).Permissions
 	var beyond []Permission
@@ -354,7 +354,7 @@ func (a *Account) MayGrant(c *v1alpha1.Collaborator, workCenter, role string) De
 	if len(beyond) > 0 {
 		return d.refuse(DecisionEscalation, fmt.Sprintf("%s may not grant %s: it grants %s, which %s does not hold there; whoever grants a role must hold what it grants (no escalation), and %s hold everything",
 			who(c), grant, listWithin(permStrings(beyond), len(beyond), MaxListInMessage, same), Short(c.Name),
-			a.namesOf(MemberTypeWorkCenterAdministrator, MemberTypeAccountAdministrator)))
+			a.namesOf(MemberTypeAccountAdministrator, MemberTypeWorkCenterAdministrator)))
 	}
 	d.Allowed = true
 	d.Message = fmt.Sprintf("%s may grant %s: it holds everything the role grants there", who(c), grant)
@@ -465,9 +465,10 @@ func adminRoleOf(c *v1alpha1.Collaborator) v1alpha1.AdminRole {
 // displayName, users.upgrade or users.downgrade for type, administrators.manage for
 // adminRole, and per WorkCenter collaborators.add, collaborators.changeRole or
 // collaborators.remove; every role given, no escalation (MayGrant); on a delete,
-// account.leave for one's own Collaborator, users.remove for anyone else's. nil c (no
-// Collaborator asks) has no finding: RBAC alone decides. Metadata is not delegated
-// administration; only the spec is compared.
+// account.leave for one's own Collaborator, users.remove for anyone else's, and the same
+// for setting or changing its ownerReferences or foreign finalizers (lifecycleChanges):
+// they delete it, or hold its deletion. nil c (no Collaborator asks) has no finding: RBAC
+// alone decides. Labels and annotations are not delegated administration.
 func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Findings {
 	spec := field.NewPath("spec")
 	var needs []need
@@ -496,12 +497,53 @@ func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Find
 				path: entry, grant: string(as.Role), rolePath: entry.Child("role")})
 		}
 	default:
-		if equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
-			return nil
+		if !equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
+			needs = collaboratorUpdateNeeds(old, obj)
 		}
-		needs = collaboratorUpdateNeeds(old, obj)
+	}
+	if obj != nil {
+		deletion := Question{Capability: string(UsersRemove), Target: obj}
+		if c != nil && obj.Name == c.Name {
+			deletion = Question{Capability: string(AccountLeave), Target: obj}
+		}
+		var prev metav1.Object
+		if old != nil {
+			prev = old
+		}
+		for _, path := range lifecycleChanges(prev, obj) {
+			needs = append(needs, need{q: deletion, path: path})
+		}
 	}
 	return a.judge(c, needs)
+}
+
+// operatorFinalizers are the operator's own finalizers: the mutating webhooks add them,
+// and finalizerKept keeps them while the object is in use (docs/rules.md).
+var operatorFinalizers = []string{v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator, v1alpha1.FinalizerAccountProtection}
+
+// lifecycleChanges are the fields of obj's lifecycle metadata a change from old (nil for
+// a create) sets or changes: metadata.ownerReferences (the garbage collector deletes an
+// object with its owner) and metadata.finalizers other than the operator's (they hold or
+// free its deletion). Either is the object's deletion, so delegated administration asks
+// for the capability that deletes it. Labels and annotations are not delegated
+// administration.
+func lifecycleChanges(old, obj metav1.Object) []*field.Path {
+	var oldRefs []metav1.OwnerReference
+	var oldFinalizers []string
+	if old != nil {
+		oldRefs, oldFinalizers = old.GetOwnerReferences(), old.GetFinalizers()
+	}
+	var out []*field.Path
+	if refs := obj.GetOwnerReferences(); (len(refs) > 0 || len(oldRefs) > 0) && !equality.Semantic.DeepEqual(refs, oldRefs) {
+		out = append(out, field.NewPath("metadata", "ownerReferences"))
+	}
+	foreign := func(fs []string) []string {
+		return slices.DeleteFunc(slices.Clone(fs), func(f string) bool { return slices.Contains(operatorFinalizers, f) })
+	}
+	if !slices.Equal(foreign(oldFinalizers), foreign(obj.GetFinalizers())) {
+		out = append(out, field.NewPath("metadata", "finalizers"))
+	}
+	return out
 }
 
 func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
@@ -580,7 +622,8 @@ func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
 // template and workCenters.archive for an archived one; an update needs workCenters.edit
 // for displayName, description, category and requireIncomingEmailApprovals,
 // workCenters.archive or workCenters.unarchive for archived, templates.designate for
-// template; a delete needs workCenters.delete.
+// template; a delete needs workCenters.delete, as does a change of its lifecycle
+// metadata (lifecycleChanges).
 func (a *Account) MayChangeWorkCenter(c *v1alpha1.Collaborator, old, obj *v1alpha1.WorkCenter) Findings {
 	spec := field.NewPath("spec")
 	var needs []need
@@ -625,6 +668,15 @@ func (a *Account) MayChangeWorkCenter(c *v1alpha1.Collaborator, old, obj *v1alph
 			ask(TemplatesDesignate, obj.Name, spec.Child("template"))
 		}
 	}
+	if obj != nil {
+		var prev metav1.Object
+		if old != nil {
+			prev = old
+		}
+		for _, path := range lifecycleChanges(prev, obj) {
+			ask(WorkCentersDelete, obj.Name, path)
+		}
+	}
 	return a.judge(c, needs)
 }
 
@@ -646,6 +698,11 @@ func (a *Account) MayChangeAccount(c *v1alpha1.Collaborator, old, obj *v1alpha1.
 		return Findings{{Rule: RuleDelegation, Forbidden: true, Message: fmt.Sprintf(
 			"%s may not %s an Account: no member type holds that; the platform's people do it under Kubernetes RBAC, as no Collaborator of the account",
 			who(c), verb)}}
+	}
+	if changed := lifecycleChanges(old, obj); len(changed) > 0 {
+		return Findings{{Rule: RuleDelegation, Forbidden: true, Field: changed[0], Message: fmt.Sprintf(
+			"%s may not change %s of an Account: they delete it or hold its deletion, which no member type holds; the platform's people do it under Kubernetes RBAC",
+			who(c), changed[0])}}
 	}
 	spec := field.NewPath("spec")
 	var needs []need
@@ -698,22 +755,30 @@ func isDeactivated(s v1alpha1.AccountState) bool { return s == v1alpha1.AccountD
 
 // MayChangeRole is delegated administration for a WorkCenterRole, as
 // MayChangeCollaborator: a create needs roles.create, a change of its spec roles.update,
-// a delete roles.delete. The built-in roles stay the operator's whatever this says (R9).
+// a delete roles.delete, as does a change of its lifecycle metadata (lifecycleChanges).
+// The built-in roles stay the operator's whatever this says (R9).
 func (a *Account) MayChangeRole(c *v1alpha1.Collaborator, old, obj *v1alpha1.WorkCenterRole) Findings {
-	var id Capability
+	var needs []need
 	switch {
 	case old == nil && obj == nil:
 		return nil
 	case obj == nil:
-		id = RolesDelete
+		needs = append(needs, need{q: Question{Capability: string(RolesDelete)}})
 	case old == nil:
-		id = RolesCreate
-	case equality.Semantic.DeepEqual(old.Spec, obj.Spec):
-		return nil
-	default:
-		id = RolesUpdate
+		needs = append(needs, need{q: Question{Capability: string(RolesCreate)}})
+	case !equality.Semantic.DeepEqual(old.Spec, obj.Spec):
+		needs = append(needs, need{q: Question{Capability: string(RolesUpdate)}})
 	}
-	return a.judge(c, []need{{q: Question{Capability: string(id)}, path: nil}})
+	if obj != nil {
+		var prev metav1.Object
+		if old != nil {
+			prev = old
+		}
+		for _, path := range lifecycleChanges(prev, obj) {
+			needs = append(needs, need{q: Question{Capability: string(RolesDelete)}, path: path})
+		}
+	}
+	return a.judge(c, needs)
 }
 
 // who names a person in a message: "name (MemberType)".

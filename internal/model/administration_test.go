@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -861,4 +863,86 @@ func TestHoldersFollowChanges(t *testing.T) {
 	if got := refusal(); !strings.Contains(got, "User Administrators (none)") {
 		t.Fatalf("after its removal: %s", got)
 	}
+}
+
+// TestLifecycleMetadata: ownerReferences and finalizers other than the operator's delete
+// an object, or hold its deletion: a Collaborator sets or changes them only with the
+// capability that deletes it. Labels and annotations are not delegated administration.
+func TestLifecycleMetadata(t *testing.T) {
+	a := adminAccount(t, newAccount(), adminPeople())
+	owner := func(name string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "Collaborator", Name: name, UID: types.UID("uid-" + name)}}
+	}
+	collab := func(name string, f func(*v1alpha1.Collaborator)) *v1alpha1.Collaborator {
+		o := a.Collaborator(name).DeepCopy()
+		f(o)
+		return o
+	}
+	wc := func(f func(*v1alpha1.WorkCenter)) *v1alpha1.WorkCenter {
+		o := a.WorkCenter("tower-a").DeepCopy()
+		f(o)
+		return o
+	}
+	t.Run("Collaborators", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			who      string
+			old, obj *v1alpha1.Collaborator
+			want     []wantFinding
+		}{
+			"a guest makes another's Collaborator hers, for the garbage collector": {"jane", a.Collaborator("tom"),
+				collab("tom", func(o *v1alpha1.Collaborator) { o.OwnerReferences = owner("jane") }),
+				[]wantFinding{forbidden("metadata.ownerReferences", "users.remove")}},
+			"a guest holds another's deletion with a finalizer": {"jane", a.Collaborator("tom"),
+				collab("tom", func(o *v1alpha1.Collaborator) { o.Finalizers = append(o.Finalizers, "example.com/hold") }),
+				[]wantFinding{forbidden("metadata.finalizers", "users.remove")}},
+			"a guest owns her own Collaborator to something": {"jane", a.Collaborator("jane"),
+				collab("jane", func(o *v1alpha1.Collaborator) { o.OwnerReferences = owner("jane") }), nil},
+			"a User Administrator sets an owner": {"uma", a.Collaborator("tom"),
+				collab("tom", func(o *v1alpha1.Collaborator) { o.OwnerReferences = owner("uma") }), nil},
+			"the operator's finalizer is not the person's": {"carl", nil,
+				func() *v1alpha1.Collaborator {
+					o := newCollab("sam", assigned("tower-a=contributor"))
+					o.Finalizers = []string{v1alpha1.FinalizerLastAdministrator}
+					return o
+				}(), nil},
+			"a create with an owner": {"carl", nil,
+				func() *v1alpha1.Collaborator {
+					o := newCollab("sam", assigned("tower-a=contributor"))
+					o.OwnerReferences = owner("carl")
+					return o
+				}(), []wantFinding{forbidden("metadata.ownerReferences", "users.remove")}},
+			"labels and annotations": {"jane", a.Collaborator("tom"),
+				collab("tom", func(o *v1alpha1.Collaborator) {
+					o.Labels, o.Annotations = map[string]string{"team": "x"}, map[string]string{"note": "y"}
+				}), nil},
+		} {
+			t.Run(name, func(t *testing.T) {
+				expectFindings(t, a.MayChangeCollaborator(a.Collaborator(tc.who), tc.old, tc.obj), tc.want, "")
+			})
+		}
+	})
+	t.Run("WorkCenters", func(t *testing.T) {
+		expectFindings(t, a.MayChangeWorkCenter(a.Collaborator("priya"), a.WorkCenter("tower-a"),
+			wc(func(o *v1alpha1.WorkCenter) { o.OwnerReferences = owner("priya") })),
+			[]wantFinding{forbidden("metadata.ownerReferences", "workCenters.delete")}, "")
+		expectFindings(t, a.MayChangeWorkCenter(a.Collaborator("tom"), nil, func() *v1alpha1.WorkCenter {
+			o := newWorkCenter("tower-c", false)
+			o.OwnerReferences = owner("tom")
+			return o
+		}()), []wantFinding{forbidden("metadata.ownerReferences", "workCenters.delete")}, "")
+		expectFindings(t, a.MayChangeWorkCenter(a.Collaborator("maria"), a.WorkCenter("tower-a"),
+			wc(func(o *v1alpha1.WorkCenter) { o.Finalizers = []string{"example.com/hold"} })),
+			[]wantFinding{audited("maria", "workCenters.delete")}, "")
+	})
+	t.Run("roles and the Account", func(t *testing.T) {
+		role := a.Role("coordinator")
+		held := role.DeepCopy()
+		held.Finalizers = append(held.Finalizers, "example.com/hold")
+		expectFindings(t, a.MayChangeRole(a.Collaborator("uma"), role, held), []wantFinding{forbidden("metadata.finalizers", "roles.delete")}, "")
+		expectFindings(t, a.MayChangeRole(a.Collaborator("maria"), role, held), nil, "")
+		acct := a.Owner()
+		owned := acct.DeepCopy()
+		owned.OwnerReferences = owner("maria")
+		expectFindings(t, a.MayChangeAccount(a.Collaborator("maria"), acct, owned), []wantFinding{forbidden("metadata.ownerReferences", "no member type")}, "")
+	})
 }

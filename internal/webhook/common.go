@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -29,8 +28,9 @@ type reader struct {
 	operators map[string]bool
 	// prefix is the identity prefix of delegated administration (Options.IdentityPrefix).
 	prefix string
-	// recorder writes the audit trail's Events; nil writes none (unit tests).
-	recorder events.EventRecorder
+	// audits holds the audit trail's Events until their change is stored; nil writes
+	// none (unit tests).
+	audits *pendingAudits
 }
 
 // model runs f on the namespace's account model.

@@ -63,13 +63,17 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		}
 	}
 	// The audit trail of delegated administration: an administrator's change of a
-	// WorkCenter it is not assigned to is an Event on the WorkCenter.
+	// WorkCenter it is not assigned to is an Event on the WorkCenter, once stored.
 	trail := audit.New(mgr.GetClient(), mgr.GetScheme())
 	if err := mgr.Add(trail); err != nil {
 		return err
 	}
+	audits := newPendingAudits(trail.Recorder("admission"))
+	if err := audits.watch(context.Background(), mgr.GetCache()); err != nil {
+		return err
+	}
 	r := reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), book: book, operators: operators,
-		prefix: opts.IdentityPrefix, recorder: trail.Recorder("admission")}
+		prefix: opts.IdentityPrefix, audits: audits}
 	if err := registerDefaulter(mgr, &v1alpha1.Account{}, AccountProtection{reader: r}); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -102,28 +101,23 @@ func (v *Validator[T]) validate(ctx context.Context, op model.Operation, old, ob
 	}
 	observe(v.kind, string(op), start, verdict, findings.Rule())
 	if denial == nil {
-		v.record(ctx, obj, findings)
+		v.record(ctx, op, obj, findings)
 	}
 	return warnings, denial
 }
 
-// record writes the audit trail of an allowed change (model.Finding.Audit): an Event on
-// each WorkCenter an administrator changed without being assigned to it, naming the
-// person and what changed. A dry run records nothing.
-func (v *Validator[T]) record(ctx context.Context, obj T, findings model.Findings) {
-	if v.reader.recorder == nil {
+// record keeps the audit trail of an allowed change (model.Finding.Audit) until the
+// API server has stored it (audit.go): an Event on each WorkCenter an administrator
+// changed without being assigned to it, naming the person and what changed. A dry run
+// records nothing.
+func (v *Validator[T]) record(ctx context.Context, op model.Operation, obj T, findings model.Findings) {
+	if v.reader.audits == nil {
 		return
 	}
 	if _, dryRun := requestUser(ctx); dryRun {
 		return
 	}
-	for _, f := range findings {
-		if f.Audit == nil {
-			continue
-		}
-		v.reader.recorder.Eventf(f.Audit, obj, corev1.EventTypeNormal, f.Reason, "Administer", "%s %q: %s",
-			v.kind, obj.GetName(), f.Message)
-	}
+	v.reader.audits.admitted(v.kind, op, obj, findings)
 }
 
 // findings reads what the request needs, the namespace (only when the decision depends
