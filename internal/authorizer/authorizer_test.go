@@ -320,3 +320,17 @@ func TestDoorsAnswerAsAuthorize(t *testing.T) {
 		}
 	}
 }
+
+// With an identity prefix (--identity-username-prefix), a username names a Collaborator
+// only with it, as for delegated administration.
+func TestIdentityPrefix(t *testing.T) {
+	_, m, _ := newTestServer(t)
+	a := New(m, m, "oidc:")
+	q := attrs("acme", "files", "upload", "tower-a")
+	for user, want := range map[string]model.Opinion{"oidc:" + tom: model.Allow, tom: model.NoOpinion, "oidc:": model.NoOpinion} {
+		d, err := a.Review(t.Context(), &authorizationv1.SubjectAccessReviewSpec{User: user, ResourceAttributes: q})
+		if err != nil || d.Opinion != want {
+			t.Errorf("%q: %s %q %v, want %s", user, d.Opinion, d.Reason, err, want)
+		}
+	}
+}
