@@ -112,7 +112,9 @@ func run() error {
 	if ctx.Err() != nil {
 		return nil // interrupted while starting: just stop
 	}
-	if env.Webhooks {
+	if env.Webhooks && env.AuthorizationConfig != "" {
+		say("operator running with its validating webhooks and the authorizer the API server asks (control plane up in %s)", time.Since(start).Round(100*time.Millisecond))
+	} else if env.Webhooks {
 		say("operator running with its validating webhooks (control plane up in %s)", time.Since(start).Round(100*time.Millisecond))
 	} else {
 		say("operator running WITHOUT admission webhooks: %s does not exist (run `make manifests`)", rel(root, localenv.WebhookManifests(root)))
