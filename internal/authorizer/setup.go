@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"k8s.io/client-go/kubernetes"
@@ -37,7 +38,8 @@ type Options struct {
 
 // Setup serves the authorizer on the manager's webhook server (which it starts, so the
 // server needs its certificate). The Collaborator informer tells which namespaces to
-// read; reviews answer 503 until the cache has synced.
+// read; reviews answer 503, and the manager's readiness check "authorizer" fails, until
+// the cache has synced.
 func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Authorizer, error) {
 	if opts.Accounts == nil {
 		return nil, errors.New("authorizer: no account models")
@@ -52,6 +54,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) (*Authorizer, er
 		return nil, fmt.Errorf("authorizer: the Collaborator informer: %w", err)
 	}
 	namespaces.synced = reg.HasSynced
+	// Not ready, so not behind the webhook Service, until it can answer.
+	if err := mgr.AddReadyzCheck("authorizer", func(*http.Request) error {
+		if !reg.HasSynced() {
+			return ErrNotReady
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("authorizer: %w", err)
+	}
 	a := New(opts.Accounts, namespaces, opts.IdentityPrefix)
 	so := ServerOptions{Caller: opts.Caller, RequireClientCert: opts.RequireClientCert, Log: mgr.GetLogger().WithName("authorizer")}
 	if opts.Direct {
