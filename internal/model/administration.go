@@ -307,8 +307,10 @@ func (a *Account) permissionIn(c *v1alpha1.Collaborator, workCenter string, p Pe
 		}
 	}
 	switch {
+	case acc.Decided == StepAccount && a.owner == nil:
+		return false, fmt.Sprintf("namespace %q has no Account, which gives nobody anything (step 1)", a.Namespace)
 	case acc.Decided == StepAccount:
-		return false, "the Account gives nobody anything (step 1)"
+		return false, fmt.Sprintf("Account %q is Deactivated, which gives nobody anything (step 1)", Short(a.owner.Name))
 	case acc.Decided == StepLicense:
 		return false, fmt.Sprintf("Member %s holds no license (step 2)", Short(c.Name))
 	case acc.Cut:

@@ -91,7 +91,7 @@ func TestDenialSteps(t *testing.T) {
 		{"anna", "files", "download", ns, "old", "allowed", ""},
 		{"bert", "files", "upload", ns, "site", "denied", "holds no license"},
 		{"gus", "files", "download", ns, "site", "denied", "Rejected"},
-		{"cleo", "files", "download", closed, "site", "denied", "gives nobody anything (step 1)"},
+		{"cleo", "files", "download", closed, "site", "denied", "is Deactivated, which gives nobody anything (step 1)"},
 	} {
 		eventually(t, fmt.Sprintf("%s %s.%s in %s/%s", tc.who, tc.resource, tc.verb, tc.namespace, tc.wc), func() error {
 			return expect(tc.namespace, tc.who, tc.resource, tc.verb, tc.wc, tc.want, tc.says)
@@ -132,7 +132,7 @@ func TestChangesWithinASecond(t *testing.T) {
 		{"licenses lowered", &v1alpha1.Account{}, "changes", func(o client.Object) { o.(*v1alpha1.Account).Spec.Licenses = 1 },
 			"m2", "posts", "create", "w3", "holds no license"},
 		{"the account deactivated", &v1alpha1.Account{}, "changes", func(o client.Object) { o.(*v1alpha1.Account).Spec.State = v1alpha1.AccountDeactivated },
-			"m1", "workcenter", "view", "w1", "gives nobody anything (step 1)"},
+			"m1", "workcenter", "view", "w1", "is Deactivated, which gives nobody anything (step 1)"},
 	} {
 		if change.name == "the account deactivated" {
 			if err := expect(ns, "m1", "workcenter", "view", "w1", "allowed", ""); err != nil {
