@@ -6,6 +6,7 @@ package accounts
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -41,6 +42,9 @@ type bookEntry struct {
 	// mu is held to apply changes, read-held to read the model.
 	mu    sync.RWMutex
 	model *model.Account // nil until first read
+	// built: model is set (it stays set), so a read that finds nothing dirty takes only
+	// the read lock.
+	built atomic.Bool
 
 	dirtyMu sync.Mutex
 	dirty   map[bookKey]struct{}
@@ -84,11 +88,13 @@ func (b *Book) Touch(objs ...client.Object) {
 // API server: changes wait for it.
 func (b *Book) Read(ctx context.Context, namespace string, f func(*model.Account) error) error {
 	e := b.entry(namespace)
-	e.mu.Lock()
-	err := e.refresh(ctx, b.src, namespace)
-	e.mu.Unlock()
-	if err != nil {
-		return err
+	if !e.built.Load() || e.isDirty() {
+		e.mu.Lock()
+		err := e.refresh(ctx, b.src, namespace)
+		e.mu.Unlock()
+		if err != nil {
+			return err
+		}
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -108,6 +114,7 @@ func (e *bookEntry) refresh(ctx context.Context, r source, namespace string) err
 			return err
 		}
 		e.model = m
+		e.built.Store(true)
 		return nil
 	}
 	for k := range dirty {
@@ -118,6 +125,13 @@ func (e *bookEntry) refresh(ctx context.Context, r source, namespace string) err
 		delete(dirty, k)
 	}
 	return nil
+}
+
+// isDirty reports whether a change waits to be applied.
+func (e *bookEntry) isDirty() bool {
+	e.dirtyMu.Lock()
+	defer e.dirtyMu.Unlock()
+	return len(e.dirty) > 0
 }
 
 // requeue marks keys dirty again after a refresh that failed.
