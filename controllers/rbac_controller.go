@@ -62,34 +62,40 @@ type RBACReconciler struct {
 // +kubebuilder:rbac:groups=access.workcenter.io,resources=collaborators;workcenters,verbs=create;delete
 
 // Reconcile brings one namespace's Roles and RoleBindings in line with its account.
-// The request's Name is the namespace.
+// The request's Name is the namespace. Every person's rules are computed (the model's
+// RBAC, one pass) and compared with the cached objects as they are; the objects to write
+// are built only for those that differ.
 func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ns := req.Name
+	type person struct {
+		c     *v1alpha1.Collaborator
+		rules []rbacv1.PolicyRule
+	}
 	var owner *v1alpha1.Account
-	want := map[string]client.Object{} // Role/<name>, RoleBinding/<name>
+	var people []person
 	if err := r.models().Read(ctx, ns, func(m *model.Account) error {
 		owner = m.Owner()
 		for c, rules := range m.RBAC() {
-			role, binding := r.Desired(owner, c, rules)
-			want["Role/"+role.Name], want["RoleBinding/"+binding.Name] = role, binding
+			people = append(people, person{c, rules})
 		}
 		return nil
 	}); err != nil {
 		return ctrl.Result{}, err
 	}
-	var roles rbacv1.RoleList
-	var bindings rbacv1.RoleBindingList
-	for _, l := range []client.ObjectList{&roles, &bindings} {
+	var roleList rbacv1.RoleList
+	var bindingList rbacv1.RoleBindingList
+	for _, l := range []client.ObjectList{&roleList, &bindingList} {
 		if err := r.cache.List(ctx, l, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	have := map[string]client.Object{}
-	for i := range roles.Items {
-		have["Role/"+roles.Items[i].Name] = &roles.Items[i]
+	roles := make(map[string]*rbacv1.Role, len(roleList.Items))
+	for i := range roleList.Items {
+		roles[roleList.Items[i].Name] = &roleList.Items[i]
 	}
-	for i := range bindings.Items {
-		have["RoleBinding/"+bindings.Items[i].Name] = &bindings.Items[i]
+	bindings := make(map[string]*rbacv1.RoleBinding, len(bindingList.Items))
+	for i := range bindingList.Items {
+		bindings[bindingList.Items[i].Name] = &bindingList.Items[i]
 	}
 	// While the owning Account is being deleted, nothing is created or changed: its
 	// namespace is going, or its Collaborators are; whoever goes loses its binding.
@@ -98,37 +104,52 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	// ours: in the cache, or created by the first round), then what is no one's any more.
 	var roleWrites, bindingWrites, deletes []func(context.Context) error
 	var made sync.Map // Roles the first round created
-	for k, w := range want {
-		h, ok := have[k]
-		switch b, isBinding := w.(*rbacv1.RoleBinding); {
-		case frozen:
-		case !ok && isBinding:
-			bindingWrites = append(bindingWrites, func(ctx context.Context) error {
-				_, cached := have["Role/"+b.RoleRef.Name]
-				if _, created := made.Load(b.RoleRef.Name); !cached && !created {
-					return nil // its Role is not ours yet: next time
-				}
-				return r.create(ctx, w)
-			})
-		case !ok:
+	for _, p := range people {
+		name := RBACName(p.c.Name)
+		role, hasRole := roles[name]
+		binding, hasBinding := bindings[name]
+		delete(roles, name)
+		delete(bindings, name)
+		if frozen {
+			continue
+		}
+		switch {
+		case !hasRole:
 			roleWrites = append(roleWrites, func(ctx context.Context) error {
-				if err := r.create(ctx, w); err != nil {
+				want, _ := r.Desired(owner, p.c, p.rules)
+				if err := r.create(ctx, want); err != nil {
 					return err
 				}
-				made.Store(w.GetName(), true)
+				made.Store(name, true)
 				return nil
 			})
-		case sameContent(h, w):
-		case isBinding:
-			bindingWrites = append(bindingWrites, r.updateOf(h, w))
-		default:
-			roleWrites = append(roleWrites, r.updateOf(h, w))
+		case !roleUpToDate(role, owner, p.c.Name, p.rules):
+			roleWrites = append(roleWrites, func(ctx context.Context) error {
+				want, _ := r.Desired(owner, p.c, p.rules)
+				return r.update(ctx, role, want)
+			})
+		}
+		switch {
+		case !hasBinding:
+			bindingWrites = append(bindingWrites, func(ctx context.Context) error {
+				if _, created := made.Load(name); !hasRole && !created {
+					return nil // its Role is not ours yet: next time
+				}
+				_, want := r.Desired(owner, p.c, p.rules)
+				return r.create(ctx, want)
+			})
+		case !r.bindingUpToDate(binding, owner, p.c):
+			bindingWrites = append(bindingWrites, func(ctx context.Context) error {
+				_, want := r.Desired(owner, p.c, p.rules)
+				return r.update(ctx, binding, want)
+			})
 		}
 	}
-	for k, h := range have {
-		if _, ok := want[k]; !ok {
-			deletes = append(deletes, func(ctx context.Context) error { return r.remove(ctx, h) })
-		}
+	for _, o := range roles {
+		deletes = append(deletes, func(ctx context.Context) error { return r.remove(ctx, o) })
+	}
+	for _, o := range bindings {
+		deletes = append(deletes, func(ctx context.Context) error { return r.remove(ctx, o) })
 	}
 	err := errors.Join(r.run(ctx, roleWrites), r.run(ctx, bindingWrites), r.run(ctx, deletes))
 	if isCacheBehind(err) {
@@ -191,46 +212,44 @@ func (r *RBACReconciler) create(ctx context.Context, o client.Object) error {
 	return nil
 }
 
-// updateOf is the update of h (cached) to w's content, with h's resourceVersion: a
-// cache behind the API server makes it a conflict, never a lost write. A RoleBinding
-// whose roleRef (immutable) is not ours is deleted, and made again next time.
-func (r *RBACReconciler) updateOf(h, w client.Object) func(context.Context) error {
-	return func(ctx context.Context) error {
-		o := h.DeepCopyObject().(client.Object)
-		switch o := o.(type) {
-		case *rbacv1.Role:
-			o.Rules = w.(*rbacv1.Role).Rules
-		case *rbacv1.RoleBinding:
-			wb := w.(*rbacv1.RoleBinding)
-			if o.RoleRef != wb.RoleRef {
-				return r.remove(ctx, h)
-			}
-			o.Subjects = wb.Subjects
+// update writes w's content over h (cached), with h's resourceVersion: a cache behind
+// the API server makes it a conflict, never a lost write. A RoleBinding whose roleRef
+// (immutable) is not ours is deleted, and made again next time.
+func (r *RBACReconciler) update(ctx context.Context, h, w client.Object) error {
+	o := h.DeepCopyObject().(client.Object)
+	switch o := o.(type) {
+	case *rbacv1.Role:
+		o.Rules = w.(*rbacv1.Role).Rules
+	case *rbacv1.RoleBinding:
+		wb := w.(*rbacv1.RoleBinding)
+		if o.RoleRef != wb.RoleRef {
+			return r.remove(ctx, h)
 		}
-		labels, annotations := o.GetLabels(), o.GetAnnotations()
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		if annotations == nil {
-			annotations = map[string]string{}
-		}
-		for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
-			if v, ok := w.GetLabels()[k]; ok {
-				labels[k] = v
-			} else {
-				delete(labels, k)
-			}
-		}
-		annotations[v1alpha1.AnnotationCollaborator] = w.GetAnnotations()[v1alpha1.AnnotationCollaborator]
-		o.SetLabels(labels)
-		o.SetAnnotations(annotations)
-		o.SetOwnerReferences(w.GetOwnerReferences())
-		if err := r.Update(ctx, o); err != nil {
-			return err
-		}
-		r.remember(o)
-		return nil
+		o.Subjects = wb.Subjects
 	}
+	labels, annotations := o.GetLabels(), o.GetAnnotations()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
+		if v, ok := w.GetLabels()[k]; ok {
+			labels[k] = v
+		} else {
+			delete(labels, k)
+		}
+	}
+	annotations[v1alpha1.AnnotationCollaborator] = w.GetAnnotations()[v1alpha1.AnnotationCollaborator]
+	o.SetLabels(labels)
+	o.SetAnnotations(annotations)
+	o.SetOwnerReferences(w.GetOwnerReferences())
+	if err := r.Update(ctx, o); err != nil {
+		return err
+	}
+	r.remember(o)
+	return nil
 }
 
 func (r *RBACReconciler) remove(ctx context.Context, h client.Object) error {
@@ -306,35 +325,39 @@ func (r *RBACReconciler) Desired(owner *v1alpha1.Account, c *v1alpha1.Collaborat
 	return role, binding
 }
 
-// sameContent reports whether the cached object h has the content of w: the rules of a
-// Role, the roleRef and subjects of a RoleBinding, our labels and annotation, the
-// ownerReferences. Anything else (labels of others, managedFields) is not ours to keep.
-func sameContent(h, w client.Object) bool {
-	switch h := h.(type) {
-	case *rbacv1.Role:
-		if !equalRules(h.Rules, w.(*rbacv1.Role).Rules) {
-			return false
-		}
-	case *rbacv1.RoleBinding:
-		wb := w.(*rbacv1.RoleBinding)
-		if h.RoleRef != wb.RoleRef || !slices.Equal(h.Subjects, wb.Subjects) {
-			return false
-		}
-	}
-	for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
-		hv, hok := h.GetLabels()[k]
-		wv, wok := w.GetLabels()[k]
-		if hv != wv || hok != wok {
-			return false
-		}
-	}
-	if h.GetAnnotations()[v1alpha1.AnnotationCollaborator] != w.GetAnnotations()[v1alpha1.AnnotationCollaborator] {
+// roleUpToDate reports whether the cached Role h is what Desired makes for the
+// Collaborator called collaborator, whose rules are rules, in owner's account: its rules,
+// our labels and annotation, its controller. Labels and annotations of others are not
+// ours to keep or remove. It builds nothing: most Roles are up to date.
+func roleUpToDate(h *rbacv1.Role, owner *v1alpha1.Account, collaborator string, rules []rbacv1.PolicyRule) bool {
+	return equalRules(h.Rules, rules) && ourMetadata(h, owner, collaborator)
+}
+
+// bindingUpToDate is roleUpToDate for the RoleBinding of c: its roleRef and its one
+// subject, c's user.
+func (r *RBACReconciler) bindingUpToDate(h *rbacv1.RoleBinding, owner *v1alpha1.Account, c *v1alpha1.Collaborator) bool {
+	return h.RoleRef == rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RBACName(c.Name)} &&
+		len(h.Subjects) == 1 && h.Subjects[0] == rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: r.IdentityPrefix + c.Spec.Email} &&
+		ourMetadata(h, owner, c.Name)
+}
+
+// ourMetadata reports whether h carries the labels, annotation and controller Desired
+// gives the objects of the Collaborator called collaborator.
+func ourMetadata(h client.Object, owner *v1alpha1.Account, collaborator string) bool {
+	labels := h.GetLabels()
+	if labels[v1alpha1.LabelManagedBy] != v1alpha1.ManagedBy || labels[v1alpha1.LabelCollaboratorRBAC] != "true" {
 		return false
 	}
-	return slices.EqualFunc(h.GetOwnerReferences(), w.GetOwnerReferences(), func(a, b metav1.OwnerReference) bool {
-		return a.APIVersion == b.APIVersion && a.Kind == b.Kind && a.Name == b.Name && a.UID == b.UID &&
-			equalPtr(a.Controller, b.Controller) && equalPtr(a.BlockOwnerDeletion, b.BlockOwnerDeletion)
-	})
+	if v, ok := labels[v1alpha1.LabelCollaborator]; ok != (len(collaborator) <= 63) || (ok && v != collaborator) {
+		return false
+	}
+	if h.GetAnnotations()[v1alpha1.AnnotationCollaborator] != collaborator {
+		return false
+	}
+	refs := h.GetOwnerReferences()
+	return len(refs) == 1 && refs[0].APIVersion == v1alpha1.GroupVersion.String() && refs[0].Kind == model.KindAccount &&
+		refs[0].Name == owner.Name && refs[0].UID == owner.UID &&
+		refs[0].Controller != nil && *refs[0].Controller && refs[0].BlockOwnerDeletion != nil && *refs[0].BlockOwnerDeletion
 }
 
 func equalRules(a, b []rbacv1.PolicyRule) bool {
@@ -344,6 +367,3 @@ func equalRules(a, b []rbacv1.PolicyRule) bool {
 	})
 }
 
-func equalPtr[T comparable](a, b *T) bool {
-	return (a == nil) == (b == nil) && (a == nil || *a == *b)
-}
