@@ -3,15 +3,19 @@ package controllers
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,9 +30,19 @@ const (
 	// RBACNamePrefix begins the name of each Collaborator's Role and RoleBinding:
 	// "workcenter:collaborator:<name>" (RBACName).
 	RBACNamePrefix = "workcenter:collaborator:"
-	// rbacWriters write one namespace's Roles and RoleBindings in parallel: a cold start
-	// creates two objects per Collaborator.
-	rbacWriters = 4
+	// rbacWriters write one namespace's Roles and RoleBindings in parallel. Each write of
+	// a Role or RoleBinding by a user without escalate (or bind) makes the API server
+	// resolve the writer's own permissions from a consistent read of the RBAC bindings,
+	// which waits for its watch cache (about 100 ms on envtest): the writes are bound by
+	// that wait, not by the API server's CPU, and a cold start makes two per Collaborator.
+	rbacWriters = 32
+	// builtInWait is how long a namespace whose built-in roles are not all there yet
+	// waits for them (the Account controller makes them at once, R9): rules computed
+	// without them would be written again a moment later.
+	builtInWait = 10 * time.Second
+	// rbacChunk is how many people's rules one read of the account model computes: about
+	// a millisecond's hold of the model.
+	rbacChunk = 200
 	// rbacRetry is how soon a reconcile whose write met a cache behind the API server (a
 	// conflict, an object already there or already gone) runs again.
 	rbacRetry = 500 * time.Millisecond
@@ -51,9 +65,12 @@ type RBACReconciler struct {
 	// LabelCollaboratorRBAC), whatever the manager's cache options: the manager's cache
 	// never lists the cluster's Roles and RoleBindings.
 	cache cache.Cache
-	// written records, per Role and RoleBinding, the resourceVersion of this manager's
-	// last write: its watch event wakes nothing. Deleted UIDs likewise.
+	// written records, per Role and RoleBinding, a digest of the content of this
+	// manager's last write (contentDigest): its watch event wakes nothing. Deleted UIDs
+	// likewise.
 	written sync.Map
+	// waiting records since when a namespace has waited for its built-in roles.
+	waiting sync.Map
 }
 
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=list;watch;create;update;delete
@@ -71,16 +88,44 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		c     *v1alpha1.Collaborator
 		rules []rbacv1.PolicyRule
 	}
+	// Every person's rules, rbacChunk people per read of the model: a read holds the
+	// account's model, and every change to it waits (admission's included). A change
+	// between two reads wakes the namespace again, which computes it all once more.
 	var owner *v1alpha1.Account
-	var people []person
+	var names []string
+	builtIns := true
 	if err := r.models().Read(ctx, ns, func(m *model.Account) error {
-		owner = m.Owner()
-		for c, rules := range m.RBAC() {
-			people = append(people, person{c, rules})
+		owner, names = m.Owner(), m.CollaboratorNames()
+		for _, n := range v1alpha1.BuiltInRoleNames {
+			builtIns = builtIns && m.Role(n) != nil
 		}
 		return nil
 	}); err != nil {
 		return ctrl.Result{}, err
+	}
+	if !builtIns && owner != nil && owner.DeletionTimestamp.IsZero() {
+		since, _ := r.waiting.LoadOrStore(ns, time.Now())
+		if time.Since(since.(time.Time)) < builtInWait {
+			return ctrl.Result{RequeueAfter: rbacRetry}, nil
+		}
+	} else {
+		r.waiting.Delete(ns)
+	}
+	people := make([]person, 0, len(names))
+	for chunk := range slices.Chunk(names, rbacChunk) {
+		if err := r.models().Read(ctx, ns, func(m *model.Account) error {
+			if uidOf(m.Owner()) != uidOf(owner) {
+				return errOwnerMoved
+			}
+			for c, rules := range m.RBACOf(chunk) {
+				people = append(people, person{c, rules})
+			}
+			return nil
+		}); errors.Is(err, errOwnerMoved) {
+			return ctrl.Result{RequeueAfter: rbacRetry}, nil
+		} else if err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	var roleList rbacv1.RoleList
 	var bindingList rbacv1.RoleBindingList
@@ -151,12 +196,28 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	for _, o := range bindings {
 		deletes = append(deletes, func(ctx context.Context) error { return r.remove(ctx, o) })
 	}
+	start := time.Now()
 	err := errors.Join(r.run(ctx, roleWrites), r.run(ctx, bindingWrites), r.run(ctx, deletes))
+	if n := len(roleWrites) + len(bindingWrites) + len(deletes); n > 0 {
+		logf.FromContext(ctx).V(1).Info("RBAC written", "people", len(people), "roleWrites", len(roleWrites),
+			"bindingWrites", len(bindingWrites), "deletes", len(deletes), "took", time.Since(start).String(), "error", err)
+	}
 	if isCacheBehind(err) {
 		logf.FromContext(ctx).V(1).Info("RBAC writes met a cache behind the API server; again shortly", "error", err.Error())
 		return ctrl.Result{RequeueAfter: rbacRetry}, nil
 	}
 	return ctrl.Result{}, err
+}
+
+// errOwnerMoved: the Account owning the namespace changed while its people's rules were
+// computed; they are computed again.
+var errOwnerMoved = errors.New("the owning Account changed")
+
+func uidOf(a *v1alpha1.Account) types.UID {
+	if a == nil {
+		return ""
+	}
+	return a.UID
 }
 
 // isCacheBehind reports errors of a write decided on a cache that had not yet seen an
@@ -205,11 +266,8 @@ func (r *RBACReconciler) run(ctx context.Context, writes []func(context.Context)
 }
 
 func (r *RBACReconciler) create(ctx context.Context, o client.Object) error {
-	if err := r.Create(ctx, o); err != nil {
-		return err
-	}
 	r.remember(o)
-	return nil
+	return r.Create(ctx, o)
 }
 
 // update writes w's content over h (cached), with h's resourceVersion: a cache behind
@@ -245,11 +303,8 @@ func (r *RBACReconciler) update(ctx context.Context, h, w client.Object) error {
 	o.SetLabels(labels)
 	o.SetAnnotations(annotations)
 	o.SetOwnerReferences(w.GetOwnerReferences())
-	if err := r.Update(ctx, o); err != nil {
-		return err
-	}
 	r.remember(o)
-	return nil
+	return r.Update(ctx, o)
 }
 
 func (r *RBACReconciler) remove(ctx context.Context, h client.Object) error {
@@ -263,9 +318,12 @@ func (r *RBACReconciler) remove(ctx context.Context, h client.Object) error {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// remember records o's resourceVersion after a write of this manager.
+// remember records the content of o (contentDigest) as this manager's, before it
+// writes it: the watch event of the write, which can come before the write returns,
+// wakes nothing. A write that fails leaves a digest that only that very content would
+// match, which needs no reconcile anyway.
 func (r *RBACReconciler) remember(o client.Object) {
-	r.written.Store(writtenKey(o), o.GetResourceVersion())
+	r.written.Store(writtenKey(o), contentDigest(o))
 }
 
 func writtenKey(o client.Object) string {
@@ -276,16 +334,56 @@ func writtenKey(o client.Object) string {
 	return kind + "/" + o.GetNamespace() + "/" + o.GetName()
 }
 
-// ours reports an event of this manager's own write: the object as it wrote it (same
-// resourceVersion), or gone by its delete.
+// ours reports an event of this manager's own write: the object with the content it
+// wrote, or gone by its delete.
 func (r *RBACReconciler) ours(o client.Object, deleted bool) bool {
 	if deleted {
 		r.written.Delete(writtenKey(o))
 		_, ok := r.written.LoadAndDelete(o.GetUID())
 		return ok
 	}
-	rv, ok := r.written.Load(writtenKey(o))
-	return ok && rv.(string) == o.GetResourceVersion()
+	d, ok := r.written.Load(writtenKey(o))
+	return ok && d.(uint64) == contentDigest(o)
+}
+
+// contentDigest is a digest of what the operator keeps of a Role or RoleBinding: the
+// rules, or the roleRef and subjects; its labels and annotation; the ownerReferences.
+func contentDigest(o client.Object) uint64 {
+	h := fnv.New64a()
+	str := func(s string) {
+		_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		_, _ = h.Write([]byte(s))
+	}
+	list := func(ss []string) {
+		_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(ss))))
+		for _, s := range ss {
+			str(s)
+		}
+	}
+	switch o := o.(type) {
+	case *rbacv1.Role:
+		str("Role")
+		for _, r := range o.Rules {
+			for _, l := range [][]string{r.APIGroups, r.Resources, r.ResourceNames, r.Verbs, r.NonResourceURLs} {
+				list(l)
+			}
+		}
+	case *rbacv1.RoleBinding:
+		list([]string{"RoleBinding", o.RoleRef.APIGroup, o.RoleRef.Kind, o.RoleRef.Name})
+		for _, s := range o.Subjects {
+			list([]string{s.APIGroup, s.Kind, s.Name, s.Namespace})
+		}
+	}
+	for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
+		v, ok := o.GetLabels()[k]
+		list([]string{k, strconv.FormatBool(ok), v})
+	}
+	str(o.GetAnnotations()[v1alpha1.AnnotationCollaborator])
+	for _, ref := range o.GetOwnerReferences() {
+		list([]string{ref.APIVersion, ref.Kind, ref.Name, string(ref.UID),
+			strconv.FormatBool(ref.Controller != nil && *ref.Controller), strconv.FormatBool(ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion)})
+	}
+	return h.Sum64()
 }
 
 // RBACName is the name of the Role and of the RoleBinding of the Collaborator called
@@ -366,4 +464,3 @@ func equalRules(a, b []rbacv1.PolicyRule) bool {
 			slices.Equal(x.ResourceNames, y.ResourceNames) && slices.Equal(x.NonResourceURLs, y.NonResourceURLs)
 	})
 }
-

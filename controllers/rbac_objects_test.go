@@ -55,13 +55,27 @@ func TestDesiredIsUpToDate(t *testing.T) {
 			},
 		} {
 			role, binding := r.Desired(owner, c, []rbacv1.PolicyRule{*rules[0].DeepCopy()})
+			wantRole, wantBinding := r.Desired(owner, c, rules)
 			change(role, binding)
 			if roleUpToDate(role, owner, name, rules) {
 				t.Errorf("%s: a Role with another %s is up to date", name[:3], what)
 			}
+			if contentDigest(role) == contentDigest(wantRole) {
+				t.Errorf("%s: a Role with another %s has the digest of ours: an edit would not be reverted", name[:3], what)
+			}
 			if what != "rules" && what != "a verb" && r.bindingUpToDate(binding, owner, c) {
 				t.Errorf("%s: a RoleBinding with another %s is up to date", name[:3], what)
 			}
+			if what != "rules" && what != "a verb" && contentDigest(binding) == contentDigest(wantBinding) {
+				t.Errorf("%s: a RoleBinding with another %s has the digest of ours", name[:3], what)
+			}
+		}
+		// Labels and annotations of others change nothing of ours.
+		role, binding = r.Desired(owner, c, rules)
+		role.Labels["team"], binding.Annotations["note"] = "x", "y"
+		if wantRole, wantBinding := r.Desired(owner, c, rules); contentDigest(role) != contentDigest(wantRole) || contentDigest(binding) != contentDigest(wantBinding) ||
+			!roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
+			t.Errorf("%s: a label or annotation of someone else's changes ours", name[:3])
 		}
 		_, binding = r.Desired(owner, c, rules)
 		binding.Subjects[0].Name = c.Spec.Email // without the prefix

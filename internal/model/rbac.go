@@ -266,6 +266,36 @@ func (a *Account) RBAC() iter.Seq2[*v1alpha1.Collaborator, []rbacv1.PolicyRule] 
 	}
 }
 
+// RBACOf is RBAC for the Collaborators called names only (those the account has): a
+// caller computing a large account in parts, so as to hold the model a short while at a
+// time.
+func (a *Account) RBACOf(names []string) iter.Seq2[*v1alpha1.Collaborator, []rbacv1.PolicyRule] {
+	return func(yield func(*v1alpha1.Collaborator, []rbacv1.PolicyRule) bool) {
+		if a.owner == nil {
+			return
+		}
+		p := a.rbacPlanner()
+		for _, n := range names {
+			c := a.collaborators[n]
+			if c == nil {
+				continue
+			}
+			if rules := p.rules(c); rules != nil && !yield(c, rules) {
+				return
+			}
+		}
+	}
+}
+
+// CollaboratorNames are the names of every Collaborator, in no particular order.
+func (a *Account) CollaboratorNames() []string {
+	out := make([]string, 0, len(a.collaborators))
+	for n := range a.collaborators {
+		out = append(out, n)
+	}
+	return out
+}
+
 func (p *rbacPlanner) rules(c *v1alpha1.Collaborator) []rbacv1.PolicyRule {
 	a := p.a
 	if a.owner == nil || !a.HoldsEmail(c) {

@@ -499,6 +499,22 @@ func TestRBACYieldsEveryHolder(t *testing.T) {
 	for c := range adminAccount(t, nil, adminPeople()).RBAC() {
 		t.Errorf("no Account, and RBAC yields %s", c.Name)
 	}
+	// RBACOf: the named ones, those that exist and hold their email.
+	var of []string
+	for c, rules := range a.RBACOf([]string{"jane", "tom-2", "ghost", "maria"}) {
+		of = append(of, c.Name)
+		if got, want := fmt.Sprint(rules), fmt.Sprint(a.RBACRules(c)); got != want {
+			t.Errorf("%s: RBACOf %s, RBACRules %s", c.Name, got, want)
+		}
+	}
+	if !slices.Equal(of, []string{"jane", "maria"}) {
+		t.Errorf("RBACOf yields %v, want jane and maria", of)
+	}
+	names := a.CollaboratorNames()
+	slices.Sort(names)
+	if want := append(slices.Clone(want), "tom-2"); !slices.Equal(names, sorted(want...)) {
+		t.Errorf("CollaboratorNames %v, want %v", names, sorted(want...))
+	}
 }
 
 // Accesses is Access in each WorkCenter assigned, once per WorkCenter, in spec order.
