@@ -36,6 +36,10 @@ const (
 	// which waits for its watch cache (about 100 ms on envtest): the writes are bound by
 	// that wait, not by the API server's CPU, and a cold start makes two per Collaborator.
 	rbacWriters = 32
+	// rbacWorkers reconcile namespaces in parallel, so that one account's long pass (a
+	// cold start, a role held by thousands) does not hold back another's change; they
+	// share the rbacWriters.
+	rbacWorkers = 4
 	// builtInWait is how long a namespace whose built-in roles are not all there yet
 	// waits for them (the Account controller makes them at once, R9): rules computed
 	// without them would be written again a moment later.
@@ -71,6 +75,9 @@ type RBACReconciler struct {
 	written sync.Map
 	// waiting records since when a namespace has waited for its built-in roles.
 	waiting sync.Map
+	// writers holds a token per write in flight, rbacWriters at most over all
+	// namespaces.
+	writers chan struct{}
 }
 
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=list;watch;create;update;delete
@@ -237,7 +244,8 @@ func isCacheBehind(err error) bool {
 	return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) || apierrors.IsNotFound(err)
 }
 
-// run runs the writes, rbacWriters at a time.
+// run runs the writes, in parallel with those of the other namespaces, rbacWriters at
+// a time in all.
 func (r *RBACReconciler) run(ctx context.Context, writes []func(context.Context) error) error {
 	if len(writes) == 0 {
 		return nil
@@ -249,7 +257,10 @@ func (r *RBACReconciler) run(ctx context.Context, writes []func(context.Context)
 	for range min(rbacWriters, len(writes)) {
 		wg.Go(func() {
 			for w := range work {
-				if err := w(ctx); err != nil {
+				r.writers <- struct{}{}
+				err := w(ctx)
+				<-r.writers
+				if err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()

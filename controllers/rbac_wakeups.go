@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -58,10 +59,11 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.Add(rbacCache{c}); err != nil {
 		return err
 	}
-	r.cache = c
+	r.cache, r.writers = c, make(chan struct{}, rbacWriters)
 	b := r.models()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(rbacController).
+		WithOptions(controller.Options{MaxConcurrentReconciles: rbacWorkers}).
 		Watches(&v1alpha1.Account{}, rbacWake(b, true, forAccount)).
 		Watches(&v1alpha1.Collaborator{}, rbacWake(b, false, forCollaborator)).
 		Watches(&v1alpha1.WorkCenter{}, rbacWake(b, false, forWorkCenter)).

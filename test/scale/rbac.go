@@ -24,6 +24,8 @@ type rbacObserver struct {
 	// present are the objects that exist, by kind/namespace/name.
 	present map[string]bool
 	writes  int
+	// byNamespace counts the writes per namespace.
+	byNamespace map[string]int
 	// written and people are the objects written, and the Collaborators (namespace/name)
 	// they are for, since the last mark.
 	written map[string]bool
@@ -31,7 +33,7 @@ type rbacObserver struct {
 }
 
 func newRBACObserver() *rbacObserver {
-	return &rbacObserver{present: map[string]bool{}, written: map[string]bool{}, people: map[string]bool{}}
+	return &rbacObserver{present: map[string]bool{}, written: map[string]bool{}, people: map[string]bool{}, byNamespace: map[string]int{}}
 }
 
 var rbacSelector = client.MatchingLabels{v1alpha1.LabelCollaboratorRBAC: "true"}
@@ -116,6 +118,7 @@ func (o *rbacObserver) drain(ctx context.Context, kind string, w watch.Interface
 			k := kind + "/" + obj.GetNamespace() + "/" + obj.GetName()
 			o.mu.Lock()
 			o.writes++
+			o.byNamespace[obj.GetNamespace()]++
 			o.written[k] = true
 			o.people[obj.GetNamespace()+"/"+obj.GetAnnotations()[v1alpha1.AnnotationCollaborator]] = true
 			if ev.Type == watch.Deleted {
@@ -133,6 +136,17 @@ func (o *rbacObserver) count() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.writes
+}
+
+// countIn is every write seen so far in the namespaces.
+func (o *rbacObserver) countIn(namespaces map[string]bool) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for ns := range namespaces {
+		n += o.byNamespace[ns]
+	}
+	return n
 }
 
 // mark forgets which objects were written, for the next change cost.

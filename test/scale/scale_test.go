@@ -248,7 +248,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 		t.Fatal(err)
 	}
 	writes0, _ := obs.counts()
-	rbac0 := h.rbac.count()
+	rbac0 := h.rbac.countIn(namespaces)
 	apiCPU0 := apiserverCPU(t, ctx, h.apiserver)
 	start := time.Now()
 	m, err := startManager(bin, kubeconfig, logPath)
@@ -276,8 +276,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	}
 	r.rbacCold = time.Since(start)
 	h.rbac.settle()
-	r.rbacColdWrites = h.rbac.count() - rbac0
-	rbac1 := h.rbac.count()
+	r.rbacColdWrites = h.rbac.countIn(namespaces) - rbac0
+	rbac1 := h.rbac.countIn(namespaces)
 	// The Events of cold convergence, written one at a time behind the status writes.
 	for m.gauge("workcenter_events_queued") > 0 {
 		if time.Since(start) > 30*time.Minute {
@@ -291,7 +291,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	time.Sleep(quiet)
 	writes2, _ := obs.counts()
 	r.quiet = writes2 - writes1
-	r.rbacQuiet = h.rbac.count() - rbac1
+	r.rbacQuiet = h.rbac.countIn(namespaces) - rbac1
 	r.events = countEvents(t, ctx, c, namespaces)
 
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
@@ -352,7 +352,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	}
 	r.floorStatus = floor(t, ctx, c, r.objects, prefix, 0, converged.Items)
 	writes3, _ := obs.counts()
-	rbac3 := h.rbac.count()
+	rbac3 := h.rbac.countIn(namespaces)
 	if m, err = startManager(bin, kubeconfig, logPath); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	time.Sleep(quiet)
 	writes4, _ := obs.counts()
 	r.restart = writes4 - writes3
-	r.rbacRestart = h.rbac.count() - rbac3
+	r.rbacRestart = h.rbac.countIn(namespaces) - rbac3
 
 	// GitOps: the manager running, another account applied at once, newest kinds first.
 	gns := prefix + "-gitops"
