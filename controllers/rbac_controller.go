@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -209,9 +210,12 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		logf.FromContext(ctx).V(1).Info("RBAC written", "people", len(people), "roleWrites", len(roleWrites),
 			"bindingWrites", len(bindingWrites), "deletes", len(deletes), "took", time.Since(start).String(), "error", err)
 	}
-	if isCacheBehind(err) {
+	switch {
+	case isCacheBehind(err):
 		logf.FromContext(ctx).V(1).Info("RBAC writes met a cache behind the API server; again shortly", "error", err.Error())
 		return ctrl.Result{RequeueAfter: rbacRetry}, nil
+	case namespaceGoing(err):
+		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{}, err
 }
@@ -219,6 +223,23 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 // errOwnerMoved: the Account owning the namespace changed while its people's rules were
 // computed; they are computed again.
 var errOwnerMoved = errors.New("the owning Account changed")
+
+// namespaceGoing reports creates refused because the namespace is being deleted:
+// everything in it goes, and its deletion wakes nothing more.
+func namespaceGoing(err error) bool {
+	if err == nil {
+		return false
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if !namespaceGoing(e) && !isCacheBehind(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause)
+}
 
 func uidOf(a *v1alpha1.Account) types.UID {
 	if a == nil {
