@@ -2,7 +2,8 @@
 // Each reads its account from the manager's account Book (internal/accounts), asks the
 // model (internal/model) for every decision, and writes its object's status once, only
 // when it differs (statusStep). A protection finalizer (R6, R7, R11) is released only
-// after a live read.
+// after a live read. The RBAC controller keeps each Collaborator's Role and RoleBinding
+// in its account's namespace (model.Account.RBACRules), one namespace per reconcile.
 //
 //	<kind>_controller.go  the reconciler: its steps and its status
 //	<kind>_wakeups.go     what wakes the kind, and why (SetupWithManager, map functions)
@@ -12,5 +13,7 @@
 //	protection.go         protection finalizers and DeletionBlocked
 //	live.go               live reads for the decisions the cache cannot make
 //	events.go             Events on transitions
-//	setup.go              SetupAll: the four reconcilers of one manager
+//	rbac_controller.go    the RBAC controller: each Collaborator's Role and RoleBinding
+//	rbac_wakeups.go       what wakes an account's RBAC, and its cache of the operator's own
+//	setup.go              SetupAll: the reconcilers of one manager, and their Options
 package controllers

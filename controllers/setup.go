@@ -11,12 +11,26 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/audit"
 )
 
-// SetupAll registers the four reconcilers with the manager. They read the account
-// models from book (accounts.ForManager: kept fresh from the manager's cache), which the
-// operator's composition shares with its webhooks; nil makes one for the controllers
-// alone. They share one record of the statuses they write (ownStatuses), by which each
-// tells a status written by anyone else.
-func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
+// Options configure SetupAll; the zero value is the default.
+type Options struct {
+	// IdentityPrefix is the operator's --identity-username-prefix: the Kubernetes user of
+	// a Collaborator, which the RBAC controller binds to its Role, is IdentityPrefix +
+	// spec.email. "" (the default) for none.
+	IdentityPrefix string
+}
+
+// SetupAll registers the reconcilers with the manager: one per kind, and the RBAC
+// controller (each Collaborator's Role and RoleBinding), configured by opts (at most
+// one; none for the defaults). They read the account models from book
+// (accounts.ForManager: kept fresh from the manager's cache), which the operator's
+// composition shares with its webhooks; nil makes one for the controllers alone. They
+// share one record of the statuses they write (ownStatuses), by which each tells a
+// status written by anyone else.
+func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book, opts ...Options) error {
+	var opt Options
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
 	if book == nil {
 		var err error
 		if book, err = accounts.ForManager(mgr); err != nil {
@@ -37,6 +51,7 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book) error {
 		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own}},
 		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own}},
 		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own}},
+		&RBACReconciler{reconciler: reconciler{Client: c, book: book}, IdentityPrefix: opt.IdentityPrefix},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err

@@ -108,6 +108,18 @@ const (
 const (
 	// LabelBuiltIn marks the three built-in WorkCenterRoles the Account controller keeps.
 	LabelBuiltIn = "access.workcenter.io/built-in"
+	// LabelCollaboratorRBAC ("true") marks the Roles and RoleBindings the RBAC controller
+	// keeps for Collaborators: the operator caches and manages those only.
+	LabelCollaboratorRBAC = "access.workcenter.io/collaborator-rbac"
+	// LabelCollaborator names the Collaborator a Role or RoleBinding is for, when its name
+	// fits a label value (63 characters); AnnotationCollaborator always does.
+	LabelCollaborator = "access.workcenter.io/collaborator"
+	// AnnotationCollaborator names the Collaborator a Role or RoleBinding is for.
+	AnnotationCollaborator = "access.workcenter.io/collaborator"
+	// LabelManagedBy is the recommended label naming the tool that manages an object;
+	// ManagedBy is its value on the operator's Roles and RoleBindings.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "workcenter-operator"
 )
 
 // Names of the built-in WorkCenterRoles.

@@ -45,7 +45,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("setting up the account book: %w", err)
 	}
-	if err := controllers.SetupAll(ctx, mgr, book); err != nil {
+	if err := controllers.SetupAll(ctx, mgr, book, controllers.Options{IdentityPrefix: opts.IdentityPrefix}); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	if opts.Webhooks {

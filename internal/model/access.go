@@ -1,6 +1,8 @@
 package model
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -24,6 +26,9 @@ type AccessInput struct {
 	Assignment *v1alpha1.WorkCenterAssignmentStatus
 	// Roles are the account's roles.
 	Roles Roles
+	// Effective, when set, is Roles.Effective computed once per role (a memo of it, as
+	// Account.Effective); nil computes it from Roles.
+	Effective func(role string) (Set, error)
 }
 
 // Step is a step of effective access (docs/rules.md), numbered as there.
@@ -73,7 +78,11 @@ func ExplainAccess(in AccessInput) AccessExplanation {
 	case IsAdministrator(in.Collaborator):
 		perms, step = All(), StepAdministrator
 	case in.Assignment != nil && InEffect(in.Assignment.State):
-		perms, _ = in.Roles.Effective(in.Assignment.Role)
+		effective := in.Effective
+		if effective == nil {
+			effective = in.Roles.Effective
+		}
+		perms, _ = effective(in.Assignment.Role)
 		step = StepAssignment
 	default:
 		return AccessExplanation{Permissions: Set{}, Decided: StepAssignment}
@@ -105,8 +114,37 @@ func (a *Account) Access(c *v1alpha1.Collaborator, workCenter string, now metav1
 	}
 	return Access{Evaluation: e, Assignment: assignment, AccessExplanation: ExplainAccess(AccessInput{
 		Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[workCenter],
-		Assignment: assignment, Roles: a.roles,
+		Assignment: assignment, Roles: a.roles, Effective: a.Effective,
 	})}
+}
+
+// Accesses is c's effective access (Access) in each WorkCenter its spec assigns it to,
+// once per WorkCenter, in spec order: one evaluation of its assignments serves them all.
+func (a *Account) Accesses(c *v1alpha1.Collaborator, now metav1.Time) []Access {
+	e := a.Evaluate(c, "", now)
+	out := make([]Access, 0, len(e.Statuses))
+	var seen map[string]bool // past a few assignments
+	for i := range e.Statuses {
+		st := &e.Statuses[i]
+		switch {
+		case len(e.Statuses) > 8 && seen[st.Name]:
+			continue
+		case len(e.Statuses) > 8:
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[st.Name] = true
+		case slices.ContainsFunc(out, func(x Access) bool { return x.Assignment.Name == st.Name }):
+			continue // the first assignment to a WorkCenter is the one Access reads
+		}
+		one := e
+		one.Statuses = e.Statuses[i : i+1 : i+1]
+		out = append(out, Access{Evaluation: one, Assignment: st, AccessExplanation: ExplainAccess(AccessInput{
+			Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[st.Name],
+			Assignment: st, Roles: a.roles, Effective: a.Effective,
+		})})
+	}
+	return out
 }
 
 // Permissions is c's effective access in the WorkCenter (Access's set). Callers must

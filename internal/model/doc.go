@@ -28,6 +28,7 @@
 //	validate.go        per kind, every finding admission reports
 //	capabilities.go    the account-level capabilities of each member type (docs/administration.md)
 //	administration.go  delegated administration: who asks (Identify), may they (Decide), no escalation
+//	rbac.go            the Kubernetes RBAC rules of each Collaborator, from Decide and effective access
 //
 // It has no Kubernetes client and no clock of its own, so tests and offline tools build
 // one from manifests.

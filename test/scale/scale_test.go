@@ -121,12 +121,24 @@ type result struct {
 	admission                        admissionResult
 	// admissionPeople is admission as Collaborators of the account (identities on).
 	admissionPeople admissionResult
+	// RBAC: from the manager's start until every Collaborator had its Role and
+	// RoleBinding, the writes to them until then, in the quiet windows, and the mean
+	// reconcile of the RBAC controller (one namespace) over the change costs.
+	rbacCold               time.Duration
+	rbacColdWrites         int
+	rbacQuiet, rbacRestart int
+	rbacReconcile          time.Duration
+	rbacReconciles         uint64
 }
 
 type changeCost struct {
 	what       string
 	reconciles float64
 	changed    int
+	// rbacObjects and rbacPeople are the Roles and RoleBindings written after the change,
+	// and the Collaborators they are for; rbacWrites the writes (more than rbacObjects
+	// when one was written twice).
+	rbacObjects, rbacPeople, rbacWrites int
 }
 
 func TestScale(t *testing.T) {
@@ -164,9 +176,13 @@ func TestScale(t *testing.T) {
 	}
 	obs := newObserver()
 	run.obs, run.bin, run.kubeconfig, run.dir = obs, bin, kubeconfig, dir
+	run.rbac = newRBACObserver()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	if err := obs.run(watchCtx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.rbac.run(watchCtx, c); err != nil {
 		t.Fatal(err)
 	}
 
@@ -205,6 +221,7 @@ func TestScale(t *testing.T) {
 type harness struct {
 	c                    client.WithWatch
 	obs                  *observer
+	rbac                 *rbacObserver
 	bin, kubeconfig, dir string
 	hooks                *webhooks
 	apiserver            rest.Interface
@@ -235,6 +252,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 		t.Fatal(err)
 	}
 	writes0, _ := obs.counts()
+	rbac0 := h.rbac.countIn(namespaces)
 	apiCPU0 := apiserverCPU(t, ctx, h.apiserver)
 	start := time.Now()
 	m, err := startManager(bin, kubeconfig, logPath)
@@ -256,6 +274,14 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	time.Sleep(time.Second)
 	writes1, _ := obs.counts()
 	r.writes = writes1 - writes0
+	// Every Collaborator's Role and RoleBinding (every email is unique in the shapes).
+	if err := h.rbac.waitPresent(namespaces, 2*s.collaborators*s.namespaces, 30*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r.rbacCold = time.Since(start)
+	h.rbac.settle()
+	r.rbacColdWrites = h.rbac.countIn(namespaces) - rbac0
+	rbac1 := h.rbac.countIn(namespaces)
 	// The Events of cold convergence, written one at a time behind the status writes.
 	for m.gauge("workcenter_events_queued") > 0 {
 		if time.Since(start) > 30*time.Minute {
@@ -269,6 +295,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	time.Sleep(quiet)
 	writes2, _ := obs.counts()
 	r.quiet = writes2 - writes1
+	r.rbacQuiet = h.rbac.countIn(namespaces) - rbac1
 	r.events = countEvents(t, ctx, c, namespaces)
 
 	// Memory: the manager's heap and RSS per cached object, against the JSON size.
@@ -291,7 +318,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 
 	// Change costs and latency, on the first account.
 	first := prefix + "-000"
-	r.costs, r.p50, r.p99 = changeCosts(t, ctx, c, obs, m, s, first, changes)
+	r.costs, r.p50, r.p99 = changeCosts(t, ctx, c, obs, h.rbac, m, s, first, changes)
+	r.rbacReconcile, r.rbacReconciles = m.reconcileMean("rbac")
 
 	// Latency of the same single changes while another account of about 1,000 objects
 	// is applied at once.
@@ -331,6 +359,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	}
 	r.floorStatus = floor(t, ctx, c, r.objects, prefix, 0, converged.Items)
 	writes3, _ := obs.counts()
+	rbac3 := h.rbac.countIn(namespaces)
 	if m, err = startManager(bin, kubeconfig, logPath); err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +367,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	time.Sleep(quiet)
 	writes4, _ := obs.counts()
 	r.restart = writes4 - writes3
+	r.rbacRestart = h.rbac.countIn(namespaces) - rbac3
 
 	// GitOps: the manager running, another account applied at once, newest kinds first.
 	gns := prefix + "-gitops"
@@ -541,13 +571,17 @@ func settle(obs *observer, m *manager) {
 // changeCosts makes single changes on the converged account ns: reconciles (all
 // controllers) and the objects whose status changed, per kind of change; and the
 // spec-to-Ready latency of `changes` new Members, one at a time.
-func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observer, m *manager, s shape, ns string, changes int) ([]changeCost, time.Duration, time.Duration) {
+func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observer, rbac *rbacObserver, m *manager, s shape, ns string, changes int) ([]changeCost, time.Duration, time.Duration) {
 	measure := func(what string, change func()) changeCost {
 		settle(obs, m)
+		rbac.settle()
 		obs.mark()
+		rbac.mark()
+		rbacBefore := rbac.count()
 		before := m.reconciles()
 		change()
 		settle(obs, m)
+		rbac.settle()
 		after := m.reconciles()
 		total := 0.0
 		by := map[string]float64{}
@@ -558,8 +592,11 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 			}
 		}
 		names := obs.writtenNames()
-		t.Logf("%s: reconciles by controller %v; written %d: %v", what, by, len(names), names[:min(len(names), 20)])
-		return changeCost{what: what, reconciles: total, changed: obs.writtenSince()}
+		cost := changeCost{what: what, reconciles: total, changed: obs.writtenSince(), rbacWrites: rbac.count() - rbacBefore}
+		cost.rbacObjects, cost.rbacPeople = rbac.since()
+		t.Logf("%s: reconciles by controller %v; written %d: %v; RBAC writes %d on %d objects for %d people",
+			what, by, len(names), names[:min(len(names), 20)], cost.rbacWrites, cost.rbacObjects, cost.rbacPeople)
+		return cost
 	}
 	patch := func(o client.Object, mut func()) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
@@ -586,6 +623,33 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 	wc := &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: wcName(7)}}
 	costs = append(costs, measure("one WorkCenter archived", func() {
 		patch(wc, func() { wc.Spec.Archived = true })
+	}))
+	// Changes of one person's rules or binding: one RBAC write each (a Guest holds
+	// guest-safe roles only, so it is made a Member and back: no license is kept).
+	guest := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: s.collaborator(ns, 5).Name}}
+	costs = append(costs, measure("one Guest made a Member", func() {
+		patch(guest, func() { guest.Spec.Type = v1alpha1.Member })
+	}))
+	costs = append(costs, measure("that Member made a Guest again", func() {
+		patch(guest, func() { guest.Spec.Type = v1alpha1.Guest })
+	}))
+	person := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: s.collaborator(ns, 4).Name}}
+	costs = append(costs, measure("one email changed", func() {
+		patch(person, func() { person.Spec.Email = "renamed-" + person.Spec.Email })
+	}))
+	costs = append(costs, measure("one assignment added", func() {
+		patch(person, func() {
+			person.Spec.WorkCenters = append(person.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
+				Name: v1alpha1.ObjectName(wcName(s.workCenters - 1)), Role: v1alpha1.RoleReadOnly})
+		})
+	}))
+	// A change of what a role grants: one RBAC write per holder whose rules it changes.
+	// The first member-only role (the chain's head: the next four include it) gains
+	// collaborators.changeRole, so its holders and those of the roles including it may
+	// manage collaborators: read and update them, and read the roles.
+	granting := &v1alpha1.WorkCenterRole{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: roleName(s.roles / 2)}}
+	costs = append(costs, measure(fmt.Sprintf("%s gains collaborators.changeRole", granting.Name), func() {
+		patch(granting, func() { granting.Spec.Permissions = append(granting.Spec.Permissions, "collaborators.changeRole") })
 	}))
 
 	// Latency: new Members, one at a time, from create to Ready.
@@ -695,8 +759,12 @@ on %s with %d cores (GOMAXPROCS %d), %s.
 		row("live objects / JSON; without recent Events", fmt.Sprintf("%.1f KiB (%.1fx); %.1f KiB (%.1fx)",
 			r.live/1024, r.live/r.json, (r.live-r.heapEvents)/1024, (r.live-r.heapEvents)/r.json))
 		for _, c := range r.costs {
-			row("change cost: "+c.what, fmt.Sprintf("%.0f / %d", c.reconciles, c.changed))
+			row("change cost: "+c.what, fmt.Sprintf("%.0f / %d; RBAC %d writes, %d objects, %d people", c.reconciles, c.changed, c.rbacWrites, c.rbacObjects, c.rbacPeople))
 		}
+		row("RBAC: every Role and RoleBinding after start", orDash(r.rbacCold > 0, d(r.rbacCold)))
+		row("RBAC writes during cold / minimum (2 per Collaborator)", fmt.Sprintf("%d / %d", r.rbacColdWrites, 2*r.shape.collaborators*r.shape.namespaces))
+		row("RBAC writes quiet after; after restart", fmt.Sprintf("%d; %d", r.rbacQuiet, r.rbacRestart))
+		row("RBAC reconcile mean (reconciles), one namespace", orDash(r.rbacReconciles > 0, fmt.Sprintf("%s (%d)", ms(r.rbacReconcile), r.rbacReconciles)))
 		a := r.admission
 		row("webhook p50 / p99 (API server)", fmt.Sprintf("%s / %s", ms(a.apiP50), ms(a.apiP99)))
 		row("webhook p50 / p99 (manager)", fmt.Sprintf("%s / %s", ms(a.managerP50), ms(a.managerP99)))
@@ -779,7 +847,14 @@ are licenses for every Member. Durations are wall-clock time on the harness's cl
   same code (at 5,000 collaborators, from 2.9x to 4.0x the objects' JSON) and the live
   objects far less (2.0x to 2.1x).
 - **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
-  one change, against the objects whose status (or metadata) was written.
+  one change, against the objects whose status (or metadata) was written; then the writes
+  to the operator's Roles and RoleBindings (RBAC, docs/administration.md) the change
+  caused, the objects written and the Collaborators they are for: one write per person
+  whose rules or binding changed.
+- **RBAC**: from the manager's start until every Collaborator has its Role and RoleBinding
+  (cold), the writes to them until then against the minimum (a create each), in the quiet
+  windows, and the RBAC controller's mean reconcile (one namespace: every person's rules
+  computed and compared with the cache) over the start and the change costs.
 - **webhook**: latency of 500 server-side dry-run updates of the account's Collaborators
   and roles (one in ten a role), one at a time, as the API server's histogram gives it
   (apiserver_admission_webhook_admission_duration_seconds, interpolated within its buckets

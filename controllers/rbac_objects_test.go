@@ -1,0 +1,94 @@
+package controllers
+
+import (
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
+)
+
+// What Desired makes is up to date by roleUpToDate and bindingUpToDate (else every
+// reconcile would write it again), and each of its parts, changed, is not (else a change
+// would never be written).
+func TestDesiredIsUpToDate(t *testing.T) {
+	owner := fixtures.Account("acme", "acme", 5)
+	owner.UID = types.UID("uid-acme")
+	r := &RBACReconciler{IdentityPrefix: "oidc:"}
+	rules := []rbacv1.PolicyRule{{APIGroups: []string{"access.workcenter.io"}, Resources: []string{"workcenters"}, Verbs: []string{"create"}}}
+	for _, name := range []string{"tom", strings.Repeat("x", 64), strings.Repeat("y", 250)} {
+		c := fixtures.Collaborator("acme", name, v1alpha1.Member)
+		role, binding := r.Desired(owner, c, rules)
+		if len(role.Name) > 253 || role.Name != binding.Name || role.Name != RBACName(name) {
+			t.Errorf("%s: names %q and %q", name[:3], role.Name, binding.Name)
+		}
+		if !roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
+			t.Fatalf("%s: what Desired makes is not up to date", name[:3])
+		}
+		for what, change := range map[string]func(role *rbacv1.Role, binding *rbacv1.RoleBinding){
+			"rules":  func(role *rbacv1.Role, _ *rbacv1.RoleBinding) { role.Rules = nil },
+			"a verb": func(role *rbacv1.Role, _ *rbacv1.RoleBinding) { role.Rules[0].Verbs = []string{"delete"} },
+			"managed-by": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				delete(role.Labels, v1alpha1.LabelManagedBy)
+				delete(b.Labels, v1alpha1.LabelManagedBy)
+			},
+			"collaborator label": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				role.Labels[v1alpha1.LabelCollaborator], b.Labels[v1alpha1.LabelCollaborator] = "other", "other"
+			},
+			"annotation": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				role.Annotations[v1alpha1.AnnotationCollaborator], b.Annotations[v1alpha1.AnnotationCollaborator] = "other", "other"
+			},
+			"owner": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				role.OwnerReferences[0].UID, b.OwnerReferences[0].UID = "other", "other"
+			},
+			"a second owner": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				role.OwnerReferences = append(role.OwnerReferences, metav1.OwnerReference{Name: "x"})
+				b.OwnerReferences = append(b.OwnerReferences, metav1.OwnerReference{Name: "x"})
+			},
+			"not controller": func(role *rbacv1.Role, b *rbacv1.RoleBinding) {
+				f := false
+				role.OwnerReferences[0].Controller, b.OwnerReferences[0].Controller = &f, &f
+			},
+		} {
+			role, binding := r.Desired(owner, c, []rbacv1.PolicyRule{*rules[0].DeepCopy()})
+			wantRole, wantBinding := r.Desired(owner, c, rules)
+			change(role, binding)
+			if roleUpToDate(role, owner, name, rules) {
+				t.Errorf("%s: a Role with another %s is up to date", name[:3], what)
+			}
+			if contentDigest(role) == contentDigest(wantRole) {
+				t.Errorf("%s: a Role with another %s has the digest of ours: an edit would not be reverted", name[:3], what)
+			}
+			if what != "rules" && what != "a verb" && r.bindingUpToDate(binding, owner, c) {
+				t.Errorf("%s: a RoleBinding with another %s is up to date", name[:3], what)
+			}
+			if what != "rules" && what != "a verb" && contentDigest(binding) == contentDigest(wantBinding) {
+				t.Errorf("%s: a RoleBinding with another %s has the digest of ours", name[:3], what)
+			}
+		}
+		// Labels and annotations of others change nothing of ours.
+		role, binding = r.Desired(owner, c, rules)
+		role.Labels["team"], binding.Annotations["note"] = "x", "y"
+		if wantRole, wantBinding := r.Desired(owner, c, rules); contentDigest(role) != contentDigest(wantRole) || contentDigest(binding) != contentDigest(wantBinding) ||
+			!roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
+			t.Errorf("%s: a label or annotation of someone else's changes ours", name[:3])
+		}
+		_, binding = r.Desired(owner, c, rules)
+		binding.Subjects[0].Name = c.Spec.Email // without the prefix
+		if r.bindingUpToDate(binding, owner, c) {
+			t.Errorf("%s: a RoleBinding to another user is up to date", name[:3])
+		}
+		_, binding = r.Desired(owner, c, rules)
+		binding.Subjects = append(binding.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, Name: "mallory"})
+		if r.bindingUpToDate(binding, owner, c) {
+			t.Errorf("%s: a RoleBinding with a second subject is up to date", name[:3])
+		}
+	}
+	if a, b := RBACName(strings.Repeat("z", 240)+"a"), RBACName(strings.Repeat("z", 240)+"b"); a == b {
+		t.Errorf("two long names make one RBAC name %q", a)
+	}
+}
