@@ -78,6 +78,8 @@ func TestManagerRoleIsExactly(t *testing.T) {
 		"events.k8s.io/events: create, patch":                                                   "the audit trail",
 		"rbac.authorization.k8s.io/roles: create, delete, list, update, watch":                  "each Collaborator's Role",
 		"rbac.authorization.k8s.io/rolebindings: create, delete, list, update, watch":           "each Collaborator's RoleBinding",
+		"authentication.k8s.io/tokenreviews: create":                                            "the authorizer's direct endpoint authenticates its callers",
+		"authorization.k8s.io/subjectaccessreviews: create":                                     "the authorizer's direct endpoint authorizes its callers",
 	}
 	m := build(t, "default")
 	got := map[string]bool{}
