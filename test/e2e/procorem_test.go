@@ -128,4 +128,72 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 		Expect(strings.TrimSpace(errOut)).To(HavePrefix(`error: unknown collaborator "nobody" in namespace acme; nearest:`))
 		Expect(strings.Count(strings.TrimSpace(errOut), "\n")).To(BeZero())
 	})
+
+	// The README's delegated administration example (Quick start) is what the cluster
+	// answers: each `$ kubectl ...` line of the block that impersonates the samples'
+	// people, run as written, prints the lines under it.
+	It("answers the README's kubectl --as examples as the README shows", func() {
+		readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+		Expect(err).NotTo(HaveOccurred())
+		block := readmeBlock(string(readme), "$ kubectl --as priya.shah@acme-builders.example")
+		Expect(block).NotTo(BeEmpty(), "the README's delegated administration example")
+		for _, ex := range readmeExamples(block) {
+			stdout, stderr, _ := kubectl(shellWords(strings.TrimPrefix(ex.command, "kubectl "))...)
+			Expect(strings.TrimSpace(stdout+stderr)).To(Equal(ex.output), "$ %s", ex.command)
+		}
+	})
 })
+
+// readmeBlock is the README's ```text block that contains marker.
+func readmeBlock(readme, marker string) string {
+	for _, part := range strings.Split(readme, "```text\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		if strings.Contains(block, marker) {
+			return block
+		}
+	}
+	return ""
+}
+
+type readmeExample struct{ command, output string }
+
+// readmeExamples are a block's `$ command` lines and the output under each.
+func readmeExamples(block string) []readmeExample {
+	var out []readmeExample
+	for _, line := range strings.Split(block, "\n") {
+		switch {
+		case strings.HasPrefix(line, "$ "):
+			out = append(out, readmeExample{command: strings.TrimPrefix(line, "$ ")})
+		case len(out) > 0 && strings.TrimSpace(line) != "":
+			ex := &out[len(out)-1]
+			ex.output = strings.TrimSpace(ex.output + "\n" + line)
+		}
+	}
+	return out
+}
+
+// shellWords splits a command line as a shell does for words and single quotes.
+func shellWords(line string) []string {
+	var words []string
+	var word strings.Builder
+	quoted, inWord := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
+}
