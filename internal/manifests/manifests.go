@@ -6,7 +6,6 @@
 package manifests
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -14,33 +13,80 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
+	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
 
 // Kinds are the kinds of access.workcenter.io, in dependency order.
 var Kinds = []string{model.KindAccount, model.KindWorkCenterRole, model.KindWorkCenter, model.KindCollaborator}
 
-// Object is one object read from a manifest.
+// Object is one object read from a manifest, and what the API server would make of it
+// on create (internal/schema): the object it would store, or why it would refuse it.
 type Object struct {
 	// Source names where it was read: "path (document N)".
 	Source string
 	// Raw is the object as written (its namespace filled in).
 	Raw *unstructured.Unstructured
-	// Typed is the object decoded into its API type.
+	// Stored is the object as the API server would store it: fields it does not know
+	// pruned, defaults applied, system fields wiped, the status dropped.
+	Stored *unstructured.Unstructured
+	// Typed is Stored decoded into its API type; nil when the object would be refused.
 	Typed client.Object
+	// Problems are why the API server would refuse the object (a key given twice, a
+	// field it does not know, what the CRD's schema and CEL rules say); none when it
+	// would store it. Admission (the operator's webhooks) is not judged here.
+	Problems []Problem
+
+	src place
+}
+
+// Problem is one reason the API server would refuse an object.
+type Problem struct {
+	// Field is the field at fault (spec.adminRole); "" for the object as a whole.
+	Field string
+	// Message is the API server's wording (field.Error's body: "Forbidden: unknown
+	// field"), with the nearest valid name for an unknown field.
+	Message string
+	// At is where the field is in the manifests.
+	At Position
+}
+
+// place is where an object was read: its document, and for an item of a List its path
+// in the document; for an object rendered by kustomize, the file it came from.
+type place struct {
+	doc  *Document
+	path string
+	// kustomized: the object was rendered by kustomize; origin is the file it came
+	// from (from kustomize's origin annotation), "" when unknown.
+	kustomized bool
+	origin     string
+	originDocs func(string) []*Document
+}
+
+func (p place) node() *yamlv3.Node {
+	if p.path == "" {
+		return p.doc.Root()
+	}
+	n, _ := Lookup(p.doc.Root(), p.path)
+	return n
 }
 
 // Kind is the object's kind.
@@ -49,11 +95,83 @@ func (o Object) Kind() string { return o.Raw.GetKind() }
 // Name is the object's "Kind/name".
 func (o Object) Name() string { return o.Raw.GetKind() + "/" + o.Raw.GetName() }
 
+// Refused reports whether the API server would refuse the object.
+func (o Object) Refused() bool { return len(o.Problems) > 0 }
+
+// Position is where the field at path (spec.workCenters[0].role; "" for the object) is
+// in the manifests, or the nearest that is there: its parent, the object. For an object
+// rendered from a kustomization, it is in the file the object came from when that file
+// holds an object of the same kind and name (a field a patch added is at the object).
+func (o Object) Position(path string) Position {
+	if o.src.doc == nil {
+		return Position{File: o.Source}
+	}
+	if !o.src.kustomized {
+		return o.src.doc.Find(o.src.node(), path)
+	}
+	if o.src.origin == "" || o.src.originDocs == nil {
+		return Position{File: o.src.doc.File}
+	}
+	docs := o.src.originDocs(o.src.origin)
+	var match []*Document
+	for _, d := range docs {
+		if value(d.Root(), "kind") != o.Kind() {
+			continue
+		}
+		name := value(d.Root(), "metadata.name")
+		if name == o.Raw.GetName() {
+			match = []*Document{d}
+			break
+		}
+		if name != "" && strings.Contains(o.Raw.GetName(), name) {
+			match = append(match, d)
+		}
+	}
+	if len(match) != 1 {
+		return Position{File: o.src.origin}
+	}
+	return match[0].Find(match[0].Root(), path)
+}
+
+// Text is line n of the file o was read from (the file its position names), "" when
+// unknown.
+func (o Object) Text(pos Position) string {
+	if o.src.doc == nil {
+		return ""
+	}
+	if !o.src.kustomized {
+		return o.src.doc.Text(pos.Line)
+	}
+	if o.src.originDocs == nil || pos.File != o.src.origin {
+		return ""
+	}
+	for _, d := range o.src.originDocs(o.src.origin) {
+		if t := d.Text(pos.Line); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// value is the scalar at path below n, "" when there is none.
+func value(n *yamlv3.Node, path string) string {
+	v, key := Lookup(n, path)
+	if v == nil || key == nil || v.Kind != yamlv3.ScalarNode {
+		return ""
+	}
+	return v.Value
+}
+
 // Set is the objects read, in the order read.
 type Set struct {
 	Objects []Object
 	// Namespaces are the Namespace objects the manifests declare.
 	Namespaces []string
+
+	// kustomization is the one being read, while it is.
+	kustomization *kustomization
+	// docs are the files read to find where a kustomization's objects came from.
+	docs map[string][]*Document
 }
 
 // Options say how to read.
@@ -97,20 +215,192 @@ func Load(opts Options) (*Set, error) {
 		}
 	}
 	for _, dir := range opts.Kustomizations {
-		fs := filesys.MakeFsOnDisk()
-		resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+		data, tracked, err := render(dir)
 		if err != nil {
-			return nil, fmt.Errorf("kustomization %s: %s", dir, oneLine(err.Error()))
+			msg := fmt.Sprintf("kustomization %s: %s", dir, oneLine(err.Error()))
+			if dups := duplicateKeys(dir); len(dups) > 0 {
+				return nil, dups.error(msg)
+			}
+			return nil, errors.New(msg)
 		}
-		data, err := resources.AsYaml()
+		s.kustomization = &kustomization{dir: dir, tracked: tracked}
+		err = s.add(dir+" (kustomization)", data, opts.Namespace, false)
+		s.kustomization = nil
 		if err != nil {
-			return nil, fmt.Errorf("kustomization %s: %s", dir, oneLine(err.Error()))
-		}
-		if err := s.add(dir+" (kustomization)", data, opts.Namespace, false); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// LocatedError is an error about places in files, each shown with its line.
+type LocatedError struct {
+	Msg    string
+	Places []Place
+}
+
+// Place is a message about a position, and the text of its line.
+type Place struct {
+	At      Position
+	Message string
+	Text    string
+}
+
+func (e *LocatedError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	for _, p := range e.Places {
+		b.WriteString("\n" + p.At.String() + ": " + p.Message)
+	}
+	return b.String()
+}
+
+// Detail is the places, each with its line shown under it, as compilers show errors.
+func (e *LocatedError) Detail() string {
+	var b strings.Builder
+	for _, p := range e.Places {
+		b.WriteString(p.At.String() + ": " + p.Message + "\n" + Snippet(p.At, p.Text))
+	}
+	return b.String()
+}
+
+type places []Place
+
+func (ps places) error(msg string) error { return &LocatedError{Msg: msg, Places: ps} }
+
+// duplicateKeys are the keys given twice in the YAML files below dir: why kustomize
+// refused to read it, with their positions (kustomize's message has none that help).
+func duplicateKeys(dir string) places {
+	var out places
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml":
+		default:
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		chunks, _ := splitDocuments(data)
+		for i, c := range chunks {
+			doc := NewDocument(path, i+1, c.line, c.data)
+			for _, dup := range doc.Duplicates(doc.Root(), "") {
+				out = append(out, Place{At: dup.At, Text: doc.Text(dup.At.Line),
+					Message: fmt.Sprintf("%s is given twice (the first at line %d): kustomize, and the API server, refuse it", dup.Path, dup.First.Line)})
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// kustomization is the kustomization being read: its directory, and whether the origin
+// annotations in its output are ours (added to say where each object came from, and
+// removed from the objects) or its own.
+type kustomization struct {
+	dir     string
+	tracked bool
+}
+
+// render renders the kustomization in dir as kubectl apply -k does, with kustomize's
+// origin annotations (config.kubernetes.io/origin: the file each object came from)
+// unless the kustomization sets its buildMetadata itself; tracked says they were added.
+func render(dir string) (data []byte, tracked bool, err error) {
+	fs := &originTracking{FileSystem: filesys.MakeFsOnDisk()}
+	if abs, err := filepath.Abs(dir); err == nil {
+		fs.root = abs
+	}
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	data, err = resources.AsYaml()
+	return data, fs.tracked, err
+}
+
+// originTracking is the disk, but the kustomization file of root asks kustomize for
+// origin annotations (buildMetadata: [originAnnotations]) when it sets no buildMetadata.
+type originTracking struct {
+	filesys.FileSystem
+	root    string
+	tracked bool
+}
+
+var buildMetadataKey = regexp.MustCompile(`(?m)^buildMetadata\s*:`)
+
+func (f *originTracking) ReadFile(path string) ([]byte, error) {
+	data, err := f.FileSystem.ReadFile(path)
+	if err != nil || f.root == "" || !isKustomization(filepath.Base(path)) || filepath.Clean(filepath.Dir(path)) != f.root {
+		return data, err
+	}
+	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] == '{' || buildMetadataKey.Match(data) {
+		return data, nil
+	}
+	f.tracked = true
+	out := slices.Clone(data)
+	if !bytes.HasSuffix(out, []byte("\n")) {
+		out = append(out, '\n')
+	}
+	return append(out, "buildMetadata: [originAnnotations]\n"...), nil
+}
+
+// originAnnotation is kustomize's annotation naming the file an object came from.
+const originAnnotation = "config.kubernetes.io/origin"
+
+// originOf reads (and, when the annotations are ours, removes) u's origin annotation:
+// the file it came from, joined to the kustomization's directory; "" when unknown.
+func (k *kustomization) originOf(u *unstructured.Unstructured) string {
+	annotations := u.GetAnnotations()
+	raw, ok := annotations[originAnnotation]
+	if !ok {
+		return ""
+	}
+	if k.tracked {
+		delete(annotations, originAnnotation)
+		if len(annotations) == 0 {
+			unstructured.RemoveNestedField(u.Object, "metadata", "annotations")
+		} else {
+			u.SetAnnotations(annotations)
+		}
+	}
+	var origin struct {
+		Path string `json:"path"`
+		Repo string `json:"repo"`
+	}
+	if err := yaml.Unmarshal([]byte(raw), &origin); err != nil || origin.Path == "" || origin.Repo != "" {
+		return ""
+	}
+	return filepath.Join(k.dir, origin.Path)
+}
+
+// documents are the documents of the file at path, read once; none when it cannot be
+// read.
+func (s *Set) documents(path string) []*Document {
+	if docs, ok := s.docs[path]; ok {
+		return docs
+	}
+	if s.docs == nil {
+		s.docs = map[string][]*Document{}
+	}
+	var docs []*Document
+	if data, err := os.ReadFile(path); err == nil {
+		chunks, _ := splitDocuments(data)
+		for i, c := range chunks {
+			docs = append(docs, NewDocument(path, i+1, c.line, c.data))
+		}
+	}
+	s.docs[path] = docs
+	return docs
 }
 
 func (s *Set) addPath(path string, opts Options, top bool) error {
@@ -173,22 +463,68 @@ func notFound(err error) string {
 	return oneLine(err.Error())
 }
 
+// chunk is one document of a file as kubectl's reader splits them, and the line it
+// starts on.
+type chunk struct {
+	data []byte
+	line int
+}
+
+// splitDocuments splits data into documents at --- lines exactly as kubectl's YAML
+// reader (k8s.io/apimachinery/pkg/util/yaml.YAMLReader) does, keeping where each starts.
+func splitDocuments(data []byte) ([]chunk, error) {
+	var out []chunk
+	var buf []byte
+	start, line := 0, 0
+	for rest := data; len(rest) > 0; {
+		var l []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i+1], rest[i+1:]
+		} else {
+			l, rest = rest, nil
+		}
+		line++
+		if bytes.HasPrefix(l, []byte("---")) {
+			if trimmed := strings.TrimSpace(string(l[3:])); trimmed != "" && trimmed[0] != '#' {
+				return out, fmt.Errorf("line %d: invalid document separator: %s", line, trimmed)
+			}
+			if len(buf) != 0 {
+				out = append(out, chunk{buf, start})
+				buf = nil
+				continue
+			}
+		}
+		if len(buf) == 0 {
+			start = line
+		}
+		buf = append(buf, l...)
+	}
+	if len(buf) != 0 {
+		out = append(out, chunk{buf, start})
+	}
+	return out, nil
+}
+
 // add reads the documents of one file. inDir: the file was found in a directory, where
 // access test files (a top-level tests:) are not manifests and are skipped.
 func (s *Set) add(source string, data []byte, namespace string, inDir bool) error {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for doc := 1; ; doc++ {
-		chunk, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: not YAML: %s", source, oneLine(err.Error()))
-		}
-		where := fmt.Sprintf("%s (document %d)", source, doc)
+	chunks, err := splitDocuments(data)
+	if err != nil {
+		return fmt.Errorf("%s: not YAML: %s", source, oneLine(err.Error()))
+	}
+	for i, c := range chunks {
+		doc := NewDocument(source, i+1, c.line, c.data)
+		where := fmt.Sprintf("%s (document %d)", source, doc.Number)
+		// Strictly first, as the API server decodes with strict field validation: a key
+		// given twice is refused. The lenient decoding (the last one wins, as kubectl's
+		// client-side conversion does) only names the object and finds the rest.
 		var content map[string]any
-		if err := yaml.Unmarshal(chunk, &content); err != nil {
-			return fmt.Errorf("%s: not YAML: %s", where, oneLine(err.Error()))
+		strictErr := yaml.UnmarshalStrict(c.data, &content)
+		if strictErr != nil {
+			content = nil
+			if err := yaml.Unmarshal(c.data, &content); err != nil {
+				return fmt.Errorf("%s: not YAML: %s", where, oneLine(doc.FileLines(err.Error())))
+			}
 		}
 		if len(content) == 0 {
 			continue
@@ -197,24 +533,31 @@ func (s *Set) add(source string, data []byte, namespace string, inDir bool) erro
 			continue
 		}
 		if items, ok := content["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(content["kind"]), "List") {
+			if strictErr != nil {
+				if dups := doc.Duplicates(doc.Root(), ""); len(dups) > 0 && !strings.HasPrefix(dups[0].Path, "items[") {
+					return fmt.Errorf("%s: %s is given twice (first at line %d)", dups[0].At, dups[0].Path, dups[0].First.Line)
+				}
+			}
 			for i, item := range items {
 				m, ok := item.(map[string]any)
 				if !ok {
 					return fmt.Errorf("%s: item %d is not an object", where, i+1)
 				}
-				if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace); err != nil {
+				src := place{doc: doc, path: fmt.Sprintf("items[%d]", i)}
+				if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace, src, strictErr); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := s.addObject(where, content, namespace); err != nil {
+		if err := s.addObject(where, content, namespace, place{doc: doc}, strictErr); err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
-func (s *Set) addObject(where string, content map[string]any, namespace string) error {
+func (s *Set) addObject(where string, content map[string]any, namespace string, src place, strictErr error) error {
 	u := &unstructured.Unstructured{Object: content}
 	gv, kind := u.GetAPIVersion(), u.GetKind()
 	if gv == "" || kind == "" {
@@ -244,15 +587,101 @@ func (s *Set) addObject(where string, content map[string]any, namespace string) 
 	if u.GetNamespace() == "" {
 		u.SetNamespace(namespace)
 	}
-	typed, err := Decode(u)
-	if err != nil {
-		return fmt.Errorf("%s: %s %q: %s", where, kind, u.GetName(), oneLine(err.Error()))
+	if k := s.kustomization; k != nil {
+		src.kustomized = true
+		src.origin = k.originOf(u)
+		src.originDocs = s.documents
 	}
-	s.Objects = append(s.Objects, Object{Source: where, Raw: u, Typed: typed})
+	o := Object{Source: where, Raw: u, src: src}
+	if strictErr != nil {
+		dups := src.doc.Duplicates(src.node(), src.path)
+		o.Problems = append(o.Problems, duplicates(dups, src.path)...)
+		if len(dups) == 0 && src.path == "" {
+			o.Problems = append(o.Problems, Problem{Message: "Invalid value: " + oneLine(src.doc.FileLines(strictErr.Error())), At: src.doc.Start()})
+		}
+	}
+	v, err := validator()
+	if err != nil {
+		return fmt.Errorf("loading the CRDs: %w", err)
+	}
+	stored, errs := v.Validate(u)
+	if stored != nil {
+		stored.SetNamespace(u.GetNamespace())
+	}
+	o.Stored = stored
+	for _, e := range errs {
+		f := e.Field
+		if f == "<nil>" {
+			f = ""
+		}
+		msg := e.ErrorBody()
+		if schema.IsUnknownField(e) {
+			parent, name := splitLast(f)
+			if near := Closest(name, v.FieldNames(u.GroupVersionKind(), parent)); len(near) > 0 {
+				msg += "; nearest: " + strings.Join(near, ", ")
+			}
+		}
+		o.Problems = append(o.Problems, Problem{Field: f, Message: msg, At: o.Position(f)})
+	}
+	if len(o.Problems) == 0 {
+		typed, err := Decode(stored)
+		if err != nil {
+			o.Problems = append(o.Problems, Problem{Message: oneLine(err.Error()), At: o.Position("")})
+		} else {
+			o.Typed = typed
+		}
+	}
+	s.Objects = append(s.Objects, o)
 	return nil
 }
 
-// Decode turns u into its API type, failing on fields of the wrong type.
+// duplicates are the problems of the keys given twice in an object (at path in its
+// document). Several apiVersion or kind keys are several objects run together without
+// a --- line between them: one problem says so, instead of one per key.
+func duplicates(dups []Duplicate, path string) []Problem {
+	field := func(d Duplicate) string { return strings.TrimPrefix(strings.TrimPrefix(d.Path, path), ".") }
+	var out []Problem
+	var lines []string
+	var first Duplicate
+	for _, d := range dups {
+		if field(d) != "apiVersion" && field(d) != "kind" {
+			continue
+		}
+		if lines == nil {
+			first, lines = d, []string{strconv.Itoa(d.First.Line)}
+		}
+		if field(d) == field(first) {
+			lines = append(lines, strconv.Itoa(d.At.Line))
+		}
+	}
+	if lines != nil {
+		out = append(out, Problem{At: first.At, Message: fmt.Sprintf("Forbidden: several objects in one document (%s at lines %s): "+
+			"the API server refuses the keys given twice; separate the objects with --- lines", field(first), strings.Join(lines, ", "))})
+	}
+	for _, d := range dups {
+		if lines != nil && !strings.ContainsAny(field(d), ".[") {
+			continue
+		}
+		out = append(out, Problem{Field: field(d), Message: fmt.Sprintf("Forbidden: duplicate field; the first is at line %d", d.First.Line), At: d.At})
+	}
+	return out
+}
+
+// splitLast splits a field path into its parent and its last key: spec.a.b is spec.a
+// and b.
+func splitLast(path string) (parent, name string) {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return "", path
+	}
+	return path[:i], path[i+1:]
+}
+
+// validator is the offline API server's schema check, built once.
+var validator = sync.OnceValues(schema.New)
+
+// Decode turns u into its API type as the API server's decoder does: field names match
+// case-sensitively, and a field the type does not have, or one given twice, is an error.
 func Decode(u *unstructured.Unstructured) (client.Object, error) {
 	var obj client.Object
 	switch u.GetKind() {
@@ -264,13 +693,19 @@ func Decode(u *unstructured.Unstructured) (client.Object, error) {
 		obj = &v1alpha1.WorkCenterRole{}
 	case model.KindCollaborator:
 		obj = &v1alpha1.Collaborator{}
+	default:
+		return nil, fmt.Errorf("unknown kind %q", u.GetKind())
 	}
 	data, err := json.Marshal(u.Object)
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(data, obj); err != nil {
+	strict, err := sigsjson.UnmarshalStrict(data, obj, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if err != nil {
 		return nil, err
+	}
+	if len(strict) > 0 {
+		return nil, errors.Join(strict...)
 	}
 	return obj, nil
 }
@@ -300,7 +735,7 @@ var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 func (s *Set) Model(namespace string) *model.Account {
 	m := model.New(namespace)
 	for i, o := range s.Objects {
-		if o.Raw.GetNamespace() != namespace {
+		if o.Raw.GetNamespace() != namespace || o.Typed == nil {
 			continue
 		}
 		obj := o.Typed.DeepCopyObject().(client.Object)

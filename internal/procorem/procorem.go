@@ -53,6 +53,9 @@ type options struct {
 	files, kustomizations          []string
 	recursive                      bool
 	output                         string
+	// ignoreInvalid: answer from the objects the API server would store when it would
+	// refuse others, instead of refusing to answer.
+	ignoreInvalid bool
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -73,11 +76,21 @@ func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	var e exit
+	var d detailedError
+	var located *manifests.LocatedError
 	switch {
 	case err == nil:
 		return ExitYes
 	case errors.As(err, &e):
 		return e.code
+	case errors.As(err, &d):
+		fmt.Fprintln(stderr, "error: "+oneLine(d.msg))
+		fmt.Fprint(stderr, d.detail)
+		return ExitError
+	case errors.As(err, &located):
+		fmt.Fprintln(stderr, "error: "+oneLine(located.Msg))
+		fmt.Fprint(stderr, located.Detail())
+		return ExitError
 	default:
 		fmt.Fprintln(stderr, "error: "+oneLine(err.Error()))
 		return ExitError
@@ -85,6 +98,14 @@ func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, st
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// detailedError is bad input with lines that show where it is: the error is printed on
+// its first line, as every error, and the detail (whole lines) under it as it is.
+type detailedError struct {
+	msg, detail string
+}
+
+func (e detailedError) Error() string { return e.msg + "\n" + e.detail }
 
 func (o *options) root() *cobra.Command {
 	root := &cobra.Command{
@@ -111,6 +132,11 @@ Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 ba
 	f.StringArrayVarP(&o.kustomizations, "kustomize", "k", nil, "A kustomization directory to render and read instead of the cluster (repeatable)")
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.validate(), o.test())
+	for _, cmd := range root.Commands() {
+		if cmd.Name() != "validate" {
+			o.addIgnoreInvalid(cmd)
+		}
+	}
 	return root
 }
 
@@ -145,13 +171,70 @@ func (o *options) engine(ctx context.Context) (*query.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		return query.New(set.Model(ns), now), nil
+		m, err := stored(ctx, set, ns, o.ignoreInvalid, o.stderr)
+		if err != nil {
+			return nil, err
+		}
+		return query.New(m, now), nil
 	}
 	m, err := o.live(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return query.New(m, now), nil
+}
+
+// stored is the account model of namespace as the cluster would hold it once the
+// manifests are applied with kubectl's defaults: each object as the API server would
+// store it, after admission. When the API server would refuse any object of the
+// manifests, that is bad input listing why, unless ignoreInvalid: then the answer is
+// from the objects it would store, and a warning on w names each one left out.
+func stored(ctx context.Context, set *manifests.Set, namespace string, ignoreInvalid bool, w io.Writer) (*model.Account, error) {
+	report, models, err := admit(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	if refused := report.refused(); len(refused) > 0 {
+		if !ignoreInvalid {
+			return nil, invalidManifests(report)
+		}
+		for _, p := range refused {
+			fmt.Fprintln(w, "warning: left out (--ignore-invalid): "+p.String())
+		}
+	}
+	if m := models[namespace]; m != nil {
+		return m, nil
+	}
+	return model.New(namespace), nil
+}
+
+// invalidManifests is the error of manifests the API server would refuse objects of:
+// every problem that refuses one, each with the line at fault.
+func invalidManifests(r Report) error {
+	var detail strings.Builder
+	for _, p := range r.refused() {
+		detail.WriteString(p.snippet())
+	}
+	n := r.refusedObjects()
+	return detailedError{
+		msg: fmt.Sprintf("the manifests are invalid: the API server would refuse %d of their %d objects (%s); "+
+			"fix them, or give --ignore-invalid to answer from the objects it would store", n, r.Objects, plural(len(r.refused()), "problem")),
+		detail: detail.String(),
+	}
+}
+
+// plural is "1 problem", "2 problems".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// addIgnoreInvalid adds --ignore-invalid to a command that answers from manifests.
+func (o *options) addIgnoreInvalid(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.ignoreInvalid, "ignore-invalid", false,
+		"Offline, when the API server would refuse objects of the manifests, answer from those it would store instead of refusing to answer (each left out is a warning)")
 }
 
 // pickNamespace is -n, or the manifests' only namespace.

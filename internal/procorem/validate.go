@@ -17,7 +17,6 @@ import (
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
-	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
 
 // Problem is one thing wrong with an object of the manifests.
@@ -30,17 +29,45 @@ type Problem struct {
 	// Field is the field at fault, when one is.
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	// File, Line and Column are where the field (or the object) is in the manifests;
+	// for an object rendered from a kustomization, in the file it came from when that is
+	// known, else File is the kustomization.
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
 
 	// order is the object's place in the manifests: problems are reported in it.
 	order int
+	// text is the line at fault, shown under the problem.
+	text string
+	// refused: the API server would refuse the object (decoding, schema or admission);
+	// otherwise the problem is the operator's verdict on an object it would store.
+	refused bool
 }
 
 func (p Problem) String() string {
-	s := fmt.Sprintf("%s: %s/%s", p.Source, p.Kind, p.Name)
+	where := p.Source
+	if p.Line > 0 {
+		where = manifests.Position{File: p.File, Line: p.Line, Column: p.Column}.String()
+	}
+	s := fmt.Sprintf("%s: %s/%s", where, p.Kind, p.Name)
 	if p.Field != "" {
 		s += ": " + p.Field
 	}
 	return s + ": " + p.Message
+}
+
+// snippet is the problem with the line at fault shown under it.
+func (p Problem) snippet() string {
+	return p.String() + "\n" + manifests.Snippet(manifests.Position{File: p.File, Line: p.Line, Column: p.Column}, p.text)
+}
+
+// at places p at the field of o (the object when field is "").
+func (p Problem) at(o manifests.Object, field string) Problem {
+	pos := o.Position(field)
+	p.File, p.Line, p.Column = pos.File, pos.Line, pos.Column
+	p.text = o.Text(pos)
+	return p
 }
 
 // Report is what validate found.
@@ -55,17 +82,44 @@ type Report struct {
 	Warnings []Problem `json:"warnings"`
 }
 
-// Validate checks the manifests' objects offline as the cluster would: each against the
-// CRD's schema (defaults, OpenAPI validation, CEL rules; internal/schema), then the
+// refused are the problems of the objects the API server would refuse.
+func (r Report) refused() []Problem {
+	var out []Problem
+	for _, p := range r.Problems {
+		if p.refused {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// refusedObjects counts the objects the API server would refuse.
+func (r Report) refusedObjects() int {
+	seen := map[int]bool{}
+	for _, p := range r.Problems {
+		if p.refused {
+			seen[p.order] = true
+		}
+	}
+	return len(seen)
+}
+
+// Validate checks the manifests' objects offline as the cluster would: each as the API
+// server decodes it and against the CRD's schema (strict field validation, defaults,
+// OpenAPI validation, CEL rules; internal/manifests and internal/schema), then the
 // account rules through the admission webhooks' own validators (internal/webhook
 // Offline), replayed in dependency order (Accounts, WorkCenterRoles, WorkCenters,
 // Collaborators; manifest order within a kind, which is also seniority), and last the
 // operator's verdict on every assignment admitted.
 func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
-	sv, err := schema.New()
-	if err != nil {
-		return Report{}, fmt.Errorf("loading the CRDs: %w", err)
-	}
+	r, _, err := admit(ctx, set)
+	return r, err
+}
+
+// admit is Validate, and the account model of each namespace as the cluster would hold
+// it once every object is applied: the objects the API server would store, as it would
+// store them (those it refuses are not there), with the built-in roles.
+func admit(_ context.Context, set *manifests.Set) (Report, map[string]*model.Account, error) {
 	r := Report{Problems: []Problem{}, Warnings: []Problem{}}
 	type admitted struct {
 		src   manifests.Object
@@ -75,22 +129,14 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	byKind := map[string][]admitted{}
 	for i, o := range set.Objects {
 		r.Objects++
-		problem := func(field, msg string) Problem {
-			return Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(), Field: field, Message: msg, order: i}
+		for _, p := range o.Problems {
+			r.Problems = append(r.Problems, Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(),
+				Field: p.Field, Message: p.Message, File: p.At.File, Line: p.At.Line, Column: p.At.Column, text: o.Text(p.At), order: i, refused: true})
 		}
-		defaulted, errs := sv.Validate(o.Raw)
-		for _, e := range errs {
-			r.Problems = append(r.Problems, problem(e.Field, e.ErrorBody()))
-		}
-		if len(errs) > 0 || defaulted == nil {
+		if o.Typed == nil {
 			continue
 		}
-		defaulted.SetNamespace(o.Raw.GetNamespace())
-		typed, err := manifests.Decode(defaulted)
-		if err != nil {
-			r.Problems = append(r.Problems, problem("", err.Error()))
-			continue
-		}
+		typed := o.Typed.DeepCopyObject().(client.Object)
 		typed.SetCreationTimestamp(metav1.NewTime(manifests.Epoch.Add(time.Duration(i) * time.Second)))
 		byKind[o.Kind()] = append(byKind[o.Kind()], admitted{o, typed, i})
 	}
@@ -111,14 +157,14 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 			m := modelOf(a.obj.GetNamespace())
 			findings := m.ValidateCreate(a.obj)
 			for _, w := range findings.Warnings() {
-				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w, order: a.order})
+				r.Warnings = append(r.Warnings, Problem{Source: a.src.Source, Namespace: a.obj.GetNamespace(), Kind: kind, Name: a.obj.GetName(), Message: w, order: a.order}.at(a.src, ""))
 			}
 			if err := findings.Denial(kind, a.obj.GetName()); err != nil {
 				r.Problems = append(r.Problems, denial(a.src, a.obj, err, a.order)...)
 				continue
 			}
 			if err := m.Set(a.obj); err != nil {
-				return r, err
+				return r, nil, err
 			}
 			kept = append(kept, a)
 			if acct, ok := a.obj.(*v1alpha1.Account); ok && !seeded[acct.Namespace] {
@@ -126,7 +172,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 				for _, role := range manifests.BuiltInRoles(acct.Namespace, acct.CreationTimestamp) {
 					if m.Role(role.Name) == nil {
 						if err := m.Set(role); err != nil {
-							return r, err
+							return r, nil, err
 						}
 					}
 				}
@@ -150,8 +196,9 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 		m := modelOf(c.Namespace)
 		for i, s := range m.Evaluate(c, "", now).Statuses {
 			if s.State == v1alpha1.AssignmentRejected {
+				field := fmt.Sprintf("spec.workCenters[%d]", i)
 				r.Problems = append(r.Problems, Problem{Source: a.src.Source, Namespace: c.Namespace, Kind: model.KindCollaborator, Name: c.Name,
-					Field: fmt.Sprintf("spec.workCenters[%d]", i), Message: fmt.Sprintf("the operator would reject the assignment (%s): %s", s.Reason, s.Message), order: a.order})
+					Field: field, Message: fmt.Sprintf("the operator would reject the assignment (%s): %s", s.Reason, s.Message), order: a.order}.at(a.src, field))
 			}
 		}
 	}
@@ -160,7 +207,7 @@ func Validate(ctx context.Context, set *manifests.Set) (Report, error) {
 	slices.SortStableFunc(r.Problems, byOrder)
 	slices.SortStableFunc(r.Warnings, byOrder)
 	r.Valid = len(r.Problems) == 0
-	return r, nil
+	return r, models, nil
 }
 
 func hasProblem(ps []Problem, o manifests.Object) bool {
@@ -181,7 +228,7 @@ func dedupe(ps []Problem) []Problem {
 
 // denial turns an admission denial into problems, one per field it names.
 func denial(src manifests.Object, obj client.Object, err error, order int) []Problem {
-	base := Problem{Source: src.Source, Namespace: obj.GetNamespace(), Kind: src.Kind(), Name: obj.GetName(), order: order}
+	base := Problem{Source: src.Source, Namespace: obj.GetNamespace(), Kind: src.Kind(), Name: obj.GetName(), order: order, refused: true}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		st := status.Status()
@@ -190,20 +237,20 @@ func denial(src manifests.Object, obj client.Object, err error, order int) []Pro
 			for _, c := range st.Details.Causes {
 				p := base
 				p.Field, p.Message = c.Field, c.Message
-				out = append(out, p)
+				out = append(out, p.at(src, c.Field))
 			}
 			return out
 		}
 		base.Message = st.Message
-		return []Problem{base}
+		return []Problem{base.at(src, "")}
 	}
 	base.Message = err.Error()
-	return []Problem{base}
+	return []Problem{base.at(src, "")}
 }
 
 func writeReport(w io.Writer, r Report) {
 	for _, p := range r.Problems {
-		fmt.Fprintln(w, p.String())
+		fmt.Fprint(w, p.snippet())
 	}
 	for _, p := range r.Warnings {
 		fmt.Fprintln(w, "warning: "+p.String())

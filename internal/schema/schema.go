@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -439,4 +440,63 @@ func (v *Validator) CELCost(obj *unstructured.Unstructured) (cost, budget int64,
 		return budget - remaining, budget, celErrs.ToAggregate()
 	}
 	return budget - remaining, budget, nil
+}
+
+// FieldNames are the fields the schema of gvk declares in the object at path (a field
+// path: "spec", "spec.workCenters[0]"; "" for the top level), sorted: what an unknown
+// field there could have meant. metadata's are ObjectMeta's. None when the path is not
+// an object of the schema, or the kind is unknown.
+func (v *Validator) FieldNames(gvk schema.GroupVersionKind, path string) []string {
+	ks, ok := v.kinds[gvk]
+	if !ok {
+		return nil
+	}
+	if path == "metadata" {
+		return objectMetaFields()
+	}
+	s := ks.structural
+	for _, seg := range strings.FieldsFunc(path, func(r rune) bool { return r == '.' || r == '[' }) {
+		if s == nil {
+			return nil
+		}
+		if strings.HasSuffix(seg, "]") {
+			if s.Items == nil {
+				return nil
+			}
+			s = s.Items
+			continue
+		}
+		if p, ok := s.Properties[seg]; ok {
+			s = &p
+			continue
+		}
+		if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
+			s = s.AdditionalProperties.Structural
+			continue
+		}
+		return nil
+	}
+	if s == nil {
+		return nil
+	}
+	out := make([]string, 0, len(s.Properties))
+	for name := range s.Properties {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// objectMetaFields are the JSON names of ObjectMeta's fields.
+func objectMetaFields() []string {
+	t := reflect.TypeFor[metav1.ObjectMeta]()
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
