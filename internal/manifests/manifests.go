@@ -246,11 +246,24 @@ type Place struct {
 	Text    string
 }
 
+// Lines are the error's first line and the lines under it: with no Msg and one place,
+// the place is the first line, its snippet under it.
+func (e *LocatedError) Lines() (first, detail string) {
+	if e.Msg == "" && len(e.Places) == 1 {
+		p := e.Places[0]
+		return p.At.String() + ": " + p.Message, Snippet(p.At, p.Text)
+	}
+	return e.Msg, e.Detail()
+}
+
 func (e *LocatedError) Error() string {
+	first, _ := e.Lines()
 	var b strings.Builder
-	b.WriteString(e.Msg)
-	for _, p := range e.Places {
-		b.WriteString("\n" + p.At.String() + ": " + p.Message)
+	b.WriteString(first)
+	if e.Msg != "" {
+		for _, p := range e.Places {
+			b.WriteString("\n" + p.At.String() + ": " + p.Message)
+		}
 	}
 	return b.String()
 }

@@ -105,6 +105,12 @@ func (d *Document) Find(from *yamlv3.Node, path string) Position {
 	return d.At(n)
 }
 
+// FindValue is Find, but at the value of a map key rather than at the key.
+func (d *Document) FindValue(from *yamlv3.Node, path string) Position {
+	n, _ := Lookup(from, path)
+	return d.At(n)
+}
+
 // Lookup finds the node at path below from: the value node and, when the last step was
 // a map key, the key's node. When the path goes further than the document, the deepest
 // node found and its key.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
@@ -76,7 +76,10 @@ type AssignmentCheck struct {
 
 // TestResult is one test's outcome.
 type TestResult struct {
-	File     string    `json:"file"`
+	File string `json:"file"`
+	// Line and Column are where the test is in File.
+	Line     int       `json:"line,omitempty"`
+	Column   int       `json:"column,omitempty"`
 	Name     string    `json:"name"`
 	Passed   bool      `json:"passed"`
 	Failures []Failure `json:"failures,omitempty"`
@@ -89,6 +92,14 @@ type Failure struct {
 	Got       string `json:"got"`
 	// Explanation is the model's reasoning (can-i's steps).
 	Explanation []string `json:"explanation,omitempty"`
+	// File, Line and Column are where the assertion (the permission or capability, in
+	// a list of them) is in the test file.
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+
+	// text is the assertion's line, shown under it.
+	text string
 }
 
 // TestRun is every test of every file.
@@ -98,38 +109,6 @@ type TestRun struct {
 	Failed  int          `json:"failed"`
 	// Invalid are the problems of manifests that failed validation (no test ran on them).
 	Invalid []Problem `json:"invalid,omitempty"`
-}
-
-// ReadTestFile reads an access test file strictly: unknown fields are errors.
-func ReadTestFile(path string) (*TestFile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s", path, oneLine(err.Error()))
-	}
-	var tf TestFile
-	if err := yaml.UnmarshalStrict(data, &tf); err != nil {
-		return nil, fmt.Errorf("%s: not an access test file: %s", path, oneLine(err.Error()))
-	}
-	if len(tf.Manifests) == 0 {
-		return nil, fmt.Errorf("%s: manifests: at least one file, directory or kustomization is required", path)
-	}
-	if len(tf.Tests) == 0 {
-		return nil, fmt.Errorf("%s: tests: at least one test is required", path)
-	}
-	for i, t := range tf.Tests {
-		if t.Name == "" {
-			return nil, fmt.Errorf("%s: tests[%d].name is required", path, i)
-		}
-		if len(t.Check)+len(t.Capabilities)+len(t.WhoCan)+len(t.Assignments) == 0 {
-			return nil, fmt.Errorf("%s: test %q asserts nothing: give check, capabilities, whoCan or assignments", path, t.Name)
-		}
-		for j, w := range t.WhoCan {
-			if (w.Permission == "") == (w.Capability == "") {
-				return nil, fmt.Errorf("%s: test %q: whoCan[%d]: give either permission or capability", path, t.Name, j)
-			}
-		}
-	}
-	return &tf, nil
 }
 
 // loadFor reads the manifests a test file names, relative to it: a directory holding a
@@ -159,12 +138,20 @@ func isKustomizationDir(dir string) bool {
 	return false
 }
 
-// RunTests runs the test files. An error is a file that cannot be read or a question
-// about something the account does not have (bad input), not a failed test.
+// RunTests runs the test files. An error is bad input, not a failed test: a test file
+// that cannot be read or asks what cannot be answered (every such problem, each at its
+// file:line:col: *manifests.LocatedError), or manifests the API server would refuse
+// objects of.
 func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, error) {
+	return runTests(ctx, paths, stdin, false, io.Discard)
+}
+
+// runTests is RunTests; ignoreInvalid runs the tests on the objects the API server would
+// store when it would refuse others (listed in Invalid).
+func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvalid bool, _ io.Writer) (TestRun, error) {
 	run := TestRun{Results: []TestResult{}}
 	for _, path := range paths {
-		tf, err := ReadTestFile(path)
+		tf, err := readTestFile(path)
 		if err != nil {
 			return run, err
 		}
@@ -172,26 +159,42 @@ func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, er
 		if err != nil {
 			return run, fmt.Errorf("%s: %w", path, err)
 		}
-		report, err := Validate(ctx, set)
-		if err != nil {
-			return run, err
-		}
-		if !report.Valid {
-			run.Invalid = append(run.Invalid, report.Problems...)
-			run.Failed += len(tf.Tests)
-			continue
-		}
 		ns, err := pickNamespace(set, tf.Namespace)
 		if err != nil {
 			return run, fmt.Errorf("%s: %w", path, err)
 		}
-		e := query.New(set.Model(ns), metav1.NewTime(time.Now()))
-		for _, t := range tf.Tests {
-			res, err := runTest(e, t)
-			if err != nil {
-				return run, fmt.Errorf("%s: test %q: %w", path, t.Name, err)
+		report, models, err := admit(ctx, set)
+		if err != nil {
+			return run, err
+		}
+		if refused := report.refused(); len(refused) > 0 {
+			if !ignoreInvalid {
+				err := invalidManifests(report).(detailedError)
+				err.msg = path + ": " + strings.Replace(err.msg, "to answer from", "to test", 1)
+				return run, err
 			}
-			res.File = path
+			run.Invalid = append(run.Invalid, refused...)
+		}
+		m := models[ns]
+		if m == nil {
+			m = model.New(ns)
+		}
+		e := query.New(m, metav1.NewTime(time.Now()))
+		var results []TestResult
+		var problems []manifests.Place
+		for i, t := range tf.Tests {
+			res, ps := runTest(e, tf, i, t)
+			problems = append(problems, ps...)
+			results = append(results, res)
+		}
+		if len(problems) > 0 {
+			msg := ""
+			if len(problems) > 1 {
+				msg = fmt.Sprintf("%s: %s: the tests ask about what the account does not have; no test ran", path, plural(len(problems), "problem"))
+			}
+			return run, &manifests.LocatedError{Msg: msg, Places: problems}
+		}
+		for _, res := range results {
 			run.Results = append(run.Results, res)
 			if res.Passed {
 				run.Passed++
@@ -203,33 +206,50 @@ func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, er
 	return run, nil
 }
 
-func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
-	res := TestResult{Name: t.Name}
-	for _, c := range t.Check {
+// runTest runs test i of f: its result, and the questions it asks that the account cannot
+// answer (an unknown collaborator or WorkCenter), each at its place.
+func runTest(e *query.Engine, f *testFile, i int, t AccessTest) (TestResult, []manifests.Place) {
+	tp := fmt.Sprintf("tests[%d]", i)
+	at := f.pos(tp)
+	res := TestResult{File: f.path, Line: at.Line, Column: at.Column, Name: t.Name}
+	var ps []manifests.Place
+	bad := func(path string, err error) {
+		ps = append(ps, f.valuePlace(path, "test %q: %s", t.Name, err))
+	}
+	fail := func(path string, failure Failure) {
+		pos := f.pos(path)
+		failure.File, failure.Line, failure.Column, failure.text = pos.File, pos.Line, pos.Column, f.doc.Text(pos.Line)
+		res.Failures = append(res.Failures, failure)
+	}
+	for j, c := range t.Check {
+		p := fmt.Sprintf("%s.check[%d]", tp, j)
 		who, err := e.Collaborator(c.Who)
 		if err != nil {
-			return res, err
+			bad(p+".who", err)
 		}
-		wc, err := e.WorkCenter(c.WorkCenter)
-		if err != nil {
-			return res, err
+		wc, werr := e.WorkCenter(c.WorkCenter)
+		if werr != nil {
+			bad(p+".workCenter", werr)
+		}
+		if err != nil || werr != nil {
+			continue
 		}
 		for _, want := range []struct {
+			key   string
 			perms []string
 			allow bool
-		}{{c.Allow, true}, {c.Deny, false}} {
-			for _, ps := range want.perms {
-				p, err := checkPermission(ps)
+		}{{"allow", c.Allow, true}, {"deny", c.Deny, false}} {
+			for k, ps := range want.perms {
+				perm, err := checkPermission(ps)
 				if err != nil {
-					return res, err
+					continue // ReadTestFile refused it
 				}
-				d := e.Check(who, wc, p)
+				d := e.Check(who, wc, perm)
 				if d.Allowed == want.allow {
 					continue
 				}
-				verb := map[bool]string{true: "allow", false: "deny"}[want.allow]
-				res.Failures = append(res.Failures, Failure{
-					Assertion:   fmt.Sprintf("check %s in %s: %s %s", c.Who, c.WorkCenter, verb, ps),
+				fail(fmt.Sprintf("%s.%s[%d]", p, want.key, k), Failure{
+					Assertion:   fmt.Sprintf("check %s in %s: %s %s", c.Who, c.WorkCenter, want.key, ps),
 					Expected:    yesNo(want.allow),
 					Got:         yesNo(d.Allowed),
 					Explanation: explanation(d),
@@ -237,46 +257,55 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 			}
 		}
 	}
-	for _, c := range t.Capabilities {
-		fs, err := checkCapabilities(e, c)
+	for j, c := range t.Capabilities {
+		p := fmt.Sprintf("%s.capabilities[%d]", tp, j)
+		fs, err := checkCapabilities(e, c, p, bad)
 		if err != nil {
-			return res, err
+			continue
 		}
-		res.Failures = append(res.Failures, fs...)
+		for _, failure := range fs {
+			fail(failure.path, failure.Failure)
+		}
 	}
-	for _, w := range t.WhoCan {
+	for j, w := range t.WhoCan {
+		p := fmt.Sprintf("%s.whoCan[%d]", tp, j)
 		var expect []string
-		for _, who := range w.Expect {
+		ok := true
+		for k, who := range w.Expect {
 			c, err := e.Collaborator(who)
 			if err != nil {
-				return res, err
+				bad(fmt.Sprintf("%s.expect[%d]", p, k), err)
+				ok = false
+				continue
 			}
 			expect = append(expect, c.Name)
+		}
+		if !ok {
+			continue
 		}
 		slices.Sort(expect)
 		expect = slices.Compact(expect)
 		if w.Capability != "" {
 			f, err := whoCanCapability(e, w, expect)
 			if err != nil {
-				return res, err
+				bad(p+".workCenter", err)
+				continue
 			}
 			if f != nil {
-				res.Failures = append(res.Failures, *f)
+				fail(p+".expect", *f)
 			}
 			continue
 		}
-		p, err := checkPermission(w.Permission)
+		perm, err := checkPermission(w.Permission)
 		if err != nil {
-			return res, err
-		}
-		if w.WorkCenter == "" {
-			return res, fmt.Errorf("whoCan %s: workCenter is required for a WorkCenter permission", w.Permission)
+			continue // ReadTestFile refused it
 		}
 		wc, err := e.WorkCenter(w.WorkCenter)
 		if err != nil {
-			return res, err
+			bad(p+".workCenter", err)
+			continue
 		}
-		r := e.WhoCan(p, wc, true)
+		r := e.WhoCan(perm, wc, true)
 		var got []string
 		for _, h := range r.Allowed {
 			got = append(got, h.Collaborator)
@@ -284,25 +313,33 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 		if slices.Equal(expect, got) {
 			continue
 		}
-		f := Failure{Assertion: fmt.Sprintf("whoCan %s in %s", w.Permission, w.WorkCenter),
+		failure := Failure{Assertion: fmt.Sprintf("whoCan %s in %s", w.Permission, w.WorkCenter),
 			Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
 		for _, h := range r.Allowed {
 			if !slices.Contains(expect, h.Collaborator) {
-				f.Explanation = append(f.Explanation, fmt.Sprintf("%s can: %s", h.Collaborator, howText(h.How)))
+				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s can: %s", h.Collaborator, howText(h.How)))
 			}
 		}
 		for _, name := range expect {
 			if !slices.Contains(got, name) {
-				d := e.Check(e.Model().Collaborator(name), wc, p)
-				f.Explanation = append(f.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", name, d.DecidedBy, d.Steps[d.DecidedBy-1].Name, d.Reason()))
+				d := e.Check(e.Model().Collaborator(name), wc, perm)
+				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", name, d.DecidedBy, d.Steps[d.DecidedBy-1].Name, d.Reason()))
 			}
 		}
-		res.Failures = append(res.Failures, f)
+		fail(p+".expect", failure)
 	}
-	for _, a := range t.Assignments {
+	for j, a := range t.Assignments {
+		p := fmt.Sprintf("%s.assignments[%d]", tp, j)
 		who, err := e.Collaborator(a.Who)
 		if err != nil {
-			return res, err
+			bad(p+".who", err)
+		}
+		if _, werr := e.WorkCenter(a.WorkCenter); werr != nil && !assigned(who, a.WorkCenter) {
+			bad(p+".workCenter", werr)
+			continue
+		}
+		if err != nil {
+			continue
 		}
 		l := e.List(who, a.WorkCenter)
 		got := "not assigned"
@@ -322,12 +359,18 @@ func runTest(e *query.Engine, t AccessTest) (TestResult, error) {
 		}
 		ok := l.Assignment != nil && l.Assignment.State == a.State && (a.Reason == "" || l.Assignment.Reason == a.Reason)
 		if !ok {
-			res.Failures = append(res.Failures, Failure{Assertion: fmt.Sprintf("assignment of %s in %s", a.Who, a.WorkCenter),
+			fail(p+".state", Failure{Assertion: fmt.Sprintf("assignment of %s in %s", a.Who, a.WorkCenter),
 				Expected: want, Got: got, Explanation: why})
 		}
 	}
 	res.Passed = len(res.Failures) == 0
-	return res, nil
+	return res, ps
+}
+
+// assigned reports whether c's spec assigns it to workCenter (which may not exist: the
+// assignment is then Pending, a state a test may assert).
+func assigned(c *v1alpha1.Collaborator, workCenter string) bool {
+	return c != nil && slices.ContainsFunc(c.Spec.WorkCenters, func(a v1alpha1.WorkCenterAssignment) bool { return string(a.Name) == workCenter })
 }
 
 // checkPermission finds a WorkCenter permission of check or whoCan's permission; a
@@ -356,33 +399,47 @@ func capabilityIn(e *query.Engine, name, workCenter string) (model.Capability, s
 	return info.Capability, wc, err
 }
 
-// checkCapabilities: who may do every capability of Allow and none of Deny.
-func checkCapabilities(e *query.Engine, a CapabilityAssertion) ([]Failure, error) {
+// placedFailure is a failure and the path of what failed in the test file.
+type placedFailure struct {
+	Failure
+	path string
+}
+
+// checkCapabilities: who may do every capability of Allow and none of Deny; a (the
+// assertion at path) cannot be asked when who or its WorkCenter is unknown: bad says so.
+func checkCapabilities(e *query.Engine, a CapabilityAssertion, path string, bad func(string, error)) ([]placedFailure, error) {
 	who, err := e.Collaborator(a.Who)
 	if err != nil {
+		bad(path+".who", err)
 		return nil, err
 	}
-	var out []Failure
+	if a.WorkCenter != "" {
+		if _, err := e.WorkCenter(a.WorkCenter); err != nil {
+			bad(path+".workCenter", err)
+			return nil, err
+		}
+	}
+	var out []placedFailure
 	for _, want := range []struct {
+		key   string
 		names []string
 		allow bool
-	}{{a.Allow, true}, {a.Deny, false}} {
-		for _, name := range want.names {
+	}{{"allow", a.Allow, true}, {"deny", a.Deny, false}} {
+		for k, name := range want.names {
 			id, wc, err := capabilityIn(e, name, a.WorkCenter)
 			if err != nil {
-				return nil, err
+				continue // ReadTestFile refused it
 			}
 			d := e.CanCapability(who, id, wc)
 			if d.Allowed == want.allow {
 				continue
 			}
-			verb := map[bool]string{true: "allow", false: "deny"}[want.allow]
-			out = append(out, Failure{
-				Assertion:   fmt.Sprintf("capabilities %s %s: %s %s", a.Who, query.Where(d.Scope, d.WorkCenter), verb, name),
+			out = append(out, placedFailure{path: fmt.Sprintf("%s.%s[%d]", path, want.key, k), Failure: Failure{
+				Assertion:   fmt.Sprintf("capabilities %s %s: %s %s", a.Who, query.Where(d.Scope, d.WorkCenter), want.key, name),
 				Expected:    yesNo(want.allow),
 				Got:         yesNo(d.Allowed),
 				Explanation: []string{fmt.Sprintf("step %d (%s): %s", d.StepNumber, d.Step, d.Message)},
-			})
+			}})
 		}
 	}
 	return out, nil
@@ -446,7 +503,11 @@ func writeTestRun(w io.Writer, run TestRun) {
 		}
 		fmt.Fprintf(w, "FAIL  %s\n", r.Name)
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "      %s: expected %s, the model says %s\n", f.Assertion, f.Expected, f.Got)
+			pos := manifests.Position{File: f.File, Line: f.Line, Column: f.Column}
+			fmt.Fprintf(w, "      %s: %s: expected %s, the model says %s\n", pos, f.Assertion, f.Expected, f.Got)
+			for line := range strings.Lines(manifests.Snippet(pos, f.text)) {
+				fmt.Fprint(w, "      "+line)
+			}
 			for _, line := range f.Explanation {
 				fmt.Fprintf(w, "        %s\n", line)
 			}
@@ -473,7 +534,7 @@ Exit: 0 all pass, 1 any fails, 2 bad input.`,
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
 			}
-			run, err := RunTests(cmd.Context(), args, o.stdin)
+			run, err := runTests(cmd.Context(), args, o.stdin, o.ignoreInvalid, o.stderr)
 			if err != nil {
 				return err
 			}

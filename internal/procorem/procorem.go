@@ -88,8 +88,9 @@ func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprint(stderr, d.detail)
 		return ExitError
 	case errors.As(err, &located):
-		fmt.Fprintln(stderr, "error: "+oneLine(located.Msg))
-		fmt.Fprint(stderr, located.Detail())
+		first, detail := located.Lines()
+		fmt.Fprintln(stderr, "error: "+oneLine(first))
+		fmt.Fprint(stderr, detail)
 		return ExitError
 	default:
 		fmt.Fprintln(stderr, "error: "+oneLine(err.Error()))
