@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,7 +95,8 @@ func TestGoldenOutputs(t *testing.T) {
 }
 
 // TestExitCodes: yes 0, no 1, and bad input 2 with a one-line error naming what was
-// wrong and the nearest valid names, never a stack trace.
+// wrong and the nearest valid names, never a stack trace; an error in a file names its
+// file:line:col and shows the line under it.
 func TestExitCodes(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -145,12 +147,33 @@ func TestExitCodes(t *testing.T) {
 			if tc.err == "" && errOut != "" || !strings.Contains(errOut, tc.err) {
 				t.Errorf("stderr %q; want it to hold %q", errOut, tc.err)
 			}
-			if strings.Count(strings.TrimSpace(errOut), "\n") > 0 || strings.Contains(errOut, "goroutine") {
-				t.Errorf("the error is not one line: %q", errOut)
-			}
+			checkErrorLines(t, errOut)
 		})
 	}
 }
+
+// checkErrorLines fails unless errOut is one error line, or one with places in files
+// under it: each line under it is a place (file:line:col: message), a line of the file
+// (N | text) or a caret under it.
+func checkErrorLines(t *testing.T, errOut string) {
+	t.Helper()
+	if strings.Contains(errOut, "goroutine") {
+		t.Errorf("a stack trace: %q", errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	for _, line := range lines[1:] {
+		if !snippetLine.MatchString(line) && !placeLine.MatchString(line) {
+			t.Errorf("the error is not one line, nor one shown at its place: %q", errOut)
+			return
+		}
+	}
+}
+
+// snippetLine is a line of a file shown under an error, or its caret line.
+var snippetLine = regexp.MustCompile(`^  (\d+| +) \| `)
+
+// placeLine is a place in a file and what is wrong there.
+var placeLine = regexp.MustCompile(`^[^ ]+:\d+(:\d+)?: `)
 
 // TestKustomizationAndDirectoriesReadTheSame: -k renders the samples' kustomization to
 // the same answers as -f on the directory.
@@ -172,13 +195,15 @@ func TestValidateNamesFileObjectAndField(t *testing.T) {
 		t.Fatalf("exit %d; want 1\n%s", code, out)
 	}
 	for _, want := range []string{
-		`testdata/invalid/account.yaml (document 2): WorkCenter/mall: spec.category: Invalid value: "Retail": WorkCenter "mall" has category "Retail", which is not in Account "acme"'s workCenterCategories`,
-		`testdata/invalid/people.yaml (document 2): WorkCenterRole/loop-b: spec.includes: Forbidden: WorkCenterRoles include each other in a cycle: loop-a -> loop-b -> loop-a`,
-		`testdata/invalid/people.yaml (document 4): Collaborator/second: spec.type: Forbidden: Account "acme" has no free license for Member "second": 1 of 1 licenses are used`,
-		`testdata/invalid/people.yaml (document 5): Collaborator/guest: spec: Invalid value: a Guest cannot hold the workcenter-owner role`,
-		`testdata/invalid/people.yaml (document 6): Collaborator/boss: spec: Invalid value: adminRole other than None requires type: Member`,
-		`testdata/invalid/people.yaml (document 8): Collaborator/twin: spec.email: Invalid value: "First@Shop.example": email "First@Shop.example" is already used by Collaborator "first"`,
-		`warning: testdata/invalid/people.yaml (document 7): Collaborator/waiting: WorkCenter "later" does not exist yet`,
+		`testdata/invalid/account.yaml:15:3: WorkCenter/mall: spec.category: Invalid value: "Retail": WorkCenter "mall" has category "Retail", which is not in Account "acme"'s workCenterCategories`,
+		"  15 |   category: Retail\n     |   ^~~~~~~~\n",
+		`testdata/invalid/people.yaml:9:24: WorkCenterRole/loop-b: spec.includes: Forbidden: WorkCenterRoles include each other in a cycle: loop-a -> loop-b -> loop-a`,
+		"  9 | spec: {displayName: B, includes: [loop-a]}\n    |                        ^~~~~~~~\n",
+		`testdata/invalid/people.yaml:19:36: Collaborator/second: spec.type: Forbidden: Account "acme" has no free license for Member "second": 1 of 1 licenses are used`,
+		`testdata/invalid/people.yaml:24:1: Collaborator/guest: spec: Invalid value: a Guest cannot hold the workcenter-owner role`,
+		`testdata/invalid/people.yaml:32:1: Collaborator/boss: spec: Invalid value: adminRole other than None requires type: Member`,
+		`testdata/invalid/people.yaml:46:3: Collaborator/twin: spec.email: Invalid value: "First@Shop.example": email "First@Shop.example" is already used by Collaborator "first"`,
+		`warning: testdata/invalid/people.yaml:34:1: Collaborator/waiting: WorkCenter "later" does not exist yet`,
 		`invalid: 10 objects, 6 problems, 3 warnings`,
 	} {
 		if !strings.Contains(out, want) {
