@@ -490,12 +490,14 @@ func splitDocuments(data []byte) ([]chunk, error) {
 	var buf []byte
 	start, line := 0, 0
 	for rest := data; len(rest) > 0; {
+		// A line as kubectl's line reader returns it: its end (\n or \r\n) made \n.
 		var l []byte
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			l, rest = rest[:i+1], rest[i+1:]
+			l, rest = rest[:i], rest[i+1:]
 		} else {
 			l, rest = rest, nil
 		}
+		l = bytes.TrimSuffix(l, []byte("\r"))
 		line++
 		if bytes.HasPrefix(l, []byte("---")) {
 			if trimmed := strings.TrimSpace(string(l[3:])); trimmed != "" && trimmed[0] != '#' {
@@ -510,7 +512,7 @@ func splitDocuments(data []byte) ([]chunk, error) {
 		if len(buf) == 0 {
 			start = line
 		}
-		buf = append(buf, l...)
+		buf = append(append(buf, l...), '\n')
 	}
 	if len(buf) != 0 {
 		out = append(out, chunk{buf, start})
