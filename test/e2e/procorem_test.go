@@ -121,6 +121,55 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 		Expect(out).To(ContainSubstring("maria-lopez   AccountAdministrator  maria-lopez (AccountAdministrator) may users.upgrade"))
 	})
 
+	// Issue 20: offline, the plugin reads the manifests as the API server would store
+	// them. What kubectl apply (its default strict field validation) has the cluster
+	// refuse, the plugin refuses to answer from, naming the same field; with
+	// --ignore-invalid it answers what the cluster answers once that apply failed.
+	It("refuses offline what the cluster refuses, for the same field", func() {
+		strict := filepath.Join(repoRoot, "internal", "procorem", "testdata", "strict")
+		for file, refusal := range map[string]string{
+			"adminrole.yaml": `unknown field "(spec\.)?adminrole"`,
+			"superuser.yaml": `spec\.adminRole: Unsupported value: "Superuser"`,
+		} {
+			path := filepath.Join(strict, file)
+			_, stderr, err := kubectl("apply", "-f", path)
+			Expect(err).To(HaveOccurred(), "the cluster takes %s", file)
+			Expect(stderr).To(MatchRegexp(refusal))
+			code, out, errOut := plugin("can-i", "folders.delete", "--as", "eve", "--workcenter", "tower-a", "-f", samples, "-f", path)
+			Expect(code).To(Equal(procorem.ExitError))
+			Expect(out).To(BeEmpty())
+			Expect(errOut).To(HavePrefix("error: the manifests are invalid: the API server would refuse 1 of their 16 objects"))
+			Expect(errOut).To(ContainSubstring(filepath.Join(strict, file) + ":"))
+		}
+
+		path := filepath.Join(strict, "adminrole.yaml")
+		args := []string{"who-can", "folders.delete", "--workcenter", "tower-a", "--show-denied"}
+		liveCode, live, liveErr := plugin(append(args, "--kubeconfig", env.KubeconfigPath, "-n", ns)...)
+		Expect(liveErr).To(BeEmpty())
+		var offline, offlineErr bytes.Buffer
+		offlineCode := procorem.Main(append(args, "-f", samples, "-f", path, "--ignore-invalid"), nil, &offline, &offlineErr)
+		Expect(offlineCode).To(Equal(liveCode))
+		Expect(offline.String()).To(Equal(live))
+		Expect(offline.String()).NotTo(ContainSubstring("eve"))
+		Expect(offlineErr.String()).To(HavePrefix("warning: left out (--ignore-invalid): " + path + ":11:3: Collaborator/eve: spec.adminrole: Forbidden: unknown field"))
+
+		// A key given twice: kubectl apply -f turns the YAML into JSON before sending it,
+		// keeping the last spec, so the cluster never sees the duplicate and would store
+		// the second; kubectl apply -k (kustomize) refuses the file. The plugin refuses it
+		// through both, rather than answer what depends on the tool.
+		twice := filepath.Join(strict, "twospecs.yaml")
+		stdout, _, err := kubectl("apply", "--dry-run=server", "-f", twice, "-o", "jsonpath={.spec.adminRole}")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(stdout).To(Equal("AccountAdministrator"))
+		_, _, err = kubectl("apply", "--dry-run=server", "-k", filepath.Join(strict, "twospecs-k"))
+		Expect(err).To(HaveOccurred())
+		for _, src := range [][]string{{"-f", samples, "-f", twice}, {"-k", filepath.Join(strict, "twospecs-k")}} {
+			code, _, errOut := plugin(append([]string{"can-i", "folders.delete", "--as", "eve", "--workcenter", "tower-a"}, src...)...)
+			Expect(code).To(Equal(procorem.ExitError))
+			Expect(errOut).To(ContainSubstring(":10:1: "))
+		}
+	})
+
 	It("fails on a question about something the account does not have, in one line", func() {
 		code, out, errOut := plugin("can-i", "files.upload", "--as", "nobody", "--workcenter", "tower-a", "--kubeconfig", env.KubeconfigPath, "-n", ns)
 		Expect(code).To(Equal(procorem.ExitError))
