@@ -524,10 +524,16 @@ func (o *options) test() *cobra.Command {
 (files, directories or kustomizations, relative to the file) and tests of four kinds:
 check (WorkCenter permissions allowed/denied), capabilities (account-level capabilities
 allowed/denied), whoCan (the exact set, for a permission or a capability) and
-assignments (state and reason). The manifests are validated first. A failed assertion prints what was expected, what the
-model says, and why.
+assignments (state and reason). A failed assertion prints where it is (file:line:col),
+what was expected, what the model says, and why.
 
-Exit: 0 all pass, 1 any fails, 2 bad input.`,
+The test file is read strictly: a test that would check nothing, an unknown field, a
+misspelt state or reason, an unknown permission, collaborator or WorkCenter are bad input,
+each shown at its line with the nearest valid word, and no test runs. The manifests are
+read as the API server would store them; if it would refuse any object, the problems are
+listed and no test runs (--ignore-invalid: the tests run on the objects it would store).
+
+Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 		Example: `  kubectl procorem test config/samples/tests/access-test.yaml`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
