@@ -143,12 +143,12 @@ func isKustomizationDir(dir string) bool {
 // file:line:col: *manifests.LocatedError), or manifests the API server would refuse
 // objects of.
 func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, error) {
-	return runTests(ctx, paths, stdin, false, io.Discard)
+	return runTests(ctx, paths, stdin, false)
 }
 
 // runTests is RunTests; ignoreInvalid runs the tests on the objects the API server would
 // store when it would refuse others (listed in Invalid).
-func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvalid bool, _ io.Writer) (TestRun, error) {
+func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvalid bool) (TestRun, error) {
 	run := TestRun{Results: []TestResult{}}
 	for _, path := range paths {
 		tf, err := readTestFile(path)
@@ -540,7 +540,7 @@ Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
 			}
-			run, err := runTests(cmd.Context(), args, o.stdin, o.ignoreInvalid, o.stderr)
+			run, err := runTests(cmd.Context(), args, o.stdin, o.ignoreInvalid)
 			if err != nil {
 				return err
 			}
