@@ -457,3 +457,29 @@ func BenchmarkValidate(b *testing.B) {
 		})
 	}
 }
+
+// TestFieldNames: the fields the schema declares at a path, what an unknown field there
+// could have meant.
+func TestFieldNames(t *testing.T) {
+	v := newValidator(t)
+	gvk := schema.GroupVersionKind{Group: "access.workcenter.io", Version: "v1alpha1", Kind: "Collaborator"}
+	for path, want := range map[string]string{
+		"spec":                "adminRole email workCenters",
+		"spec.workCenters[0]": "name role",
+		"metadata":            "annotations labels name namespace",
+		"":                    "apiVersion kind metadata spec status",
+	} {
+		got := strings.Join(v.FieldNames(gvk, path), " ")
+		for _, name := range strings.Fields(want) {
+			if !strings.Contains(" "+got+" ", " "+name+" ") {
+				t.Errorf("FieldNames(%q) = %s; lacks %s", path, got, name)
+			}
+		}
+	}
+	if got := v.FieldNames(gvk, "spec.email"); len(got) != 0 {
+		t.Errorf("a string has fields: %v", got)
+	}
+	if got := v.FieldNames(schema.GroupVersionKind{Kind: "Nothing"}, "spec"); got != nil {
+		t.Errorf("an unknown kind has fields: %v", got)
+	}
+}
