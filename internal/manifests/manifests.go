@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,7 +172,8 @@ type Set struct {
 	// kustomization is the one being read, while it is.
 	kustomization *kustomization
 	// docs are the files read to find where a kustomization's objects came from.
-	docs map[string][]*Document
+	docs   map[string][]*Document
+	docsMu sync.Mutex
 }
 
 // Options say how to read.
@@ -229,6 +231,9 @@ func Load(opts Options) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := s.store(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -399,6 +404,8 @@ func (k *kustomization) originOf(u *unstructured.Unstructured) string {
 // documents are the documents of the file at path, read once; none when it cannot be
 // read.
 func (s *Set) documents(path string) []*Document {
+	s.docsMu.Lock()
+	defer s.docsMu.Unlock()
 	if docs, ok := s.docs[path]; ok {
 		return docs
 	}
@@ -615,10 +622,37 @@ func (s *Set) addObject(where string, content map[string]any, namespace string, 
 			o.Problems = append(o.Problems, Problem{Message: "Invalid value: " + oneLine(src.doc.FileLines(strictErr.Error())), At: src.doc.Start()})
 		}
 	}
+	s.Objects = append(s.Objects, o)
+	return nil
+}
+
+// store judges every object as the API server would on create (internal/schema), on
+// every core: the object it would store, and the problems that refuse it.
+func (s *Set) store() error {
 	v, err := validator()
 	if err != nil {
 		return fmt.Errorf("loading the CRDs: %w", err)
 	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				s.Objects[i].store(v)
+			}
+		})
+	}
+	for i := range s.Objects {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return nil
+}
+
+// store sets what the API server would store of o, and why it would refuse it.
+func (o *Object) store(v *schema.Validator) {
+	u := o.Raw
 	stored, errs := v.Validate(u)
 	if stored != nil {
 		stored.SetNamespace(u.GetNamespace())
@@ -646,8 +680,6 @@ func (s *Set) addObject(where string, content map[string]any, namespace string, 
 			o.Typed = typed
 		}
 	}
-	s.Objects = append(s.Objects, o)
-	return nil
 }
 
 // duplicates are the problems of the keys given twice in an object (at path in its
