@@ -666,7 +666,7 @@ func (o *Object) store(v *schema.Validator) {
 		msg := e.ErrorBody()
 		if schema.IsUnknownField(e) {
 			parent, name := splitLast(f)
-			if near := Closest(name, v.FieldNames(u.GroupVersionKind(), parent)); len(near) > 0 {
+			if near := model.Closest(name, v.FieldNames(u.GroupVersionKind(), parent)); len(near) > 0 {
 				msg += "; nearest: " + strings.Join(near, ", ")
 			}
 		}

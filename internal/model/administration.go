@@ -519,9 +519,18 @@ func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Find
 	return a.judge(c, needs)
 }
 
-// operatorFinalizers are the operator's own finalizers: the mutating webhooks add them,
-// and finalizerKept keeps them while the object is in use (docs/rules.md).
-var operatorFinalizers = []string{v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator, v1alpha1.FinalizerAccountProtection}
+// ForeignFinalizers are the finalizers of fs that are not the operator's own protection
+// finalizers (which the mutating webhooks add and finalizerKept keeps while the object is
+// in use, docs/rules.md); nil when there are none.
+func ForeignFinalizers(fs []string) []string {
+	out := slices.DeleteFunc(slices.Clone(fs), func(f string) bool {
+		return slices.ContainsFunc(protections, func(p protection) bool { return p.finalizer == f })
+	})
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
 
 // lifecycleChanges are the fields of obj's lifecycle metadata a change from old (nil for
 // a create) sets or changes: metadata.ownerReferences (the garbage collector deletes an
@@ -539,10 +548,7 @@ func lifecycleChanges(old, obj metav1.Object) []*field.Path {
 	if refs := obj.GetOwnerReferences(); (len(refs) > 0 || len(oldRefs) > 0) && !equality.Semantic.DeepEqual(refs, oldRefs) {
 		out = append(out, field.NewPath("metadata", "ownerReferences"))
 	}
-	foreign := func(fs []string) []string {
-		return slices.DeleteFunc(slices.Clone(fs), func(f string) bool { return slices.Contains(operatorFinalizers, f) })
-	}
-	if !slices.Equal(foreign(oldFinalizers), foreign(obj.GetFinalizers())) {
+	if !slices.Equal(ForeignFinalizers(oldFinalizers), ForeignFinalizers(obj.GetFinalizers())) {
 		out = append(out, field.NewPath("metadata", "finalizers"))
 	}
 	return out

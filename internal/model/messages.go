@@ -175,6 +175,26 @@ func Nearest(name string, names []string) []string {
 	return out
 }
 
+// Closest are the names of names nearest to name, when any is near enough to be what
+// was meant (a different case, or a typo or two): those at the smallest edit distance.
+func Closest(name string, names []string) []string {
+	best, limit := -1, max(2, len(name)/3)
+	var out []string
+	for _, n := range names {
+		d := distance(strings.ToLower(name), strings.ToLower(n))
+		if d > limit {
+			continue
+		}
+		switch {
+		case best < 0 || d < best:
+			best, out = d, []string{n}
+		case d == best:
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // distance is the Levenshtein distance of a and b.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -331,5 +332,21 @@ func TestCheckRoleChangeNamesEachGuestOnce(t *testing.T) {
 		`gina (site in tower-a, site in tower-b and 1 more), gus (site in tower-b, site in tower-c); make them Members or assign them another role first`
 	if v == nil || v.Message != want {
 		t.Fatalf("got %v, want %q", v, want)
+	}
+}
+
+func TestClosest(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		names []string
+		want  []string
+	}{
+		{"adminrole", []string{"type", "adminRole", "email"}, []string{"adminRole"}},
+		{"Actve", []string{"Active", "Archived", "Pending"}, []string{"Active"}},
+		{"zzz", []string{"Active", "Archived"}, nil},
+	} {
+		if got := Closest(tc.name, tc.names); !slices.Equal(got, tc.want) {
+			t.Errorf("Closest(%q) = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
 
@@ -172,7 +173,7 @@ func shape(f *testFile, node *yamlv3.Node, t reflect.Type, path string, ps *[]ma
 			if !ok {
 				f.unknown[path] = true
 				msg := fmt.Sprintf("unknown field %q in %s", k.Value, nouns[t])
-				if near := manifests.Closest(k.Value, names); len(near) > 0 {
+				if near := model.Closest(k.Value, names); len(near) > 0 {
 					msg += "; nearest: " + strings.Join(near, ", ")
 				} else {
 					msg += " (its fields: " + strings.Join(names, ", ") + ")"
@@ -323,7 +324,7 @@ func required(f *testFile, ps *[]manifests.Place, path, what string, fields map[
 
 // nearest is "nearest: X" for the valid words near enough to word, else otherwise.
 func nearest(word string, words []string, otherwise string) string {
-	if near := manifests.Closest(word, words); len(near) > 0 {
+	if near := model.Closest(word, words); len(near) > 0 {
 		return "nearest: " + strings.Join(near, ", ")
 	}
 	return otherwise

@@ -200,19 +200,11 @@ func auditDigest(obj client.Object) [sha256.Size]byte {
 	case *v1alpha1.WorkCenter:
 		spec = o.Spec
 	}
-	var foreign []string
-	for _, f := range obj.GetFinalizers() {
-		switch f {
-		case v1alpha1.FinalizerInUseProtection, v1alpha1.FinalizerLastAdministrator, v1alpha1.FinalizerAccountProtection:
-		default:
-			foreign = append(foreign, f)
-		}
-	}
 	b, _ := json.Marshal(struct {
 		Spec       any
 		Owners     []metav1.OwnerReference
 		Finalizers []string
-	}{spec, obj.GetOwnerReferences(), foreign})
+	}{spec, obj.GetOwnerReferences(), model.ForeignFinalizers(obj.GetFinalizers())})
 	return sha256.Sum256(b)
 }
 

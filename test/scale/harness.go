@@ -240,34 +240,49 @@ func (o *observer) run(ctx context.Context, c client.WithWatch) error {
 }
 
 func (o *observer) consume(ctx context.Context, c client.WithWatch, kind string, newList func() client.ObjectList, rv string) {
+	follow(ctx, c, newList, rv, func(l client.ObjectList) {
+		_ = meta.EachListItem(l, func(obj runtime.Object) error {
+			o.refresh(kind, obj.(client.Object))
+			return nil
+		})
+	}, func(t watch.EventType, obj client.Object) { o.record(kind, t, obj) }, func() {
+		o.mu.Lock()
+		o.resumed++
+		o.mu.Unlock()
+	})
+}
+
+// follow watches newList's kind from resourceVersion rv until ctx ends, passing every
+// event but bookmarks to seen. A watch the API server closes is resumed from the last
+// resourceVersion seen (resumed is told), or, when that is too old, from a new list
+// given to listed (the events in between are not seen).
+func follow(ctx context.Context, c client.WithWatch, newList func() client.ObjectList, rv string,
+	listed func(client.ObjectList), seen func(watch.EventType, client.Object), resumed func(), opts ...client.ListOption) {
 	for ctx.Err() == nil {
-		w, err := c.Watch(ctx, newList(), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})
+		w, err := c.Watch(ctx, newList(), append(opts, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})...)
 		if err != nil {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		rv = o.drain(ctx, kind, w, rv)
+		rv = drain(ctx, w, rv, seen)
 		w.Stop()
 		if rv == "" { // too old: list again
 			l := newList()
-			if err := c.List(ctx, l); err != nil {
+			if err := c.List(ctx, l, opts...); err != nil {
 				continue
 			}
-			_ = meta.EachListItem(l, func(obj runtime.Object) error {
-				o.refresh(kind, obj.(client.Object))
-				return nil
-			})
+			listed(l)
 			rv = l.GetResourceVersion()
 		}
-		o.mu.Lock()
-		o.resumed++
-		o.mu.Unlock()
+		if resumed != nil {
+			resumed()
+		}
 	}
 }
 
-// drain records the events of w until it closes, and returns the last resourceVersion
-// seen ("" when the server says it is too old).
-func (o *observer) drain(ctx context.Context, kind string, w watch.Interface, rv string) string {
+// drain passes the events of w but bookmarks to seen until it closes, and returns the
+// last resourceVersion seen ("" when the server says it is too old).
+func drain(ctx context.Context, w watch.Interface, rv string, seen func(watch.EventType, client.Object)) string {
 	for {
 		select {
 		case <-ctx.Done():
@@ -285,7 +300,7 @@ func (o *observer) drain(ctx context.Context, kind string, w watch.Interface, rv
 			}
 			rv = obj.GetResourceVersion()
 			if ev.Type != watch.Bookmark {
-				o.record(kind, ev.Type, obj)
+				seen(ev.Type, obj)
 			}
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -51,25 +50,8 @@ func (o *rbacObserver) run(ctx context.Context, c client.WithWatch) error {
 			return err
 		}
 		o.refresh(kind, l)
-		go func(rv string) {
-			for ctx.Err() == nil {
-				w, err := c.Watch(ctx, newList(), rbacSelector, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})
-				if err != nil {
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				rv = o.drain(ctx, kind, w, rv)
-				w.Stop()
-				if rv == "" {
-					l := newList()
-					if err := c.List(ctx, l, rbacSelector); err != nil {
-						continue
-					}
-					o.refresh(kind, l)
-					rv = l.GetResourceVersion()
-				}
-			}
-		}(l.GetResourceVersion())
+		go follow(ctx, c, newList, l.GetResourceVersion(), func(l client.ObjectList) { o.refresh(kind, l) },
+			func(t watch.EventType, obj client.Object) { o.record(kind, t, obj) }, nil, rbacSelector)
 	}
 	return nil
 }
@@ -95,40 +77,20 @@ func (o *rbacObserver) refresh(kind string, l client.ObjectList) {
 	}
 }
 
-func (o *rbacObserver) drain(ctx context.Context, kind string, w watch.Interface, rv string) string {
-	for {
-		select {
-		case <-ctx.Done():
-			return rv
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return rv
-			}
-			if ev.Type == watch.Error {
-				return ""
-			}
-			obj, isObj := ev.Object.(client.Object)
-			if !isObj {
-				continue
-			}
-			rv = obj.GetResourceVersion()
-			if ev.Type == watch.Bookmark {
-				continue
-			}
-			k := kind + "/" + obj.GetNamespace() + "/" + obj.GetName()
-			o.mu.Lock()
-			o.writes++
-			o.byNamespace[obj.GetNamespace()]++
-			o.written[k] = true
-			o.people[obj.GetNamespace()+"/"+obj.GetAnnotations()[v1alpha1.AnnotationCollaborator]] = true
-			if ev.Type == watch.Deleted {
-				delete(o.present, k)
-			} else {
-				o.present[k] = true
-			}
-			o.mu.Unlock()
-		}
+// record counts a write of a Role or RoleBinding seen on the watch.
+func (o *rbacObserver) record(kind string, t watch.EventType, obj client.Object) {
+	k := kind + "/" + obj.GetNamespace() + "/" + obj.GetName()
+	o.mu.Lock()
+	o.writes++
+	o.byNamespace[obj.GetNamespace()]++
+	o.written[k] = true
+	o.people[obj.GetNamespace()+"/"+obj.GetAnnotations()[v1alpha1.AnnotationCollaborator]] = true
+	if t == watch.Deleted {
+		delete(o.present, k)
+	} else {
+		o.present[k] = true
 	}
+	o.mu.Unlock()
 }
 
 // count is every write seen so far.
