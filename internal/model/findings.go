@@ -189,21 +189,18 @@ func (fs Findings) Denial(kind, name string) error {
 		return nil
 	}
 	gk := v1alpha1.GroupVersion.WithKind(kind).GroupKind()
-	if slices.ContainsFunc(errs, func(f Finding) bool { return f.Forbidden }) {
+	if forbidden := slices.DeleteFunc(slices.Clone(errs), func(f Finding) bool { return !f.Forbidden }); len(forbidden) > 0 {
 		// Every refusal of who asks, each at its field when it has one: a change that
 		// needs two capabilities the person lacks names both.
 		var parts []string
-		for _, f := range errs {
-			if !f.Forbidden {
-				continue
-			}
-			if len(parts) == MaxFieldErrors {
-				parts = append(parts, fmt.Sprintf("and %d more", len(slices.DeleteFunc(slices.Clone(errs), func(f Finding) bool { return !f.Forbidden }))-MaxFieldErrors))
-				break
-			}
-			if f.Field != nil {
+		for i, f := range forbidden {
+			switch {
+			case i == MaxFieldErrors:
+				parts = append(parts, fmt.Sprintf("and %d more", len(forbidden)-i))
+			case i > MaxFieldErrors:
+			case f.Field != nil:
 				parts = append(parts, f.Field.String()+": "+f.Detail())
-			} else {
+			default:
 				parts = append(parts, f.Detail())
 			}
 		}

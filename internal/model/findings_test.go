@@ -380,3 +380,27 @@ func checkWarnings(t *testing.T, ws []string) {
 		t.Errorf("%d warnings of %d bytes, %d characters in all", len(ws), total, runes)
 	}
 }
+
+// TestForbiddenDenialNamesEveryRefusal: a 403 names each refused field, up to
+// MaxFieldErrors, and counts the others.
+func TestForbiddenDenialNamesEveryRefusal(t *testing.T) {
+	var fs Findings
+	for i := range MaxFieldErrors + 3 {
+		fs = append(fs, Finding{Rule: RuleDelegation, Forbidden: true, Field: field.NewPath("spec", "workCenters").Index(i), Message: fmt.Sprintf("refused %d", i)})
+	}
+	fs = append(fs, Finding{Rule: R4, Reason: "LicenseLimitExceeded", Message: "not a refusal of who asks"})
+	err := fs.Denial("Collaborator", "tom")
+	if !apierrors.IsForbidden(err) {
+		t.Fatalf("want 403, got %v", err)
+	}
+	for _, want := range []string{"spec.workCenters[0]: refused 0 (Delegation)", "spec.workCenters[9]: refused 9", "and 3 more"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("denial lacks %q: %s", want, err)
+		}
+	}
+	for _, not := range []string{"refused 10", "not a refusal"} {
+		if strings.Contains(err.Error(), not) {
+			t.Errorf("denial has %q: %s", not, err)
+		}
+	}
+}
