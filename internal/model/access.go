@@ -11,6 +11,28 @@ import (
 // ArchivedPermissions is what an archived WorkCenter still grants, at most.
 func ArchivedPermissions() Set { return NewSet(WorkCenterView, FilesDownload) }
 
+// The sets effective access answers with, built once and shared (callers must not change
+// an answer's set): nothing, everything, and what an archived WorkCenter's cut leaves of a
+// set (a subset of ArchivedPermissions, indexed by archivedCut).
+var (
+	noPermissions  = Set{}
+	allPermissions = All()
+	archivedCuts   = [4]Set{{}, NewSet(WorkCenterView), NewSet(FilesDownload), ArchivedPermissions()}
+)
+
+// archivedCut is perms cut to ArchivedPermissions (perms.Intersect(ArchivedPermissions()))
+// without building a set.
+func archivedCut(perms Set) Set {
+	i := 0
+	if perms.Has(WorkCenterView) {
+		i |= 1
+	}
+	if perms.Has(FilesDownload) {
+		i |= 2
+	}
+	return archivedCuts[i]
+}
+
 // AccessInput is everything a collaborator's effective access in one WorkCenter
 // depends on.
 type AccessInput struct {
@@ -29,6 +51,9 @@ type AccessInput struct {
 	// Effective, when set, is Roles.Effective computed once per role (a memo of it, as
 	// Account.Effective); nil computes it from Roles.
 	Effective func(role string) (Set, error)
+	// model, when set, is the account model whose memo resolves roles (Account.Effective,
+	// without a closure built per question).
+	model *Account
 }
 
 // Step is a step of effective access (docs/rules.md), numbered as there.
@@ -66,37 +91,54 @@ type AccessExplanation struct {
 // nothing; Account and WorkCenter Administrators get every permission, assigned or not;
 // otherwise the assigned role's permissions when the assignment is in effect; and an
 // archived WorkCenter cuts whatever that gave to view and download. The controllers,
-// the webhooks and the access queries (kubectl procorem) all answer from here.
+// the webhooks and the access queries (kubectl procorem) all answer from here. The set
+// answered may be shared: callers must not change it.
 func ExplainAccess(in AccessInput) AccessExplanation {
+	var as v1alpha1.WorkCenterAssignmentStatus
+	if in.Assignment != nil {
+		as = *in.Assignment
+	}
+	return explainAccess(in, as, in.Assignment != nil)
+}
+
+// explainAccess is ExplainAccess with the assignment (if assigned) given by value, so that
+// a caller's status need not leave the stack.
+func explainAccess(in AccessInput, as v1alpha1.WorkCenterAssignmentStatus, assigned bool) AccessExplanation {
 	var perms Set
 	var step Step
 	switch {
 	case in.Account == nil || in.Account.Spec.State == v1alpha1.AccountDeactivated:
-		return AccessExplanation{Permissions: Set{}, Decided: StepAccount}
+		return AccessExplanation{Permissions: noPermissions, Decided: StepAccount}
 	case IsMember(in.Collaborator) && !in.Licensed:
-		return AccessExplanation{Permissions: Set{}, Decided: StepLicense}
+		return AccessExplanation{Permissions: noPermissions, Decided: StepLicense}
 	case IsAdministrator(in.Collaborator):
-		perms, step = All(), StepAdministrator
-	case in.Assignment != nil && InEffect(in.Assignment.State):
-		effective := in.Effective
-		if effective == nil {
-			effective = in.Roles.Effective
-		}
-		perms, _ = effective(in.Assignment.Role)
+		perms, step = allPermissions, StepAdministrator
+	case assigned && InEffect(as.State):
+		perms, _ = effectiveOf(in.model, in.Effective, in.Roles, as.Role)
 		step = StepAssignment
 	default:
-		return AccessExplanation{Permissions: Set{}, Decided: StepAssignment}
+		return AccessExplanation{Permissions: noPermissions, Decided: StepAssignment}
 	}
 	if in.WorkCenter != nil && in.WorkCenter.Spec.Archived {
-		return AccessExplanation{Permissions: perms.Intersect(ArchivedPermissions()), Decided: step, Cut: true}
+		return AccessExplanation{Permissions: archivedCut(perms), Decided: step, Cut: true}
 	}
 	return AccessExplanation{Permissions: perms, Decided: step}
 }
 
+// effectiveOf is role's effective permissions (Roles.Effective): from the model's memo,
+// else from the function given, else computed from roles.
+func effectiveOf(model *Account, effective func(string) (Set, error), roles Roles, role string) (Set, error) {
+	switch {
+	case model != nil:
+		return model.Effective(role)
+	case effective != nil:
+		return effective(role)
+	}
+	return roles.Effective(role)
+}
+
 // Access is a collaborator's effective access in one WorkCenter and how it was decided.
 type Access struct {
-	// Evaluation is the collaborator's evaluation, of its assignment there only.
-	Evaluation Evaluation
 	// Assignment is its evaluated assignment there; nil when it has none.
 	Assignment *v1alpha1.WorkCenterAssignmentStatus
 	AccessExplanation
@@ -107,15 +149,33 @@ type Access struct {
 // assignment there and the WorkCenter's archival give it, and which step decided it.
 // Callers must not change the set.
 func (a *Account) Access(c *v1alpha1.Collaborator, workCenter string, now metav1.Time) Access {
-	e := a.Evaluate(c, workCenter, now)
-	var assignment *v1alpha1.WorkCenterAssignmentStatus
-	if len(e.Statuses) > 0 {
-		assignment = &e.Statuses[0]
+	exp, st, ok := a.accessIn(c, workCenter, now, false)
+	out := Access{AccessExplanation: exp}
+	if ok {
+		out.Assignment = &st
 	}
-	return Access{Evaluation: e, Assignment: assignment, AccessExplanation: ExplainAccess(AccessInput{
-		Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[workCenter],
-		Assignment: assignment, Roles: a.roles, Effective: a.Effective,
-	})}
+	return out
+}
+
+// accessIn is Access with the assignment's status returned by value (ok when c has an
+// assignment there: its first one, as Evaluate lists them), and with no message when
+// terse, so that a question answered from the model (the authorizer's) builds nothing on
+// the heap.
+func (a *Account) accessIn(c *v1alpha1.Collaborator, workCenter string, now metav1.Time, terse bool) (AccessExplanation, v1alpha1.WorkCenterAssignmentStatus, bool) {
+	in := AccessInput{Account: a.owner, Collaborator: c, WorkCenter: a.workCenters[workCenter], Roles: a.roles, model: a}
+	for _, as := range c.Spec.WorkCenters {
+		if string(as.Name) != workCenter {
+			continue
+		}
+		licensed, duplicate := a.evaluationBasis(c)
+		input := a.assignmentInput(c, licensed, duplicate, as, now)
+		input.terse = terse
+		st := EvaluateAssignment(input)
+		in.Licensed = licensed
+		return explainAccess(in, st, true), st, true
+	}
+	in.Licensed = a.owner != nil && a.Licensed(c)
+	return explainAccess(in, v1alpha1.WorkCenterAssignmentStatus{}, false), v1alpha1.WorkCenterAssignmentStatus{}, false
 }
 
 // Accesses is c's effective access (Access) in each WorkCenter its spec assigns it to,
@@ -137,11 +197,9 @@ func (a *Account) Accesses(c *v1alpha1.Collaborator, now metav1.Time) []Access {
 		case slices.ContainsFunc(out, func(x Access) bool { return x.Assignment.Name == st.Name }):
 			continue // the first assignment to a WorkCenter is the one Access reads
 		}
-		one := e
-		one.Statuses = e.Statuses[i : i+1 : i+1]
-		out = append(out, Access{Evaluation: one, Assignment: st, AccessExplanation: ExplainAccess(AccessInput{
+		out = append(out, Access{Assignment: st, AccessExplanation: ExplainAccess(AccessInput{
 			Account: a.owner, Collaborator: c, Licensed: e.Licensed, WorkCenter: a.workCenters[st.Name],
-			Assignment: st, Roles: a.roles, Effective: a.Effective,
+			Assignment: st, Roles: a.roles, model: a,
 		})})
 	}
 	return out

@@ -67,6 +67,11 @@ type Account struct {
 	memo      sync.Mutex
 	effective map[string]resolved
 	byType    map[MemberType]*typeNames
+	// holdersText memoizes, with byType, what refusals say of who holds a capability.
+	holdersText map[Capability]string
+	// collaboratorsGeneration counts the changes to Collaborators, so that a memo made
+	// of names is kept only if none came while it was made.
+	collaboratorsGeneration uint64
 }
 
 type nameSet map[string]struct{}
@@ -148,7 +153,8 @@ func (a *Account) Remove(kind, name string) {
 
 func (a *Account) collaboratorsChanged() {
 	a.memo.Lock()
-	a.byType = nil
+	a.byType, a.holdersText = nil, nil
+	a.collaboratorsGeneration++
 	a.memo.Unlock()
 }
 

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -202,35 +203,40 @@ func (a *Account) Decide(c *v1alpha1.Collaborator, q Question) Decision {
 	if info.Scope == ScopeAccount {
 		d.WorkCenter = ""
 	}
-	asked := d.asked(c)
+	// The message is the one thing built (the authorizer answers a check with it and
+	// nothing else on the heap): appended to a buffer on the stack, made a string once.
+	var buf [512]byte
+	asked := d.appendAsked(buf[:0], c)
 	if refused, ok := a.accountStep(d, asked); ok {
 		return refused
 	}
 	if IsMember(c) && !a.Licensed(c) && !licenseExempt(info.Capability, d.MemberType) {
 		return d.refuse(DecisionLicense, fmt.Sprintf("%s: Member %s holds none of Account %q's %d licenses (R4), and a Member without one holds nothing but account.leave",
-			asked, Short(c.Name), Short(a.owner.Name), a.owner.Spec.Licenses))
+			string(asked), Short(c.Name), Short(a.owner.Name), a.owner.Spec.Licenses))
 	}
 	switch {
 	case info.Holds(d.MemberType):
 		d.Allowed, d.Step = true, DecisionMemberType
-		d.Message = fmt.Sprintf("%s may %s: %s hold it %s", who(c), d.what(), d.MemberType.plural(), everywhere(info))
+		b := cat(d.appendWhat(cat(appendWho(buf[:0], c), " may ")), ": ", d.MemberType.plural(), " hold it ", everywhere(info))
+		d.Message = string(b)
 	case info.Permission != "" && d.WorkCenter != "":
-		held, why := a.permissionIn(c, d.WorkCenter, info.Permission)
+		h := a.holding(c, d.WorkCenter, info.Permission)
 		d.Step = DecisionWorkCenter
-		if held {
+		if h.held() {
 			d.Allowed = true
-			d.Message = fmt.Sprintf("%s may %s: %s", who(c), d.what(), why)
+			d.Message = string(h.appendWhy(cat(d.appendWhat(cat(appendWho(buf[:0], c), " may ")), ": ")))
 			break
 		}
+		b := cat(asked, ": ")
 		if Capability(info.Permission) != info.Capability {
-			why = fmt.Sprintf("it needs %s there, and %s", info.Permission, why)
+			b = cat(b, "it needs ", string(info.Permission), " there, and ")
 		}
-		return d.refuse(DecisionWorkCenter, fmt.Sprintf("%s: %s; %s", asked, why, a.holders(info)))
+		return d.refuse(DecisionWorkCenter, string(cat(h.appendWhy(b), "; ", a.holders(info))))
 	case info.Permission != "":
-		return d.refuse(DecisionMemberType, fmt.Sprintf("%s in every WorkCenter: %s; in one WorkCenter, %s there gives it",
-			asked, a.holders(info), info.Permission))
+		return d.refuse(DecisionMemberType, string(cat(asked, " in every WorkCenter: ", a.holders(info),
+			"; in one WorkCenter, ", string(info.Permission), " there gives it")))
 	default:
-		return d.refuse(DecisionMemberType, fmt.Sprintf("%s: %s", asked, a.holders(info)))
+		return d.refuse(DecisionMemberType, string(cat(asked, ": ", a.holders(info))))
 	}
 	return a.targetStep(c, info, q, d)
 }
@@ -243,14 +249,14 @@ func licenseExempt(id Capability, t MemberType) bool {
 
 // accountStep refuses every capability in a namespace without an Account, and in a
 // Deactivated Account to anyone but its Account Administrators.
-func (a *Account) accountStep(d Decision, asked string) (Decision, bool) {
+func (a *Account) accountStep(d Decision, asked []byte) (Decision, bool) {
 	switch {
 	case a.owner == nil:
 		return d.refuse(DecisionAccount, fmt.Sprintf("%s: namespace %q has no Account, and nobody administers anything in it",
-			asked, a.Namespace)), true
+			string(asked), a.Namespace)), true
 	case a.owner.Spec.State == v1alpha1.AccountDeactivated && d.MemberType != MemberTypeAccountAdministrator:
 		return d.refuse(DecisionAccount, fmt.Sprintf("%s: Account %q is Deactivated, and only its %s change anything",
-			asked, Short(a.owner.Name), a.namesOf(MemberTypeAccountAdministrator))), true
+			string(asked), Short(a.owner.Name), a.namesOf(MemberTypeAccountAdministrator))), true
 	}
 	return d, false
 }
@@ -283,44 +289,85 @@ func (a *Account) decidePermission(c *v1alpha1.Collaborator, q Question, d Decis
 		return d.refuse(DecisionCapability, fmt.Sprintf("%s may not %s: it is a WorkCenter permission, held in one WorkCenter; ask it in a WorkCenter",
 			who(c), q.Capability))
 	}
-	held, why := a.permissionIn(c, q.WorkCenter, Permission(q.Capability))
+	h := a.holding(c, q.WorkCenter, Permission(q.Capability))
+	// The message is the one thing built (the authorizer answers a check with it and
+	// nothing else on the heap): appended to a buffer on the stack, made a string once.
+	var buf [256]byte
 	d.Step = DecisionWorkCenter
-	if !held {
-		return d.refuse(DecisionWorkCenter, fmt.Sprintf("%s: %s", d.asked(c), why))
+	if !h.held() {
+		b := d.appendAsked(buf[:0], c)
+		b = h.appendWhy(append(b, ": "...))
+		return d.refuse(DecisionWorkCenter, string(b))
 	}
+	b := append(appendWho(buf[:0], c), " may "...)
+	b = h.appendWhy(append(d.appendWhat(b), ": "...))
 	d.Allowed = true
-	d.Message = Bound(fmt.Sprintf("%s may %s: %s", who(c), d.what(), why), MaxDecisionMessage)
+	d.Message = Bound(string(b), MaxDecisionMessage)
 	return d
 }
 
-// permissionIn reports whether c holds p in the WorkCenter by effective access
-// (docs/rules.md), and says why. No clock is read: when an assignment took effect does
-// not change what it grants.
-func (a *Account) permissionIn(c *v1alpha1.Collaborator, workCenter string, p Permission) (bool, string) {
-	acc := a.Access(c, workCenter, metav1.Time{})
-	if acc.Permissions.Has(p) {
-		switch acc.Decided {
-		case StepAdministrator:
-			return true, fmt.Sprintf("adminRole %s supersedes WorkCenter roles (step 3)", c.Spec.AdminRole)
-		default:
-			return true, fmt.Sprintf("role %q grants %s there", Short(acc.Assignment.Role), p)
+// holding is whether a Collaborator holds a permission in a WorkCenter by effective
+// access (docs/rules.md), and what to say why.
+type holding struct {
+	c          *v1alpha1.Collaborator
+	p          Permission
+	acc        AccessExplanation
+	assignment v1alpha1.WorkCenterAssignmentStatus
+	assigned   bool
+	a          *Account
+}
+
+// holding is whether c holds p in the WorkCenter by effective access. No clock is read:
+// when an assignment took effect does not change what it grants.
+func (a *Account) holding(c *v1alpha1.Collaborator, workCenter string, p Permission) holding {
+	acc, st, ok := a.accessIn(c, workCenter, metav1.Time{}, true) // its message is not said
+	return holding{c: c, p: p, acc: acc, assignment: st, assigned: ok, a: a}
+}
+
+func (h holding) held() bool { return h.acc.Permissions.Has(h.p) }
+
+// appendWhy appends why: the step of effective access that gave the permission or that
+// kept it from the Collaborator.
+func (h holding) appendWhy(b []byte) []byte {
+	c, acc, as := h.c, h.acc, &h.assignment
+	if h.held() {
+		if acc.Decided == StepAdministrator {
+			b = append(b, "adminRole "...)
+			b = append(b, c.Spec.AdminRole...)
+			return append(b, " supersedes WorkCenter roles (step 3)"...)
 		}
+		b = strconv.AppendQuote(append(b, "role "...), Short(as.Role))
+		b = append(append(b, " grants "...), h.p...)
+		return append(b, " there"...)
 	}
 	switch {
-	case acc.Decided == StepAccount && a.owner == nil:
-		return false, fmt.Sprintf("namespace %q has no Account, which gives nobody anything (step 1)", a.Namespace)
+	case acc.Decided == StepAccount && h.a.owner == nil:
+		b = strconv.AppendQuote(append(b, "namespace "...), h.a.Namespace)
+		return append(b, " has no Account, which gives nobody anything (step 1)"...)
 	case acc.Decided == StepAccount:
-		return false, fmt.Sprintf("Account %q is Deactivated, which gives nobody anything (step 1)", Short(a.owner.Name))
+		b = strconv.AppendQuote(append(b, "Account "...), Short(h.a.owner.Name))
+		return append(b, " is Deactivated, which gives nobody anything (step 1)"...)
 	case acc.Decided == StepLicense:
-		return false, fmt.Sprintf("Member %s holds no license (step 2)", Short(c.Name))
+		b = append(append(b, "Member "...), Short(c.Name)...)
+		return append(b, " holds no license (step 2)"...)
 	case acc.Cut:
-		return false, "the WorkCenter is archived, which cuts everyone's access to workCenter.view and files.download (step 5)"
-	case acc.Assignment == nil:
-		return false, fmt.Sprintf("%s has no assignment there", Short(c.Name))
-	case !InEffect(acc.Assignment.State):
-		return false, fmt.Sprintf("its assignment there is %s (%s)", acc.Assignment.State, acc.Assignment.Reason)
+		return append(b, "the WorkCenter is archived, which cuts everyone's access to workCenter.view and files.download (step 5)"...)
+	case !h.assigned:
+		return append(append(b, Short(c.Name)...), " has no assignment there"...)
+	case !InEffect(as.State):
+		b = append(append(b, "its assignment there is "...), as.State...)
+		return append(append(append(b, " ("...), as.Reason...), ')')
 	}
-	return false, fmt.Sprintf("role %q does not grant %s there", Short(acc.Assignment.Role), p)
+	b = strconv.AppendQuote(append(b, "role "...), Short(as.Role))
+	b = append(append(b, " does not grant "...), h.p...)
+	return append(b, " there"...)
+}
+
+// permissionIn reports whether c holds p in the WorkCenter by effective access
+// (docs/rules.md), and says why.
+func (a *Account) permissionIn(c *v1alpha1.Collaborator, workCenter string, p Permission) (bool, string) {
+	h := a.holding(c, workCenter, p)
+	return h.held(), string(h.appendWhy(nil))
 }
 
 // MayGrant is the escalation check for giving role in the WorkCenter (docs/
@@ -790,8 +837,11 @@ func (a *Account) MayChangeRole(c *v1alpha1.Collaborator, old, obj *v1alpha1.Wor
 }
 
 // who names a person in a message: "name (MemberType)".
-func who(c *v1alpha1.Collaborator) string {
-	return fmt.Sprintf("%s (%s)", Short(c.Name), MemberTypeOf(c))
+func who(c *v1alpha1.Collaborator) string { return string(appendWho(nil, c)) }
+
+func appendWho(b []byte, c *v1alpha1.Collaborator) []byte {
+	b = append(append(b, Short(c.Name)...), " ("...)
+	return append(append(b, MemberTypeOf(c)...), ')')
 }
 
 // what is the capability asked, with its WorkCenter.
@@ -799,16 +849,26 @@ func (d Decision) what() string {
 	if d.WorkCenter == "" {
 		return Short(d.Capability)
 	}
-	return fmt.Sprintf("%s in WorkCenter %q", Short(d.Capability), Short(d.WorkCenter))
+	return string(d.appendWhat(nil))
+}
+
+func (d Decision) appendWhat(b []byte) []byte {
+	b = append(b, Short(d.Capability)...)
+	if d.WorkCenter != "" {
+		b = strconv.AppendQuote(append(b, " in WorkCenter "...), Short(d.WorkCenter))
+	}
+	return b
 }
 
 // asked begins a refusal: "who may not capability (in WorkCenter) (for target)".
-func (d Decision) asked(c *v1alpha1.Collaborator) string {
-	s := fmt.Sprintf("%s may not %s", who(c), d.what())
+func (d Decision) asked(c *v1alpha1.Collaborator) string { return string(d.appendAsked(nil, c)) }
+
+func (d Decision) appendAsked(b []byte, c *v1alpha1.Collaborator) []byte {
+	b = d.appendWhat(append(appendWho(b, c), " may not "...))
 	if d.Target != "" && d.Target != c.Name {
-		s += " for " + Short(d.Target)
+		b = append(append(b, " for "...), Short(d.Target)...)
 	}
-	return s
+	return b
 }
 
 func (d Decision) refuse(step DecisionStep, msg string) Decision {
@@ -828,9 +888,25 @@ func everywhere(info CapabilityInfo) string {
 // "WorkCenter Administrators (daniel-kim) and Account Administrators (maria-lopez) hold it
 // in every WorkCenter".
 func (a *Account) holders(info CapabilityInfo) string {
+	a.memo.Lock()
+	text, ok := a.holdersText[info.Capability]
+	generation := a.collaboratorsGeneration
+	a.memo.Unlock()
+	if ok {
+		return text
+	}
 	types := slices.Clone(info.Holders)
 	slices.Reverse(types)
-	return fmt.Sprintf("%s hold it %s", a.namesOf(types...), everywhere(info))
+	text = fmt.Sprintf("%s hold it %s", a.namesOf(types...), everywhere(info))
+	a.memo.Lock()
+	defer a.memo.Unlock()
+	if a.collaboratorsGeneration == generation { // kept until a Collaborator changes, as the names it is made of
+		if a.holdersText == nil {
+			a.holdersText = map[Capability]string{}
+		}
+		a.holdersText[info.Capability] = text
+	}
+	return text
 }
 
 // namesOf names the account's people of each type, up to maxHoldersShown of each and

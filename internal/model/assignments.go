@@ -39,6 +39,11 @@ type AssignmentInput struct {
 	// Effective, when set, is Roles.Effective computed once per role (a memo of it);
 	// nil computes it from Roles.
 	Effective func(role string) (Set, error)
+	// model, when set, is the account model whose memo resolves roles (Account.Effective,
+	// without a closure built per assignment).
+	model *Account
+	// terse leaves the status's message empty (explain).
+	terse bool
 	// Since is when this same assignment (this role in this WorkCenter) first took
 	// effect, as recorded before; nil when it never did. R10's memory: an assignment that
 	// took effect before its role's deletion began is an existing one, not a new one.
@@ -66,52 +71,67 @@ func EvaluateAssignment(in AssignmentInput) v1alpha1.WorkCenterAssignmentStatus 
 	}
 	switch {
 	case in.Account == nil:
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountNotFound,
-			"waiting for an Account in the namespace")
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountNotFound, explain(in.terse, func() string {
+			return "waiting for an Account in the namespace"
+		}))
 	case in.Account.Spec.State == v1alpha1.AccountDeactivated:
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountDeactivated,
-			fmt.Sprintf("Account %q is Deactivated; nobody has any access until it is Active again", Short(in.Account.Name)))
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonAccountDeactivated, explain(in.terse, func() string {
+			return fmt.Sprintf("Account %q is Deactivated; nobody has any access until it is Active again", Short(in.Account.Name))
+		}))
 	case in.DuplicateEmail != nil:
 		return set(v1alpha1.AssignmentRejected, in.DuplicateEmail.Reason, in.DuplicateEmail.Message)
 	case in.WorkCenter == nil:
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonWorkCenterNotFound,
-			fmt.Sprintf("waiting for WorkCenter %q", Short(wcName)))
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonWorkCenterNotFound, explain(in.terse, func() string {
+			return fmt.Sprintf("waiting for WorkCenter %q", Short(wcName))
+		}))
 	}
 	role, ok := in.Roles[roleName]
 	if !ok {
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
-			fmt.Sprintf("waiting for WorkCenterRole %q", Short(roleName)))
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound, explain(in.terse, func() string {
+			return fmt.Sprintf("waiting for WorkCenterRole %q", Short(roleName))
+		}))
 	}
 	if !existedBeforeDeletion(in.Since, role) {
 		if v := CheckRoleNotTerminating(in.Collaborator, wcName, role); v != nil {
 			return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
 		}
 	}
-	effective := in.Effective
-	if effective == nil {
-		effective = in.Roles.Effective
-	}
-	perms, err := effective(roleName)
+	perms, err := effectiveOf(in.model, in.Effective, in.Roles, roleName)
 	switch e := err.(type) {
 	case *CycleError:
-		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonInclusionCycle,
-			fmt.Sprintf("role %q cannot be resolved: %s", Short(roleName), e.Error()))
+		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonInclusionCycle, explain(in.terse, func() string {
+			return fmt.Sprintf("role %q cannot be resolved: %s", Short(roleName), e.Error())
+		}))
 	case *RoleNotFoundError:
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound,
-			fmt.Sprintf("waiting: %s", e.Error()))
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonRoleNotFound, explain(in.terse, func() string {
+			return fmt.Sprintf("waiting: %s", e.Error())
+		}))
 	}
-	if v := CheckRoleForGuest(in.Collaborator, wcName, roleName, perms); v != nil {
-		return set(v1alpha1.AssignmentRejected, v.Reason, v.Message)
+	if !guestMayHold(in.Collaborator, perms) {
+		return set(v1alpha1.AssignmentRejected, v1alpha1.ReasonRoleRequiresMember, explain(in.terse, func() string {
+			return CheckRoleForGuest(in.Collaborator, wcName, roleName, perms).Message
+		}))
 	}
 	if IsMember(in.Collaborator) && !in.Licensed {
-		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonLicenseLimitExceeded,
-			fmt.Sprintf("Member %q holds none of Account %q's %d licenses", Short(in.Collaborator.Name), Short(in.Account.Name), in.Account.Spec.Licenses))
+		return set(v1alpha1.AssignmentPending, v1alpha1.ReasonLicenseLimitExceeded, explain(in.terse, func() string {
+			return fmt.Sprintf("Member %q holds none of Account %q's %d licenses", Short(in.Collaborator.Name), Short(in.Account.Name), in.Account.Spec.Licenses)
+		}))
 	}
 	if in.WorkCenter.Spec.Archived {
-		return set(v1alpha1.AssignmentArchived, v1alpha1.ReasonWorkCenterArchived,
-			fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", Short(wcName)))
+		return set(v1alpha1.AssignmentArchived, v1alpha1.ReasonWorkCenterArchived, explain(in.terse, func() string {
+			return fmt.Sprintf("WorkCenter %q is archived: access is cut to workCenter.view and files.download", Short(wcName))
+		}))
 	}
 	return set(v1alpha1.AssignmentActive, "", "")
+}
+
+// explain is a status's message: "" for a terse evaluation (a question that reads only
+// states and reasons, as the authorizer's), so that nothing is built for it.
+func explain(terse bool, message func() string) string {
+	if terse {
+		return ""
+	}
+	return message()
 }
 
 // existedBeforeDeletion reports whether an assignment that took effect at since counts
@@ -148,10 +168,8 @@ type Evaluation struct {
 // assignment has been in effect (R10's memory). now is recorded as that time for an
 // assignment taking effect for the first time.
 func (a *Account) Evaluate(c *v1alpha1.Collaborator, onlyWorkCenter string, now metav1.Time) Evaluation {
-	e := Evaluation{
-		Duplicate: CheckEmailUnique(c, a.SameEmail(c)),
-		Licensed:  a.owner != nil && a.Licensed(c),
-	}
+	e := Evaluation{}
+	e.Licensed, e.Duplicate = a.evaluationBasis(c)
 	if IsMember(c) {
 		licensed := e.Licensed
 		e.LicensedStatus = &licensed
@@ -161,14 +179,26 @@ func (a *Account) Evaluate(c *v1alpha1.Collaborator, onlyWorkCenter string, now 
 		if onlyWorkCenter != "" && string(as.Name) != onlyWorkCenter {
 			continue
 		}
-		e.Statuses = append(e.Statuses, EvaluateAssignment(AssignmentInput{
-			Account: a.owner, Collaborator: c, Licensed: e.Licensed, DuplicateEmail: e.Duplicate,
-			Assignment: as, WorkCenter: a.workCenters[string(as.Name)], Roles: a.roles,
-			Effective: a.Effective,
-			Since:     InEffectSince(c.Status.WorkCenters, as), Now: now,
-		}))
+		e.Statuses = append(e.Statuses, EvaluateAssignment(a.assignmentInput(c, e.Licensed, e.Duplicate, as, now)))
 	}
 	return e
+}
+
+// evaluationBasis is what every assignment of c's depends on: R4 (its license; false
+// for a Guest or without an Account) and R5 (an older Collaborator with its email).
+func (a *Account) evaluationBasis(c *v1alpha1.Collaborator) (licensed bool, duplicate *Finding) {
+	return a.owner != nil && a.Licensed(c), CheckEmailUnique(c, a.SameEmail(c))
+}
+
+// assignmentInput is what EvaluateAssignment reads of the account for one of c's
+// assignments.
+func (a *Account) assignmentInput(c *v1alpha1.Collaborator, licensed bool, duplicate *Finding, as v1alpha1.WorkCenterAssignment, now metav1.Time) AssignmentInput {
+	return AssignmentInput{
+		Account: a.owner, Collaborator: c, Licensed: licensed, DuplicateEmail: duplicate,
+		Assignment: as, WorkCenter: a.workCenters[string(as.Name)], Roles: a.roles,
+		model: a,
+		Since: InEffectSince(c.Status.WorkCenters, as), Now: now,
+	}
 }
 
 // InEffect counts c's assignments to workCenter that are in effect (Active or Archived);

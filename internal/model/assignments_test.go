@@ -171,6 +171,15 @@ func TestEvaluateAssignment(t *testing.T) {
 			if InEffect(got.State) != (tc.wantState == v1alpha1.AssignmentActive || tc.wantState == v1alpha1.AssignmentArchived) {
 				t.Errorf("InEffect(%s) = %v", got.State, InEffect(got.State))
 			}
+			// A terse evaluation (the authorizer's) decides the same, and says nothing.
+			in.terse = true
+			terse := EvaluateAssignment(in)
+			if prebuilt := got.Reason == v1alpha1.ReasonDuplicateEmail || got.Reason == v1alpha1.ReasonRoleTerminating; !prebuilt && tc.wantState != v1alpha1.AssignmentActive && terse.Message != "" {
+				t.Errorf("terse evaluation has message %q", terse.Message)
+			}
+			if terse.State != got.State || terse.Reason != got.Reason || terse.Name != got.Name || terse.Role != got.Role {
+				t.Errorf("terse evaluation %s/%q, want %s/%q", terse.State, terse.Reason, got.State, got.Reason)
+			}
 		})
 	}
 }
@@ -374,14 +383,20 @@ func TestEffectiveAccess(t *testing.T) {
 	}
 }
 
-// TestEffectiveAccessDoesNotAliasAll: the administrator's set is a fresh one each time.
-func TestEffectiveAccessDoesNotAliasAll(t *testing.T) {
+// TestSharedAccessSets: effective access answers with sets built once (callers must not
+// change them): an administrator's is every permission, All() is still a fresh set each
+// time, and an archived WorkCenter's cut leaves exactly what Intersect would.
+func TestSharedAccessSets(t *testing.T) {
 	in := AccessInput{Account: newAccount(), Collaborator: newCollab("boss", member(), admin(v1alpha1.AdminRoleAccountAdministrator)),
 		Licensed: true, WorkCenter: newWorkCenter("tower-a", false), Roles: rolesWith()}
-	first := EffectiveAccess(in)
+	equalSet(t, "administrator", EffectiveAccess(in), specAll())
+	first := All()
 	delete(first, "workCenter.view")
-	equalSet(t, "second call", EffectiveAccess(in), specAll())
 	equalSet(t, "All()", All(), specAll())
+	equalSet(t, "administrator after All() changed", EffectiveAccess(in), specAll())
+	for _, perms := range []Set{{}, NewSet(WorkCenterView), NewSet(FilesDownload, FilesUpload), NewSet(WorkCenterView, FilesDownload, TasksCreate), All()} {
+		equalSet(t, "archivedCut("+perms.String()+")", archivedCut(perms), permStrings(perms.Intersect(ArchivedPermissions()).Sorted()))
+	}
 }
 
 // TestGuestUpgradedToOwnerInOneChange: a Guest made a Member and given workcenter-owner

@@ -121,3 +121,63 @@ func TestAuthorize(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizeAllocatesOnlyItsAnswer: in steady state (statuses recorded, memos filled
+// by a first question), a check builds nothing on the heap but its reason: one
+// allocation, whichever step answers.
+func TestAuthorizeAllocatesOnlyItsAnswer(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	people := append(adminPeople(),
+		newCollab("lee", member(), created(30), assigned("tower-a=site-engineer")),
+		newCollab("ola", member(), created(9), assigned("old-depot=workcenter-owner")),
+	)
+	a := adminAccount(t, newAccount(licenses(8)), people)
+	now := metav1.Now()
+	for _, c := range a.Collaborators() { // the statuses the controller writes
+		c.Status.WorkCenters = a.Evaluate(c, "", now).Statuses
+	}
+	attrs := func(resource, verb, name string) ResourceAttributes {
+		return ResourceAttributes{Group: AuthorizationGroup, Version: AuthorizationVersion, Resource: resource, Verb: verb, Name: name}
+	}
+	for name, q := range map[string]struct {
+		user  string
+		attrs ResourceAttributes
+	}{
+		"granted by a role":          {"tom@example.com", attrs("files", "upload", "tower-a")},
+		"not granted by the role":    {"tom@example.com", attrs("files", "move", "tower-a")},
+		"no assignment":              {"tom@example.com", attrs("files", "upload", "tower-b")},
+		"an administrator":           {"daniel@example.com", attrs("folders", "delete", "tower-b")},
+		"archived":                   {"ola@example.com", attrs("files", "upload", "old-depot")},
+		"a Rejected assignment":      {"gus@example.com", attrs("tasks", "create", "tower-a")},
+		"a capability held":          {"maria.lopez@acme-builders.example", attrs("account", "workcenters.delete", "")},
+		"a capability refused":       {"tom@example.com", attrs("account", "users.upgrade", "")},
+		"a capability in WorkCenter": {"priya@example.com", attrs("account", "workcenters.edit", "tower-a")},
+	} {
+		a.Authorize(q.user, "", q.attrs)
+		if n := testing.AllocsPerRun(50, func() { a.Authorize(q.user, "", q.attrs) }); n > 1 {
+			t.Errorf("%s: %.0f allocations per check, want the reason's only", name, n)
+		}
+	}
+}
+
+// TestHoldersFollowCollaborators: what a refusal says of who holds a capability is kept
+// between questions, and changes with the people.
+func TestHoldersFollowCollaborators(t *testing.T) {
+	a := adminAccount(t, newAccount(), adminPeople())
+	ask := func() string { return a.MayDo(a.Collaborator("tom"), string(UsersUpgrade), "").Message }
+	if first := ask(); !strings.Contains(first, "User Administrators (uma)") {
+		t.Fatalf("refusal: %s", first)
+	}
+	if err := a.Set(newCollab("ulla", member(), admin(ua), created(20))); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(); !strings.Contains(got, "User Administrators (uma, ulla)") && !strings.Contains(got, "User Administrators (ulla, uma)") {
+		t.Fatalf("after a new User Administrator: %s", got)
+	}
+	a.Remove(KindCollaborator, "uma")
+	if got := ask(); !strings.Contains(got, "User Administrators (ulla)") {
+		t.Fatalf("after uma left: %s", got)
+	}
+}

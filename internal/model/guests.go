@@ -14,19 +14,22 @@ func IsMember(c *v1alpha1.Collaborator) bool { return c.Spec.Type == v1alpha1.Me
 // CheckRoleForGuest is R2 (and R3) for one assignment: a Guest never holds a role with
 // member-only permissions. perms is the role's effective set.
 func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms Set) *Finding {
-	if IsMember(c) {
+	if guestMayHold(c, perms) {
 		return nil
 	}
 	mo := perms.MemberOnly()
-	if len(mo) == 0 {
-		return nil
-	}
 	return &Finding{
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
 		Message: fmt.Sprintf("Guest %q cannot hold role %q in WorkCenter %q: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
 			Short(c.Name), Short(role), Short(workCenter), joinPermissions(mo)),
 	}
+}
+
+// guestMayHold is R2/R3's test: a Member may hold any role, a Guest only one without
+// member-only permissions.
+func guestMayHold(c *v1alpha1.Collaborator, perms Set) bool {
+	return IsMember(c) || !perms.IsMemberOnly()
 }
 
 // CheckRoleChange is R2 for a WorkCenterRole change: with role replacing its current

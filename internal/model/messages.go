@@ -66,6 +66,15 @@ func Short(name string) string {
 
 func same(s string) string { return s }
 
+// cat appends parts to b: messages built on a hot path (a check's answer) are appended to
+// one buffer and made a string once.
+func cat(b []byte, parts ...string) []byte {
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
 func shortAll(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
