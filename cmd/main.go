@@ -69,6 +69,8 @@ func main() {
 	flag.BoolVar(&enableAuthorizer, "enable-authorizer", enableAuthorizer, "Serve the SubjectAccessReview authorizer of the procorem.workcenter.io permissions (docs/authorization.md) on the webhook server: the authorization webhook on /authorize (default: as --enable-webhooks; it needs the webhook server's certificate).")
 	flag.BoolVar(&authorizerDirect, "authorizer-direct", authorizerDirect, "With --enable-authorizer, also serve the direct endpoint /subjectaccessreviews, for applications whose API server has no authorization webhook: callers are checked with a TokenReview and a SubjectAccessReview (create subjectaccessreviews.procorem.workcenter.io).")
 	flag.StringVar(&authorizerClientCA, "authorizer-client-ca-file", "", "With --enable-authorizer, a PEM CA bundle: the authorization webhook (/authorize) then answers only callers presenting a client certificate it signed (the API server, with the client certificate of config/authorization's kubeconfig); empty to answer any caller that reaches it.")
+	var shutdownDelay time.Duration
+	flag.DurationVar(&shutdownDelay, "shutdown-delay", 0, "On SIGTERM, how long the manager turns not ready but keeps serving the webhooks and the authorizer before it stops, while the webhook Service's endpoints drop it (like kube-apiserver's --shutdown-delay-duration): a node drain or a rollout then fails no request. Set below the Pod's terminationGracePeriodSeconds; config/ and the chart use 5s.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -91,6 +93,7 @@ func main() {
 		}
 		tlsOpts = append(tlsOpts, verify)
 	}
+	leaving := &drain{}
 	cfg := ctrl.GetConfigOrDie()
 	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
 	if secureMetrics {
@@ -123,9 +126,9 @@ func main() {
 		Metrics: metricsOpts,
 		// managedFields are most of a cached object's size and nothing here reads them.
 		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
-		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
+		WebhookServer: leaving.server(ctrlwebhook.NewServer(ctrlwebhook.Options{
 			CertDir: webhookCertPath, Port: webhookPort, TLSOpts: tlsOpts,
-		}),
+		})),
 		PprofBindAddress:        pprofAddr,
 		HealthProbeBindAddress:  probeAddr,
 		LeaderElection:          leaderElect,
@@ -143,7 +146,7 @@ func main() {
 		log.Error(err, "unable to create manager")
 		os.Exit(1)
 	}
-	ctx := ctrl.SetupSignalHandler()
+	ctx := leaving.context(shutdownDelay, log)
 	op := operator.Options{Webhooks: enableWebhooks, IdentityPrefix: identityPrefix}
 	if enableAuthorizer {
 		op.Authorizer = &authorizer.Options{Direct: authorizerDirect, RequireClientCert: authorizerClientCA != ""}
@@ -177,6 +180,10 @@ func main() {
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		log.Error(err, "unable to set up ready check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("drain", leaving.check); err != nil {
+		log.Error(err, "unable to set up the drain's ready check")
 		os.Exit(1)
 	}
 	if enableAuthorizer {

@@ -45,6 +45,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("setting up the account book: %w", err)
 	}
+	// Not ready until the models can be read: every replica serves admission (and the
+	// authorizer) from its own cache, so a new one must not judge from an empty one.
+	if err := mgr.AddReadyzCheck("accounts", book.SyncedCheck); err != nil {
+		return fmt.Errorf("setting up the account book's readiness check: %w", err)
+	}
 	if err := controllers.SetupAll(ctx, mgr, book, controllers.Options{IdentityPrefix: opts.IdentityPrefix}); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}

@@ -5,6 +5,8 @@ package accounts
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -36,6 +38,34 @@ type Book struct {
 	src     source
 	mu      sync.Mutex
 	entries map[string]*bookEntry
+	// synced are the informer registrations of a manager's Book (watchAll): it reads
+	// the informers' stores, so until each has delivered its initial list the models
+	// would miss objects.
+	synced []func() bool
+}
+
+// ErrNotSynced is a read of a manager's Book before its cache has synced: a model then
+// would miss objects, and judge as if they did not exist.
+var ErrNotSynced = errors.New("the operator's cache has not synced yet; try again in a moment")
+
+// Synced reports whether the Book's models can be read: its cache's informers have
+// delivered their initial lists (always, for a Book over a plain reader).
+func (b *Book) Synced() bool {
+	for _, s := range b.synced {
+		if !s() {
+			return false
+		}
+	}
+	return true
+}
+
+// SyncedCheck is a readiness check (healthz.Checker): a replica whose models cannot be
+// read yet must not be behind the webhook Service, or it would judge from an empty cache.
+func (b *Book) SyncedCheck(*http.Request) error {
+	if !b.Synced() {
+		return ErrNotSynced
+	}
+	return nil
 }
 
 type bookEntry struct {
@@ -279,13 +309,15 @@ func (b *Book) watchAll(ctx context.Context, mgr manager.Manager) error {
 		if ii, ok := inf.(interface{ GetIndexer() toolscache.Indexer }); ok {
 			stores[model.KindOf(o)] = ii.GetIndexer()
 		}
-		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 			AddFunc:    touch,
 			UpdateFunc: func(_, cur any) { touch(cur) },
 			DeleteFunc: touch,
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
+		b.synced = append(b.synced, reg.HasSynced)
 	}
 	if len(stores) == 4 {
 		b.src = stores

@@ -47,6 +47,9 @@ const (
 // Accounts reads an account's model: the manager's *accounts.Book.
 type Accounts interface {
 	Read(ctx context.Context, namespace string, f func(*model.Account) error) error
+	// Synced reports whether the models can be read (accounts.Book.Synced): until then
+	// a review is answered 503, never from part of an account.
+	Synced() bool
 }
 
 // Namespaces tells which namespaces hold a Collaborator: only those are read from
@@ -109,7 +112,7 @@ func (a *Authorizer) Review(ctx context.Context, spec *authorizationv1.SubjectAc
 	}
 	has, ok := a.namespaces.HasCollaborators(ra.Namespace)
 	switch {
-	case !ok:
+	case !ok || !a.accounts.Synced():
 		return model.Authorization{}, ErrNotReady
 	case !has:
 		return model.Authorization{Reason: fmt.Sprintf("namespace %q holds no Collaborator of a workcenter-operator account: no opinion",

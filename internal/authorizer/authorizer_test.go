@@ -168,7 +168,11 @@ func TestBadRequests(t *testing.T) {
 	if code, _, f := post(t, s.WebhookHandler(), "", good); code != http.StatusServiceUnavailable || !strings.Contains(f.Message, "not loaded") {
 		t.Errorf("before the cache syncs: %d %q, want 503", code, f.Message)
 	}
-	m.notReady, m.err = false, errors.New("the cache is gone")
+	m.notReady, m.unsynced = false, true
+	if code, _, f := post(t, s.WebhookHandler(), "", good); code != http.StatusServiceUnavailable || !strings.Contains(f.Message, "not loaded") {
+		t.Errorf("before the models' informers sync: %d %q, want 503", code, f.Message)
+	}
+	m.unsynced, m.err = false, errors.New("the cache is gone")
 	if code, _, f := post(t, s.WebhookHandler(), "", good); code != http.StatusServiceUnavailable || !strings.Contains(f.Message, "the cache is gone") {
 		t.Errorf("a model that cannot be read: %d %q, want 503", code, f.Message)
 	}

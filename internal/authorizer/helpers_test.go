@@ -36,6 +36,7 @@ func sampleModel(t testing.TB) *model.Account {
 type models struct {
 	byNamespace map[string]*model.Account
 	notReady    bool
+	unsynced    bool // the models' informers have not synced
 	err         error
 	reads       atomic.Int64
 }
@@ -51,6 +52,8 @@ func (m *models) Read(_ context.Context, namespace string, f func(*model.Account
 	}
 	return f(a)
 }
+
+func (m *models) Synced() bool { return !m.unsynced }
 
 func (m *models) HasCollaborators(namespace string) (bool, bool) {
 	if m.notReady {

@@ -35,6 +35,11 @@ type reader struct {
 
 // model runs f on the namespace's account model.
 func (r reader) model(ctx context.Context, namespace, what string, f func(m *model.Account)) error {
+	if r.book != nil && !r.book.Synced() {
+		// A replica whose cache is still filling answers nothing rather than judge from
+		// part of the account (its readiness check keeps it out of the Service meanwhile).
+		return apierrors.NewServiceUnavailable(accounts.ErrNotSynced.Error())
+	}
 	if err := accounts.Or(r.book, r.cache).Read(ctx, namespace, func(m *model.Account) error { f(m); return nil }); err != nil {
 		return readError(namespace, what, err)
 	}
