@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,7 +94,11 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
-	objs, err := read(ctx, c.reader)
+	var objs objects
+	err := errNotSynced
+	if c.synced(ctx) {
+		objs, err = read(ctx, c.reader)
+	}
 	failed := 0.0
 	if err != nil {
 		failed = 1
@@ -104,6 +109,22 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descScrapeErrors, prometheus.GaugeValue, failed)
+}
+
+// errNotSynced: a scrape of a replica whose cache has not synced (starting, or unable to
+// list) answers at once, without the gauges, rather than wait for it.
+var errNotSynced = errors.New("the manager's cache has not synced yet")
+
+// synced reports whether the reader is a cache that has synced, asked without waiting (a
+// plain reader counts as synced).
+func (c *Collector) synced(ctx context.Context) bool {
+	s, ok := c.reader.(interface{ WaitForCacheSync(context.Context) bool })
+	if !ok {
+		return true
+	}
+	now, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	return s.WaitForCacheSync(now)
 }
 
 // objects are the four kinds' objects of every namespace.
