@@ -480,6 +480,9 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 			if s := r.Labels["severity"]; s != "critical" && s != "warning" {
 				t.Errorf("%s: severity %q, want critical (page) or warning (ticket)", r.Alert, s)
 			}
+			if want := runbookBase + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+				t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+			}
 			for _, a := range []string{"summary", "description"} {
 				if r.Annotations[a] == "" {
 					t.Errorf("%s: no %s annotation", r.Alert, a)
@@ -537,6 +540,57 @@ func TestKustomizeRendersMonitorAndRules(t *testing.T) {
 	for _, want := range []string{"ServiceMonitor/controller-manager-metrics-monitor", "PrometheusRule/controller-manager-alerts"} {
 		if !got[want] {
 			t.Errorf("config/prometheus does not render %s; it renders %v", want, got)
+		}
+	}
+}
+
+// runbookBase is where every alert's runbook_url points: docs/runbooks.md, at the
+// section named after the alert (GitHub's anchor of a heading is its text in lower case).
+const runbookBase = "https://github.com/workcenter-io/workcenter-operator/blob/main/docs/runbooks.md#"
+
+var runbooksFile = filepath.Join("..", "..", "docs", "runbooks.md")
+
+// docs/runbooks.md has one section per alert, headed by its name, that says what the
+// alert means and what to do, and no section for an alert that does not exist.
+func TestEveryAlertHasARunbook(t *testing.T) {
+	b, err := os.ReadFile(runbooksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	var current string
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "## "); ok {
+			current = name
+			sections[current] = ""
+			continue
+		}
+		if current != "" {
+			sections[current] += line + "\n"
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range loadRuleGroups(t, rulesFile) {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			seen[r.Alert] = true
+			body, ok := sections[r.Alert]
+			if !ok {
+				t.Errorf("%s has no section \"## %s\" in docs/runbooks.md", r.Alert, r.Alert)
+				continue
+			}
+			for _, part := range []string{"**What it means.**", "**What to do.**"} {
+				if !strings.Contains(body, part) {
+					t.Errorf("docs/runbooks.md, %s: no %s", r.Alert, part)
+				}
+			}
+		}
+	}
+	for name := range sections {
+		if !seen[name] {
+			t.Errorf("docs/runbooks.md has a section %q, which is no alert of rules.yaml", name)
 		}
 	}
 }
