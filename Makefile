@@ -132,7 +132,7 @@ helm-chart: manifests ## Refresh dist/chart/files/, the chart's copies of config
 	cp config/crd/bases/*.yaml dist/chart/files/crd/
 	cp config/rbac/role.yaml dist/chart/files/rbac/role.yaml
 	cp config/webhook/manifests.yaml dist/chart/files/webhook/manifests.yaml
-	cp config/prometheus/monitor.yaml config/prometheus/rules.yaml dist/chart/files/prometheus/
+	cp config/prometheus/monitor.yaml config/prometheus/metrics_token.yaml config/prometheus/rules.yaml dist/chart/files/prometheus/
 	cp config/argocd/resource_customizations/access.workcenter.io/Account/health.lua dist/chart/files/argocd/health.lua
 
 .PHONY: helm-lint

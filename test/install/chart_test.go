@@ -262,6 +262,7 @@ func TestChartCopiesAreCurrent(t *testing.T) {
 	same("files/rbac/role.yaml", "rbac/role.yaml")
 	same("files/webhook/manifests.yaml", "webhook/manifests.yaml")
 	same("files/prometheus/monitor.yaml", "prometheus/monitor.yaml")
+	same("files/prometheus/metrics_token.yaml", "prometheus/metrics_token.yaml")
 	same("files/prometheus/rules.yaml", "prometheus/rules.yaml")
 }
 
