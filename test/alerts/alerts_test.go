@@ -26,6 +26,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/relabel"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/promql"
@@ -480,6 +481,9 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 			if s := r.Labels["severity"]; s != "critical" && s != "warning" {
 				t.Errorf("%s: severity %q, want critical (page) or warning (ticket)", r.Alert, s)
 			}
+			if want := runbookBase + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+				t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+			}
 			for _, a := range []string{"summary", "description"} {
 				if r.Annotations[a] == "" {
 					t.Errorf("%s: no %s annotation", r.Alert, a)
@@ -503,8 +507,7 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 	}
 }
 
-// config/prometheus renders the ServiceMonitor, keeping the metrics' own namespace
-// label, and the PrometheusRule tested above.
+// config/prometheus renders the ServiceMonitor and the PrometheusRule tested above.
 func TestKustomizeRendersMonitorAndRules(t *testing.T) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join("..", "..", "config", "prometheus"))
@@ -514,29 +517,302 @@ func TestKustomizeRendersMonitorAndRules(t *testing.T) {
 	got := map[string]bool{}
 	for _, r := range m.Resources() {
 		got[r.GetKind()+"/"+r.GetName()] = true
-		if r.GetKind() != "ServiceMonitor" {
-			continue
-		}
-		y, _ := r.AsYAML()
-		var sm struct {
-			Spec struct {
-				Endpoints []struct {
-					HonorLabels bool `json:"honorLabels"`
-				} `json:"endpoints"`
-			} `json:"spec"`
-		}
-		if err := sigsyaml.Unmarshal(y, &sm); err != nil {
-			t.Fatal(err)
-		}
-		for i, e := range sm.Spec.Endpoints {
-			if !e.HonorLabels {
-				t.Errorf("ServiceMonitor endpoint %d: honorLabels false: Prometheus would rename the metrics' namespace label exported_namespace", i)
-			}
-		}
 	}
 	for _, want := range []string{"ServiceMonitor/controller-manager-metrics-monitor", "PrometheusRule/controller-manager-alerts"} {
 		if !got[want] {
 			t.Errorf("config/prometheus does not render %s; it renders %v", want, got)
+		}
+	}
+}
+
+// serviceMonitor is the part of a monitoring.coreos.com/v1 ServiceMonitor read here.
+type serviceMonitor struct {
+	Metadata struct {
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+	Spec struct {
+		JobLabel  string `json:"jobLabel"`
+		Endpoints []struct {
+			HonorLabels     bool   `json:"honorLabels"`
+			BearerTokenFile string `json:"bearerTokenFile"`
+			Authorization   *struct {
+				Type        string `json:"type"`
+				Credentials struct {
+					Name string `json:"name"`
+					Key  string `json:"key"`
+				} `json:"credentials"`
+			} `json:"authorization"`
+			MetricRelabelings []struct {
+				SourceLabels []string `json:"sourceLabels"`
+				Separator    *string  `json:"separator"`
+				Regex        string   `json:"regex"`
+				TargetLabel  string   `json:"targetLabel"`
+				Replacement  *string  `json:"replacement"`
+				Action       string   `json:"action"`
+			} `json:"metricRelabelings"`
+		} `json:"endpoints"`
+		Selector struct {
+			MatchLabels map[string]string `json:"matchLabels"`
+		} `json:"selector"`
+	} `json:"spec"`
+}
+
+// buildDefaultWithPrometheus is config/default with its ../prometheus line uncommented, as
+// docs/metrics.md says to install it where the Prometheus Operator runs: every object,
+// by kind/namespace/name, as a map.
+func buildDefaultWithPrometheus(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	fs := filesys.MakeFsInMemory()
+	src := filepath.Join("..", "..", "config")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if rel == filepath.Join("default", "kustomization.yaml") {
+			if !strings.Contains(string(b), "\n#- ../prometheus\n") {
+				t.Fatal("config/default/kustomization.yaml has no commented line #- ../prometheus to enable")
+			}
+			b = []byte(strings.Replace(string(b), "\n#- ../prometheus\n", "\n- ../prometheus\n", 1))
+		}
+		return fs.WriteFile(filepath.Join("/config", rel), b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/config/default")
+	if err != nil {
+		t.Fatalf("kustomize build config/default with ../prometheus: %v", err)
+	}
+	objs := map[string]map[string]any{}
+	for _, r := range m.Resources() {
+		y, err := r.AsYAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o map[string]any
+		if err := sigsyaml.Unmarshal(y, &o); err != nil {
+			t.Fatal(err)
+		}
+		objs[r.GetKind()+"/"+r.GetNamespace()+"/"+r.GetName()] = o
+	}
+	return objs
+}
+
+// The ServiceMonitor, installed with config/default: the job label the alerts select,
+// a token Prometheus may scrape with (no deprecated bearerTokenFile, no honorLabels), and
+// the token's Secret, ServiceAccount and binding to get /metrics, all in the build.
+func TestServiceMonitorScrapesAsTheAlertsExpect(t *testing.T) {
+	objs := buildDefaultWithPrometheus(t)
+	var sm serviceMonitor
+	var smKey string
+	for key, o := range objs {
+		if strings.HasPrefix(key, "ServiceMonitor/") {
+			smKey = key
+			js, _ := json.Marshal(o)
+			if err := json.Unmarshal(js, &sm); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if smKey == "" {
+		t.Fatalf("no ServiceMonitor in the build: %v", slices.Sorted(mapsKeys(objs)))
+	}
+	ns := sm.Metadata.Namespace
+
+	// job: the label jobLabel names, on the Service the selector picks.
+	var job string
+	for key, o := range objs {
+		if !strings.HasPrefix(key, "Service/"+ns+"/") {
+			continue
+		}
+		meta := o["metadata"].(map[string]any)
+		labels, _ := meta["labels"].(map[string]any)
+		match := true
+		for k, v := range sm.Spec.Selector.MatchLabels {
+			if labels[k] != v {
+				match = false
+			}
+		}
+		if match {
+			job, _ = labels[sm.Spec.JobLabel].(string)
+		}
+	}
+	if sm.Spec.JobLabel == "" || job != "workcenter-operator" {
+		t.Errorf("the ServiceMonitor's job label is %q (jobLabel %q): the alerts select job=\"workcenter-operator\"", job, sm.Spec.JobLabel)
+	}
+	for _, g := range loadRuleGroups(t, rulesFile) {
+		for _, r := range g.Rules {
+			if strings.Contains(r.Expr, "job=") && !strings.Contains(r.Expr, `job="`+job+`"`) {
+				t.Errorf("%s selects another job than the ServiceMonitor's %q: %s", r.Alert, job, r.Expr)
+			}
+		}
+	}
+
+	if len(sm.Spec.Endpoints) != 1 {
+		t.Fatalf("want one endpoint, got %d", len(sm.Spec.Endpoints))
+	}
+	e := sm.Spec.Endpoints[0]
+	if e.HonorLabels || e.BearerTokenFile != "" {
+		t.Errorf("the endpoint sets honorLabels %v, bearerTokenFile %q: neither, please", e.HonorLabels, e.BearerTokenFile)
+	}
+	if e.Authorization == nil || e.Authorization.Type != "Bearer" || e.Authorization.Credentials.Key != "token" {
+		t.Fatalf("the endpoint's authorization is %+v, want Bearer credentials from a Secret's token", e.Authorization)
+	}
+	secret := objs["Secret/"+ns+"/"+e.Authorization.Credentials.Name]
+	if secret == nil {
+		t.Fatalf("no Secret %s/%s in the build, which the ServiceMonitor reads its token from", ns, e.Authorization.Credentials.Name)
+	}
+	annotations, _ := secret["metadata"].(map[string]any)["annotations"].(map[string]any)
+	sa, _ := annotations["kubernetes.io/service-account.name"].(string)
+	if secret["type"] != "kubernetes.io/service-account-token" || objs["ServiceAccount/"+ns+"/"+sa] == nil {
+		t.Fatalf("Secret %s is a %v for ServiceAccount %q, want a kubernetes.io/service-account-token of a ServiceAccount in the build", e.Authorization.Credentials.Name, secret["type"], sa)
+	}
+	// Bound, by name and namespace, to a ClusterRole that lets it get /metrics.
+	bound := false
+	for key, o := range objs {
+		if !strings.HasPrefix(key, "ClusterRoleBinding/") {
+			continue
+		}
+		roleRef := o["roleRef"].(map[string]any)
+		role := objs["ClusterRole//"+roleRef["name"].(string)]
+		if role == nil || !strings.Contains(fmt.Sprint(role["rules"]), "/metrics") {
+			continue
+		}
+		subjects, _ := o["subjects"].([]any)
+		for _, s := range subjects {
+			s := s.(map[string]any)
+			if s["kind"] == "ServiceAccount" && s["name"] == sa && s["namespace"] == ns {
+				bound = true
+			}
+		}
+	}
+	if !bound {
+		t.Errorf("ServiceAccount %s/%s is bound to no ClusterRole that grants get /metrics", ns, sa)
+	}
+
+	// The metrics' own namespace label survives the scrape: Prometheus without
+	// honor_labels renames a scraped label that a target label also has to exported_<name>,
+	// then applies the metricRelabelings (scrape/scrape.go's mutateSampleLabels, then
+	// relabel.Process).
+	var cfgs []*relabel.Config
+	for _, r := range e.MetricRelabelings {
+		c := relabel.DefaultRelabelConfig
+		c.SourceLabels = nil
+		for _, l := range r.SourceLabels {
+			c.SourceLabels = append(c.SourceLabels, model.LabelName(l))
+		}
+		if r.Separator != nil {
+			c.Separator = *r.Separator
+		}
+		if r.Regex != "" {
+			c.Regex = relabel.MustNewRegexp(r.Regex)
+		}
+		c.TargetLabel = r.TargetLabel
+		if r.Replacement != nil {
+			c.Replacement = *r.Replacement
+		}
+		if r.Action != "" {
+			c.Action = relabel.Action(strings.ToLower(r.Action))
+		}
+		if err := c.Validate(model.UTF8Validation); err != nil {
+			t.Fatalf("metricRelabelings %+v: %v", r, err)
+		}
+		cfgs = append(cfgs, &c)
+	}
+	target := labels.FromStrings("job", job, "namespace", ns, "instance", "10.0.0.7:8443", "pod", "manager-0", "service", "metrics")
+	scrape := func(sample labels.Labels) labels.Labels {
+		lb := labels.NewBuilder(sample)
+		target.Range(func(l labels.Label) {
+			if v := sample.Get(l.Name); v != "" {
+				lb.Set("exported_"+l.Name, v)
+			}
+			lb.Set(l.Name, l.Value)
+		})
+		if !relabel.ProcessBuilder(lb, cfgs...) {
+			return labels.EmptyLabels()
+		}
+		return lb.Labels()
+	}
+	for _, tc := range []struct{ scraped, stored labels.Labels }{
+		{
+			labels.FromStrings("__name__", "workcenter_collaborators", "namespace", "acme", "account", "acme", "type", "Member", "licensed", "false"),
+			labels.FromStrings("__name__", "workcenter_collaborators", "namespace", "acme", "account", "acme", "type", "Member", "licensed", "false",
+				"job", job, "instance", "10.0.0.7:8443", "pod", "manager-0", "service", "metrics"),
+		},
+		{
+			labels.FromStrings("__name__", "controller_runtime_reconcile_errors_total", "controller", "account"),
+			labels.FromStrings("__name__", "controller_runtime_reconcile_errors_total", "controller", "account",
+				"job", job, "namespace", ns, "instance", "10.0.0.7:8443", "pod", "manager-0", "service", "metrics"),
+		},
+	} {
+		if got := scrape(tc.scraped); !labels.Equal(got, tc.stored) {
+			t.Errorf("scraped %s is stored as %s, want %s", tc.scraped, got, tc.stored)
+		}
+	}
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// runbookBase is where every alert's runbook_url points: docs/runbooks.md, at the
+// section named after the alert (GitHub's anchor of a heading is its text in lower case).
+const runbookBase = "https://github.com/workcenter-io/workcenter-operator/blob/main/docs/runbooks.md#"
+
+var runbooksFile = filepath.Join("..", "..", "docs", "runbooks.md")
+
+// docs/runbooks.md has one section per alert, headed by its name, that says what the
+// alert means and what to do, and no section for an alert that does not exist.
+func TestEveryAlertHasARunbook(t *testing.T) {
+	b, err := os.ReadFile(runbooksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	var current string
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "## "); ok {
+			current = name
+			sections[current] = ""
+			continue
+		}
+		if current != "" {
+			sections[current] += line + "\n"
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range loadRuleGroups(t, rulesFile) {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			seen[r.Alert] = true
+			body, ok := sections[r.Alert]
+			if !ok {
+				t.Errorf("%s has no section \"## %s\" in docs/runbooks.md", r.Alert, r.Alert)
+				continue
+			}
+			for _, part := range []string{"**What it means.**", "**What to do.**"} {
+				if !strings.Contains(body, part) {
+					t.Errorf("docs/runbooks.md, %s: no %s", r.Alert, part)
+				}
+			}
+		}
+	}
+	for name := range sections {
+		if !seen[name] {
+			t.Errorf("docs/runbooks.md has a section %q, which is no alert of rules.yaml", name)
 		}
 	}
 }

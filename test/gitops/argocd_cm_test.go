@@ -15,10 +15,11 @@ import (
 // argocdCMPatchPath is the argocd-cm patch that installs the health checks.
 var argocdCMPatchPath = filepath.Join("config", "argocd", "argocd-cm-patch.yaml")
 
-// healthScriptPath is the one health check, for every kind. Each config/argocd/<Kind>/
-// health.lua is a symbolic link to it: the layout of Argo CD's built-in checks, which
-// wants a health.lua beside each health_test.yaml, without four copies to keep equal.
-var healthScriptPath = filepath.Join("config", "argocd", "health.lua")
+// healthScriptPath is the health check as the argocd-cm patch and the chart carry it: the
+// Account's copy of the one script, which every kind's directory holds byte for byte
+// (TestArgoCDKindsShareTheOneScript). Each is a regular file, not a link: Argo CD embeds
+// resource_customizations with go:embed, which takes no symbolic links.
+var healthScriptPath = filepath.Join(kindDir("Account"), "health.lua")
 
 // configKey is the argocd-cm key of a kind's health check.
 func configKey(kind string) string {
@@ -32,9 +33,10 @@ func argocdCMPatch(root string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString(`# Installs the operator's health check into Argo CD: config/argocd/health.lua, one
-# script for the four kinds, under resource.customizations.health.access.workcenter.io_<Kind>
-# (docs/gitops.md). Generated from health.lua: UPDATE_TESTDATA=1 go test ./test/gitops/
+	b.WriteString(`# Installs the operator's health check into Argo CD: one script for the four kinds
+# (resource_customizations/access.workcenter.io/<Kind>/health.lua, the same in each), under
+# resource.customizations.health.access.workcenter.io_<Kind> (docs/gitops.md).
+# Generated from health.lua: UPDATE_TESTDATA=1 go test ./test/gitops/
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -55,30 +57,43 @@ data:
 	return b.String(), nil
 }
 
-// Each config/argocd/<Kind>/health.lua, where Argo CD's layout puts a kind's check, is a
-// link to the one script, never a copy that could drift from it.
-func TestArgoCDKindsLinkTheOneScript(t *testing.T) {
+// Each kind's directory holds health.lua where Argo CD's layout puts a kind's check
+// (resource_customizations/access.workcenter.io/<Kind>/health.lua): a regular file, as
+// Argo CD's go:embed needs, and the same script byte for byte in every kind, so the copies
+// cannot drift apart. No other Lua file lies anywhere under config/argocd.
+func TestArgoCDKindsShareTheOneScript(t *testing.T) {
 	root := repoRoot(t)
+	want, err := os.ReadFile(filepath.Join(root, healthScriptPath))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, kind := range kinds {
-		path := filepath.Join(root, "config", "argocd", kind, "health.lua")
+		path := filepath.Join(root, kindDir(kind), "health.lua")
 		fi, err := os.Lstat(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			t.Errorf("config/argocd/%s/health.lua is a file, not a link to ../health.lua: ln -sf ../health.lua config/argocd/%s/health.lua", kind, kind)
+		if !fi.Mode().IsRegular() {
+			t.Errorf("%s is not a regular file (%s): Argo CD's go:embed takes no links", path, fi.Mode())
 			continue
 		}
-		if target, err := os.Readlink(path); err != nil || target != "../health.lua" {
-			t.Errorf("config/argocd/%s/health.lua links to %q, not ../health.lua (%v)", kind, target, err)
+		if got, err := os.ReadFile(path); err != nil || string(got) != string(want) {
+			t.Errorf("%s differs from %s: the kinds share one script; cp %s %s", kindDir(kind)+"/health.lua", healthScriptPath, healthScriptPath, kindDir(kind)+"/health.lua")
 		}
 	}
-	entries, err := filepath.Glob(filepath.Join(root, "config", "argocd", "*", "*.lua"))
+	var found []string
+	err = filepath.WalkDir(filepath.Join(root, "config", "argocd"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && filepath.Ext(path) == ".lua" {
+			rel, _ := filepath.Rel(root, path)
+			found = append(found, rel)
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != len(kinds) {
-		t.Errorf("config/argocd/*/ holds %d Lua files, want one health.lua link per kind (%d): %v", len(entries), len(kinds), entries)
+	if len(found) != len(kinds) {
+		t.Errorf("config/argocd holds %d Lua files, want one health.lua per kind (%d): %v", len(found), len(kinds), found)
 	}
 }
 

@@ -1,13 +1,15 @@
 // Package gitops_test checks how the GitOps tools read the operator's status, with the
 // tools' own code: Flux through status.Compute from github.com/fluxcd/cli-utils/pkg/kstatus
 // (what kustomize-controller's `wait` and `healthChecks` run), Argo CD through the health
-// check config/argocd/health.lua (one script for the four kinds, linked from each
-// config/argocd/<Kind>/health.lua) run in github.com/yuin/gopher-lua with the libraries
-// Argo CD opens.
+// check in Argo CD's layout for its built-in checks,
+// config/argocd/resource_customizations/access.workcenter.io/<Kind>/health.lua (one
+// script, the same in the four kinds' directories) run in github.com/yuin/gopher-lua with
+// the libraries Argo CD opens, and through the CEL health check expressions of
+// config/flux (healthCheckExprs) run by Flux's own evaluator, github.com/fluxcd/pkg/runtime/cel.
 //
 // The objects judged are real: the envtest suite (suite_test.go, live_test.go) starts
 // the controllers, creates every situation in `captures`, and checks the live objects'
-// verdicts; with UPDATE_TESTDATA=1 it writes them to config/argocd/<Kind>/testdata and
+// verdicts; with UPDATE_TESTDATA=1 it writes them to <Kind>/testdata there and
 // writes health_test.yaml and the argocd-cm patch. Without it, it fails when a live
 // object no longer matches its checked-in copy. The tests over the testdata
 // (health_test.go) need no API server.
@@ -24,7 +26,7 @@ var kinds = []string{"Account", "WorkCenter", "WorkCenterRole", "Collaborator"}
 
 // capture is one status shape the operator produces, captured from a live object.
 type capture struct {
-	// kind and name of the testdata file: config/argocd/<kind>/testdata/<file>.yaml.
+	// kind and name of the testdata file: <kind>/testdata/<file>.yaml in argocdDir.
 	kind, file string
 	// namespace and name of the live object.
 	namespace, name string
@@ -35,13 +37,37 @@ type capture struct {
 	kstatus status.Status
 	// gap says why Flux's verdict is not what a person would expect, when it is not.
 	gap string
+	// fluxUnknown says why Flux with config/flux's healthCheckExprs says Unknown (an
+	// expression cannot be evaluated) where Argo CD says Progressing; without it, Flux with
+	// the expressions says what Argo CD says (fluxForArgoCD).
+	fluxUnknown string
 	// stopped: captured while the operator is stopped (a spec it has not seen).
 	stopped bool
 }
 
+// flux is Flux's verdict with config/flux's healthCheckExprs.
+func (c capture) flux() status.Status {
+	if c.fluxUnknown != "" {
+		return status.UnknownStatus
+	}
+	return fluxForArgoCD[c.health]
+}
+
 // path is the capture's testdata file, from the repository root.
 func (c capture) path() string {
-	return filepath.Join("config", "argocd", c.kind, "testdata", c.file+".yaml")
+	return filepath.Join(kindDir(c.kind), "testdata", c.file+".yaml")
+}
+
+// argocdGroup is the API group, and argocdDir the directory of the kinds' checks in Argo
+// CD's layout: resource_customizations/<group>/<Kind>/{health.lua, health_test.yaml,
+// testdata/}, as in Argo CD's own repository, so that they can be proposed there as they stand.
+const argocdGroup = "access.workcenter.io"
+
+var argocdDir = filepath.Join("config", "argocd", "resource_customizations", argocdGroup)
+
+// kindDir is a kind's directory, from the repository root.
+func kindDir(kind string) string {
+	return filepath.Join(argocdDir, kind)
 }
 
 // Why kstatus reads a Ready False that waits for nobody as InProgress: it has no
@@ -111,5 +137,6 @@ var captures = []capture{
 		health: progressing, message: "generation 2 (observed 1)", kstatus: status.InProgressStatus},
 	{kind: "Collaborator", file: "progressing_not_reconciled", namespace: "acme", name: "newcomer", stopped: true,
 		health: progressing, message: "Waiting for the operator", kstatus: status.CurrentStatus,
-		gap: "no status at all is Current to kstatus: Flux passes an object the operator has not seen yet"},
+		gap:         "no status at all is Current to kstatus: Flux passes an object the operator has not seen yet",
+		fluxUnknown: "the expressions cannot read a status that is not there: Unknown, not Current, so Flux waits until its timeout"},
 }

@@ -1,6 +1,7 @@
 package gitops_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fluxcd/pkg/apis/kustomize"
 	"sigs.k8s.io/yaml"
 )
 
@@ -21,10 +23,10 @@ func TestDocsTableIsTheCaptures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+/[a-z_]+)` \\| [^|]+ \\| ([A-Za-z]+) \\| ([A-Za-z]+) \\|$")
-	rows := map[string][2]string{}
+	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+/[a-z_]+)` \\| [^|]+ \\| ([A-Za-z]+) \\| ([A-Za-z]+) \\| ([A-Za-z]+) \\|$")
+	rows := map[string][3]string{}
 	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
-		rows[m[1]] = [2]string{m[2], m[3]}
+		rows[m[1]] = [3]string{m[2], m[3], m[4]}
 	}
 	if len(rows) != len(captures) {
 		t.Errorf("%s has %d rows of captures, the tests %d", docsPage, len(rows), len(captures))
@@ -35,7 +37,7 @@ func TestDocsTableIsTheCaptures(t *testing.T) {
 			t.Errorf("%s has no row for %s/%s", docsPage, c.kind, c.file)
 			continue
 		}
-		if want := [2]string{c.health, string(c.kstatus)}; got != want {
+		if want := [3]string{c.health, string(c.kstatus), string(c.flux())}; got != want {
 			t.Errorf("%s says %s/%s is %v, the tests check %v", docsPage, c.kind, c.file, got, want)
 		}
 	}
@@ -50,7 +52,8 @@ func TestDocsSnippets(t *testing.T) {
 	}
 	page := string(b)
 	var app, component bool
-	var fluxWaits, fluxChecks int
+	var fluxWaits, fluxChecks, fluxExprs int
+	shipped := readFluxHealthChecks(t, root)
 	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(page, -1) {
 		var doc map[string]any
 		if err := yaml.UnmarshalStrict([]byte(m[1]), &doc); err != nil {
@@ -66,6 +69,17 @@ func TestDocsSnippets(t *testing.T) {
 		case "Kustomization":
 			if spec["wait"] == true {
 				fluxWaits++
+			}
+			if exprs, ok := spec["healthCheckExprs"]; ok {
+				fluxExprs++
+				js, err := json.Marshal(exprs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []kustomize.CustomHealthCheck
+				if err := json.Unmarshal(js, &got); err != nil || !slices.Equal(got, shipped) {
+					t.Errorf("the healthCheckExprs on %s are not those of %s (%v)", docsPage, fluxHealthChecksPath, err)
+				}
 			}
 			checks, _ := spec["healthChecks"].([]any)
 			for _, c := range checks {
@@ -86,6 +100,9 @@ func TestDocsSnippets(t *testing.T) {
 	if !component {
 		t.Error("no kustomization snippet using config/argocd as a component")
 	}
+	if fluxExprs == 0 || !strings.Contains(page, "(../"+filepath.ToSlash(fluxHealthChecksPath)+")") {
+		t.Errorf("%s neither shows nor links the healthCheckExprs of %s", docsPage, fluxHealthChecksPath)
+	}
 	if fluxWaits == 0 || fluxChecks == 0 {
 		t.Errorf("want a Flux Kustomization with wait: true and one with healthChecks, got %d and %d checks", fluxWaits, fluxChecks)
 	}
@@ -93,7 +110,7 @@ func TestDocsSnippets(t *testing.T) {
 		t.Errorf("%s does not show how to patch argocd-cm with %s", docsPage, argocdCMPatchPath)
 	}
 	for _, kind := range kinds {
-		if _, err := os.Stat(filepath.Join(root, "config", "argocd", kind, "health.lua")); err != nil {
+		if _, err := os.Stat(filepath.Join(root, kindDir(kind), "health.lua")); err != nil {
 			t.Error(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	"github.com/fluxcd/pkg/apis/kustomize"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -41,7 +42,7 @@ func repoRoot(t tb) string {
 	return root
 }
 
-// readScript reads config/argocd/health.lua, the one health check of every kind.
+// readScript reads the one health check of every kind (healthScriptPath).
 func readScript(t tb, root string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, healthScriptPath))
@@ -92,15 +93,38 @@ func judge(t tb, script string, obj map[string]any) health {
 	return restricted
 }
 
-// Argo CD's way of testing a check: every health_test.yaml entry, its input file
-// through the health.lua beside it (the link to the one script), exactly the status and
-// message it names. Every testdata file is tested, and every capture has its entry.
+// Argo CD's way of testing its built-in checks (TestLuaHealthScript in its util/lua): walk
+// resource_customizations, and for each health.lua run every entry of the
+// health_test.yaml beside it, its input file through that script, for exactly the status
+// and message it names. The script is the one Argo CD would pick for the input: the input's
+// group and kind are the directory's (Argo CD looks built-in checks up by <group>/<Kind>).
+// Built-in checks run with every library open; the same check from argocd-cm runs without
+// them, and judge runs both. Every testdata file is tested, and every capture has its entry.
 func TestArgoCDHealthTestYAML(t *testing.T) {
 	root := repoRoot(t)
-	for _, kind := range kinds {
+	customizations := filepath.Join(root, "config", "argocd", "resource_customizations")
+	var scripts []string
+	err := filepath.WalkDir(customizations, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "health.lua" {
+			scripts = append(scripts, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scripts) != len(kinds) {
+		t.Errorf("%d health.lua under %s, want one per kind (%d)", len(scripts), customizations, len(kinds))
+	}
+	for _, path := range scripts {
+		dir := filepath.Dir(path)
+		rel, _ := filepath.Rel(customizations, dir)
+		group, kind := filepath.Dir(rel), filepath.Base(rel)
 		t.Run(kind, func(t *testing.T) {
-			dir := filepath.Join(root, "config", "argocd", kind)
-			b, err := os.ReadFile(filepath.Join(dir, "health.lua"))
+			if group != argocdGroup || !slices.Contains(kinds, kind) {
+				t.Fatalf("%s is not <group>/<Kind> of the operator's kinds", rel)
+			}
+			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +141,10 @@ func TestArgoCDHealthTestYAML(t *testing.T) {
 			for _, tc := range tests.Tests {
 				tested[tc.InputPath] = true
 				t.Run(tc.InputPath, func(t *testing.T) {
-					obj, _ := readObject(t, filepath.Join(dir, tc.InputPath))
+					obj, u := readObject(t, filepath.Join(dir, tc.InputPath))
+					if gk := u.GroupVersionKind().GroupKind(); gk.Group != group || gk.Kind != kind {
+						t.Fatalf("%s is a %s: Argo CD would not judge it with %s/%s/health.lua", tc.InputPath, gk, group, kind)
+					}
 					if got := judge(t, script, obj); got != tc.HealthStatus {
 						t.Errorf("health.lua says %+v, health_test.yaml expects %+v", got, tc.HealthStatus)
 					}
@@ -151,13 +178,14 @@ func TestCapturedVerdicts(t *testing.T) {
 			if u.GetKind() != c.kind || u.GetNamespace() != c.namespace || u.GetName() != c.name {
 				t.Fatalf("%s holds %s %s/%s, not %s %s/%s", c.path(), u.GetKind(), u.GetNamespace(), u.GetName(), c.kind, c.namespace, c.name)
 			}
-			checkVerdicts(t, c, readScript(t, root), obj, u)
+			checkVerdicts(t, c, readScript(t, root), readFluxHealthChecks(t, root), obj, u)
 		})
 	}
 }
 
-// checkVerdicts fails unless both tools say of obj what c expects.
-func checkVerdicts(t tb, c capture, script string, obj map[string]any, u *unstructured.Unstructured) {
+// checkVerdicts fails unless both tools say of obj what c expects: Argo CD with the
+// script, Flux with kstatus alone and with the healthCheckExprs checks.
+func checkVerdicts(t tb, c capture, script string, checks []kustomize.CustomHealthCheck, obj map[string]any, u *unstructured.Unstructured) {
 	t.Helper()
 	h := judge(t, script, obj)
 	if h.Status != c.health || !strings.Contains(h.Message, c.message) || h.Message == "" {
@@ -170,6 +198,128 @@ func checkVerdicts(t tb, c capture, script string, obj map[string]any, u *unstru
 	if res.Status != c.kstatus {
 		t.Errorf("Flux: want %s, got %s (%s)", c.kstatus, res.Status, res.Message)
 	}
+	checkFlux(t, checks, u, c.flux())
+}
+
+// healthRule is one rule of the health check, shown on a kind's Ready object.
+type healthRule struct {
+	change  func(obj map[string]any)
+	health  string
+	message string // the message, or its start (the Account's notes follow Ready's); <Kind> is the kind's name
+	exact   bool   // the message in full
+	// fluxUnknown: Flux's healthCheckExprs cannot be evaluated on the object (Unknown, see
+	// noStatusUnknown) where Argo CD says Progressing.
+	fluxUnknown bool
+}
+
+// healthRules are the rules of the check, each a change to a kind's Ready object and
+// Argo CD's verdict on the result (TestHealthRules); Flux's expressions must agree on every
+// one (TestFluxAgreesOnTheHealthRules).
+var healthRules = map[string]healthRule{
+	"Ready True is Healthy with Ready's message": {
+		change: func(o map[string]any) { setReady(o, "True", "Reconciled", "all good") },
+		health: healthy, message: "all good"},
+	"Stalled is Degraded with Stalled's message": {
+		change: func(o map[string]any) {
+			setReady(o, "False", "InclusionCycle", "ready says")
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+		},
+		health: degraded, message: "stalled says"},
+	"Reconciling is Progressing with Reconciling's message": {
+		change: func(o map[string]any) {
+			setReady(o, "False", "RoleNotFound", "ready says")
+			setCondition(o, "Reconciling", "True", "RoleNotFound", "reconciling says")
+		},
+		health: progressing, message: "reconciling says"},
+	"Ready False waiting for nobody is Degraded": {
+		change: func(o map[string]any) { setReady(o, "False", "LicenseLimitExceeded", "no license") },
+		health: degraded, message: "no license"},
+	"Ready Unknown (a reconcile error, retried) is Progressing": {
+		change: func(o map[string]any) { setReady(o, "Unknown", "ReconcileError", "the API server is away") },
+		health: progressing, message: "the API server is away"},
+	"a generation not observed yet is Progressing, even Ready": {
+		change: func(o map[string]any) {
+			setReady(o, "True", "Reconciled", "old news")
+			o["metadata"].(map[string]any)["generation"] = float64(7)
+			o["status"].(map[string]any)["observedGeneration"] = float64(6)
+		},
+		health: progressing, message: "Waiting for the operator to observe generation 7 (observed 6)"},
+	"no status is Progressing": {
+		change: func(o map[string]any) { delete(o, "status") },
+		health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true, fluxUnknown: true},
+	"no Ready condition is Progressing": {
+		change: func(o map[string]any) { o["status"].(map[string]any)["conditions"] = []any{} },
+		health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
+	"deletion held by a finalizer is Progressing with the blockers": {
+		change: func(o map[string]any) {
+			o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+			setCondition(o, "DeletionBlocked", "True", "RoleInUse", "held by ana, bob")
+		},
+		health: progressing, message: "held by ana, bob"},
+	"deletion not held is Progressing": {
+		change: func(o map[string]any) { o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z" },
+		health: progressing, message: "Being deleted"},
+	"Stalled outweighs Reconciling: Degraded": {
+		change: func(o map[string]any) {
+			setReady(o, "False", "RoleNotFound", "ready says")
+			setCondition(o, "Reconciling", "True", "RoleNotFound", "reconciling says")
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+		},
+		health: degraded, message: "stalled says"},
+	"Stalled outweighs Ready True: Degraded": {
+		change: func(o map[string]any) {
+			setReady(o, "True", "Reconciled", "ready says")
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+		},
+		health: degraded, message: "stalled says"},
+	"a generation not observed yet outweighs Stalled: Progressing": {
+		change: func(o map[string]any) {
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+			o["metadata"].(map[string]any)["generation"] = float64(7)
+			o["status"].(map[string]any)["observedGeneration"] = float64(6)
+		},
+		health: progressing, message: "Waiting for the operator to observe generation 7 (observed 6)"},
+	"a status without observedGeneration is Progressing, even Ready": {
+		change: func(o map[string]any) {
+			setReady(o, "True", "Reconciled", "old news")
+			delete(o["status"].(map[string]any), "observedGeneration")
+		},
+		health: progressing, message: "Waiting for the operator to observe generation 1 (observed 0)", exact: true},
+	"Ready Unknown outweighs Stalled: Progressing": {
+		change: func(o map[string]any) {
+			setReady(o, "Unknown", "ReconcileError", "the API server is away")
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+		},
+		health: progressing, message: "the API server is away"},
+	"no Ready condition outweighs Stalled: Progressing": {
+		change: func(o map[string]any) {
+			o["status"].(map[string]any)["conditions"] = []any{}
+			setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
+		},
+		health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
+	"deletion before any status is Progressing": {
+		change: func(o map[string]any) {
+			delete(o, "status")
+			o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+		},
+		health: progressing, message: "Being deleted", exact: true},
+	"Ready False AccountDeactivated (a Deactivated account's Collaborator) is Healthy": {
+		change: func(o map[string]any) { setReady(o, "False", "AccountDeactivated", "no access until Active") },
+		health: healthy, message: "no access until Active"},
+	"Ready True with AdministratorAssigned and Licensed False (an Account) is Healthy, with their messages": {
+		change: func(o map[string]any) {
+			setReady(o, "True", "Reconciled", "account is Active")
+			setCondition(o, "AdministratorAssigned", "False", "NoAccountAdministrator", "no administrator")
+			setCondition(o, "Licensed", "False", "LicenseLimitExceeded", "too few licenses")
+		},
+		health: healthy, message: "account is Active; no administrator; too few licenses"},
+	"Ready True with AdministratorAssigned and Licensed True says only Ready's message": {
+		change: func(o map[string]any) {
+			setReady(o, "True", "Reconciled", "account is Active")
+			setCondition(o, "AdministratorAssigned", "True", "AdministratorPresent", "an administrator")
+			setCondition(o, "Licensed", "True", "LicensesAvailable", "licenses enough")
+		},
+		health: healthy, message: "account is Active", exact: true},
 }
 
 // The rules of the check, one by one, on every kind: each shape built from the kind's
@@ -179,74 +329,7 @@ func checkVerdicts(t tb, c capture, script string, obj map[string]any, u *unstru
 // an Account, Ready False AccountDeactivated on a Collaborator).
 func TestHealthRules(t *testing.T) {
 	root := repoRoot(t)
-	type change func(obj map[string]any)
-	cases := map[string]struct {
-		change  change
-		health  string
-		message string // the message, or its start (the Account's notes follow Ready's); <Kind> is the kind's name
-		exact   bool   // the message in full
-	}{
-		"Ready True is Healthy with Ready's message": {
-			change: func(o map[string]any) { setReady(o, "True", "Reconciled", "all good") },
-			health: healthy, message: "all good"},
-		"Stalled is Degraded with Stalled's message": {
-			change: func(o map[string]any) {
-				setReady(o, "False", "InclusionCycle", "ready says")
-				setCondition(o, "Stalled", "True", "InclusionCycle", "stalled says")
-			},
-			health: degraded, message: "stalled says"},
-		"Reconciling is Progressing with Reconciling's message": {
-			change: func(o map[string]any) {
-				setReady(o, "False", "RoleNotFound", "ready says")
-				setCondition(o, "Reconciling", "True", "RoleNotFound", "reconciling says")
-			},
-			health: progressing, message: "reconciling says"},
-		"Ready False waiting for nobody is Degraded": {
-			change: func(o map[string]any) { setReady(o, "False", "LicenseLimitExceeded", "no license") },
-			health: degraded, message: "no license"},
-		"Ready Unknown (a reconcile error, retried) is Progressing": {
-			change: func(o map[string]any) { setReady(o, "Unknown", "ReconcileError", "the API server is away") },
-			health: progressing, message: "the API server is away"},
-		"a generation not observed yet is Progressing, even Ready": {
-			change: func(o map[string]any) {
-				setReady(o, "True", "Reconciled", "old news")
-				o["metadata"].(map[string]any)["generation"] = float64(7)
-				o["status"].(map[string]any)["observedGeneration"] = float64(6)
-			},
-			health: progressing, message: "Waiting for the operator to observe generation 7 (observed 6)"},
-		"no status is Progressing": {
-			change: func(o map[string]any) { delete(o, "status") },
-			health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
-		"no Ready condition is Progressing": {
-			change: func(o map[string]any) { o["status"].(map[string]any)["conditions"] = []any{} },
-			health: progressing, message: "Waiting for the operator to reconcile the <Kind>", exact: true},
-		"deletion held by a finalizer is Progressing with the blockers": {
-			change: func(o map[string]any) {
-				o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-				setCondition(o, "DeletionBlocked", "True", "RoleInUse", "held by ana, bob")
-			},
-			health: progressing, message: "held by ana, bob"},
-		"deletion not held is Progressing": {
-			change: func(o map[string]any) { o["metadata"].(map[string]any)["deletionTimestamp"] = "2026-01-01T00:00:00Z" },
-			health: progressing, message: "Being deleted"},
-		"Ready False AccountDeactivated (a Deactivated account's Collaborator) is Healthy": {
-			change: func(o map[string]any) { setReady(o, "False", "AccountDeactivated", "no access until Active") },
-			health: healthy, message: "no access until Active"},
-		"Ready True with AdministratorAssigned and Licensed False (an Account) is Healthy, with their messages": {
-			change: func(o map[string]any) {
-				setReady(o, "True", "Reconciled", "account is Active")
-				setCondition(o, "AdministratorAssigned", "False", "NoAccountAdministrator", "no administrator")
-				setCondition(o, "Licensed", "False", "LicenseLimitExceeded", "too few licenses")
-			},
-			health: healthy, message: "account is Active; no administrator; too few licenses"},
-		"Ready True with AdministratorAssigned and Licensed True says only Ready's message": {
-			change: func(o map[string]any) {
-				setReady(o, "True", "Reconciled", "account is Active")
-				setCondition(o, "AdministratorAssigned", "True", "AdministratorPresent", "an administrator")
-				setCondition(o, "Licensed", "True", "LicensesAvailable", "licenses enough")
-			},
-			health: healthy, message: "account is Active", exact: true},
-	}
+	cases := healthRules
 	script := readScript(t, root)
 	for _, kind := range kinds {
 		ready, _ := readObject(t, filepath.Join(root, capture{kind: kind, file: readyFile[kind]}.path()))

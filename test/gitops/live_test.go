@@ -24,7 +24,7 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/testenv/kstatus"
 )
 
-// updateTestdata: write what the live objects show to config/argocd instead of
+// updateTestdata: write what the live objects show to argocdDir instead of
 // comparing (UPDATE_TESTDATA=1).
 var updateTestdata = os.Getenv("UPDATE_TESTDATA") == "1"
 
@@ -324,7 +324,7 @@ var _ = Describe("What Flux and Argo CD read from the operator's status", Ordere
 				fmt.Fprintf(&b, "- healthStatus:\n    status: %s\n    message: %s\n  inputPath: testdata/%s.yaml\n",
 					verdicts[c].Status, message, c.file)
 			}
-			Expect(os.WriteFile(filepath.Join(root, "config", "argocd", kind, "health_test.yaml"), []byte(b.String()), 0o644)).To(Succeed())
+			Expect(os.WriteFile(filepath.Join(root, kindDir(kind), "health_test.yaml"), []byte(b.String()), 0o644)).To(Succeed())
 		}
 		patch, err := argocdCMPatch(root)
 		Expect(err).NotTo(HaveOccurred())
@@ -338,6 +338,7 @@ var _ = Describe("What Flux and Argo CD read from the operator's status", Ordere
 func expectCapture(ctx context.Context, c capture) health {
 	GinkgoHelper()
 	script := readScript(GinkgoT(), env.Root)
+	checks := readFluxHealthChecks(GinkgoT(), env.Root)
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(c.kind))
 	key := types.NamespacedName{Namespace: c.namespace, Name: c.name}
@@ -350,6 +351,8 @@ func expectCapture(ctx context.Context, c capture) health {
 		res, err := kstatus.Compute(live)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(res.Status).To(Equal(c.kstatus), "Flux verdict, message %q", res.Message)
+		cel, celErr := fluxResult(GinkgoT(), checks, live)
+		g.Expect(cel).To(Equal(c.flux()), "Flux verdict with healthCheckExprs (%v)", celErr)
 	}
 	Eventually(matches).Should(Succeed())
 	Consistently(matches, time.Second).Should(Succeed())
@@ -368,10 +371,10 @@ func expectCapture(ctx context.Context, c capture) health {
 		"%s is not what the operator writes any more: run UPDATE_TESTDATA=1 go test ./test/gitops/ and review the diff", c.path())
 
 	obj, u := readObject(GinkgoT(), path)
-	checkVerdicts(GinkgoT(), c, script, obj, u)
+	checkVerdicts(GinkgoT(), c, script, checks, obj, u)
 	h, err := runHealthLua(script, obj, false)
 	Expect(err).NotTo(HaveOccurred())
-	fmt.Fprintf(GinkgoWriter, "%s/%s: Argo CD %s %q; Flux %s\n", c.kind, c.file, h.Status, h.Message, c.kstatus)
+	fmt.Fprintf(GinkgoWriter, "%s/%s: Argo CD %s %q; Flux %s, with healthCheckExprs %s\n", c.kind, c.file, h.Status, h.Message, c.kstatus, c.flux())
 	return h
 }
 

@@ -1,6 +1,7 @@
 -- Argo CD health of the operator's four kinds (access.workcenter.io/v1alpha1: Account,
 -- WorkCenter, WorkCenterRole, Collaborator), read from the kstatus conditions the operator
--- writes (docs/gitops.md). One script serves every kind: it names the kind from obj.kind,
+-- writes (https://github.com/workcenter-io/workcenter-operator/blob/main/docs/gitops.md).
+-- The same script serves every kind: it names the kind from obj.kind,
 -- and each kind-specific branch reads a condition or reason that only one kind carries, so
 -- it never fires for the others. Only Lua's base and table libraries: Argo CD runs a check
 -- from argocd-cm without the string, math or io libraries.
