@@ -535,7 +535,12 @@ listed and no test runs (--ignore-invalid: the tests run on the objects it would
 
 Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 		Example: `  kubectl procorem test config/samples/tests/access-test.yaml`,
-		Args:    cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("test takes one or more access test files (usage: kubectl procorem test FILE...)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
