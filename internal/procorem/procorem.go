@@ -54,11 +54,11 @@ type options struct {
 	kubeconfig, context, namespace string
 	// asUser and asGroups impersonate a user of the cluster in live mode (kubectl's --as
 	// and --as-group).
-	asUser   string
-	asGroups []string
-	files, kustomizations          []string
-	recursive                      bool
-	output                         string
+	asUser                string
+	asGroups              []string
+	files, kustomizations []string
+	recursive             bool
+	output                string
 	// ignoreInvalid: answer from the objects the API server would store when it would
 	// refuse others, instead of refusing to answer.
 	ignoreInvalid bool
