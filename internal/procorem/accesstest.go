@@ -3,6 +3,7 @@ package procorem
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -26,52 +27,112 @@ type TestFile struct {
 	// test file.
 	Manifests []string `json:"manifests"`
 	// Namespace is the account's namespace; optional when the manifests hold one.
-	Namespace string       `json:"namespace,omitempty"`
-	Tests     []AccessTest `json:"tests"`
+	Namespace string `json:"namespace,omitempty"`
+	// Expected is the expected access file, relative to the test file: every
+	// collaborator's access in the account, which `test --update` writes.
+	Expected string       `json:"expected,omitempty"`
+	Tests    []AccessTest `json:"tests"`
 }
 
 // AccessTest is one named test: every assertion must hold.
 type AccessTest struct {
-	Name         string                `json:"name"`
-	Check        []CheckAssertion      `json:"check,omitempty"`
-	Capabilities []CapabilityAssertion `json:"capabilities,omitempty"`
-	WhoCan       []WhoCanAssertion     `json:"whoCan,omitempty"`
-	Assignments  []AssignmentCheck     `json:"assignments,omitempty"`
+	Name string `json:"name"`
+	// Objects are objects of the four kinds, read as manifests are, added to the shared
+	// manifests for this test alone; one of the same kind and name replaces it.
+	Objects         []Object                  `json:"objects,omitempty"`
+	Check           []CheckAssertion          `json:"check,omitempty"`
+	Capabilities    []CapabilityAssertion     `json:"capabilities,omitempty"`
+	WhoCan          []WhoCanAssertion         `json:"whoCan,omitempty"`
+	Assignments     []AssignmentCheck         `json:"assignments,omitempty"`
+	ListWorkCenters []ListWorkCentersAssertion `json:"listWorkCenters,omitempty"`
+	Permissions     []PermissionsAssertion    `json:"permissions,omitempty"`
 }
 
-// CheckAssertion: who has every permission of Allow, and none of Deny, in WorkCenter.
+// Object is a Kubernetes object written in a test file.
+type Object map[string]any
+
+// Names is one name, or a list of them: an assertion with lists asserts every
+// combination.
+type Names []string
+
+// UnmarshalJSON reads a string or a list of strings.
+func (n *Names) UnmarshalJSON(data []byte) error {
+	var one string
+	if err := json.Unmarshal(data, &one); err == nil {
+		*n = Names{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(data, &many); err != nil {
+		return err
+	}
+	*n = many
+	return nil
+}
+
+// orNone is the names, or one "" when there are none (an optional field not given).
+func (n Names) orNone() []string {
+	if len(n) == 0 {
+		return []string{""}
+	}
+	return n
+}
+
+// CheckAssertion: every one of Who has every permission of Allow, and none of Deny, in
+// every one of WorkCenter.
 type CheckAssertion struct {
-	Who        string   `json:"who"`
-	WorkCenter string   `json:"workCenter"`
+	Who        Names    `json:"who"`
+	WorkCenter Names    `json:"workCenter"`
 	Allow      []string `json:"allow,omitempty"`
 	Deny       []string `json:"deny,omitempty"`
 }
 
-// CapabilityAssertion: who holds every account-level capability of Allow, and none of
-// Deny (docs/administration.md), in WorkCenter, or with no WorkCenter everywhere.
+// CapabilityAssertion: every one of Who holds every account-level capability of Allow,
+// and none of Deny (docs/administration.md), in every one of WorkCenter, or with no
+// WorkCenter everywhere.
 type CapabilityAssertion struct {
-	Who        string   `json:"who"`
-	WorkCenter string   `json:"workCenter,omitempty"`
+	Who        Names    `json:"who"`
+	WorkCenter Names    `json:"workCenter,omitempty"`
 	Allow      []string `json:"allow,omitempty"`
 	Deny       []string `json:"deny,omitempty"`
 }
 
-// WhoCanAssertion: exactly Expect (names or emails) have Permission in WorkCenter, or,
-// for Capability (instead of Permission), may do it in WorkCenter (with no WorkCenter,
-// everywhere).
+// WhoCanAssertion: exactly Expect (names or emails) have Permission in each of
+// WorkCenter, or, for Capability (instead of Permission), may do it there (with no
+// WorkCenter, everywhere).
 type WhoCanAssertion struct {
 	Permission string   `json:"permission,omitempty"`
 	Capability string   `json:"capability,omitempty"`
-	WorkCenter string   `json:"workCenter,omitempty"`
+	WorkCenter Names    `json:"workCenter,omitempty"`
 	Expect     []string `json:"expect"`
 }
 
-// AssignmentCheck: who's assignment to WorkCenter has State (and Reason, when given).
+// AssignmentCheck: the assignment of each of Who to each of WorkCenter has State (and
+// Reason, when given).
 type AssignmentCheck struct {
-	Who        string `json:"who"`
-	WorkCenter string `json:"workCenter"`
+	Who        Names  `json:"who"`
+	WorkCenter Names  `json:"workCenter"`
 	State      string `json:"state"`
 	Reason     string `json:"reason,omitempty"`
+}
+
+// ListWorkCentersAssertion: Expect is exactly the WorkCenters in which each of Who has
+// Permission, or may do Capability (of scope WorkCenter).
+type ListWorkCentersAssertion struct {
+	Who        Names    `json:"who"`
+	Permission string   `json:"permission,omitempty"`
+	Capability string   `json:"capability,omitempty"`
+	Expect     []string `json:"expect"`
+}
+
+// PermissionsAssertion: Expect is exactly the WorkCenter permissions each of Who has in
+// each of WorkCenter (can-i --list), and ExpectCapabilities, when given, exactly the
+// capabilities held there.
+type PermissionsAssertion struct {
+	Who                Names    `json:"who"`
+	WorkCenter         Names    `json:"workCenter"`
+	Expect             []string `json:"expect"`
+	ExpectCapabilities []string `json:"expectCapabilities,omitempty"`
 }
 
 // TestResult is one test's outcome.
@@ -206,167 +267,6 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 	return run, nil
 }
 
-// runTest runs test i of f: its result, and the questions it asks that the account cannot
-// answer (an unknown collaborator or WorkCenter), each at its place.
-func runTest(e *query.Engine, f *testFile, i int, t AccessTest) (TestResult, []manifests.Place) {
-	tp := fmt.Sprintf("tests[%d]", i)
-	at := f.pos(tp)
-	res := TestResult{File: f.path, Line: at.Line, Column: at.Column, Name: t.Name}
-	var ps []manifests.Place
-	bad := func(path string, err error) {
-		ps = append(ps, f.valuePlace(path, "test %q: %s", t.Name, err))
-	}
-	fail := func(path string, failure Failure) {
-		pos := f.pos(path)
-		failure.File, failure.Line, failure.Column, failure.text = pos.File, pos.Line, pos.Column, f.doc.Text(pos.Line)
-		res.Failures = append(res.Failures, failure)
-	}
-	for j, c := range t.Check {
-		p := fmt.Sprintf("%s.check[%d]", tp, j)
-		who, err := e.Collaborator(c.Who)
-		if err != nil {
-			bad(p+".who", err)
-		}
-		wc, werr := e.WorkCenter(c.WorkCenter)
-		if werr != nil {
-			bad(p+".workCenter", werr)
-		}
-		if err != nil || werr != nil {
-			continue
-		}
-		for _, want := range []struct {
-			key   string
-			perms []string
-			allow bool
-		}{{"allow", c.Allow, true}, {"deny", c.Deny, false}} {
-			for k, ps := range want.perms {
-				perm, err := checkPermission(ps)
-				if err != nil {
-					continue // ReadTestFile refused it
-				}
-				d := e.Check(who, wc, perm)
-				if d.Allowed == want.allow {
-					continue
-				}
-				fail(fmt.Sprintf("%s.%s[%d]", p, want.key, k), Failure{
-					Assertion:   fmt.Sprintf("check %s in %s: %s %s", c.Who, c.WorkCenter, want.key, ps),
-					Expected:    yesNo(want.allow),
-					Got:         yesNo(d.Allowed),
-					Explanation: explanation(d),
-				})
-			}
-		}
-	}
-	for j, c := range t.Capabilities {
-		p := fmt.Sprintf("%s.capabilities[%d]", tp, j)
-		fs, err := checkCapabilities(e, c, p, bad)
-		if err != nil {
-			continue
-		}
-		for _, failure := range fs {
-			fail(failure.path, failure.Failure)
-		}
-	}
-	for j, w := range t.WhoCan {
-		p := fmt.Sprintf("%s.whoCan[%d]", tp, j)
-		var expect []string
-		ok := true
-		for k, who := range w.Expect {
-			c, err := e.Collaborator(who)
-			if err != nil {
-				bad(fmt.Sprintf("%s.expect[%d]", p, k), err)
-				ok = false
-				continue
-			}
-			expect = append(expect, c.Name)
-		}
-		if !ok {
-			continue
-		}
-		slices.Sort(expect)
-		expect = slices.Compact(expect)
-		if w.Capability != "" {
-			f, err := whoCanCapability(e, w, expect)
-			if err != nil {
-				bad(p+".workCenter", err)
-				continue
-			}
-			if f != nil {
-				fail(p+".expect", *f)
-			}
-			continue
-		}
-		perm, err := checkPermission(w.Permission)
-		if err != nil {
-			continue // ReadTestFile refused it
-		}
-		wc, err := e.WorkCenter(w.WorkCenter)
-		if err != nil {
-			bad(p+".workCenter", err)
-			continue
-		}
-		r := e.WhoCan(perm, wc, true)
-		var got []string
-		for _, h := range r.Allowed {
-			got = append(got, h.Collaborator)
-		}
-		if slices.Equal(expect, got) {
-			continue
-		}
-		failure := Failure{Assertion: fmt.Sprintf("whoCan %s in %s", w.Permission, w.WorkCenter),
-			Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
-		for _, h := range r.Allowed {
-			if !slices.Contains(expect, h.Collaborator) {
-				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s can: %s", h.Collaborator, howText(h.How)))
-			}
-		}
-		for _, name := range expect {
-			if !slices.Contains(got, name) {
-				d := e.Check(e.Model().Collaborator(name), wc, perm)
-				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", name, d.DecidedBy, d.Steps[d.DecidedBy-1].Name, d.Reason()))
-			}
-		}
-		fail(p+".expect", failure)
-	}
-	for j, a := range t.Assignments {
-		p := fmt.Sprintf("%s.assignments[%d]", tp, j)
-		who, err := e.Collaborator(a.Who)
-		if err != nil {
-			bad(p+".who", err)
-		}
-		if _, werr := e.WorkCenter(a.WorkCenter); werr != nil && !assigned(who, a.WorkCenter) {
-			bad(p+".workCenter", werr)
-			continue
-		}
-		if err != nil {
-			continue
-		}
-		l := e.List(who, a.WorkCenter)
-		got := "not assigned"
-		var why []string
-		if as := l.Assignment; as != nil {
-			got = as.State
-			if as.Reason != "" {
-				got += " (" + as.Reason + ")"
-			}
-			if as.Message != "" {
-				why = append(why, as.Message)
-			}
-		}
-		want := a.State
-		if a.Reason != "" {
-			want += " (" + a.Reason + ")"
-		}
-		ok := l.Assignment != nil && l.Assignment.State == a.State && (a.Reason == "" || l.Assignment.Reason == a.Reason)
-		if !ok {
-			fail(p+".state", Failure{Assertion: fmt.Sprintf("assignment of %s in %s", a.Who, a.WorkCenter),
-				Expected: want, Got: got, Explanation: why})
-		}
-	}
-	res.Passed = len(res.Failures) == 0
-	return res, ps
-}
-
 // assigned reports whether c's spec assigns it to workCenter (which may not exist: the
 // assignment is then Pending, a state a test may assert).
 func assigned(c *v1alpha1.Collaborator, workCenter string) bool {
@@ -405,62 +305,18 @@ type placedFailure struct {
 	path string
 }
 
-// checkCapabilities: who may do every capability of Allow and none of Deny; a (the
-// assertion at path) cannot be asked when who or its WorkCenter is unknown: bad says so.
-func checkCapabilities(e *query.Engine, a CapabilityAssertion, path string, bad func(string, error)) ([]placedFailure, error) {
-	who, err := e.Collaborator(a.Who)
-	if err != nil {
-		bad(path+".who", err)
-		return nil, err
-	}
-	if a.WorkCenter != "" {
-		if _, err := e.WorkCenter(a.WorkCenter); err != nil {
-			bad(path+".workCenter", err)
-			return nil, err
-		}
-	}
-	var out []placedFailure
-	for _, want := range []struct {
-		key   string
-		names []string
-		allow bool
-	}{{"allow", a.Allow, true}, {"deny", a.Deny, false}} {
-		for k, name := range want.names {
-			id, wc, err := capabilityIn(e, name, a.WorkCenter)
-			if err != nil {
-				continue // ReadTestFile refused it
-			}
-			d := e.CanCapability(who, id, wc)
-			if d.Allowed == want.allow {
-				continue
-			}
-			out = append(out, placedFailure{path: fmt.Sprintf("%s.%s[%d]", path, want.key, k), Failure: Failure{
-				Assertion:   fmt.Sprintf("capabilities %s %s: %s %s", a.Who, query.Where(d.Scope, d.WorkCenter), want.key, name),
-				Expected:    yesNo(want.allow),
-				Got:         yesNo(d.Allowed),
-				Explanation: []string{fmt.Sprintf("step %d (%s): %s", d.StepNumber, d.Step, d.Message)},
-			}})
-		}
-	}
-	return out, nil
-}
-
-// whoCanCapability: exactly expect may do the capability; nil when they do.
-func whoCanCapability(e *query.Engine, w WhoCanAssertion, expect []string) (*Failure, error) {
-	id, wc, err := capabilityIn(e, w.Capability, w.WorkCenter)
-	if err != nil {
-		return nil, err
-	}
+// whoCanCapability: exactly expect may do the capability (named name) in wc; nil when
+// they do.
+func whoCanCapability(e *query.Engine, name string, id model.Capability, wc string, expect []string) *Failure {
 	r := e.WhoCanCapability(id, wc, true)
 	var got []string
 	for _, a := range r.Allowed {
 		got = append(got, a.Collaborator)
 	}
 	if slices.Equal(expect, got) {
-		return nil, nil
+		return nil
 	}
-	f := &Failure{Assertion: fmt.Sprintf("whoCan %s %s", w.Capability, query.Where(r.Scope, r.WorkCenter)),
-		Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
+	f := &Failure{Assertion: fmt.Sprintf("whoCan %s %s", name, query.Where(r.Scope, r.WorkCenter)), Expected: list(expect), Got: list(got)}
 	for _, a := range r.Allowed {
 		if !slices.Contains(expect, a.Collaborator) {
 			f.Explanation = append(f.Explanation, fmt.Sprintf("%s can: %s", a.Collaborator, a.Message))
@@ -471,7 +327,7 @@ func whoCanCapability(e *query.Engine, w WhoCanAssertion, expect []string) (*Fai
 			f.Explanation = append(f.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", a.Collaborator, a.StepNumber, a.Step, a.Message))
 		}
 	}
-	return f, nil
+	return f
 }
 
 func yesNo(b bool) string {

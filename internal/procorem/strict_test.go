@@ -207,7 +207,7 @@ testdata/tests/nothing.yaml:6:5: test "a check with neither allow nor deny": a c
 testdata/tests/nothing.yaml:9:5: test "a whoCan without expect": a whoCan without expect asserts nothing: give exactly who can ([] for nobody)
   9 |   - {permission: folders.delete, workCenter: tower-a}
     |     ^
-testdata/tests/nothing.yaml:10:3: test "an empty test" asserts nothing: give check, capabilities, whoCan or assignments
+testdata/tests/nothing.yaml:10:3: test "an empty test" asserts nothing: give check, capabilities, whoCan, assignments, listWorkCenters or permissions
   10 | - name: an empty test
      |   ^~~~
 testdata/tests/nothing.yaml:13:5: test "capabilities with neither": a capabilities assertion with neither allow nor deny asserts nothing: give the capabilities who must have (allow) or must not (deny)
@@ -218,8 +218,8 @@ testdata/tests/nothing.yaml:13:5: test "capabilities with neither": a capabiliti
 		t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, out, errOut, want)
 	}
 	for _, tc := range []struct{ file, err string }{
-		{"testdata/tests/no-tests.yaml", "error: testdata/tests/no-tests.yaml:2:1: tests: at least one test is required: a file without tests checks nothing\n  2 | tests: []\n    | ^~~~~\n"},
-		{"testdata/tests/no-tests-key.yaml", "error: testdata/tests/no-tests-key.yaml:2:1: tests: at least one test is required: a file without tests checks nothing\n"},
+		{"testdata/tests/no-tests.yaml", "error: testdata/tests/no-tests.yaml:2:1: tests: at least one test (or an expected access file) is required: a file without tests checks nothing\n  2 | tests: []\n    | ^~~~~\n"},
+		{"testdata/tests/no-tests-key.yaml", "error: testdata/tests/no-tests-key.yaml:2:1: tests: at least one test (or an expected access file) is required: a file without tests checks nothing\n"},
 	} {
 		code, out, errOut := run(t, "", "test", tc.file)
 		if code != ExitError || out != "" || !strings.HasPrefix(errOut, tc.err) {
