@@ -39,13 +39,13 @@ type AccessTest struct {
 	Name string `json:"name"`
 	// Objects are objects of the four kinds, read as manifests are, added to the shared
 	// manifests for this test alone; one of the same kind and name replaces it.
-	Objects         []Object                  `json:"objects,omitempty"`
-	Check           []CheckAssertion          `json:"check,omitempty"`
-	Capabilities    []CapabilityAssertion     `json:"capabilities,omitempty"`
-	WhoCan          []WhoCanAssertion         `json:"whoCan,omitempty"`
-	Assignments     []AssignmentCheck         `json:"assignments,omitempty"`
+	Objects         []Object                   `json:"objects,omitempty"`
+	Check           []CheckAssertion           `json:"check,omitempty"`
+	Capabilities    []CapabilityAssertion      `json:"capabilities,omitempty"`
+	WhoCan          []WhoCanAssertion          `json:"whoCan,omitempty"`
+	Assignments     []AssignmentCheck          `json:"assignments,omitempty"`
 	ListWorkCenters []ListWorkCentersAssertion `json:"listWorkCenters,omitempty"`
-	Permissions     []PermissionsAssertion    `json:"permissions,omitempty"`
+	Permissions     []PermissionsAssertion     `json:"permissions,omitempty"`
 }
 
 // Object is a Kubernetes object written in a test file.
@@ -284,25 +284,6 @@ func checkPermission(name string) (model.Permission, error) {
 		return "", fmt.Errorf("%s is an account-level capability, not a WorkCenter permission: assert it under capabilities (or whoCan's capability)", name)
 	}
 	return "", err
-}
-
-// capabilityIn resolves an assertion's capability and WorkCenter ("" for none).
-func capabilityIn(e *query.Engine, name, workCenter string) (model.Capability, string, error) {
-	info, err := query.Capability(name)
-	if err != nil {
-		return "", "", err
-	}
-	if workCenter == "" {
-		return info.Capability, "", nil
-	}
-	wc, err := e.WorkCenter(workCenter)
-	return info.Capability, wc, err
-}
-
-// placedFailure is a failure and the path of what failed in the test file.
-type placedFailure struct {
-	Failure
-	path string
 }
 
 // whoCanCapability: exactly expect may do the capability (named name) in wc; nil when

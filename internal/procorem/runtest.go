@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	yamlv3 "go.yaml.in/yaml/v3"
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/workcenter-io/workcenter-operator/internal/manifests"
 	"github.com/workcenter-io/workcenter-operator/internal/model"

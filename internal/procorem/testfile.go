@@ -126,12 +126,12 @@ func readTestFile(path string) (*testFile, error) {
 
 // nouns name the parts of a test file in messages.
 var nouns = map[reflect.Type]string{
-	reflect.TypeFor[TestFile]():            "the test file",
-	reflect.TypeFor[AccessTest]():          "a test",
-	reflect.TypeFor[CheckAssertion]():      "a check",
-	reflect.TypeFor[CapabilityAssertion](): "a capabilities assertion",
-	reflect.TypeFor[WhoCanAssertion]():     "a whoCan assertion",
-	reflect.TypeFor[AssignmentCheck]():     "an assignments assertion",
+	reflect.TypeFor[TestFile]():                 "the test file",
+	reflect.TypeFor[AccessTest]():               "a test",
+	reflect.TypeFor[CheckAssertion]():           "a check",
+	reflect.TypeFor[CapabilityAssertion]():      "a capabilities assertion",
+	reflect.TypeFor[WhoCanAssertion]():          "a whoCan assertion",
+	reflect.TypeFor[AssignmentCheck]():          "an assignments assertion",
 	reflect.TypeFor[ListWorkCentersAssertion](): "a listWorkCenters assertion",
 	reflect.TypeFor[PermissionsAssertion]():     "a permissions assertion",
 	reflect.TypeFor[Object]():                   "an object",
