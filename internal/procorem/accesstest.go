@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -204,12 +205,26 @@ func isKustomizationDir(dir string) bool {
 // file:line:col: *manifests.LocatedError), or manifests the API server would refuse
 // objects of.
 func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, error) {
-	return runTests(ctx, paths, stdin, false)
+	return runTests(ctx, paths, stdin, runOptions{})
 }
 
-// runTests is RunTests; ignoreInvalid runs the tests on the objects the API server would
-// store when it would refuse others (listed in Invalid).
-func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvalid bool) (TestRun, error) {
+// runOptions are test's flags.
+type runOptions struct {
+	// ignoreInvalid runs the tests on the objects the API server would store when it
+	// would refuse others (listed in Invalid).
+	ignoreInvalid bool
+	// run, when set, picks the tests (and expected access files) by name.
+	run *regexp.Regexp
+	// update rewrites the expected access files; a line on log says which changed.
+	update bool
+	log    io.Writer
+}
+
+// selected reports whether the test named name is run.
+func (o runOptions) selected(name string) bool { return o.run == nil || o.run.MatchString(name) }
+
+// runTests is RunTests with the options of the command.
+func runTests(ctx context.Context, paths []string, stdin io.Reader, opts runOptions) (TestRun, error) {
 	run := TestRun{Results: []TestResult{}}
 	for _, path := range paths {
 		tf, err := readTestFile(path)
@@ -224,12 +239,15 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 		if err != nil {
 			return run, fmt.Errorf("%s: %w", path, err)
 		}
+		if nss := set.AccountNamespaces(); !slices.Contains(nss, ns) {
+			return run, fmt.Errorf("%s: %w", path, noAccount(ns, "the manifests hold no object of the access.workcenter.io kinds there", nss))
+		}
 		report, models, err := admit(ctx, set)
 		if err != nil {
 			return run, err
 		}
 		if refused := report.refused(); len(refused) > 0 {
-			if !ignoreInvalid {
+			if !opts.ignoreInvalid {
 				err := invalidManifests(report).(detailedError)
 				err.msg = path + ": " + strings.Replace(err.msg, "to answer from", "to test", 1)
 				return run, err
@@ -240,12 +258,35 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 		if m == nil {
 			m = model.New(ns)
 		}
-		e := query.New(m, metav1.NewTime(time.Now()))
+		now := metav1.NewTime(time.Now())
+		e := query.New(m, now)
 		var results []TestResult
 		var problems []manifests.Place
 		for i, t := range tf.Tests {
-			res, ps := runTest(e, tf, i, t)
+			if !opts.selected(t.Name) {
+				continue
+			}
+			te := e
+			if len(t.Objects) > 0 {
+				tm, ps, err := tf.withObjects(ctx, set, ns, i, opts.ignoreInvalid)
+				if err != nil {
+					return run, err
+				}
+				if len(ps) > 0 {
+					problems = append(problems, ps...)
+					continue
+				}
+				te = query.New(tm, now)
+			}
+			res, ps := runTest(te, tf, i, t)
 			problems = append(problems, ps...)
+			results = append(results, res)
+		}
+		if tf.Expected != "" && opts.selected(expectedName(tf.Expected)) {
+			res, err := tf.expectedAccess(e, opts)
+			if err != nil {
+				return run, err
+			}
 			results = append(results, res)
 		}
 		if len(problems) > 0 {
@@ -263,6 +304,9 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 				run.Failed++
 			}
 		}
+	}
+	if opts.run != nil && len(run.Results) == 0 {
+		return run, fmt.Errorf("no test matches --run %q: nothing was checked", opts.run.String())
 	}
 	return run, nil
 }
@@ -329,6 +373,19 @@ func explanation(d query.Decision) []string {
 	return out
 }
 
+// writeFailure prints a failed assertion: where, what was expected and what the model
+// says, the line, then why; every line after indent.
+func writeFailure(w io.Writer, f Failure, indent string) {
+	pos := manifests.Position{File: f.File, Line: f.Line, Column: f.Column}
+	fmt.Fprintf(w, "%s%s: %s: expected %s, the model says %s\n", indent, pos, f.Assertion, f.Expected, f.Got)
+	for line := range strings.Lines(manifests.Snippet(pos, f.text)) {
+		fmt.Fprint(w, indent+line)
+	}
+	for _, line := range f.Explanation {
+		fmt.Fprintf(w, "%s  %s\n", indent, line)
+	}
+}
+
 func writeTestRun(w io.Writer, run TestRun) {
 	for _, p := range run.Invalid {
 		fmt.Fprintln(w, "invalid: "+p.String())
@@ -340,29 +397,28 @@ func writeTestRun(w io.Writer, run TestRun) {
 		}
 		fmt.Fprintf(w, "FAIL  %s\n", r.Name)
 		for _, f := range r.Failures {
-			pos := manifests.Position{File: f.File, Line: f.Line, Column: f.Column}
-			fmt.Fprintf(w, "      %s: %s: expected %s, the model says %s\n", pos, f.Assertion, f.Expected, f.Got)
-			for line := range strings.Lines(manifests.Snippet(pos, f.text)) {
-				fmt.Fprint(w, "      "+line)
-			}
-			for _, line := range f.Explanation {
-				fmt.Fprintf(w, "        %s\n", line)
-			}
+			writeFailure(w, f, "      ")
 		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", run.Passed, run.Failed)
 }
 
 func (o *options) test() *cobra.Command {
+	var runPattern, junit string
+	var update bool
 	cmd := &cobra.Command{
-		Use:   "test FILE...",
-		Short: "Run access tests (check, whoCan, assignments) against manifests, offline",
+		Use:   "test FILE... [--run REGEX] [--junit FILE] [--update]",
+		Short: "Run access tests against manifests, offline",
 		Long: `test runs access test files (docs/access-tests.md): each names its manifests
-(files, directories or kustomizations, relative to the file) and tests of four kinds:
+(files, directories or kustomizations, relative to the file) and tests of six kinds:
 check (WorkCenter permissions allowed/denied), capabilities (account-level capabilities
-allowed/denied), whoCan (the exact set, for a permission or a capability) and
-assignments (state and reason). A failed assertion prints where it is (file:line:col),
-what was expected, what the model says, and why.
+allowed/denied), whoCan (the exact set, for a permission or a capability), assignments
+(state and reason), listWorkCenters (exactly where who has a permission) and permissions
+(exactly what who has in a WorkCenter). who and workCenter take a list: every combination
+is asserted. A test can add or change objects for itself (objects:). A test file can name
+an expected access file (expected:): the access of every collaborator, which --update
+rewrites and which fails, with the differences, when access changes. A failed assertion
+prints where it is (file:line:col), what was expected, what the model says, and why.
 
 The test file is read strictly: a test that would check nothing, an unknown field, a
 misspelt state or reason, an unknown permission, collaborator or WorkCenter are bad input,
@@ -370,8 +426,14 @@ each shown at its line with the nearest valid word, and no test runs. The manife
 read as the API server would store them; if it would refuse any object, the problems are
 listed and no test runs (--ignore-invalid: the tests run on the objects it would store).
 
+--run REGEX runs only the tests whose name it matches (as go test -run); matching none is
+bad input. --junit FILE also writes the results as JUnit XML for CI, bad input included.
+
 Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
-		Example: `  kubectl procorem test config/samples/tests/access-test.yaml`,
+		Example: `  kubectl procorem test config/samples/tests/access-test.yaml
+  kubectl procorem test tests/*.yaml --junit report.xml
+  kubectl procorem test access-test.yaml --run 'guests|archived'
+  kubectl procorem test access-test.yaml --update`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("test takes one or more access test files (usage: kubectl procorem test FILE...)")
@@ -382,7 +444,20 @@ Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
 			}
-			run, err := runTests(cmd.Context(), args, o.stdin, o.ignoreInvalid)
+			opts := runOptions{ignoreInvalid: o.ignoreInvalid, update: update, log: o.stderr}
+			if runPattern != "" {
+				re, err := regexp.Compile(runPattern)
+				if err != nil {
+					return fmt.Errorf("--run %q is not a regular expression: %s", runPattern, oneLine(err.Error()))
+				}
+				opts.run = re
+			}
+			run, err := runTests(cmd.Context(), args, o.stdin, opts)
+			if junit != "" {
+				if jerr := writeJUnitFile(junit, args, run, err); jerr != nil {
+					return jerr
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -403,5 +478,8 @@ Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&runPattern, "run", "", "Run only the tests whose name matches this regular expression (as go test -run); matching none is bad input")
+	cmd.Flags().StringVar(&junit, "junit", "", "Also write the results to this file as JUnit XML, for CI (bad input as an error)")
+	cmd.Flags().BoolVar(&update, "update", false, "Rewrite the expected access files (expected:) from the manifests instead of checking them")
 	return cmd
 }

@@ -32,6 +32,7 @@ var AssignmentReasons = []string{
 type testFile struct {
 	*TestFile
 	path string
+	data []byte
 	doc  *manifests.Document
 	// unknown are the paths of the mappings that have a field the format does not:
 	// what they assert is not judged further (the field is the problem).
@@ -89,7 +90,7 @@ func readTestFile(path string) (*testFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, oneLine(err.Error()))
 	}
-	f := &testFile{TestFile: &TestFile{}, path: path, doc: manifests.NewDocument(path, 1, 1, data), unknown: map[string]bool{}}
+	f := &testFile{TestFile: &TestFile{}, path: path, data: data, doc: manifests.NewDocument(path, 1, 1, data), unknown: map[string]bool{}}
 	var root yamlv3.Node
 	if err := yamlv3.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: not an access test file: not YAML: %s", path, oneLine(err.Error()))
