@@ -3,10 +3,12 @@ package procorem
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -26,52 +28,112 @@ type TestFile struct {
 	// test file.
 	Manifests []string `json:"manifests"`
 	// Namespace is the account's namespace; optional when the manifests hold one.
-	Namespace string       `json:"namespace,omitempty"`
-	Tests     []AccessTest `json:"tests"`
+	Namespace string `json:"namespace,omitempty"`
+	// Expected is the expected access file, relative to the test file: every
+	// collaborator's access in the account, which `test --update` writes.
+	Expected string       `json:"expected,omitempty"`
+	Tests    []AccessTest `json:"tests"`
 }
 
 // AccessTest is one named test: every assertion must hold.
 type AccessTest struct {
-	Name         string                `json:"name"`
-	Check        []CheckAssertion      `json:"check,omitempty"`
-	Capabilities []CapabilityAssertion `json:"capabilities,omitempty"`
-	WhoCan       []WhoCanAssertion     `json:"whoCan,omitempty"`
-	Assignments  []AssignmentCheck     `json:"assignments,omitempty"`
+	Name string `json:"name"`
+	// Objects are objects of the four kinds, read as manifests are, added to the shared
+	// manifests for this test alone; one of the same kind and name replaces it.
+	Objects         []Object                   `json:"objects,omitempty"`
+	Check           []CheckAssertion           `json:"check,omitempty"`
+	Capabilities    []CapabilityAssertion      `json:"capabilities,omitempty"`
+	WhoCan          []WhoCanAssertion          `json:"whoCan,omitempty"`
+	Assignments     []AssignmentCheck          `json:"assignments,omitempty"`
+	ListWorkCenters []ListWorkCentersAssertion `json:"listWorkCenters,omitempty"`
+	Permissions     []PermissionsAssertion     `json:"permissions,omitempty"`
 }
 
-// CheckAssertion: who has every permission of Allow, and none of Deny, in WorkCenter.
+// Object is a Kubernetes object written in a test file.
+type Object map[string]any
+
+// Names is one name, or a list of them: an assertion with lists asserts every
+// combination.
+type Names []string
+
+// UnmarshalJSON reads a string or a list of strings.
+func (n *Names) UnmarshalJSON(data []byte) error {
+	var one string
+	if err := json.Unmarshal(data, &one); err == nil {
+		*n = Names{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(data, &many); err != nil {
+		return err
+	}
+	*n = many
+	return nil
+}
+
+// orNone is the names, or one "" when there are none (an optional field not given).
+func (n Names) orNone() []string {
+	if len(n) == 0 {
+		return []string{""}
+	}
+	return n
+}
+
+// CheckAssertion: every one of Who has every permission of Allow, and none of Deny, in
+// every one of WorkCenter.
 type CheckAssertion struct {
-	Who        string   `json:"who"`
-	WorkCenter string   `json:"workCenter"`
+	Who        Names    `json:"who"`
+	WorkCenter Names    `json:"workCenter"`
 	Allow      []string `json:"allow,omitempty"`
 	Deny       []string `json:"deny,omitempty"`
 }
 
-// CapabilityAssertion: who holds every account-level capability of Allow, and none of
-// Deny (docs/administration.md), in WorkCenter, or with no WorkCenter everywhere.
+// CapabilityAssertion: every one of Who holds every account-level capability of Allow,
+// and none of Deny (docs/administration.md), in every one of WorkCenter, or with no
+// WorkCenter everywhere.
 type CapabilityAssertion struct {
-	Who        string   `json:"who"`
-	WorkCenter string   `json:"workCenter,omitempty"`
+	Who        Names    `json:"who"`
+	WorkCenter Names    `json:"workCenter,omitempty"`
 	Allow      []string `json:"allow,omitempty"`
 	Deny       []string `json:"deny,omitempty"`
 }
 
-// WhoCanAssertion: exactly Expect (names or emails) have Permission in WorkCenter, or,
-// for Capability (instead of Permission), may do it in WorkCenter (with no WorkCenter,
-// everywhere).
+// WhoCanAssertion: exactly Expect (names or emails) have Permission in each of
+// WorkCenter, or, for Capability (instead of Permission), may do it there (with no
+// WorkCenter, everywhere).
 type WhoCanAssertion struct {
 	Permission string   `json:"permission,omitempty"`
 	Capability string   `json:"capability,omitempty"`
-	WorkCenter string   `json:"workCenter,omitempty"`
+	WorkCenter Names    `json:"workCenter,omitempty"`
 	Expect     []string `json:"expect"`
 }
 
-// AssignmentCheck: who's assignment to WorkCenter has State (and Reason, when given).
+// AssignmentCheck: the assignment of each of Who to each of WorkCenter has State (and
+// Reason, when given).
 type AssignmentCheck struct {
-	Who        string `json:"who"`
-	WorkCenter string `json:"workCenter"`
+	Who        Names  `json:"who"`
+	WorkCenter Names  `json:"workCenter"`
 	State      string `json:"state"`
 	Reason     string `json:"reason,omitempty"`
+}
+
+// ListWorkCentersAssertion: Expect is exactly the WorkCenters in which each of Who has
+// Permission, or may do Capability (of scope WorkCenter).
+type ListWorkCentersAssertion struct {
+	Who        Names    `json:"who"`
+	Permission string   `json:"permission,omitempty"`
+	Capability string   `json:"capability,omitempty"`
+	Expect     []string `json:"expect"`
+}
+
+// PermissionsAssertion: Expect is exactly the WorkCenter permissions each of Who has in
+// each of WorkCenter (can-i --list), and ExpectCapabilities, when given, exactly the
+// capabilities held there.
+type PermissionsAssertion struct {
+	Who                Names    `json:"who"`
+	WorkCenter         Names    `json:"workCenter"`
+	Expect             []string `json:"expect"`
+	ExpectCapabilities []string `json:"expectCapabilities,omitempty"`
 }
 
 // TestResult is one test's outcome.
@@ -143,12 +205,26 @@ func isKustomizationDir(dir string) bool {
 // file:line:col: *manifests.LocatedError), or manifests the API server would refuse
 // objects of.
 func RunTests(ctx context.Context, paths []string, stdin io.Reader) (TestRun, error) {
-	return runTests(ctx, paths, stdin, false)
+	return runTests(ctx, paths, stdin, runOptions{})
 }
 
-// runTests is RunTests; ignoreInvalid runs the tests on the objects the API server would
-// store when it would refuse others (listed in Invalid).
-func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvalid bool) (TestRun, error) {
+// runOptions are test's flags.
+type runOptions struct {
+	// ignoreInvalid runs the tests on the objects the API server would store when it
+	// would refuse others (listed in Invalid).
+	ignoreInvalid bool
+	// run, when set, picks the tests (and expected access files) by name.
+	run *regexp.Regexp
+	// update rewrites the expected access files; a line on log says which changed.
+	update bool
+	log    io.Writer
+}
+
+// selected reports whether the test named name is run.
+func (o runOptions) selected(name string) bool { return o.run == nil || o.run.MatchString(name) }
+
+// runTests is RunTests with the options of the command.
+func runTests(ctx context.Context, paths []string, stdin io.Reader, opts runOptions) (TestRun, error) {
 	run := TestRun{Results: []TestResult{}}
 	for _, path := range paths {
 		tf, err := readTestFile(path)
@@ -163,12 +239,15 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 		if err != nil {
 			return run, fmt.Errorf("%s: %w", path, err)
 		}
+		if nss := set.AccountNamespaces(); !slices.Contains(nss, ns) {
+			return run, fmt.Errorf("%s: %w", path, noAccount(ns, "the manifests hold no object of the access.workcenter.io kinds there", nss))
+		}
 		report, models, err := admit(ctx, set)
 		if err != nil {
 			return run, err
 		}
 		if refused := report.refused(); len(refused) > 0 {
-			if !ignoreInvalid {
+			if !opts.ignoreInvalid {
 				err := invalidManifests(report).(detailedError)
 				err.msg = path + ": " + strings.Replace(err.msg, "to answer from", "to test", 1)
 				return run, err
@@ -179,12 +258,35 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 		if m == nil {
 			m = model.New(ns)
 		}
-		e := query.New(m, metav1.NewTime(time.Now()))
+		now := metav1.NewTime(time.Now())
+		e := query.New(m, now)
 		var results []TestResult
 		var problems []manifests.Place
 		for i, t := range tf.Tests {
-			res, ps := runTest(e, tf, i, t)
+			if !opts.selected(t.Name) {
+				continue
+			}
+			te := e
+			if len(t.Objects) > 0 {
+				tm, ps, err := tf.withObjects(ctx, set, ns, i, opts.ignoreInvalid)
+				if err != nil {
+					return run, err
+				}
+				if len(ps) > 0 {
+					problems = append(problems, ps...)
+					continue
+				}
+				te = query.New(tm, now)
+			}
+			res, ps := runTest(te, tf, i, t)
 			problems = append(problems, ps...)
+			results = append(results, res)
+		}
+		if tf.Expected != "" && opts.selected(expectedName(tf.Expected)) {
+			res, err := tf.expectedAccess(e, opts)
+			if err != nil {
+				return run, err
+			}
 			results = append(results, res)
 		}
 		if len(problems) > 0 {
@@ -203,168 +305,10 @@ func runTests(ctx context.Context, paths []string, stdin io.Reader, ignoreInvali
 			}
 		}
 	}
+	if opts.run != nil && len(run.Results) == 0 {
+		return run, fmt.Errorf("no test matches --run %q: nothing was checked", opts.run.String())
+	}
 	return run, nil
-}
-
-// runTest runs test i of f: its result, and the questions it asks that the account cannot
-// answer (an unknown collaborator or WorkCenter), each at its place.
-func runTest(e *query.Engine, f *testFile, i int, t AccessTest) (TestResult, []manifests.Place) {
-	tp := fmt.Sprintf("tests[%d]", i)
-	at := f.pos(tp)
-	res := TestResult{File: f.path, Line: at.Line, Column: at.Column, Name: t.Name}
-	var ps []manifests.Place
-	bad := func(path string, err error) {
-		ps = append(ps, f.valuePlace(path, "test %q: %s", t.Name, err))
-	}
-	fail := func(path string, failure Failure) {
-		pos := f.pos(path)
-		failure.File, failure.Line, failure.Column, failure.text = pos.File, pos.Line, pos.Column, f.doc.Text(pos.Line)
-		res.Failures = append(res.Failures, failure)
-	}
-	for j, c := range t.Check {
-		p := fmt.Sprintf("%s.check[%d]", tp, j)
-		who, err := e.Collaborator(c.Who)
-		if err != nil {
-			bad(p+".who", err)
-		}
-		wc, werr := e.WorkCenter(c.WorkCenter)
-		if werr != nil {
-			bad(p+".workCenter", werr)
-		}
-		if err != nil || werr != nil {
-			continue
-		}
-		for _, want := range []struct {
-			key   string
-			perms []string
-			allow bool
-		}{{"allow", c.Allow, true}, {"deny", c.Deny, false}} {
-			for k, ps := range want.perms {
-				perm, err := checkPermission(ps)
-				if err != nil {
-					continue // ReadTestFile refused it
-				}
-				d := e.Check(who, wc, perm)
-				if d.Allowed == want.allow {
-					continue
-				}
-				fail(fmt.Sprintf("%s.%s[%d]", p, want.key, k), Failure{
-					Assertion:   fmt.Sprintf("check %s in %s: %s %s", c.Who, c.WorkCenter, want.key, ps),
-					Expected:    yesNo(want.allow),
-					Got:         yesNo(d.Allowed),
-					Explanation: explanation(d),
-				})
-			}
-		}
-	}
-	for j, c := range t.Capabilities {
-		p := fmt.Sprintf("%s.capabilities[%d]", tp, j)
-		fs, err := checkCapabilities(e, c, p, bad)
-		if err != nil {
-			continue
-		}
-		for _, failure := range fs {
-			fail(failure.path, failure.Failure)
-		}
-	}
-	for j, w := range t.WhoCan {
-		p := fmt.Sprintf("%s.whoCan[%d]", tp, j)
-		var expect []string
-		ok := true
-		for k, who := range w.Expect {
-			c, err := e.Collaborator(who)
-			if err != nil {
-				bad(fmt.Sprintf("%s.expect[%d]", p, k), err)
-				ok = false
-				continue
-			}
-			expect = append(expect, c.Name)
-		}
-		if !ok {
-			continue
-		}
-		slices.Sort(expect)
-		expect = slices.Compact(expect)
-		if w.Capability != "" {
-			f, err := whoCanCapability(e, w, expect)
-			if err != nil {
-				bad(p+".workCenter", err)
-				continue
-			}
-			if f != nil {
-				fail(p+".expect", *f)
-			}
-			continue
-		}
-		perm, err := checkPermission(w.Permission)
-		if err != nil {
-			continue // ReadTestFile refused it
-		}
-		wc, err := e.WorkCenter(w.WorkCenter)
-		if err != nil {
-			bad(p+".workCenter", err)
-			continue
-		}
-		r := e.WhoCan(perm, wc, true)
-		var got []string
-		for _, h := range r.Allowed {
-			got = append(got, h.Collaborator)
-		}
-		if slices.Equal(expect, got) {
-			continue
-		}
-		failure := Failure{Assertion: fmt.Sprintf("whoCan %s in %s", w.Permission, w.WorkCenter),
-			Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
-		for _, h := range r.Allowed {
-			if !slices.Contains(expect, h.Collaborator) {
-				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s can: %s", h.Collaborator, howText(h.How)))
-			}
-		}
-		for _, name := range expect {
-			if !slices.Contains(got, name) {
-				d := e.Check(e.Model().Collaborator(name), wc, perm)
-				failure.Explanation = append(failure.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", name, d.DecidedBy, d.Steps[d.DecidedBy-1].Name, d.Reason()))
-			}
-		}
-		fail(p+".expect", failure)
-	}
-	for j, a := range t.Assignments {
-		p := fmt.Sprintf("%s.assignments[%d]", tp, j)
-		who, err := e.Collaborator(a.Who)
-		if err != nil {
-			bad(p+".who", err)
-		}
-		if _, werr := e.WorkCenter(a.WorkCenter); werr != nil && !assigned(who, a.WorkCenter) {
-			bad(p+".workCenter", werr)
-			continue
-		}
-		if err != nil {
-			continue
-		}
-		l := e.List(who, a.WorkCenter)
-		got := "not assigned"
-		var why []string
-		if as := l.Assignment; as != nil {
-			got = as.State
-			if as.Reason != "" {
-				got += " (" + as.Reason + ")"
-			}
-			if as.Message != "" {
-				why = append(why, as.Message)
-			}
-		}
-		want := a.State
-		if a.Reason != "" {
-			want += " (" + a.Reason + ")"
-		}
-		ok := l.Assignment != nil && l.Assignment.State == a.State && (a.Reason == "" || l.Assignment.Reason == a.Reason)
-		if !ok {
-			fail(p+".state", Failure{Assertion: fmt.Sprintf("assignment of %s in %s", a.Who, a.WorkCenter),
-				Expected: want, Got: got, Explanation: why})
-		}
-	}
-	res.Passed = len(res.Failures) == 0
-	return res, ps
 }
 
 // assigned reports whether c's spec assigns it to workCenter (which may not exist: the
@@ -386,81 +330,18 @@ func checkPermission(name string) (model.Permission, error) {
 	return "", err
 }
 
-// capabilityIn resolves an assertion's capability and WorkCenter ("" for none).
-func capabilityIn(e *query.Engine, name, workCenter string) (model.Capability, string, error) {
-	info, err := query.Capability(name)
-	if err != nil {
-		return "", "", err
-	}
-	if workCenter == "" {
-		return info.Capability, "", nil
-	}
-	wc, err := e.WorkCenter(workCenter)
-	return info.Capability, wc, err
-}
-
-// placedFailure is a failure and the path of what failed in the test file.
-type placedFailure struct {
-	Failure
-	path string
-}
-
-// checkCapabilities: who may do every capability of Allow and none of Deny; a (the
-// assertion at path) cannot be asked when who or its WorkCenter is unknown: bad says so.
-func checkCapabilities(e *query.Engine, a CapabilityAssertion, path string, bad func(string, error)) ([]placedFailure, error) {
-	who, err := e.Collaborator(a.Who)
-	if err != nil {
-		bad(path+".who", err)
-		return nil, err
-	}
-	if a.WorkCenter != "" {
-		if _, err := e.WorkCenter(a.WorkCenter); err != nil {
-			bad(path+".workCenter", err)
-			return nil, err
-		}
-	}
-	var out []placedFailure
-	for _, want := range []struct {
-		key   string
-		names []string
-		allow bool
-	}{{"allow", a.Allow, true}, {"deny", a.Deny, false}} {
-		for k, name := range want.names {
-			id, wc, err := capabilityIn(e, name, a.WorkCenter)
-			if err != nil {
-				continue // ReadTestFile refused it
-			}
-			d := e.CanCapability(who, id, wc)
-			if d.Allowed == want.allow {
-				continue
-			}
-			out = append(out, placedFailure{path: fmt.Sprintf("%s.%s[%d]", path, want.key, k), Failure: Failure{
-				Assertion:   fmt.Sprintf("capabilities %s %s: %s %s", a.Who, query.Where(d.Scope, d.WorkCenter), want.key, name),
-				Expected:    yesNo(want.allow),
-				Got:         yesNo(d.Allowed),
-				Explanation: []string{fmt.Sprintf("step %d (%s): %s", d.StepNumber, d.Step, d.Message)},
-			}})
-		}
-	}
-	return out, nil
-}
-
-// whoCanCapability: exactly expect may do the capability; nil when they do.
-func whoCanCapability(e *query.Engine, w WhoCanAssertion, expect []string) (*Failure, error) {
-	id, wc, err := capabilityIn(e, w.Capability, w.WorkCenter)
-	if err != nil {
-		return nil, err
-	}
+// whoCanCapability: exactly expect may do the capability (named name) in wc; nil when
+// they do.
+func whoCanCapability(e *query.Engine, name string, id model.Capability, wc string, expect []string) *Failure {
 	r := e.WhoCanCapability(id, wc, true)
 	var got []string
 	for _, a := range r.Allowed {
 		got = append(got, a.Collaborator)
 	}
 	if slices.Equal(expect, got) {
-		return nil, nil
+		return nil
 	}
-	f := &Failure{Assertion: fmt.Sprintf("whoCan %s %s", w.Capability, query.Where(r.Scope, r.WorkCenter)),
-		Expected: "[" + strings.Join(expect, ", ") + "]", Got: "[" + strings.Join(got, ", ") + "]"}
+	f := &Failure{Assertion: fmt.Sprintf("whoCan %s %s", name, query.Where(r.Scope, r.WorkCenter)), Expected: list(expect), Got: list(got)}
 	for _, a := range r.Allowed {
 		if !slices.Contains(expect, a.Collaborator) {
 			f.Explanation = append(f.Explanation, fmt.Sprintf("%s can: %s", a.Collaborator, a.Message))
@@ -471,7 +352,7 @@ func whoCanCapability(e *query.Engine, w WhoCanAssertion, expect []string) (*Fai
 			f.Explanation = append(f.Explanation, fmt.Sprintf("%s cannot: step %d (%s): %s", a.Collaborator, a.StepNumber, a.Step, a.Message))
 		}
 	}
-	return f, nil
+	return f
 }
 
 func yesNo(b bool) string {
@@ -492,6 +373,19 @@ func explanation(d query.Decision) []string {
 	return out
 }
 
+// writeFailure prints a failed assertion: where, what was expected and what the model
+// says, the line, then why; every line after indent.
+func writeFailure(w io.Writer, f Failure, indent string) {
+	pos := manifests.Position{File: f.File, Line: f.Line, Column: f.Column}
+	fmt.Fprintf(w, "%s%s: %s: expected %s, the model says %s\n", indent, pos, f.Assertion, f.Expected, f.Got)
+	for line := range strings.Lines(manifests.Snippet(pos, f.text)) {
+		fmt.Fprint(w, indent+line)
+	}
+	for _, line := range f.Explanation {
+		fmt.Fprintf(w, "%s  %s\n", indent, line)
+	}
+}
+
 func writeTestRun(w io.Writer, run TestRun) {
 	for _, p := range run.Invalid {
 		fmt.Fprintln(w, "invalid: "+p.String())
@@ -503,29 +397,28 @@ func writeTestRun(w io.Writer, run TestRun) {
 		}
 		fmt.Fprintf(w, "FAIL  %s\n", r.Name)
 		for _, f := range r.Failures {
-			pos := manifests.Position{File: f.File, Line: f.Line, Column: f.Column}
-			fmt.Fprintf(w, "      %s: %s: expected %s, the model says %s\n", pos, f.Assertion, f.Expected, f.Got)
-			for line := range strings.Lines(manifests.Snippet(pos, f.text)) {
-				fmt.Fprint(w, "      "+line)
-			}
-			for _, line := range f.Explanation {
-				fmt.Fprintf(w, "        %s\n", line)
-			}
+			writeFailure(w, f, "      ")
 		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", run.Passed, run.Failed)
 }
 
 func (o *options) test() *cobra.Command {
+	var runPattern, junit string
+	var update bool
 	cmd := &cobra.Command{
-		Use:   "test FILE...",
-		Short: "Run access tests (check, whoCan, assignments) against manifests, offline",
+		Use:   "test FILE... [--run REGEX] [--junit FILE] [--update]",
+		Short: "Run access tests against manifests, offline",
 		Long: `test runs access test files (docs/access-tests.md): each names its manifests
-(files, directories or kustomizations, relative to the file) and tests of four kinds:
+(files, directories or kustomizations, relative to the file) and tests of six kinds:
 check (WorkCenter permissions allowed/denied), capabilities (account-level capabilities
-allowed/denied), whoCan (the exact set, for a permission or a capability) and
-assignments (state and reason). A failed assertion prints where it is (file:line:col),
-what was expected, what the model says, and why.
+allowed/denied), whoCan (the exact set, for a permission or a capability), assignments
+(state and reason), listWorkCenters (exactly where who has a permission) and permissions
+(exactly what who has in a WorkCenter). who and workCenter take a list: every combination
+is asserted. A test can add or change objects for itself (objects:). A test file can name
+an expected access file (expected:): the access of every collaborator, which --update
+rewrites and which fails, with the differences, when access changes. A failed assertion
+prints where it is (file:line:col), what was expected, what the model says, and why.
 
 The test file is read strictly: a test that would check nothing, an unknown field, a
 misspelt state or reason, an unknown permission, collaborator or WorkCenter are bad input,
@@ -533,14 +426,38 @@ each shown at its line with the nearest valid word, and no test runs. The manife
 read as the API server would store them; if it would refuse any object, the problems are
 listed and no test runs (--ignore-invalid: the tests run on the objects it would store).
 
+--run REGEX runs only the tests whose name it matches (as go test -run); matching none is
+bad input. --junit FILE also writes the results as JUnit XML for CI, bad input included.
+
 Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
-		Example: `  kubectl procorem test config/samples/tests/access-test.yaml`,
-		Args:    cobra.MinimumNArgs(1),
+		Example: `  kubectl procorem test config/samples/tests/access-test.yaml
+  kubectl procorem test tests/*.yaml --junit report.xml
+  kubectl procorem test access-test.yaml --run 'guests|archived'
+  kubectl procorem test access-test.yaml --update`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("test takes one or more access test files (usage: kubectl procorem test FILE...)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
 			}
-			run, err := runTests(cmd.Context(), args, o.stdin, o.ignoreInvalid)
+			opts := runOptions{ignoreInvalid: o.ignoreInvalid, update: update, log: o.stderr}
+			if runPattern != "" {
+				re, err := regexp.Compile(runPattern)
+				if err != nil {
+					return fmt.Errorf("--run %q is not a regular expression: %s", runPattern, oneLine(err.Error()))
+				}
+				opts.run = re
+			}
+			run, err := runTests(cmd.Context(), args, o.stdin, opts)
+			if junit != "" {
+				if jerr := writeJUnitFile(junit, args, run, err); jerr != nil {
+					return jerr
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -561,5 +478,8 @@ Exit: 0 all pass, 1 any fails, 2 bad input (the test file or its manifests).`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&runPattern, "run", "", "Run only the tests whose name matches this regular expression (as go test -run); matching none is bad input")
+	cmd.Flags().StringVar(&junit, "junit", "", "Also write the results to this file as JUnit XML, for CI (bad input as an error)")
+	cmd.Flags().BoolVar(&update, "update", false, "Rewrite the expected access files (expected:) from the manifests instead of checking them")
 	return cmd
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
@@ -18,6 +21,17 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// oneArg is the argument check of a command that takes one argument (what: what it
+// is), in the plugin's error style rather than cobra's.
+func oneArg(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("%s takes one %s, got %d arguments (usage: kubectl procorem %s)", cmd.Name(), what, len(args), cmd.Use)
+		}
+		return nil
+	}
 }
 
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
@@ -47,6 +61,9 @@ with --workcenter they are the WorkCenter permission, unless --capability.
 With --list, every permission WHO has in the WorkCenter and every capability WHO holds
 there (without --workcenter, the capabilities held everywhere).
 
+With --quiet (-q), nothing is printed, as kubectl auth can-i --quiet: the exit code is
+the answer.
+
 Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 		Example: `  kubectl procorem can-i folders.delete --as tom.becker@acme-builders.example --workcenter tower-a -n acme
   kubectl procorem can-i workCenters.delete --as maria-lopez -n acme
@@ -65,6 +82,8 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 				return fmt.Errorf("--list takes no NAME")
 			case list && capability:
 				return fmt.Errorf("--list takes no --capability: it lists permissions and capabilities")
+			case list && quiet:
+				return fmt.Errorf("--list takes no --quiet: --quiet prints nothing, and a list always exits 0")
 			case !list && len(args) != 1:
 				return fmt.Errorf("can-i takes one NAME, a permission or a capability (or --list), got %d arguments", len(args))
 			}
@@ -105,12 +124,14 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 			}
 			if name.AsCapability(wc, capability) {
 				d := e.CanCapability(c, name.Info.Capability, wc)
-				if o.output == "json" {
+				switch {
+				case quiet:
+				case o.output == "json":
 					if err := writeJSON(o.stdout, d); err != nil {
 						return err
 					}
-				} else {
-					writeCapabilityDecision(o.stdout, d, quiet)
+				default:
+					writeCapabilityDecision(o.stdout, d)
 				}
 				if !d.Allowed {
 					return exit{ExitNo}
@@ -118,12 +139,14 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 				return nil
 			}
 			d := e.Check(c, wc, model.Permission(name.Name))
-			if o.output == "json" {
+			switch {
+			case quiet:
+			case o.output == "json":
 				if err := writeJSON(o.stdout, d); err != nil {
 					return err
 				}
-			} else {
-				writeDecision(o.stdout, d, quiet)
+			default:
+				writeDecision(o.stdout, d)
 			}
 			if !d.Allowed {
 				return exit{ExitNo}
@@ -135,13 +158,13 @@ Exit: 0 yes (or --list), 1 no, 2 bad input.`,
 	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter (required for a WorkCenter permission)")
 	cmd.Flags().BoolVar(&list, "list", false, "List every permission and capability WHO has in the WorkCenter (without one, the capabilities held everywhere)")
 	cmd.Flags().BoolVar(&capability, "capability", false, "Answer NAME as an account-level capability, also when it is a WorkCenter permission too")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print only yes or no")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print nothing: the exit code is the answer (0 yes, 1 no), as kubectl auth can-i --quiet")
 	return cmd
 }
 
 // writeCapabilityDecision prints a capability's answer: yes or no, the question and the
 // step that decided, then the model's message.
-func writeCapabilityDecision(w io.Writer, d query.CapabilityDecision, quiet bool) {
+func writeCapabilityDecision(w io.Writer, d query.CapabilityDecision) {
 	verb := "may not"
 	if d.Allowed {
 		fmt.Fprintln(w, "yes")
@@ -149,22 +172,16 @@ func writeCapabilityDecision(w io.Writer, d query.CapabilityDecision, quiet bool
 	} else {
 		fmt.Fprintln(w, "no")
 	}
-	if quiet {
-		return
-	}
 	fmt.Fprintf(w, "%s (%s) %s %s %s: decided by step %d (%s) of delegated administration.\n", d.Collaborator, d.Email, verb, d.Capability,
 		query.Where(d.Scope, d.WorkCenter), d.StepNumber, d.Step)
 	fmt.Fprintf(w, "> %s\n", d.Message)
 }
 
-func writeDecision(w io.Writer, d query.Decision, quiet bool) {
+func writeDecision(w io.Writer, d query.Decision) {
 	if d.Allowed {
 		fmt.Fprintln(w, "yes")
 	} else {
 		fmt.Fprintln(w, "no")
-	}
-	if quiet {
-		return
 	}
 	verb := "may not"
 	if d.Allowed {
@@ -273,7 +290,7 @@ WorkCenter permission, unless --capability.`,
 		Example: `  kubectl procorem who-can collaborators.changeRole --workcenter tower-a -n acme --show-denied
   kubectl procorem who-can users.upgrade -n acme --show-denied
   kubectl procorem who-can workCenters.edit --workcenter tower-a -f config/samples`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("NAME, a permission or a capability"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err
@@ -375,12 +392,18 @@ func writeWhoCan(w io.Writer, r query.WhoCanResult, showDenied bool) error {
 }
 
 func (o *options) matrix() *cobra.Command {
+	width := -1
 	cmd := &cobra.Command{
 		Use:   "matrix [ROLE...]",
 		Short: "Roles side by side against the permission catalog",
 		Long: `matrix shows permissions (rows, grouped by area; member-only ones marked *) against
 roles (columns: the given ones, or every role of the account, built-in first), then each
-role's email options.`,
+role's email options.
+
+A text matrix wider than the terminal is paged: the role columns are split into pages
+that fit its width, each page repeating the PERMISSION column under a line naming its
+roles ("roles 1-6 of 53"). --width N pages to N columns instead; --width 0 never pages.
+Written to a file or a pipe, the text matrix is one table unless --width is given.`,
 		Example: `  kubectl procorem matrix -f config/samples
   kubectl procorem matrix contributor site-engineer -n acme -o markdown`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -405,10 +428,52 @@ role's email options.`,
 			case "markdown":
 				return writeMatrixMarkdown(o.stdout, m)
 			}
-			return writeMatrixText(o.stdout, m)
+			if width < 0 {
+				width = terminalWidth(o.stdout)
+			}
+			return writeMatrixText(o.stdout, m, width)
 		},
 	}
+	cmd.Flags().IntVar(&width, "width", -1, "Page the text matrix's role columns to fit this many columns (0: never page; default: the terminal's width, or no paging when not a terminal)")
 	return cmd
+}
+
+// terminalWidth is the width of w when it is a terminal, else 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
+// matrixPages splits the role columns (1..n-1 of rows) into pages whose table, with the
+// first column, is at most width wide as tabwriter lays it out (two spaces between
+// columns); each page has at least one role. width 0 is one page.
+func matrixPages(rows [][]string, width int) [][]int {
+	n := len(rows[0])
+	widths := make([]int, n)
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var pages [][]int
+	var page []int
+	used := widths[0]
+	for i := 1; i < n; i++ {
+		if width > 0 && len(page) > 0 && used+2+widths[i] > width {
+			pages = append(pages, page)
+			page, used = nil, widths[0]
+		}
+		page = append(page, i)
+		used += 2 + widths[i]
+	}
+	return append(pages, page)
 }
 
 // matrixRows are the matrix's rows as cells: the header, then per area a heading row
@@ -456,13 +521,33 @@ func matrixRows(m query.Matrix, yes, no, on, off string, headings bool) [][]stri
 	return rows
 }
 
-func writeMatrixText(w io.Writer, m query.Matrix) error {
-	t := table(w)
-	for _, row := range matrixRows(m, "x", ".", "on", "off", true) {
-		fmt.Fprintln(t, strings.Join(row, "\t"))
-	}
-	if err := t.Flush(); err != nil {
-		return err
+// writeMatrixText prints the matrix as a table, its role columns paged to width (0: one
+// table).
+func writeMatrixText(w io.Writer, m query.Matrix, width int) error {
+	rows := matrixRows(m, "x", ".", "on", "off", true)
+	pages := matrixPages(rows, width)
+	for p, page := range pages {
+		if len(pages) > 1 {
+			if p > 0 {
+				fmt.Fprintln(w)
+			}
+			if len(page) == 1 {
+				fmt.Fprintf(w, "role %d of %d\n", page[0], len(rows[0])-1)
+			} else {
+				fmt.Fprintf(w, "roles %d-%d of %d\n", page[0], page[len(page)-1], len(rows[0])-1)
+			}
+		}
+		t := table(w)
+		for _, row := range rows {
+			cells := []string{row[0]}
+			for _, i := range page {
+				cells = append(cells, row[i])
+			}
+			fmt.Fprintln(t, strings.Join(cells, "\t"))
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(w, "* member-only: only a Member may hold a role that has it")
 	for _, r := range m.Roles {
@@ -526,7 +611,7 @@ assignment's state and reason, and the permissions held. Then its member type
 (docs/administration.md) and every account-level capability it holds, and where: in the
 account, in every WorkCenter, or in the WorkCenters where a WorkCenter permission gives it.`,
 		Example: `  kubectl procorem access jane.doe@steelworks-partner.example -f config/samples`,
-		Args:    cobra.ExactArgs(1),
+		Args:    oneArg("WHO, a Collaborator's name or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err

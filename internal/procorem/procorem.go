@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,9 +52,13 @@ func (e exit) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // options are the flags every command shares.
 type options struct {
 	kubeconfig, context, namespace string
-	files, kustomizations          []string
-	recursive                      bool
-	output                         string
+	// asUser and asGroups impersonate a user of the cluster in live mode (kubectl's --as
+	// and --as-group).
+	asUser                string
+	asGroups              []string
+	files, kustomizations []string
+	recursive             bool
+	output                string
 	// ignoreInvalid: answer from the objects the API server would store when it would
 	// refuse others, instead of refusing to answer.
 	ignoreInvalid bool
@@ -131,8 +137,21 @@ Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 ba
 	f.StringArrayVarP(&o.files, "filename", "f", nil, "Manifests to read instead of the cluster: files or directories (repeatable; - for stdin)")
 	f.BoolVarP(&o.recursive, "recursive", "R", false, "Read the directories of -f recursively")
 	f.StringArrayVarP(&o.kustomizations, "kustomize", "k", nil, "A kustomization directory to render and read instead of the cluster (repeatable)")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
+	f.StringVarP(&o.output, "output", "o", "text", outputUsage)
+	f.StringVar(&o.asUser, "as", "", "Live: the user to impersonate when reading the cluster, as kubectl --as (can-i's --as is the Collaborator asked about)")
+	f.StringArrayVar(&o.asGroups, "as-group", nil, "Live: a group to impersonate when reading the cluster, as kubectl --as-group (repeatable; needs --as)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		impersonating := o.asUser != "" || len(o.asGroups) > 0
+		switch {
+		case impersonating && cmd.Name() == "can-i":
+			return errors.New("can-i's --as names the Collaborator asked about; --as-group has no meaning there (read the cluster as another user with a kubeconfig context of theirs)")
+		case impersonating && (o.offline() || cmd.Name() == "validate" || cmd.Name() == "test"):
+			return errors.New("--as and --as-group impersonate a user of the cluster; reading manifests (-f, -k, validate, test) there is no cluster to ask")
+		}
+		return nil
+	}
 	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.validate(), o.test())
+	root.SetHelpFunc(helpWithFormats(root.HelpFunc()))
 	for _, cmd := range root.Commands() {
 		if cmd.Name() != "validate" {
 			o.addIgnoreInvalid(cmd)
@@ -171,6 +190,9 @@ func (o *options) engine(ctx context.Context) (*query.Engine, error) {
 		ns, err := pickNamespace(set, o.namespace)
 		if err != nil {
 			return nil, err
+		}
+		if nss := set.AccountNamespaces(); !slices.Contains(nss, ns) {
+			return nil, noAccount(ns, "the manifests hold no object of the access.workcenter.io kinds there", nss)
 		}
 		m, err := stored(ctx, set, ns, o.ignoreInvalid, o.stderr)
 		if err != nil {
@@ -260,8 +282,24 @@ var scheme = func() *runtime.Scheme {
 	return s
 }()
 
-// live reads the namespace's account from the cluster, with kubectl's kubeconfig rules.
-func (o *options) live(ctx context.Context) (*model.Account, error) {
+// noAccount is the error of a question about a namespace that holds no account: why,
+// and the namespaces that hold one, when they are known.
+func noAccount(ns, why string, elsewhere []string) error {
+	msg := fmt.Sprintf("there is no account in namespace %s: %s", ns, why)
+	switch len(elsewhere) {
+	case 0:
+	case 1:
+		msg += fmt.Sprintf("; there is one in namespace %s (-n %s)", elsewhere[0], elsewhere[0])
+	default:
+		query.SortNames(elsewhere)
+		msg += "; there are accounts in namespaces " + strings.Join(elsewhere, ", ") + " (choose one with -n)"
+	}
+	return errors.New(msg)
+}
+
+// clientConfig is the kubeconfig as kubectl reads it: --kubeconfig, else $KUBECONFIG,
+// else ~/.kube/config; --context; -n; --as and --as-group.
+func (o *options) clientConfig() clientcmd.ClientConfig {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if o.kubeconfig != "" {
 		rules.ExplicitPath = o.kubeconfig
@@ -270,14 +308,42 @@ func (o *options) live(ctx context.Context) (*model.Account, error) {
 	if o.namespace != "" {
 		overrides.Context.Namespace = o.namespace
 	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	overrides.AuthInfo.Impersonate = o.asUser
+	overrides.AuthInfo.ImpersonateGroups = o.asGroups
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+}
+
+// restConfig is the namespace asked about and how to reach the cluster; a missing
+// kubeconfig says what to do about it.
+func (o *options) restConfig() (string, *rest.Config, error) {
+	if len(o.asGroups) > 0 && o.asUser == "" {
+		return "", nil, errors.New("--as-group needs --as: the API server impersonates groups of a user")
+	}
+	cc := o.clientConfig()
+	cfg, err := cc.ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		where := "$KUBECONFIG and ~/.kube/config"
+		if o.kubeconfig != "" {
+			where = o.kubeconfig
+		}
+		return "", nil, fmt.Errorf("no cluster to ask: no kubeconfig found (looked in %s); give one with --kubeconfig FILE or "+
+			"the KUBECONFIG environment variable, or answer offline from manifests with -f PATH or -k DIR", where)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the kubeconfig: %w (give manifests with -f or -k to work without a cluster)", err)
+	}
 	ns, _, err := cc.Namespace()
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+		return "", nil, fmt.Errorf("reading the kubeconfig: %w", err)
 	}
-	cfg, err := cc.ClientConfig()
+	return ns, cfg, nil
+}
+
+// live reads the namespace's account from the cluster, with kubectl's kubeconfig rules.
+func (o *options) live(ctx context.Context) (*model.Account, error) {
+	ns, cfg, err := o.restConfig()
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w (give manifests with -f or -k to work without a cluster)", err)
+		return nil, err
 	}
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -289,11 +355,40 @@ func (o *options) live(ctx context.Context) (*model.Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
+	if len(objs) == 0 {
+		// Which namespaces hold one, if who asks may list Accounts in every namespace.
+		var elsewhere []string
+		var all v1alpha1.AccountList
+		if err := c.List(ctx, &all); err == nil {
+			for _, a := range all.Items {
+				if !slices.Contains(elsewhere, a.Namespace) {
+					elsewhere = append(elsewhere, a.Namespace)
+				}
+			}
+		}
+		return nil, noAccount(ns, "it holds no object of the access.workcenter.io kinds", elsewhere)
+	}
 	return model.Build(ns, objs...)
 }
 
-// addOutputUsage documents the formats of a command's -o.
-func addOutputUsage(cmd *cobra.Command, formats string) {
-	cmd.Annotations = map[string]string{"output": formats}
-	cmd.Long += "\n\nOutput (-o): " + formats + "."
+// outputUsage is -o's help on the root and on every command but matrix.
+const outputUsage = "Output format: text or json (matrix: text, json, markdown or csv)"
+
+// outputFormats are the formats of -o of the commands that take more than text and json.
+var outputFormats = map[string]string{"matrix": "text, json, markdown or csv"}
+
+// helpWithFormats is cobra's help, with -o's usage naming the formats of the command
+// asked about.
+func helpWithFormats(help func(*cobra.Command, []string)) func(*cobra.Command, []string) {
+	return func(cmd *cobra.Command, args []string) {
+		if f := cmd.Root().PersistentFlags().Lookup("output"); f != nil {
+			f.Usage = outputUsage
+			if formats, ok := outputFormats[cmd.Name()]; ok {
+				f.Usage = "Output format: " + formats
+			} else if cmd != cmd.Root() {
+				f.Usage = "Output format: text or json"
+			}
+		}
+		help(cmd, args)
+	}
 }

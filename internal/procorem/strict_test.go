@@ -84,6 +84,16 @@ func TestAValueOutsideTheEnumIsRefused(t *testing.T) {
 	refuses(t, "", []string{"-f", samples, "-f", "testdata/strict/superuser.yaml"},
 		`testdata/strict/superuser.yaml:10:3: Collaborator/eve: spec.adminRole: Unsupported value: "Superuser": supported values: "None", "WorkCenterAdministrator", "UserAdministrator", "AccountAdministrator"`+"\n"+
 			"  10 |   adminRole: Superuser\n")
+	// One value outside the enum is one problem: the API server's note that the CEL
+	// rules were not checked because of it is not counted as another.
+	code, out, _ := run(t, "", "validate", "-f", samples, "-f", "testdata/strict/superuser.yaml")
+	want := `testdata/strict/superuser.yaml:10:3: Collaborator/eve: spec.adminRole: Unsupported value: "Superuser": supported values: "None", "WorkCenterAdministrator", "UserAdministrator", "AccountAdministrator"` + "\n" +
+		"  10 |   adminRole: Superuser\n" +
+		"     |   ^~~~~~~~~\n" +
+		"invalid: 16 objects, 1 problem, 0 warnings\n"
+	if code != ExitNo || out != want {
+		t.Errorf("validate: exit %d\n%s\nwant\n%s", code, out, want)
+	}
 }
 
 func TestAKeyGivenTwiceIsRefused(t *testing.T) {
@@ -92,7 +102,7 @@ func TestAKeyGivenTwiceIsRefused(t *testing.T) {
 			"  10 | spec:\n"+
 			"     | ^~~~\n")
 	code, out, _ := run(t, "", "validate", "-f", samples, "-f", "testdata/strict/twospecs.yaml")
-	if code != ExitNo || !strings.HasSuffix(out, "invalid: 16 objects, 1 problems, 0 warnings\n") {
+	if code != ExitNo || !strings.HasSuffix(out, "invalid: 16 objects, 1 problem, 0 warnings\n") {
 		t.Errorf("validate -f: exit %d\n%s", code, out)
 	}
 	// Through -k, kustomize refuses the file itself: the error shows where.
@@ -136,7 +146,7 @@ func TestDocumentsRunTogetherAreRefused(t *testing.T) {
 		}
 	}
 	code, out, _ := run(t, all.String(), "validate", "-f", "-")
-	if code != ExitNo || !strings.Contains(out, "invalid: 1 objects, 1 problems, ") {
+	if code != ExitNo || !strings.Contains(out, "invalid: 1 object, 1 problem, ") {
 		t.Errorf("validate: exit %d\n%s", code, out)
 	}
 }
@@ -197,7 +207,7 @@ testdata/tests/nothing.yaml:6:5: test "a check with neither allow nor deny": a c
 testdata/tests/nothing.yaml:9:5: test "a whoCan without expect": a whoCan without expect asserts nothing: give exactly who can ([] for nobody)
   9 |   - {permission: folders.delete, workCenter: tower-a}
     |     ^
-testdata/tests/nothing.yaml:10:3: test "an empty test" asserts nothing: give check, capabilities, whoCan or assignments
+testdata/tests/nothing.yaml:10:3: test "an empty test" asserts nothing: give check, capabilities, whoCan, assignments, listWorkCenters or permissions
   10 | - name: an empty test
      |   ^~~~
 testdata/tests/nothing.yaml:13:5: test "capabilities with neither": a capabilities assertion with neither allow nor deny asserts nothing: give the capabilities who must have (allow) or must not (deny)
@@ -208,8 +218,8 @@ testdata/tests/nothing.yaml:13:5: test "capabilities with neither": a capabiliti
 		t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, out, errOut, want)
 	}
 	for _, tc := range []struct{ file, err string }{
-		{"testdata/tests/no-tests.yaml", "error: testdata/tests/no-tests.yaml:2:1: tests: at least one test is required: a file without tests checks nothing\n  2 | tests: []\n    | ^~~~~\n"},
-		{"testdata/tests/no-tests-key.yaml", "error: testdata/tests/no-tests-key.yaml:2:1: tests: at least one test is required: a file without tests checks nothing\n"},
+		{"testdata/tests/no-tests.yaml", "error: testdata/tests/no-tests.yaml:2:1: tests: at least one test (or an expected access file) is required: a file without tests checks nothing\n  2 | tests: []\n    | ^~~~~\n"},
+		{"testdata/tests/no-tests-key.yaml", "error: testdata/tests/no-tests-key.yaml:2:1: tests: at least one test (or an expected access file) is required: a file without tests checks nothing\n"},
 	} {
 		code, out, errOut := run(t, "", "test", tc.file)
 		if code != ExitError || out != "" || !strings.HasPrefix(errOut, tc.err) {

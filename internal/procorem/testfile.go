@@ -32,6 +32,7 @@ var AssignmentReasons = []string{
 type testFile struct {
 	*TestFile
 	path string
+	data []byte
 	doc  *manifests.Document
 	// unknown are the paths of the mappings that have a field the format does not:
 	// what they assert is not judged further (the field is the problem).
@@ -89,7 +90,7 @@ func readTestFile(path string) (*testFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, oneLine(err.Error()))
 	}
-	f := &testFile{TestFile: &TestFile{}, path: path, doc: manifests.NewDocument(path, 1, 1, data), unknown: map[string]bool{}}
+	f := &testFile{TestFile: &TestFile{}, path: path, data: data, doc: manifests.NewDocument(path, 1, 1, data), unknown: map[string]bool{}}
 	var root yamlv3.Node
 	if err := yamlv3.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: not an access test file: not YAML: %s", path, oneLine(err.Error()))
@@ -126,12 +127,15 @@ func readTestFile(path string) (*testFile, error) {
 
 // nouns name the parts of a test file in messages.
 var nouns = map[reflect.Type]string{
-	reflect.TypeFor[TestFile]():            "the test file",
-	reflect.TypeFor[AccessTest]():          "a test",
-	reflect.TypeFor[CheckAssertion]():      "a check",
-	reflect.TypeFor[CapabilityAssertion](): "a capabilities assertion",
-	reflect.TypeFor[WhoCanAssertion]():     "a whoCan assertion",
-	reflect.TypeFor[AssignmentCheck]():     "an assignments assertion",
+	reflect.TypeFor[TestFile]():                 "the test file",
+	reflect.TypeFor[AccessTest]():               "a test",
+	reflect.TypeFor[CheckAssertion]():           "a check",
+	reflect.TypeFor[CapabilityAssertion]():      "a capabilities assertion",
+	reflect.TypeFor[WhoCanAssertion]():          "a whoCan assertion",
+	reflect.TypeFor[AssignmentCheck]():          "an assignments assertion",
+	reflect.TypeFor[ListWorkCentersAssertion](): "a listWorkCenters assertion",
+	reflect.TypeFor[PermissionsAssertion]():     "a permissions assertion",
+	reflect.TypeFor[Object]():                   "an object",
 }
 
 // shape checks that node is what a value of type t is written as: a mapping of t's
@@ -145,6 +149,21 @@ func shape(f *testFile, node *yamlv3.Node, t reflect.Type, path string, ps *[]ma
 			return key
 		}
 		return path + "." + key
+	}
+	switch {
+	case t == reflect.TypeFor[Names]():
+		if node.Kind == yamlv3.SequenceNode {
+			shape(f, node, reflect.TypeFor[[]string](), path, ps)
+			return
+		}
+		shape(f, node, reflect.TypeFor[string](), path, ps)
+		return
+	case t.Kind() == reflect.Map:
+		// An object: what is in it is the manifests reader's to judge.
+		if node.Kind != yamlv3.MappingNode {
+			*ps = append(*ps, f.place(path, "%s: expected %s (a mapping of its fields), got %s", path, nouns[t], describe(node)))
+		}
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -230,8 +249,14 @@ func (f *testFile) check() []manifests.Place {
 	if len(f.Manifests) == 0 {
 		add("manifests", "manifests: at least one file, directory or kustomization is required")
 	}
-	if len(f.Tests) == 0 {
-		add("tests", "tests: at least one test is required: a file without tests checks nothing")
+	if len(f.Tests) == 0 && f.Expected == "" && !f.has("", "tests") {
+		add("", "tests: at least one test (or an expected access file) is required: a file without tests checks nothing")
+	}
+	if len(f.Tests) == 0 && f.Expected == "" && f.has("", "tests") {
+		add("tests", "tests: at least one test (or an expected access file) is required: a file without tests checks nothing")
+	}
+	if f.has("", "expected") && f.Expected == "" {
+		add("expected", "expected: the path of the expected access file is required (kubectl procorem test --update writes it)")
 	}
 	for i, t := range f.Tests {
 		tp := fmt.Sprintf("tests[%d]", i)
@@ -240,12 +265,15 @@ func (f *testFile) check() []manifests.Place {
 			add(tp, "tests[%d]: name is required", i)
 			test = tp
 		}
-		if len(t.Check)+len(t.Capabilities)+len(t.WhoCan)+len(t.Assignments) == 0 && !f.unknown[tp] {
-			add(tp, "%s asserts nothing: give check, capabilities, whoCan or assignments", test)
+		if len(t.Check)+len(t.Capabilities)+len(t.WhoCan)+len(t.Assignments)+len(t.ListWorkCenters)+len(t.Permissions) == 0 && !f.unknown[tp] {
+			add(tp, "%s asserts nothing: give check, capabilities, whoCan, assignments, listWorkCenters or permissions", test)
+		}
+		if f.has(tp, "objects") && len(t.Objects) == 0 {
+			add(tp+".objects", "%s: objects: an empty list changes nothing: give the objects the test adds or changes, or leave objects out", test)
 		}
 		for j, c := range t.Check {
 			p := fmt.Sprintf("%s.check[%d]", tp, j)
-			required(f, &ps, p, test+": check", map[string]string{"who": c.Who, "workCenter": c.WorkCenter})
+			required(f, &ps, p, test+": check", "who", "workCenter")
 			if len(c.Allow)+len(c.Deny) == 0 && !f.unknown[p] {
 				add(p, "%s: a check with neither allow nor deny asserts nothing: give the permissions who must have (allow) or must not (deny)", test)
 			}
@@ -262,7 +290,8 @@ func (f *testFile) check() []manifests.Place {
 		}
 		for j, c := range t.Capabilities {
 			p := fmt.Sprintf("%s.capabilities[%d]", tp, j)
-			required(f, &ps, p, test+": capabilities", map[string]string{"who": c.Who})
+			required(f, &ps, p, test+": capabilities", "who")
+			optional(f, &ps, p, test+": capabilities", "workCenter")
 			if len(c.Allow)+len(c.Deny) == 0 && !f.unknown[p] {
 				add(p, "%s: a capabilities assertion with neither allow nor deny asserts nothing: give the capabilities who must have (allow) or must not (deny)", test)
 			}
@@ -279,6 +308,7 @@ func (f *testFile) check() []manifests.Place {
 		}
 		for j, w := range t.WhoCan {
 			p := fmt.Sprintf("%s.whoCan[%d]", tp, j)
+			optional(f, &ps, p, test+": whoCan", "workCenter")
 			switch {
 			case (w.Permission == "") == (w.Capability == ""):
 				add(p, "%s: whoCan[%d]: give either permission or capability", test, j)
@@ -286,7 +316,7 @@ func (f *testFile) check() []manifests.Place {
 				if _, err := checkPermission(w.Permission); err != nil {
 					word(p+".permission", "%s: %s", test, err)
 				}
-				if w.WorkCenter == "" {
+				if len(w.WorkCenter) == 0 {
 					add(p, "%s: whoCan %s: workCenter is required for a WorkCenter permission", test, w.Permission)
 				}
 			default:
@@ -300,7 +330,10 @@ func (f *testFile) check() []manifests.Place {
 		}
 		for j, a := range t.Assignments {
 			p := fmt.Sprintf("%s.assignments[%d]", tp, j)
-			required(f, &ps, p, test+": assignments", map[string]string{"who": a.Who, "workCenter": a.WorkCenter, "state": a.State})
+			required(f, &ps, p, test+": assignments", "who", "workCenter")
+			if a.State == "" && !f.unknown[p] {
+				add(p, "%s: assignments: state is required", test)
+			}
 			if a.State != "" && !slices.Contains(States, a.State) {
 				word(p+".state", "%s: unknown state %q; %s", test, a.State, nearest(a.State, States, "the states are "+strings.Join(States, ", ")))
 			}
@@ -309,16 +342,71 @@ func (f *testFile) check() []manifests.Place {
 					nearest(a.Reason, AssignmentReasons, "an assignment's reasons are "+strings.Join(AssignmentReasons, ", ")))
 			}
 		}
+		for j, l := range t.ListWorkCenters {
+			p := fmt.Sprintf("%s.listWorkCenters[%d]", tp, j)
+			required(f, &ps, p, test+": listWorkCenters", "who")
+			switch {
+			case (l.Permission == "") == (l.Capability == ""):
+				add(p, "%s: listWorkCenters[%d]: give either permission or capability", test, j)
+			case l.Permission != "":
+				if _, err := checkPermission(l.Permission); err != nil {
+					word(p+".permission", "%s: %s", test, err)
+				}
+			default:
+				if info, err := query.Capability(l.Capability); err != nil {
+					word(p+".capability", "%s: %s", test, err)
+				} else if info.Scope != model.ScopeWorkCenter {
+					word(p+".capability", "%s: %s is of scope %s: it is held in the account, not in WorkCenters; assert it under capabilities", test, l.Capability, info.Scope)
+				}
+			}
+			if (!f.has(p, "expect") || l.Expect == nil) && !f.unknown[p] {
+				add(p, "%s: a listWorkCenters without expect asserts nothing: give exactly the WorkCenters ([] for none)", test)
+			}
+		}
+		for j, a := range t.Permissions {
+			p := fmt.Sprintf("%s.permissions[%d]", tp, j)
+			required(f, &ps, p, test+": permissions", "who", "workCenter")
+			if (!f.has(p, "expect") || a.Expect == nil) && !f.unknown[p] {
+				add(p, "%s: a permissions assertion without expect asserts nothing: give exactly the permissions who has there ([] for none)", test)
+			}
+			for k, name := range a.Expect {
+				if _, err := checkPermission(name); err != nil {
+					word(fmt.Sprintf("%s.expect[%d]", p, k), "%s: %s", test, err)
+				}
+			}
+			if f.has(p, "expectCapabilities") && a.ExpectCapabilities == nil {
+				add(p+".expectCapabilities", "%s: expectCapabilities: give exactly the capabilities who holds there ([] for none), or leave it out", test)
+			}
+			for k, name := range a.ExpectCapabilities {
+				if _, err := query.Capability(name); err != nil {
+					word(fmt.Sprintf("%s.expectCapabilities[%d]", p, k), "%s: %s", test, err)
+				}
+			}
+		}
 	}
 	return ps
 }
 
-// required adds a problem for each of fields (name: value) that is empty.
-func required(f *testFile, ps *[]manifests.Place, path, what string, fields map[string]string) {
-	for _, name := range []string{"who", "workCenter", "state"} {
-		if v, ok := fields[name]; ok && v == "" {
-			*ps = append(*ps, f.place(path, "%s: %s is required", what, name))
+// required adds a problem for each of keys of the assertion at path that names nobody:
+// missing, empty, or an empty list.
+func required(f *testFile, ps *[]manifests.Place, path, what string, keys ...string) {
+	if f.unknown[path] {
+		return // the unknown field is the problem (a misspelt one of these, likely)
+	}
+	for _, key := range keys {
+		if n, _ := manifests.Lookup(f.doc.Root(), path+"."+key); !f.has(path, key) || n == nil || n.Tag == "!!null" || n.Value == "" && n.Kind == yamlv3.ScalarNode {
+			*ps = append(*ps, f.place(path, "%s: %s is required", what, key))
+		} else {
+			optional(f, ps, path, what, key)
 		}
+	}
+}
+
+// optional adds a problem when key of the assertion at path is an empty list: it would
+// assert nothing for nobody.
+func optional(f *testFile, ps *[]manifests.Place, path, what, key string) {
+	if n, _ := manifests.Lookup(f.doc.Root(), path+"."+key); f.has(path, key) && n != nil && n.Kind == yamlv3.SequenceNode && len(n.Content) == 0 {
+		*ps = append(*ps, f.valuePlace(path+"."+key, "%s: %s: an empty list names nothing, so the assertion would check nothing", what, key))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -70,6 +71,11 @@ func (p Problem) at(o manifests.Object, field string) Problem {
 	return p
 }
 
+// rulesNotChecked is the API server's note that CEL rules were skipped because the
+// object fails its schema: with the schema's own problems it is not one more problem
+// (a value outside an enum would be counted twice), so it is shown alone only.
+const rulesNotChecked = "some validation rules were not checked"
+
 // Report is what validate found.
 type Report struct {
 	// Valid is true when no object would be rejected.
@@ -130,6 +136,9 @@ func admit(_ context.Context, set *manifests.Set) (Report, map[string]*model.Acc
 	for i, o := range set.Objects {
 		r.Objects++
 		for _, p := range o.Problems {
+			if len(o.Problems) > 1 && strings.Contains(p.Message, rulesNotChecked) {
+				continue // a consequence of the object's other problems, not one more
+			}
 			r.Problems = append(r.Problems, Problem{Source: o.Source, Namespace: o.Raw.GetNamespace(), Kind: o.Kind(), Name: o.Raw.GetName(),
 				Field: p.Field, Message: p.Message, File: p.At.File, Line: p.At.Line, Column: p.At.Column, text: o.Text(p.At), order: i, refused: true})
 		}
@@ -259,7 +268,7 @@ func writeReport(w io.Writer, r Report) {
 	if !r.Valid {
 		verdict = "invalid"
 	}
-	fmt.Fprintf(w, "%s: %d objects, %d problems, %d warnings\n", verdict, r.Objects, len(r.Problems), len(r.Warnings))
+	fmt.Fprintf(w, "%s: %s, %s, %s\n", verdict, plural(r.Objects, "object"), plural(len(r.Problems), "problem"), plural(len(r.Warnings), "warning"))
 }
 
 func (o *options) validate() *cobra.Command {
@@ -275,7 +284,12 @@ manifests. References that do not resolve are warnings: they wait, they are not 
 Exit: 0 valid, 1 invalid, 2 unreadable manifests.`,
 		Example: `  kubectl procorem validate -f config/samples
   kubectl procorem validate -k overlays/prod -o json`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("validate takes no arguments, got %q: give the manifests with -f PATH or -k DIR", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.checkOutput("text", "json"); err != nil {
 				return err

@@ -3,6 +3,7 @@ package query
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
@@ -156,7 +157,7 @@ func (e *Engine) WhoCanCapability(capability model.Capability, workCenter string
 	if denied {
 		out.Denied = []CapabilityAnswer{}
 	}
-	for _, c := range e.m.Collaborators() {
+	for _, c := range sortedByName(e.m.Collaborators()) {
 		d := e.CanCapability(c, capability, workCenter)
 		if !d.Allowed && !denied {
 			continue
@@ -210,6 +211,7 @@ type CapabilityAccess struct {
 func (e *Engine) capabilityAccess(c *v1alpha1.Collaborator) []CapabilityAccess {
 	out := []CapabilityAccess{}
 	wcs := e.m.WorkCenters()
+	slices.SortFunc(wcs, func(x, y *v1alpha1.WorkCenter) int { return CompareNames(x.Name, y.Name) })
 	for _, info := range model.Capabilities() {
 		row := CapabilityAccess{Capability: string(info.Capability), Scope: string(info.Scope)}
 		row.Everywhere = e.m.MayDo(c, string(info.Capability), "").Allowed

@@ -88,7 +88,7 @@ func (e *Engine) RoleNames() []string {
 			builtIn = append(builtIn, name)
 		}
 	}
-	slices.Sort(custom)
+	SortNames(custom)
 	return append(builtIn, custom...)
 }
 

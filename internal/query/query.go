@@ -362,7 +362,7 @@ type WhoCanResult struct {
 	Denied []Denied `json:"denied,omitempty"`
 }
 
-// WhoCan lists every collaborator who has p in the WorkCenter, sorted by name; with
+// WhoCan lists every collaborator who has p in the WorkCenter, sorted by name (CompareNames); with
 // denied, also those assigned to it (or administrators) who do not, with why. Only
 // administrators and collaborators assigned to the WorkCenter can have anything there,
 // so it decides for those alone.
@@ -378,7 +378,7 @@ func (e *Engine) WhoCan(p model.Permission, workCenter string, denied bool) WhoC
 			candidates = append(candidates, c)
 		}
 	}
-	slices.SortFunc(candidates, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortFunc(candidates, byName)
 	for _, c := range candidates {
 		d := e.Check(c, workCenter, p)
 		if d.Allowed {
@@ -463,7 +463,7 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 			names = append(names, string(as.Name))
 		}
 	}
-	slices.Sort(names)
+	SortNames(names)
 	for _, name := range slices.Compact(names) {
 		acc := e.m.Access(c, name, e.now)
 		wc := e.m.WorkCenter(name)
