@@ -36,7 +36,7 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(collaboratorController).
 		// Collaborators are independent keys and most of an account's objects: several
 		// workers keep the API server's round trips from serializing convergence.
-		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).

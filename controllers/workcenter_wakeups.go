@@ -7,6 +7,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -43,6 +44,7 @@ const (
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
+		WithOptions(controller.Options{NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
