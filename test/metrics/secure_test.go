@@ -74,4 +74,3 @@ func TestSecureMetricsServeTheMountedCertificate(t *testing.T) {
 		t.Error("without --metrics-cert-path, the CA verifies the metrics server: the test proves nothing")
 	}
 }
-
