@@ -20,7 +20,7 @@ import (
 // before it removes one, replicas spread over nodes and zones without ever refusing to
 // schedule, and a PodDisruptionBudget that lets a drain evict one manager Pod at a time.
 // The drift tests say the two installs agree; this says what they agree on is right.
-func TestInstallKeepsAdmissionUp(t *testing.T) {
+func TestChartAndKustomizeKeepAdmissionUp(t *testing.T) {
 	for name, objs := range map[string][]object{
 		"kustomize build config/default": kustomizeBuild(t, filepath.Join(configDir, "default")),
 		"the chart's defaults":           mustHelmTemplate(t, nil),
