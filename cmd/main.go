@@ -43,6 +43,9 @@ func init() {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == checkWebhooksCommand {
+		os.Exit(checkWebhooks(os.Args[2:]))
+	}
 	var metricsAddr, probeAddr, pprofAddr, webhookCertPath string
 	var webhookPort int
 	var leaderElect, secureMetrics, enableHTTP2 bool
