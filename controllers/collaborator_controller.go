@@ -77,7 +77,8 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 		step.waitFor(grantRecheck)
 		return nil
 	}
-	c.Status.WorkCenters = e.Statuses
+	c.Status.WorkCenters = e.Statuses[:min(len(e.Statuses), model.MaxStatusAssignments)]
+	c.Status.Shadowed = model.BoundShadowed(e.Shadowed)
 	c.Status.WorkCenterCount = int32(len(e.Statuses))
 	c.Status.Licensed = e.LicensedStatus
 	c.Status.ObservedGeneration = c.Generation

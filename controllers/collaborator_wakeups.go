@@ -6,7 +6,6 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -23,7 +22,8 @@ import (
 //   - its Account (forAccount): every Collaborator when the Account appears, goes,
 //     starts being deleted or changes state; the Members whose license R4 moves when
 //     its licenses change;
-//   - a WorkCenter (forWorkCenter): the Collaborators assigned to it;
+//   - a WorkCenter (forWorkCenter): the Collaborators assigned to it, and those its
+//     labels, template flag or collaboratorsFrom assign or unassign (assignedBy);
 //   - a WorkCenterRole (forRole): the holders of it and of every role including it
 //     whose assignments' status the change can alter (a resolution, a member-only set
 //     for Guests, a deletion starting), all of them when it appears or goes;
@@ -39,7 +39,7 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
 			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
@@ -68,10 +68,12 @@ func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alp
 	return requestsFor(out)
 }
 
-// forWorkCenter wakes the Collaborators assigned to the WorkCenter.
-func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
+// forWorkCenter wakes the Collaborators assigned to the WorkCenter, and those its change
+// assigns or unassigns (assignedBy: selectors matching its old or new labels, the people
+// of the templates it publishes from or is).
+func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, old, cur *v1alpha1.WorkCenter) []reconcile.Request {
 	var out []*v1alpha1.Collaborator
-	mapFrom(ctx, r.models(), collaboratorController, o, func(m *model.Account) { out = m.AssignedTo(o.GetName()) })
+	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) { out = assignedBy(m, old, cur) })
 	return requestsFor(out)
 }
 

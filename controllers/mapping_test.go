@@ -307,7 +307,11 @@ func TestWorkCentersWokenByRoleChanges(t *testing.T) {
 		r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, cur, guest)...)}}
 		return r.forRole(ctx, old, cur)
 	}
-	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole { o := eng.DeepCopy(); mut(o); return o }
+	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
+		o := eng.DeepCopy()
+		mut(o)
+		return o
+	}
 	// m1..m5 hold eng in tower, l holds lead (including eng) in annex, ge eng in annex.
 	expectWoken(t, "created or deleted", woken(nil, eng), "annex", "tower")
 	expectWoken(t, "a permission that stays guest-safe", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {

@@ -37,7 +37,8 @@ const rbacCoalescing = 200 * time.Millisecond
 //     adminRole or assignments (its own rules; R4, R5 and R7 move others'), or starts
 //     being deleted (R7: an administrator being deleted does not stay);
 //   - a WorkCenter (forWorkCenter): it appears, goes, or is archived or un-archived
-//     (effective access of those assigned);
+//     (effective access of those assigned), or who it assigns changes (its labels, for
+//     selectors; its template flag or collaboratorsFrom);
 //   - a WorkCenterRole (roleAccessChanged): what it grants, or whether it exists or is
 //     being deleted (R10), changes (its holders' effective access);
 //   - one of the operator's Roles or RoleBindings (from the RBAC cache, which holds
@@ -88,11 +89,12 @@ func forCollaborator(old, cur *v1alpha1.Collaborator) bool {
 	o, n := old.Spec, cur.Spec
 	return o.Email != n.Email || o.Type != n.Type || o.AdminRole != n.AdminRole ||
 		!equality.Semantic.DeepEqual(o.WorkCenters, n.WorkCenters) ||
+		!equality.Semantic.DeepEqual(o.WorkCenterSelectors, n.WorkCenterSelectors) ||
 		old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero()
 }
 
 func forWorkCenter(old, cur *v1alpha1.WorkCenter) bool {
-	return old.Spec.Archived != cur.Spec.Archived
+	return old.Spec.Archived != cur.Spec.Archived || workCenterSourcesChanged(old, cur)
 }
 
 // namespaceRequest is the RBAC controller's request for a namespace.

@@ -92,6 +92,35 @@ func roleAccessChanged(old, cur *v1alpha1.WorkCenterRole) bool {
 		!equality.Semantic.DeepEqual(old.Spec.Permissions, cur.Spec.Permissions)
 }
 
+// workCenterSourcesChanged reports whether a WorkCenter update can change who is
+// assigned to it or to others (docs/assignments.md): its labels (selectors), its template
+// flag or its collaboratorsFrom (templates).
+func workCenterSourcesChanged(old, cur *v1alpha1.WorkCenter) bool {
+	return !maps.Equal(old.Labels, cur.Labels) || old.Spec.Template != cur.Spec.Template ||
+		old.Spec.CollaboratorsFrom != cur.Spec.CollaboratorsFrom
+}
+
+// assignedBy are the Collaborators a WorkCenter's event can assign or unassign (old nil on
+// create; on delete, old nil and cur the deleted one): those assigned to it now (from
+// every source), those whose selectors matched its old labels, and, when its template
+// flag or collaboratorsFrom changes or it comes or goes, the people of the templates
+// involved.
+func assignedBy(m *model.Account, old, cur *v1alpha1.WorkCenter) []*v1alpha1.Collaborator {
+	out := m.AssignedTo(cur.Name)
+	if old == nil || workCenterSourcesChanged(old, cur) {
+		if old != nil {
+			out = append(out, m.SelectedBy(old)...)
+		}
+		out = append(out, m.SelectedBy(cur)...)
+		for _, w := range []*v1alpha1.WorkCenter{old, cur} {
+			if w != nil && w.Spec.CollaboratorsFrom != "" {
+				out = append(out, m.AssignedTo(string(w.Spec.CollaboratorsFrom))...)
+			}
+		}
+	}
+	return out
+}
+
 // --- Handlers ---
 
 // pairHandler is a map handler that sees both the old and the new object of an update,

@@ -31,6 +31,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	r.models().Touch(&wc)
 	step := newStatusStep(&wc, r.own)
 	var account *v1alpha1.Account
+	var from *v1alpha1.WorkCenter
 	step.written = func(before client.Object) {
 		if v := model.CheckCategory(&wc, account); v != nil && !hasStalledReason(before.(*v1alpha1.WorkCenter).Status.Conditions, v.Reason) {
 			r.Recorder.Eventf(&wc, nil, corev1.EventTypeWarning, v.Reason, "Validate", "%s", v.Message)
@@ -39,6 +40,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	now := metav1.Now().Rfc3339Copy()
 	err := r.models().Read(ctx, wc.Namespace, func(m *model.Account) error {
 		account = m.Owner()
+		from = m.WorkCenter(string(wc.Spec.CollaboratorsFrom))
 		// Decided with the same evaluation as the Collaborators' own status, from the
 		// state of the account rather than from the Collaborators' status: right from the
 		// first reconcile, and not rewritten as each Collaborator converges.
@@ -47,7 +49,7 @@ func (r *WorkCenterReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	})
 	if err == nil {
 		wc.Status.ObservedGeneration = wc.Generation
-		setReadiness(&wc.Status.Conditions, wc.Generation, model.WorkCenterReadiness(&wc, account))
+		setReadiness(&wc.Status.Conditions, wc.Generation, model.WorkCenterReadiness(&wc, account, from))
 	}
 	return step.finish(ctx, r.Client, err)
 }

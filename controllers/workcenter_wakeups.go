@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -47,6 +48,8 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, coalesced(pairHandler(r.models(), r.forTemplate), specCoalescing, specCoalescing),
+			builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing)).
@@ -67,6 +70,24 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 	return requestsFor(wcs)
 }
 
+// forTemplate wakes the WorkCenters publishing from a WorkCenter that comes, goes, or
+// changes its template flag or collaboratorsFrom (their readiness and counts), and those
+// its labels assign people to.
+func (r *WorkCenterReconciler) forTemplate(ctx context.Context, old, cur *v1alpha1.WorkCenter) []reconcile.Request {
+	if old != nil && !workCenterSourcesChanged(old, cur) {
+		return nil
+	}
+	var wcs []string
+	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) {
+		for _, w := range m.WorkCenters() {
+			if string(w.Spec.CollaboratorsFrom) == cur.Name {
+				wcs = append(wcs, w.Name)
+			}
+		}
+	})
+	return namedRequests(cur.Namespace, slices.DeleteFunc(wcs, func(n string) bool { return n == cur.Name }))
+}
+
 // forRole wakes the WorkCenters of the holders a role change can move in or out of
 // effect.
 func (r *WorkCenterReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
@@ -80,7 +101,7 @@ func (r *WorkCenterReconciler) forRole(ctx context.Context, old, cur *v1alpha1.W
 			holders = m.HoldersReached(old)
 		}
 		for _, c := range holders {
-			for _, a := range c.Spec.WorkCenters {
+			for _, a := range m.AssignmentsOf(c) {
 				wcs = append(wcs, string(a.Name))
 			}
 		}
@@ -91,7 +112,7 @@ func (r *WorkCenterReconciler) forRole(ctx context.Context, old, cur *v1alpha1.W
 // forCollaborator wakes the WorkCenters named in the old or new spec or status: when the
 // Collaborator appears, goes or its spec changes (the count is decided from specs), and
 // after a status write only when an assignment went in or out of effect.
-func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+func (r *WorkCenterReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	if old != nil && !specOrDeletionUpdate(old, cur) && equalAssignmentStates(old.Status.WorkCenters, cur.Status.WorkCenters) {
 		return nil
 	}
@@ -106,6 +127,19 @@ func (r *WorkCenterReconciler) forCollaborator(_ context.Context, old, cur *v1al
 		for _, s := range c.Status.WorkCenters {
 			wcs = append(wcs, s.Name)
 		}
+	}
+	if old == nil || !equality.Semantic.DeepEqual(old.Spec.WorkCenterSelectors, cur.Spec.WorkCenterSelectors) ||
+		!equality.Semantic.DeepEqual(old.Spec.WorkCenters, cur.Spec.WorkCenters) {
+		// What selectors and templates assign, before and after (docs/assignments.md).
+		mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) {
+			for _, c := range []*v1alpha1.Collaborator{old, cur} {
+				if c != nil && (len(c.Spec.WorkCenterSelectors) > 0 || len(m.AssignmentsOf(c)) > len(c.Spec.WorkCenters)) {
+					for _, a := range m.AssignmentsOf(c) {
+						wcs = append(wcs, string(a.Name))
+					}
+				}
+			}
+		})
 	}
 	return namedRequests(cur.Namespace, wcs)
 }

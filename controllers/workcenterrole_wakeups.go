@@ -6,7 +6,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -31,11 +30,12 @@ func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 }
 
-// forCollaborator wakes the roles the Collaborator's old or new spec assigns.
+// forCollaborator wakes the roles the Collaborator's old or new spec assigns (listed,
+// by a selector, or in a template it publishes through).
 func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	var roles []string
 	for _, c := range []*v1alpha1.Collaborator{old, cur} {
@@ -44,6 +44,9 @@ func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *
 		}
 		for _, a := range c.Spec.WorkCenters {
 			roles = append(roles, string(a.Role))
+		}
+		for _, sel := range c.Spec.WorkCenterSelectors {
+			roles = append(roles, string(sel.Role))
 		}
 	}
 	return namedRequests(cur.Namespace, roles)
@@ -75,16 +78,19 @@ func (r *WorkCenterRoleReconciler) forRole(ctx context.Context, old, cur *v1alph
 }
 
 // forWorkCenter wakes the roles the Collaborators assigned to the WorkCenter hold there.
-func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, o client.Object) []reconcile.Request {
-	var cs []*v1alpha1.Collaborator
-	mapFrom(ctx, r.models(), roleController, o, func(m *model.Account) { cs = m.AssignedTo(o.GetName()) })
+func (r *WorkCenterRoleReconciler) forWorkCenter(ctx context.Context, old, o *v1alpha1.WorkCenter) []reconcile.Request {
 	var roles []string
-	for _, c := range cs {
-		for _, a := range c.Spec.WorkCenters {
-			if string(a.Name) == o.GetName() {
-				roles = append(roles, string(a.Role))
+	mapFrom(ctx, r.models(), roleController, o, func(m *model.Account) {
+		for _, c := range assignedBy(m, old, o) {
+			for _, a := range m.AssignmentsOf(c) {
+				if string(a.Name) == o.GetName() {
+					roles = append(roles, string(a.Role))
+				}
+			}
+			for _, sel := range c.Spec.WorkCenterSelectors { // one that stopped matching
+				roles = append(roles, string(sel.Role))
 			}
 		}
-	}
+	})
 	return namedRequests(o.GetNamespace(), roles)
 }

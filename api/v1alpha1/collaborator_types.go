@@ -53,6 +53,34 @@ type WorkCenterAssignment struct {
 	Role ObjectName `json:"role"`
 }
 
+// WorkCenterSelector gives the collaborator one role in every WorkCenter of the account
+// whose labels match, kept live: a WorkCenter created or relabelled to match is assigned,
+// one that stops matching is not any more.
+type WorkCenterSelector struct {
+	// selector picks WorkCenters by their labels (matchLabels, matchExpressions). It may
+	// not be empty: that would be every WorkCenter.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="an empty selector would match every WorkCenter: give matchLabels or matchExpressions"
+	Selector metav1.LabelSelector `json:"selector"`
+	// role is the WorkCenterRole's name.
+	// +required
+	Role ObjectName `json:"role"`
+}
+
+// AssignmentSource says where an assignment comes from.
+// +kubebuilder:validation:Enum=Spec;Selector;Template
+type AssignmentSource string
+
+const (
+	// SourceSpec: listed in spec.workCenters.
+	SourceSpec AssignmentSource = "Spec"
+	// SourceSelector: from an entry of spec.workCenterSelectors matching the WorkCenter.
+	SourceSelector AssignmentSource = "Selector"
+	// SourceTemplate: the WorkCenter publishes the collaborators of a template
+	// (spec.collaboratorsFrom) and the collaborator is assigned to that template.
+	SourceTemplate AssignmentSource = "Template"
+)
+
 // CollaboratorSpec defines the desired state of a Collaborator.
 // +kubebuilder:validation:XValidation:rule="!has(self.adminRole) || self.adminRole == 'None' || (has(self.type) && self.type == 'Member')",message="adminRole other than None requires type: Member (guests cannot be administrators)"
 // +kubebuilder:validation:XValidation:rule="(has(self.type) && self.type == 'Member') || !has(self.workCenters) || !self.workCenters.exists(w, w.role == 'workcenter-owner')",message="a Guest cannot hold the workcenter-owner role: it has member-only permissions; make the collaborator a Member first"
@@ -86,6 +114,14 @@ type CollaboratorSpec struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=256
 	WorkCenters []WorkCenterAssignment `json:"workCenters,omitempty"`
+
+	// workCenterSelectors assigns a role in every WorkCenter whose labels match, kept
+	// live. A WorkCenter listed in workCenters keeps its listed role; one matched by
+	// several selectors gets the first's.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	WorkCenterSelectors []WorkCenterSelector `json:"workCenterSelectors,omitempty"`
 }
 
 // WorkCenterAssignmentStatus is the observed state of one assignment.
@@ -113,6 +149,28 @@ type WorkCenterAssignmentStatus struct {
 	// existing one, not a new one, and keeps working while the role waits to be deleted.
 	// +optional
 	Since *metav1.Time `json:"since,omitempty"`
+	// source is where the assignment comes from: Spec (spec.workCenters), Selector
+	// (spec.workCenterSelectors) or Template (the WorkCenter's collaboratorsFrom).
+	// +optional
+	Source AssignmentSource `json:"source,omitempty"`
+}
+
+// ShadowedAssignment is an assignment a selector or a template would give, not in effect
+// because another source gives the collaborator a role in that WorkCenter first.
+type ShadowedAssignment struct {
+	// name is the WorkCenter's name.
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// role is the role it would give.
+	// +kubebuilder:validation:MaxLength=253
+	Role string `json:"role"`
+	// source is Selector or Template.
+	Source AssignmentSource `json:"source"`
+	// shadowedBy is the source whose assignment is in effect there instead.
+	ShadowedBy AssignmentSource `json:"shadowedBy"`
+	// shadowedRole is the role of the assignment in effect there.
+	// +kubebuilder:validation:MaxLength=253
+	ShadowedRole string `json:"shadowedRole"`
 }
 
 // CollaboratorStatus defines the observed state of a Collaborator.
@@ -123,15 +181,24 @@ type CollaboratorStatus struct {
 	// licensed (Members only) is true when the Member holds one of the account's licenses.
 	// +optional
 	Licensed *bool `json:"licensed,omitempty"`
-	// workCenterCount is the number of WorkCenters the collaborator is assigned to.
+	// workCenterCount is the number of assignments the collaborator has, from every
+	// source.
 	// +optional
 	WorkCenterCount int32 `json:"workCenterCount"`
-	// workCenters has one entry per spec entry.
+	// workCenters has one entry per assignment: each spec entry, then each WorkCenter a
+	// selector or a template assigns (source says which); at most 1024 are shown
+	// (workCenterCount counts them all).
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:MaxItems=1024
 	WorkCenters []WorkCenterAssignmentStatus `json:"workCenters,omitempty"`
+	// shadowed are the assignments a selector or a template would give where another
+	// source assigns the collaborator already (spec, then selectors, then templates).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	Shadowed []ShadowedAssignment `json:"shadowed,omitempty"`
 	// conditions: Ready, Reconciling, Stalled, DeletionBlocked.
 	// +optional
 	// +listType=map

@@ -49,6 +49,14 @@ const (
 	ReasonDuplicateEmail = "DuplicateEmail"
 	// ReasonUnknownCategory: the WorkCenter's category is not in the Account's picklist (R8).
 	ReasonUnknownCategory = "UnknownCategory"
+	// ReasonTemplateNotFound: a WorkCenter's collaboratorsFrom names no WorkCenter yet.
+	ReasonTemplateNotFound = "TemplateNotFound"
+	// ReasonNotATemplate: a WorkCenter's collaboratorsFrom names a WorkCenter that is not
+	// a template (spec.template).
+	ReasonNotATemplate = "NotATemplate"
+	// ReasonTemplateChain: a WorkCenter's collaboratorsFrom names itself, or a template
+	// that itself publishes from another.
+	ReasonTemplateChain = "TemplateChain"
 	// ReasonInclusionCycle: the role's includes form a cycle.
 	ReasonInclusionCycle = "InclusionCycle"
 	// ReasonRoleInUse: the role is assigned or included, so its deletion waits (R6).

@@ -31,6 +31,14 @@ type WorkCenterSpec struct {
 	// +optional
 	Template bool `json:"template,omitempty"`
 
+	// collaboratorsFrom names a template WorkCenter of the account whose collaborators
+	// are published here, kept live: everyone assigned to the template is assigned to
+	// this WorkCenter with the same role, unless they have their own assignment here. It
+	// waits while the template is missing or not a template; a WorkCenter cannot publish
+	// from itself, and a template cannot publish from another.
+	// +optional
+	CollaboratorsFrom ObjectName `json:"collaboratorsFrom,omitempty"`
+
 	// requireIncomingEmailApprovals requires approval of files sent by email.
 	// +optional
 	RequireIncomingEmailApprovals bool `json:"requireIncomingEmailApprovals,omitempty"`
@@ -62,6 +70,7 @@ type WorkCenterStatus struct {
 // +kubebuilder:printcolumn:name="Category",type=string,JSONPath=`.spec.category`
 // +kubebuilder:printcolumn:name="Archived",type=boolean,JSONPath=`.spec.archived`
 // +kubebuilder:printcolumn:name="Collaborators",type=integer,JSONPath=`.status.collaborators`
+// +kubebuilder:printcolumn:name="Source",type=string,JSONPath=`.spec.collaboratorsFrom`,description="The template WorkCenter whose collaborators are published here"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkCenter struct {

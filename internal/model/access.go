@@ -163,14 +163,15 @@ func (a *Account) Access(c *v1alpha1.Collaborator, workCenter string, now metav1
 // the heap.
 func (a *Account) accessIn(c *v1alpha1.Collaborator, workCenter string, now metav1.Time, terse bool) (AccessExplanation, v1alpha1.WorkCenterAssignmentStatus, bool) {
 	in := AccessInput{Account: a.owner, Collaborator: c, WorkCenter: a.workCenters[workCenter], Roles: a.roles, model: a}
-	for _, as := range c.Spec.WorkCenters {
+	for _, as := range a.AssignmentsOf(c) {
 		if string(as.Name) != workCenter {
 			continue
 		}
 		licensed, duplicate := a.evaluationBasis(c)
-		input := a.assignmentInput(c, licensed, duplicate, as, now)
+		input := a.assignmentInput(c, licensed, duplicate, as.WorkCenterAssignment, now)
 		input.terse = terse
 		st := EvaluateAssignment(input)
+		st.Source = as.Source
 		in.Licensed = licensed
 		return explainAccess(in, st, true), st, true
 	}

@@ -61,12 +61,20 @@ type Account struct {
 	byWorkCenter map[string]nameSet
 	byRole       map[string]nameSet
 	admins       nameSet
+	// indexed are each Collaborator's assignments from every source (AssignmentsOf) as
+	// byWorkCenter and byRole index them; selecting, those with a selector; publishers,
+	// for each template, the WorkCenters validly publishing its collaborators.
+	indexed    map[string]sourced
+	selecting  nameSet
+	publishers map[string]nameSet
 
 	// effective memoizes roles' effective permissions until a role changes; byType, the
 	// people of each member type (namesOf), until a Collaborator changes.
 	memo      sync.Mutex
 	effective map[string]resolved
 	byType    map[MemberType]*typeNames
+	// wcNames are the WorkCenters' names, sorted, until one comes or goes.
+	wcNames []string
 	// holdersText memoizes, with byType, what refusals say of who holds a capability.
 	holdersText map[Capability]string
 	// collaboratorsGeneration counts the changes to Collaborators, so that a memo made
@@ -98,6 +106,9 @@ func New(namespace string) *Account {
 		byWorkCenter:  map[string]nameSet{},
 		byRole:        map[string]nameSet{},
 		admins:        nameSet{},
+		indexed:       map[string]sourced{},
+		selecting:     nameSet{},
+		publishers:    map[string]nameSet{},
 	}
 }
 
@@ -120,7 +131,9 @@ func (a *Account) Set(obj any) error {
 		a.accounts[o.Name] = o
 		a.owner = OwningAccount(values(a.accounts))
 	case *v1alpha1.WorkCenter:
+		old := a.workCenters[o.Name]
 		a.workCenters[o.Name] = o
+		a.workCenterChanged(old, o)
 	case *v1alpha1.WorkCenterRole:
 		a.roles[o.Name] = o
 		a.rolesChanged()
@@ -140,7 +153,10 @@ func (a *Account) Remove(kind, name string) {
 		delete(a.accounts, name)
 		a.owner = OwningAccount(values(a.accounts))
 	case KindWorkCenter:
-		delete(a.workCenters, name)
+		if old, ok := a.workCenters[name]; ok {
+			delete(a.workCenters, name)
+			a.workCenterChanged(old, nil)
+		}
 	case KindWorkCenterRole:
 		if _, ok := a.roles[name]; ok {
 			delete(a.roles, name)
@@ -177,10 +193,7 @@ func (a *Account) addCollaborator(c *v1alpha1.Collaborator) {
 	}
 	email := emailKey(c.Spec.Email)
 	a.byEmail[email] = append(a.byEmail[email], c.Name)
-	for _, as := range c.Spec.WorkCenters {
-		add(a.byWorkCenter, string(as.Name), c.Name)
-		add(a.byRole, string(as.Role), c.Name)
-	}
+	a.indexAssignments(c)
 }
 
 func (a *Account) removeCollaborator(name string) {
@@ -204,10 +217,7 @@ func (a *Account) removeCollaborator(name string) {
 	} else {
 		delete(a.byEmail, email)
 	}
-	for _, as := range c.Spec.WorkCenters {
-		remove(a.byWorkCenter, string(as.Name), name)
-		remove(a.byRole, string(as.Role), name)
-	}
+	a.unindexAssignments(c)
 }
 
 func add(index map[string]nameSet, key, name string) {

@@ -207,11 +207,13 @@ func checkAgainstRules(t *testing.T, where string, w *world, m *Account, now met
 		licensed := owner != nil && HoldsLicense(c, all, licenses)
 		var want []v1alpha1.WorkCenterAssignmentStatus
 		for _, a := range c.Spec.WorkCenters {
-			want = append(want, EvaluateAssignment(AssignmentInput{
+			st := EvaluateAssignment(AssignmentInput{
 				Account: owner, Collaborator: c, Licensed: licensed, DuplicateEmail: dup,
 				Assignment: a, WorkCenter: w.wcs[string(a.Name)], Roles: w.roles,
 				Since: InEffectSince(c.Status.WorkCenters, a), Now: now,
-			}))
+			})
+			st.Source = v1alpha1.SourceSpec // listed
+			want = append(want, st)
 		}
 		got := m.Evaluate(c, "", now)
 		if !equality.Semantic.DeepEqual(got.Statuses, want) && (len(got.Statuses) > 0 || len(want) > 0) {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -551,6 +553,9 @@ func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Find
 		}
 	}
 	if obj != nil {
+		needs = append(needs, a.sourceNeeds(old, obj)...)
+	}
+	if obj != nil {
 		deletion := Question{Capability: string(UsersRemove), Target: obj}
 		if c != nil && obj.Name == c.Name {
 			deletion = Question{Capability: string(AccountLeave), Target: obj}
@@ -724,6 +729,9 @@ func (a *Account) MayChangeWorkCenter(c *v1alpha1.Collaborator, old, obj *v1alph
 		}
 	}
 	if obj != nil {
+		needs = append(needs, a.workCenterSourceNeeds(old, obj)...)
+	}
+	if obj != nil {
 		var prev metav1.Object
 		if old != nil {
 			prev = old
@@ -733,6 +741,101 @@ func (a *Account) MayChangeWorkCenter(c *v1alpha1.Collaborator, old, obj *v1alph
 		}
 	}
 	return a.judge(c, needs)
+}
+
+// sourceNeeds are what assignments from selectors and templates need (docs/
+// administration.md, Selectors and templates): a selector added or changed assigns in
+// WorkCenters that do not exist yet, so it needs collaborators.add everywhere (asked
+// with no WorkCenter: only the member types that hold it in every WorkCenter) and, for no
+// escalation, the grant of its role in each WorkCenter it matches now; a selector removed
+// needs collaborators.remove everywhere. A listed entry added or changed in a template
+// publishes the person to every WorkCenter publishing from it: collaborators.add and the
+// grant there too.
+func (a *Account) sourceNeeds(old, obj *v1alpha1.Collaborator) []need {
+	spec := field.NewPath("spec")
+	var before []v1alpha1.WorkCenterSelector
+	var listed []v1alpha1.WorkCenterAssignment
+	if old != nil {
+		before, listed = old.Spec.WorkCenterSelectors, old.Spec.WorkCenters
+	}
+	same := func(x, y v1alpha1.WorkCenterSelector) bool { return equality.Semantic.DeepEqual(x, y) }
+	var needs []need
+	for i, sel := range obj.Spec.WorkCenterSelectors {
+		if slices.ContainsFunc(before, func(o v1alpha1.WorkCenterSelector) bool { return same(o, sel) }) {
+			continue
+		}
+		entry := spec.Child("workCenterSelectors").Index(i)
+		needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), Target: obj}, path: entry})
+		m, err := Selector(sel.Selector)
+		if err != nil {
+			continue
+		}
+		for _, n := range a.workCenterNames() {
+			if m.Matches(labels.Set(a.workCenters[n].Labels)) {
+				needs = append(needs, need{q: Question{WorkCenter: n, Target: obj}, path: entry,
+					grant: string(sel.Role), rolePath: entry.Child("role"), follow: true})
+			}
+		}
+	}
+	for _, sel := range before {
+		if !slices.ContainsFunc(obj.Spec.WorkCenterSelectors, func(o v1alpha1.WorkCenterSelector) bool { return same(o, sel) }) {
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsRemoveAny), Target: obj}, path: spec.Child("workCenterSelectors")})
+			break
+		}
+	}
+	for i, as := range obj.Spec.WorkCenters {
+		if slices.Contains(listed, as) {
+			continue
+		}
+		entry := spec.Child("workCenters").Index(i)
+		for _, w := range a.PublishedFrom(string(as.Name)) {
+			needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), WorkCenter: w, Target: obj},
+				path: entry, grant: string(as.Role), rolePath: entry.Child("role")})
+		}
+	}
+	return needs
+}
+
+// workCenterSourceNeeds are what a WorkCenter's change of who it assigns needs: new
+// labels that a Collaborator's selector now matches assign that person there
+// (collaborators.add there and the grant of the selector's role), labels it stops
+// matching unassign (collaborators.remove there); a new collaboratorsFrom publishes the
+// template's people with their roles (collaborators.add and each grant there).
+func (a *Account) workCenterSourceNeeds(old, obj *v1alpha1.WorkCenter) []need {
+	var needs []need
+	meta := field.NewPath("metadata", "labels")
+	matches := func(w *v1alpha1.WorkCenter, sel v1alpha1.WorkCenterSelector) bool {
+		m, err := Selector(sel.Selector)
+		return err == nil && w != nil && m.Matches(labels.Set(w.Labels))
+	}
+	if old == nil || !labelsEqual(old.Labels, obj.Labels) {
+		for _, c := range a.Collaborators() {
+			for _, sel := range c.Spec.WorkCenterSelectors {
+				now, was := matches(obj, sel), matches(old, sel)
+				switch {
+				case now && !was:
+					needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), WorkCenter: obj.Name, Target: c}, path: meta,
+						grant: string(sel.Role), rolePath: meta})
+				case was && !now:
+					needs = append(needs, need{q: Question{Capability: string(CollaboratorsRemoveAny), WorkCenter: obj.Name, Target: c}, path: meta})
+				}
+			}
+		}
+	}
+	if from := string(obj.Spec.CollaboratorsFrom); from != "" && (old == nil || string(old.Spec.CollaboratorsFrom) != from) {
+		path := field.NewPath("spec", "collaboratorsFrom")
+		needs = append(needs, need{q: Question{Capability: string(CollaboratorsAdd), WorkCenter: obj.Name}, path: path})
+		granted := map[string]bool{}
+		for _, c := range a.AssignedTo(from) {
+			for _, as := range a.AssignmentsOf(c) {
+				if string(as.Name) == from && as.Source != v1alpha1.SourceTemplate && !granted[string(as.Role)] {
+					granted[string(as.Role)] = true
+					needs = append(needs, need{q: Question{WorkCenter: obj.Name}, path: path, grant: string(as.Role), rolePath: path, follow: true})
+				}
+			}
+		}
+	}
+	return needs
 }
 
 // MayChangeAccount is delegated administration for the Account, as

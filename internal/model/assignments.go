@@ -159,6 +159,9 @@ type Evaluation struct {
 	LicensedStatus *bool
 	// Duplicate is R5's violation, when an older Collaborator has the same email.
 	Duplicate *Finding
+	// Shadowed are the assignments a selector or a template would give where another
+	// source assigns the Collaborator already (status.shadowed).
+	Shadowed []v1alpha1.ShadowedAssignment
 }
 
 // Evaluate decides c's assignments (all of them, or only those to onlyWorkCenter when it
@@ -174,12 +177,18 @@ func (a *Account) Evaluate(c *v1alpha1.Collaborator, onlyWorkCenter string, now 
 		licensed := e.Licensed
 		e.LicensedStatus = &licensed
 	}
-	e.Statuses = make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(c.Spec.WorkCenters))
-	for _, as := range c.Spec.WorkCenters {
+	src := a.sourcesOf(c)
+	if onlyWorkCenter == "" {
+		e.Shadowed = src.shadowed
+	}
+	e.Statuses = make([]v1alpha1.WorkCenterAssignmentStatus, 0, len(src.assigned))
+	for _, as := range src.assigned {
 		if onlyWorkCenter != "" && string(as.Name) != onlyWorkCenter {
 			continue
 		}
-		e.Statuses = append(e.Statuses, EvaluateAssignment(a.assignmentInput(c, e.Licensed, e.Duplicate, as, now)))
+		st := EvaluateAssignment(a.assignmentInput(c, e.Licensed, e.Duplicate, as.WorkCenterAssignment, now))
+		st.Source = as.Source
+		e.Statuses = append(e.Statuses, st)
 	}
 	return e
 }

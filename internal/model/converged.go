@@ -30,7 +30,7 @@ func (a *Account) InEffectAssignments(workCenter string, now metav1.Time) int32 
 func (a *Account) RoleAssignments(role string) []v1alpha1.RoleAssignment {
 	var out []v1alpha1.RoleAssignment
 	for _, c := range a.Holding(role) {
-		for _, as := range c.Spec.WorkCenters {
+		for _, as := range a.AssignmentsOf(c) {
 			if string(as.Role) != role {
 				continue
 			}

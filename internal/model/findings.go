@@ -34,6 +34,12 @@ const (
 	RuleDuplicateAccount Rule = "DuplicateAccount"
 	// RulePending: a reference to an object that does not exist yet waits for it.
 	RulePending Rule = "Pending"
+	// RuleSelectors: a WorkCenter selector must select something and parse
+	// (docs/assignments.md).
+	RuleSelectors Rule = "Selectors"
+	// RuleTemplates: a WorkCenter publishes the collaborators of a template directly
+	// (docs/assignments.md).
+	RuleTemplates Rule = "Templates"
 )
 
 // Finding is a broken rule, or a warning about one: which rule, its reason constant,

@@ -27,13 +27,20 @@ type RoleUse struct {
 
 // UseOf finds who holds or includes role among an account's collaborators and roles.
 // Every spec reference counts, whatever its assignment state: a WorkCenter's archival or
-// a rejected assignment does not free the role.
+// a rejected assignment does not free the role; so does a selector naming it, whether it
+// matches a WorkCenter now or not (a template's published assignments name the roles
+// held in the template, counted there).
 func UseOf(role string, collaborators []*v1alpha1.Collaborator, roles Roles) RoleUse {
 	var u RoleUse
 	for _, c := range collaborators {
 		n := 0
 		for _, a := range c.Spec.WorkCenters {
 			if string(a.Role) == role {
+				n++
+			}
+		}
+		for _, sel := range c.Spec.WorkCenterSelectors {
+			if string(sel.Role) == role {
 				n++
 			}
 		}

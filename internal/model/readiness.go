@@ -98,12 +98,24 @@ func CollaboratorReadiness(c *v1alpha1.Collaborator, account *v1alpha1.Account, 
 
 // WorkCenterReadiness is a WorkCenter's Ready: waiting for an Account, Stalled by an
 // unknown category (R8), else Ready, archived or active.
-func WorkCenterReadiness(wc *v1alpha1.WorkCenter, account *v1alpha1.Account) Readiness {
+func WorkCenterReadiness(wc *v1alpha1.WorkCenter, account *v1alpha1.Account, template ...*v1alpha1.WorkCenter) Readiness {
 	if account == nil {
 		return WaitingFor(v1alpha1.ReasonAccountNotFound, fmt.Sprintf("waiting for an Account in namespace %q", wc.Namespace))
 	}
 	if f := CheckCategory(wc, account); f != nil {
 		return StalledBy(f.Reason, f.Message)
+	}
+	// collaboratorsFrom (docs/assignments.md): a template missing or not a template yet
+	// waits; publishing from itself or through a chain is the spec's own fault.
+	var from *v1alpha1.WorkCenter
+	if len(template) > 0 {
+		from = template[0]
+	}
+	if f := TemplateProblemOf(wc, from); f != nil {
+		if f.Reason == v1alpha1.ReasonTemplateChain {
+			return StalledBy(f.Reason, f.Message)
+		}
+		return WaitingFor(f.Reason, f.Message)
 	}
 	if wc.Spec.Archived {
 		return ReadyWith("archived: collaborators keep at most workCenter.view and files.download")

@@ -350,6 +350,59 @@ func (a *Account) checkAssignments(c, old *v1alpha1.Collaborator) Findings {
 			out = append(out, *f)
 		}
 	}
+	return append(out, a.checkSelectors(c, old, madeGuest)...)
+}
+
+// checkSelectors judges c's WorkCenter selectors (docs/assignments.md) as checkAssignments
+// judges listed entries, once for every WorkCenter a selector may match: a selector must
+// parse and select something; a new selector's role may not be being deleted (R10) nor,
+// for a Guest, member-only (R2; R3 for a Member made a Guest); a role that does not exist
+// yet is a warning.
+func (a *Account) checkSelectors(c, old *v1alpha1.Collaborator, madeGuest bool) Findings {
+	had := func(sel v1alpha1.WorkCenterSelector) bool {
+		return old != nil && slices.ContainsFunc(old.Spec.WorkCenterSelectors, func(o v1alpha1.WorkCenterSelector) bool {
+			return equality.Semantic.DeepEqual(o, sel)
+		})
+	}
+	var out Findings
+	for i, sel := range c.Spec.WorkCenterSelectors {
+		at := field.NewPath("spec", "workCenterSelectors").Index(i)
+		if _, err := Selector(sel.Selector); err != nil {
+			out = append(out, Finding{Rule: RuleSelectors, Reason: "InvalidSelector", Field: at.Child("selector"), Message: fmt.Sprintf(
+				"the selector does not parse: %v", err)})
+			continue
+		}
+		roleName, isNew := string(sel.Role), !had(sel)
+		path := at.Child("role")
+		role, ok := a.roles[roleName]
+		if !ok {
+			out = append(out, pendingWarning(v1alpha1.ReasonRoleNotFound, fmt.Sprintf("WorkCenterRole %q (assigned by selector %d)", Short(roleName), i)))
+			continue
+		}
+		if isNew {
+			if f := CheckRoleNotTerminating(c, "every WorkCenter the selector matches", role); f != nil {
+				f.Field = path
+				out = append(out, *f)
+			}
+		}
+		perms, err := a.Effective(roleName)
+		if err != nil {
+			continue // Rejected or Pending in status, as for a listed entry
+		}
+		f := CheckRoleForGuest(c, "every WorkCenter the selector matches", roleName, perms)
+		switch {
+		case f == nil:
+		case madeGuest:
+			f.Rule, f.Field = R3, field.NewPath("spec", "type")
+			out = append(out, *f)
+		case isNew:
+			f.Field = path
+			out = append(out, *f)
+		default:
+			f.Field, f.Warning = path, true
+			out = append(out, *f)
+		}
+	}
 	return out
 }
 
@@ -384,17 +437,50 @@ func (a *Account) validateWorkCenter(r Request[*v1alpha1.WorkCenter]) Findings {
 		}
 		return Findings{{Rule: RulePending, Reason: v1alpha1.ReasonAccountNotFound, Warning: true, Message: msg}}
 	}
+	out := a.checkCollaboratorsFrom(wc, old)
 	f := CheckCategory(wc, account)
 	switch {
 	case f == nil:
-		return nil
+		return out
 	case old == nil || old.Spec.Category != wc.Spec.Category:
 		f.Field, f.Value = field.NewPath("spec", "category"), wc.Spec.Category
 	default:
 		f.Warning = true
 		f.Message = fmt.Sprintf("%s; the WorkCenter stays not Ready (%s)", f.Message, f.Reason)
 	}
-	return Findings{*f}
+	return append(out, *f)
+}
+
+// checkCollaboratorsFrom judges a WorkCenter's template publishing (docs/assignments.md):
+// publishing from itself or through a chain (from a template that publishes from
+// another, or as a template) is refused when the update sets it; a template that is
+// missing or not a template is a warning (the WorkCenter waits).
+func (a *Account) checkCollaboratorsFrom(wc, old *v1alpha1.WorkCenter) Findings {
+	path := field.NewPath("spec", "collaboratorsFrom")
+	changed := old == nil || old.Spec.CollaboratorsFrom != wc.Spec.CollaboratorsFrom || old.Spec.Template != wc.Spec.Template
+	var out Findings
+	if wc.Spec.Template && wc.Spec.CollaboratorsFrom != "" {
+		out = append(out, Finding{Rule: RuleTemplates, Reason: v1alpha1.ReasonTemplateChain, Field: path, Value: string(wc.Spec.CollaboratorsFrom),
+			Warning: !changed, Message: fmt.Sprintf(
+				"template %q cannot publish the collaborators of %q: a template's collaborators are its own, and WorkCenters publish from a template directly, never through a chain",
+				Short(wc.Name), Short(string(wc.Spec.CollaboratorsFrom)))})
+	}
+	if f := a.TemplateProblem(wc); f != nil {
+		f.Field, f.Value = path, string(wc.Spec.CollaboratorsFrom)
+		if f.Reason != v1alpha1.ReasonTemplateChain || !changed {
+			f.Warning = true
+			f.Message = fmt.Sprintf("%s; WorkCenter %q publishes nobody until then (%s)", f.Message, Short(wc.Name), f.Reason)
+		}
+		out = append(out, *f)
+	}
+	if old != nil && old.Spec.Template && (!wc.Spec.Template || wc.Spec.CollaboratorsFrom != "") {
+		if pubs := a.PublishedFrom(wc.Name); len(pubs) > 0 {
+			out = append(out, Finding{Rule: RuleTemplates, Reason: v1alpha1.ReasonNotATemplate, Field: field.NewPath("spec", "template"), Warning: true,
+				Message: fmt.Sprintf("WorkCenters %s publish the collaborators of %q: they lose them, and wait, until it is a template again",
+					ListWithTotal(shortAll(pubs), MaxUsersListed), Short(wc.Name))})
+		}
+	}
+	return out
 }
 
 // ValidateRole is admission's verdict on a WorkCenterRole: R9 (built-in roles are the
