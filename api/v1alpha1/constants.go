@@ -96,6 +96,7 @@ var Reasons = []string{
 	ReasonReconciled, ReasonAccountNotFound, ReasonAccountDeactivated, ReasonDuplicateAccount,
 	ReasonRoleNotFound, ReasonWorkCenterNotFound, ReasonRoleRequiresMember, ReasonRoleTerminating,
 	ReasonLicenseLimitExceeded, ReasonLicensesAvailable, ReasonDuplicateEmail, ReasonUnknownCategory,
+	ReasonTemplateNotFound, ReasonNotATemplate, ReasonTemplateChain,
 	ReasonInclusionCycle, ReasonRoleInUse, ReasonRoleNotInUse, ReasonLastAccountAdministrator,
 	ReasonAccountInUse, ReasonNoAccountAdministrator, ReasonAdministratorPresent, ReasonBuiltInRoleRestored,
 	ReasonAssignmentActivated, ReasonLicenseGranted, ReasonWorkCenterArchived, ReasonReconcileError,
