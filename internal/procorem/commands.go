@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
@@ -650,6 +651,12 @@ func writeAccess(w io.Writer, r query.AccessResult) error {
 		role, state, reason := "-", "-", ""
 		if a := wc.Assignment; a != nil {
 			role, state, reason = a.Role, a.State, a.Reason
+			switch {
+			case a.Source == string(v1alpha1.SourceSelector):
+				role += " (selector)"
+			case a.Source == string(v1alpha1.SourceTemplate):
+				role += " (template " + a.Template + ")"
+			}
 		}
 		if wc.Via != "" {
 			role = wc.Via

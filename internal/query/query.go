@@ -82,6 +82,11 @@ type Assignment struct {
 	State   string `json:"state"`
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Source is where the assignment comes from when it is not listed in the spec:
+	// Selector or Template (docs/assignments.md).
+	Source string `json:"source,omitempty"`
+	// Template is the template it is published from (Source Template).
+	Template string `json:"template,omitempty"`
 }
 
 // Decision answers "may Collaborator do Permission in WorkCenter?", with every step of
@@ -134,7 +139,7 @@ func (e *Engine) Check(c *v1alpha1.Collaborator, workCenter string, p model.Perm
 	d := Decision{Collaborator: c.Name, Email: c.Spec.Email, WorkCenter: workCenter, Permission: string(p),
 		Allowed: acc.Permissions.Has(p)}
 	if acc.Assignment != nil {
-		d.Assignment = assignmentOf(*acc.Assignment)
+		d.Assignment = e.assignmentOf(*acc.Assignment)
 	}
 	owner := e.m.Owner()
 	steps := make([]Step, 0, 5)
@@ -214,7 +219,7 @@ func (e *Engine) assignmentStep(d *Decision, acc model.Access, p model.Permissio
 	case as == nil:
 		add(model.StepAssignment, Deny, fmt.Sprintf("%s is not assigned to WorkCenter %q", d.Collaborator, d.WorkCenter))
 	case !model.InEffect(as.State):
-		detail := fmt.Sprintf("the assignment of role %q in WorkCenter %q is %s", as.Role, as.Name, as.State)
+		detail := fmt.Sprintf("the assignment of role %q in WorkCenter %q%s is %s", as.Role, as.Name, sourceOf(d.Assignment), as.State)
 		if as.Reason != "" {
 			detail += " (" + as.Reason + ")"
 		}
@@ -229,7 +234,7 @@ func (e *Engine) assignmentStep(d *Decision, acc model.Access, p model.Permissio
 			add(model.StepAssignment, Deny, fmt.Sprintf("role %q does not grant %s (it grants %s)", as.Role, p, strings.Join(inCatalogOrder(perms), ", ")))
 			return
 		}
-		add(model.StepAssignment, Grant, fmt.Sprintf("the assignment of role %q is %s; %s", as.Role, as.State, describeGrant(g, p)))
+		add(model.StepAssignment, Grant, fmt.Sprintf("the assignment of role %q%s is %s; %s", as.Role, sourceOf(d.Assignment), as.State, describeGrant(g, p)))
 		d.How = &How{Role: as.Role, Path: g.Path, Source: g.Source, BuiltIn: g.BuiltIn}
 	}
 }
@@ -267,8 +272,26 @@ func article(word string) string {
 	return ""
 }
 
-func assignmentOf(s v1alpha1.WorkCenterAssignmentStatus) *Assignment {
-	return &Assignment{WorkCenter: s.Name, Role: s.Role, State: string(s.State), Reason: s.Reason, Message: s.Message}
+func (e *Engine) assignmentOf(s v1alpha1.WorkCenterAssignmentStatus) *Assignment {
+	out := &Assignment{WorkCenter: s.Name, Role: s.Role, State: string(s.State), Reason: s.Reason, Message: s.Message}
+	if s.Source != "" && s.Source != v1alpha1.SourceSpec {
+		out.Source = string(s.Source)
+	}
+	if wc := e.m.WorkCenter(s.Name); s.Source == v1alpha1.SourceTemplate && wc != nil {
+		out.Template = string(wc.Spec.CollaboratorsFrom)
+	}
+	return out
+}
+
+// sourceOf says where an assignment comes from, for a person: "" for a listed one.
+func sourceOf(a *Assignment) string {
+	switch a.Source {
+	case string(v1alpha1.SourceSelector):
+		return " (by a WorkCenter selector)"
+	case string(v1alpha1.SourceTemplate):
+		return fmt.Sprintf(" (published from template %q)", a.Template)
+	}
+	return ""
 }
 
 // PermissionInfo is one permission a collaborator has, with how.
@@ -313,7 +336,7 @@ func (e *Engine) List(c *v1alpha1.Collaborator, workCenter string) List {
 	out := List{Collaborator: c.Name, WorkCenter: workCenter, Permissions: []PermissionInfo{}}
 	acc := e.m.Access(c, workCenter, e.now)
 	if acc.Assignment != nil {
-		out.Assignment = assignmentOf(*acc.Assignment)
+		out.Assignment = e.assignmentOf(*acc.Assignment)
 	}
 	for _, info := range model.Catalog() {
 		if !acc.Permissions.Has(info.Permission) {
@@ -469,7 +492,7 @@ func (e *Engine) Access(c *v1alpha1.Collaborator) AccessResult {
 		wc := e.m.WorkCenter(name)
 		row := WorkCenterAccess{WorkCenter: name, Exists: wc != nil, Archived: wc != nil && wc.Spec.Archived, Permissions: []string{}}
 		if acc.Assignment != nil {
-			row.Assignment = assignmentOf(*acc.Assignment)
+			row.Assignment = e.assignmentOf(*acc.Assignment)
 		}
 		if acc.Decided == model.StepAdministrator {
 			row.Via = string(c.Spec.AdminRole)
