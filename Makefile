@@ -140,8 +140,10 @@ helm-lint: ## Lint and render the chart (dist/chart) with Helm's Go SDK and fail
 	go test ./test/install/ -run 'TestChart|TestDrift' -count=1 -v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|no drift|drift|differs|only in|helm lint'
 
 .PHONY: image
-image: ## Build the manager's image (what the Dockerfile builds, without a container engine) into dist/image.tar, tagged IMG: an OCI archive that docker/podman load, kind load image-archive and crane push take.
-	go run ./hack/image -o dist/image.tar -tag $(IMG)
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+image: ## Build the manager's image (the Dockerfile's layout, without a container engine) into dist/image.tar, tagged IMG: one OCI index of IMAGE_PLATFORMS with an SPDX SBOM per platform, reproducible (SOURCE_DATE_EPOCH: the last commit's time); docker/podman load, skopeo, oras, crane and kind load image-archive take it.
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) go run ./hack/image -o dist/image.tar -tag $(IMG) -platforms $(IMAGE_PLATFORMS) -revision "$$(git rev-parse HEAD 2>/dev/null)"
 
 .PHONY: deploy
 deploy: build-installer ## Install everything in the cluster in ~/.kube/config (needs cert-manager and the image IMG).
