@@ -315,7 +315,7 @@ var emptyConfig = []byte("{}")
 
 // Write writes the build to w: an OCI image layout whose index.json names the image
 // index by the tag and lists each SBOM's referrer manifest (as `oras attach` to an OCI
-// layout does), plus a `docker save` manifest.json of the build machine's platform
+// layout does: no name and no platform, so no tool takes it for a runnable image), plus a `docker save` manifest.json of the build machine's platform
 // (or the first).
 func (b *Build) Write(w io.Writer, ref name.Tag) error {
 	blobs := map[string][]byte{} // path -> content
@@ -381,7 +381,6 @@ func (b *Build) Write(w io.Writer, ref name.Tag) error {
 		// The SBOM: an OCI 1.1 artifact manifest whose subject is this platform's image.
 		sbomDigest, _ := blob(pi.sbom)
 		emptyDigest, _ := blob(emptyConfig)
-		p := pi.platform
 		artifact := v1.Manifest{
 			SchemaVersion: 2,
 			MediaType:     types.OCIManifestSchema1,
@@ -402,7 +401,7 @@ func (b *Build) Write(w io.Writer, ref name.Tag) error {
 		artifactDigest, _ := blob(rawArtifact)
 		top = append(top, v1.Descriptor{
 			MediaType: types.OCIManifestSchema1, Size: int64(len(rawArtifact)), Digest: artifactDigest,
-			ArtifactType: SPDXMediaType, Platform: &p,
+			ArtifactType: SPDXMediaType,
 			Annotations: map[string]string{
 				"org.opencontainers.image.created": b.Created.Format(time.RFC3339),
 				// Which image it describes, for tools that list index.json without
