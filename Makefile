@@ -126,14 +126,13 @@ build-installer: manifests kustomize ## Render a complete install (CRDs, RBAC, m
 	cd config/manager && $(KUSTOMIZE) edit set image controller=workcenter-operator:latest
 
 .PHONY: helm-chart
-helm-chart: manifests ## Refresh dist/chart/files/, the chart's copies of config/ (CRDs, the manager's ClusterRole, webhook configurations, config/prometheus, the Argo CD health check: one script, the same for every kind).
-	@mkdir -p dist/chart/files/crd dist/chart/files/rbac dist/chart/files/webhook dist/chart/files/prometheus dist/chart/files/argocd
-	@rm -f dist/chart/files/crd/*.yaml dist/chart/files/argocd/*.lua
+helm-chart: manifests ## Refresh dist/chart/files/, the chart's copies of config/ (CRDs, the manager's ClusterRole, webhook configurations, config/prometheus).
+	@mkdir -p dist/chart/files/crd dist/chart/files/rbac dist/chart/files/webhook dist/chart/files/prometheus
+	@rm -f dist/chart/files/crd/*.yaml
 	cp config/crd/bases/*.yaml dist/chart/files/crd/
 	cp config/rbac/role.yaml dist/chart/files/rbac/role.yaml
 	cp config/webhook/manifests.yaml dist/chart/files/webhook/manifests.yaml
 	cp config/prometheus/monitor.yaml config/prometheus/metrics_token.yaml config/prometheus/rules.yaml dist/chart/files/prometheus/
-	cp config/argocd/resource_customizations/access.workcenter.io/Account/health.lua dist/chart/files/argocd/health.lua
 
 .PHONY: helm-lint
 helm-lint: ## Lint and render the chart (dist/chart) with Helm's Go SDK and fail on any drift from kustomize build config/default (test/install).

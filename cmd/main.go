@@ -43,6 +43,9 @@ func init() {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == checkWebhooksCommand {
+		os.Exit(checkWebhooks(os.Args[2:]))
+	}
 	var metricsAddr, probeAddr, pprofAddr, webhookCertPath string
 	var webhookPort int
 	var leaderElect, secureMetrics, enableHTTP2 bool
@@ -69,6 +72,8 @@ func main() {
 	flag.BoolVar(&enableAuthorizer, "enable-authorizer", enableAuthorizer, "Serve the SubjectAccessReview authorizer of the procorem.workcenter.io permissions (docs/authorization.md) on the webhook server: the authorization webhook on /authorize (default: as --enable-webhooks; it needs the webhook server's certificate).")
 	flag.BoolVar(&authorizerDirect, "authorizer-direct", authorizerDirect, "With --enable-authorizer, also serve the direct endpoint /subjectaccessreviews, for applications whose API server has no authorization webhook: callers are checked with a TokenReview and a SubjectAccessReview (create subjectaccessreviews.procorem.workcenter.io).")
 	flag.StringVar(&authorizerClientCA, "authorizer-client-ca-file", "", "With --enable-authorizer, a PEM CA bundle: the authorization webhook (/authorize) then answers only callers presenting a client certificate it signed (the API server, with the client certificate of config/authorization's kubeconfig); empty to answer any caller that reaches it.")
+	var metricsCertPath string
+	flag.StringVar(&metricsCertPath, "metrics-cert-path", "", "With --metrics-secure, the directory holding the metrics server's tls.crt and tls.key (reloaded when they change; config/certmanager's metrics certificate, so that Prometheus verifies it); empty for a self-signed certificate made at start.")
 	var shutdownDelay time.Duration
 	flag.DurationVar(&shutdownDelay, "shutdown-delay", 0, "On SIGTERM, how long the manager turns not ready but keeps serving the webhooks and the authorizer before it stops, while the webhook Service's endpoints drop it (like kube-apiserver's --shutdown-delay-duration): a node drain or a rollout then fails no request. Set below the Pod's terminationGracePeriodSeconds; config/ and the chart use 5s.")
 	opts := zap.Options{Development: false}
@@ -95,7 +100,7 @@ func main() {
 	}
 	leaving := &drain{}
 	cfg := ctrl.GetConfigOrDie()
-	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
+	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts, CertDir: metricsCertPath}
 	if secureMetrics {
 		// Only callers the API server authenticates and authorizes for /metrics may scrape.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization

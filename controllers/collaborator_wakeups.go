@@ -24,8 +24,9 @@ import (
 //     starts being deleted or changes state; the Members whose license R4 moves when
 //     its licenses change;
 //   - a WorkCenter (forWorkCenter): the Collaborators assigned to it;
-//   - a WorkCenterRole (forRole): the holders of it and of every role including it,
-//     when what it grants can change;
+//   - a WorkCenterRole (forRole): the holders of it and of every role including it
+//     whose assignments' status the change can alter (a resolution, a member-only set
+//     for Guests, a deletion starting), all of them when it appears or goes;
 //   - another Collaborator (forCollaborator): those sharing its email (R5), the
 //     AccountAdministrators being deleted when an administrator comes or goes (R7), and
 //     the Members whose license R4 moves when the Members change; its own status write
@@ -35,7 +36,7 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(collaboratorController).
 		// Collaborators are independent keys and most of an account's objects: several
 		// workers keep the API server's round trips from serializing convergence.
-		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, mapHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
@@ -74,16 +75,20 @@ func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, o client.Obj
 	return requestsFor(out)
 }
 
-// forRole wakes the holders of the role and of every role that includes it, when the
-// change can touch their assignments (roleAccessChanged).
+// forRole wakes, for a role created or gone, the holders of it and of every role that
+// includes it; for a change (roleAccessChanged), only those whose assignments' status it
+// can change (model.Account.HoldersReached: a resolution, a member-only set for Guests,
+// a deletion starting): a role gaining permissions that stay guest-safe wakes nobody.
 func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
 	if !roleAccessChanged(old, cur) {
 		return nil
 	}
 	var out []*v1alpha1.Collaborator
 	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) {
-		for _, role := range m.Roles().Dependents(cur.Name) {
-			out = append(out, m.Holding(role)...)
+		if old == nil {
+			out = m.HoldersOfDependents(cur.Name)
+		} else {
+			out = m.HoldersReached(old)
 		}
 	})
 	return requestsFor(out)

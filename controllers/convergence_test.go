@@ -177,12 +177,38 @@ var _ = Describe("Convergence", func() {
 			return reconciles("collaborator") == before
 		}).Should(BeTrue())
 
-		// A change of what the role grants reconciles its holders, and only them.
+		// A change of what the role grants that no holder's status reads (it stays
+		// guest-safe and resolvable) reconciles the role, not its holders.
 		start := reconciles("collaborator")
+		startRoles := reconciles("workcenterrole")
 		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) { r.Spec.Levels.Posts = v1alpha1.LevelReadOnly })
+		Eventually(func() float64 { return reconciles("workcenterrole") - startRoles }).Should(BeNumerically(">=", 1))
+		Consistently(func() float64 { return reconciles("collaborator") - start }, "2s").Should(BeZero(),
+			"a guest-safe change of what a role grants changes no holder's status")
+
+		// A change that does reach their status (an include that does not exist: each
+		// assignment waits) reconciles its holders, and only them.
+		start = reconciles("collaborator")
+		update(getRole(ns, "external-reviewer")(Default), func(r *v1alpha1.WorkCenterRole) {
+			r.Spec.Includes = append(r.Spec.Includes, "not-yet-there")
+		})
 		Eventually(func() float64 { return reconciles("collaborator") - start }).Should(BeNumerically(">=", holders))
 		Consistently(func() float64 { return reconciles("collaborator") - start }, "2s").Should(BeNumerically("==", holders),
-			"a role change reconciles its holders only, not every collaborator of the account")
+			"a role change reconciles the holders it reaches only, not every collaborator of the account")
+		Eventually(func() int {
+			var list v1alpha1.CollaboratorList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			waiting := 0
+			for _, c := range list.Items {
+				for _, a := range c.Status.WorkCenters {
+					if a.Role == "external-reviewer" && a.Reason == v1alpha1.ReasonRoleNotFound {
+						waiting++
+						break
+					}
+				}
+			}
+			return waiting
+		}).Should(Equal(holders), "every holder's assignment waits for the missing include")
 
 		// A change that grants nothing more or less (its description) reconciles nobody.
 		start = reconciles("collaborator")

@@ -128,21 +128,42 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 
 func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 	ctx := context.Background()
-	r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	eng := fixtures.Role(ns, "eng")
+	guest := fixtures.Collaborator(ns, "ge", v1alpha1.Guest, "tower=eng")
+	// forRole reads the account as the cache holds it when the event comes: with the
+	// changed role.
+	woken := func(old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+		objs := slices.DeleteFunc(mappingWorld(), func(o client.Object) bool { return o.GetName() == "eng" })
+		objs = append(objs, cur, guest)
+		r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, objs...)}}
+		return r.forRole(ctx, old, cur)
+	}
 	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole {
 		o := eng.DeepCopy()
 		mut(o)
 		return o
 	}
-	holders := []string{"l", "m1", "m2", "m3", "m4", "m5"} // l holds lead, which includes eng
+	direct := []string{"ge", "m1", "m2", "m3", "m4", "m5"}
+	holders := append(slices.Clone(direct), "l") // l holds lead, which includes eng
 
-	expectWoken(t, "created or deleted", r.forRole(ctx, nil, eng), holders...)
-	expectWoken(t, "permissions", r.forRole(ctx, eng, with(func(o *v1alpha1.WorkCenterRole) { o.Spec.Permissions = []v1alpha1.Permission{"tasks.create"} })), holders...)
-	expectWoken(t, "levels", r.forRole(ctx, eng, with(func(o *v1alpha1.WorkCenterRole) { o.Spec.Levels.Folders = v1alpha1.LevelAdmin })), holders...)
-	expectWoken(t, "includes", r.forRole(ctx, eng, with(func(o *v1alpha1.WorkCenterRole) { o.Spec.Includes = []v1alpha1.ObjectName{"view"} })), holders...)
-	expectWoken(t, "deletion started", r.forRole(ctx, eng, with(func(o *v1alpha1.WorkCenterRole) { now := metav1.Now(); o.DeletionTimestamp = &now })), holders...)
-	expectWoken(t, "description, display name, email options", r.forRole(ctx, eng, with(func(o *v1alpha1.WorkCenterRole) {
+	expectWoken(t, "created or deleted", woken(nil, eng), holders...)
+	// What it grants changes, but no holder's status reads it: nobody.
+	expectWoken(t, "a permission that stays guest-safe", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Permissions = []v1alpha1.Permission{"files.upload"}
+	})))
+	// R2: the Guest's assignment is Rejected now; the Members' stay Active.
+	expectWoken(t, "a member-only permission", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Permissions = []v1alpha1.Permission{"collaborators.remove"}
+	})), "ge")
+	expectWoken(t, "an include that does not exist", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Includes = []v1alpha1.ObjectName{"nowhere"}
+	})), holders...)
+	// R10 is about the role assigned, not the roles including it.
+	expectWoken(t, "deletion started", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		now := metav1.Now()
+		o.DeletionTimestamp, o.Finalizers = &now, []string{v1alpha1.FinalizerInUseProtection}
+	})), direct...)
+	expectWoken(t, "description, display name, email options", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
 		o.Spec.Description, o.Spec.DisplayName = "edited", "Engineer"
 		o.Spec.EmailNotifications = &v1alpha1.EmailNotifications{FileUploaded: new(bool)}
 	})))
@@ -159,9 +180,10 @@ func TestWorkCentersWokenByAccountChanges(t *testing.T) {
 		a.Spec.Picklists.WorkCenterCategories = append(a.Spec.Picklists.WorkCenterCategories, "Commercial")
 	})), "annex", "tower")
 	expectWoken(t, "deletion started", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { now := metav1.Now(); a.DeletionTimestamp = &now })), "annex", "tower")
-	expectWoken(t, "licenses, state, name", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) {
-		a.Spec.Licenses, a.Spec.State, a.Spec.DisplayName = 9, v1alpha1.AccountDeactivated, "Renamed"
-	})))
+	// Which assignments are in effect, so every count, follows the licenses and the state.
+	expectWoken(t, "licenses", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 9 })), "annex", "tower")
+	expectWoken(t, "state", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.State = v1alpha1.AccountDeactivated })), "annex", "tower")
+	expectWoken(t, "name", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.DisplayName = "Renamed" })))
 }
 
 func TestAccountsWokenByRoleChanges(t *testing.T) {
@@ -274,4 +296,27 @@ func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 
 	h.Delete(ctx, event.DeleteEvent{Object: moved}, q)
 	drain("a delete", "annex", "tower")
+}
+
+func TestWorkCentersWokenByRoleChanges(t *testing.T) {
+	ctx := context.Background()
+	eng := fixtures.Role(ns, "eng")
+	guest := fixtures.Collaborator(ns, "ge", v1alpha1.Guest, "annex=eng")
+	woken := func(old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+		objs := slices.DeleteFunc(mappingWorld(), func(o client.Object) bool { return o.GetName() == "eng" })
+		r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(objs, cur, guest)...)}}
+		return r.forRole(ctx, old, cur)
+	}
+	with := func(mut func(*v1alpha1.WorkCenterRole)) *v1alpha1.WorkCenterRole { o := eng.DeepCopy(); mut(o); return o }
+	// m1..m5 hold eng in tower, l holds lead (including eng) in annex, ge eng in annex.
+	expectWoken(t, "created or deleted", woken(nil, eng), "annex", "tower")
+	expectWoken(t, "a permission that stays guest-safe", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Permissions = []v1alpha1.Permission{"files.upload"}
+	})))
+	expectWoken(t, "a member-only permission: the Guest's assignment leaves effect", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Permissions = []v1alpha1.Permission{"collaborators.remove"}
+	})), "annex")
+	expectWoken(t, "an include that does not exist", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
+		o.Spec.Includes = []v1alpha1.ObjectName{"nowhere"}
+	})), "annex", "tower")
 }

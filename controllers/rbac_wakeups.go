@@ -63,7 +63,7 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := r.models()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(rbacController).
-		WithOptions(controller.Options{MaxConcurrentReconciles: rbacWorkers}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: rbacWorkers, NewQueue: newFairQueue}).
 		Watches(&v1alpha1.Account{}, rbacWake(b, true, forAccount)).
 		Watches(&v1alpha1.Collaborator{}, rbacWake(b, false, forCollaborator)).
 		Watches(&v1alpha1.WorkCenter{}, rbacWake(b, false, forWorkCenter)).

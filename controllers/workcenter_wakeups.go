@@ -7,6 +7,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -30,7 +31,12 @@ const (
 //   - the WorkCenter itself (For, ownChanges): its spec, labels or deletion, a status
 //     this manager did not write;
 //   - its Account (forAccount): every WorkCenter when the Account appears, goes or
-//     starts being deleted, or its workCenterCategories change (R8);
+//     starts being deleted, its workCenterCategories change (R8), or its state or
+//     licenses change (which assignments are in effect);
+//   - a WorkCenterRole (forRole, coalesced): the WorkCenters of the holders whose
+//     assignments' state it can change (model.Account.HoldersReached; all holders of it
+//     and its dependents when it appears or goes), after specCoalescing, so that a count
+//     follows a role at once rather than after its holders' status writes;
 //   - a Collaborator (forCollaborator, coalesced): the WorkCenters it is or was assigned
 //     to, when it appears, goes or changes its spec (after specCoalescing), and when its
 //     status shows an assignment going in or out of effect (after statusCoalescing),
@@ -38,22 +44,48 @@ const (
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
+		WithOptions(controller.Options{NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
+			builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing)).
 		Complete(r)
 }
 
 // forAccount wakes the namespace's WorkCenters when what their status reads of the
-// Account changes: it appears or goes, or its workCenterCategories change (R8).
+// Account changes: it appears or goes, its workCenterCategories change (R8), or its
+// state or licenses change (which assignments are in effect, so the counts).
 func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
 	if old != nil && old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() &&
-		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) {
+		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) &&
+		old.Spec.State == cur.Spec.State && old.Spec.Licenses == cur.Spec.Licenses {
 		return nil
 	}
 	var wcs []*v1alpha1.WorkCenter
 	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) { wcs = m.WorkCenters() })
 	return requestsFor(wcs)
+}
+
+// forRole wakes the WorkCenters of the holders a role change can move in or out of
+// effect.
+func (r *WorkCenterReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
+	if !roleAccessChanged(old, cur) {
+		return nil
+	}
+	var wcs []string
+	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) {
+		holders := m.HoldersOfDependents(cur.Name)
+		if old != nil {
+			holders = m.HoldersReached(old)
+		}
+		for _, c := range holders {
+			for _, a := range c.Spec.WorkCenters {
+				wcs = append(wcs, string(a.Name))
+			}
+		}
+	})
+	return namedRequests(cur.Namespace, wcs)
 }
 
 // forCollaborator wakes the WorkCenters named in the old or new spec or status: when the

@@ -2,7 +2,9 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 )
@@ -247,4 +249,85 @@ func directSource(spec v1alpha1.WorkCenterRoleSpec, p Permission) string {
 		return "workCenter.view"
 	}
 	return ""
+}
+
+// HoldersReached are the Collaborators whose evaluated assignments (status.workCenters:
+// state, reason, message) can differ because the role changed from old to its current
+// version in the model: what the model holds now is compared with the same roles but old.
+// For the role and every role including it (Dependents, before and after):
+//
+//   - its resolution changed (an include went missing or came back, a cycle formed or
+//     broke, the error's wording moved): every holder;
+//   - its member-only permissions changed (R2/R3: a Guest's assignment is Rejected with
+//     them named): its Guest holders;
+//   - and the role itself starting or stopping being deleted (R10): its holders.
+//
+// A change of what a role grants that stays guest-safe (or member-only with the same
+// member-only permissions), resolvable and not terminating reaches nobody: no holder's
+// status reads it. A role created or gone (old nil, or absent from the model now)
+// reaches every holder of it and of its dependents.
+func (a *Account) HoldersReached(old *v1alpha1.WorkCenterRole) []*v1alpha1.Collaborator {
+	cur := a.roles[old.Name]
+	if cur == nil {
+		return a.HoldersOfDependents(old.Name)
+	}
+	before := maps.Clone(a.roles)
+	before[old.Name] = old
+	all := map[string]bool{}    // roles whose every holder is reached
+	guests := map[string]bool{} // roles whose Guest holders are reached
+	if old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero() {
+		all[cur.Name] = true
+	}
+	for _, roles := range []Roles{before, a.roles} {
+		for _, d := range roles.Dependents(old.Name) {
+			if all[d] {
+				continue
+			}
+			was, errWas := before.Effective(d)
+			is, errIs := a.Effective(d)
+			switch {
+			case errorText(errWas) != errorText(errIs):
+				all[d] = true
+			case errIs == nil && !slices.Equal(was.MemberOnly(), is.MemberOnly()):
+				guests[d] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []*v1alpha1.Collaborator
+	for role := range all {
+		for _, c := range a.Holding(role) {
+			if !seen[c.Name] {
+				seen[c.Name] = true
+				out = append(out, c)
+			}
+		}
+	}
+	for role := range guests {
+		for _, c := range a.Holding(role) {
+			if !seen[c.Name] && !IsMember(c) {
+				seen[c.Name] = true
+				out = append(out, c)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
+}
+
+// HoldersOfDependents are the holders of the role called name and of every role that
+// includes it (Dependents), in role order: whom a role's creation or removal can reach.
+func (a *Account) HoldersOfDependents(name string) []*v1alpha1.Collaborator {
+	var out []*v1alpha1.Collaborator
+	for _, role := range a.roles.Dependents(name) {
+		out = append(out, a.Holding(role)...)
+	}
+	return out
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

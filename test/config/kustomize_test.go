@@ -3,6 +3,7 @@
 package config_test
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,6 +50,7 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 		"ClusterRole/workcenter-operator-authorizer-client-role",
 		"Role/workcenter-operator-leader-election-role",
 		"Deployment/workcenter-operator-controller-manager",
+		"PodDisruptionBudget/workcenter-operator-controller-manager",
 		"Service/workcenter-operator-controller-manager-metrics-service",
 		"Service/workcenter-operator-webhook-service",
 		"ValidatingWebhookConfiguration/workcenter-operator-validating-webhook-configuration",
@@ -166,11 +168,33 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 			}
 		case "Deployment":
 			yaml, _ := r.AsYAML()
-			for _, want := range []string{"--leader-elect", "--metrics-secure", "--webhook-cert-path=", "secretName: webhook-server-cert", "containerPort: 9443"} {
+			for _, want := range []string{"--leader-elect", "--metrics-secure", "--webhook-cert-path=", "secretName: webhook-server-cert", "containerPort: 9443",
+				"replicas: 2", "--shutdown-delay=5s", "terminationGracePeriodSeconds: 30", "path: /readyz",
+				"topologyKey: kubernetes.io/hostname", "topologyKey: topology.kubernetes.io/zone", "whenUnsatisfiable: ScheduleAnyway"} {
 				if !strings.Contains(string(yaml), want) {
 					t.Errorf("manager Deployment lacks %q", want)
 				}
 			}
+		}
+	}
+}
+
+// The optional pieces config/default names in comments build once uncommented: the
+// NetworkPolicy (../network-policy) and the priority class patch. test/install compares
+// each with the chart's value that turns it on.
+func TestDefaultsOptionalPiecesBuild(t *testing.T) {
+	for dir, want := range map[string]string{"network-policy": "NetworkPolicy/controller-manager"} {
+		if got := kinds(build(t, dir)); !slices.Contains(got, want) {
+			t.Errorf("config/%s renders %v, want %s", dir, got, want)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "config", "default", "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"#- ../network-policy", "#- path: manager_priority_patch.yaml"} {
+		if !strings.Contains(string(b), "\n"+line+"\n") {
+			t.Errorf("config/default/kustomization.yaml lacks the line %q", line)
 		}
 	}
 }

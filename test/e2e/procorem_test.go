@@ -13,7 +13,11 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/manifests"
 	"github.com/workcenter-io/workcenter-operator/internal/procorem"
 	"github.com/workcenter-io/workcenter-operator/internal/query"
 )
@@ -23,6 +27,9 @@ import (
 var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 	const ns = "acme" // the samples' namespace
 	var pluginDir, samples string
+	// counts are the WorkCenters' counts the moment every object is Ready, as run-local
+	// waits for them and then prints them.
+	var counts map[string]int32
 
 	BeforeAll(func() {
 		samples = filepath.Join(repoRoot, "config", "samples")
@@ -33,7 +40,30 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 		out, err := build.CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), "go build: %s", out)
 		mustKubectl("apply", "-k", samples)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		Expect(env.WaitReadyIn(ctx, 2*time.Minute, ns)).To(Succeed())
+		var wcs v1alpha1.WorkCenterList
+		Expect(env.Client.List(ctx, &wcs, client.InNamespace(ns))).To(Succeed())
+		counts = map[string]int32{}
+		for _, wc := range wcs.Items {
+			counts[wc.Name] = wc.Status.Collaborators
+		}
 		waitReady(ns)
+	})
+
+	// make run-local prints `kubectl get procorem -A` once every object is Ready: the
+	// counts it shows then are those of what is assigned, never a count on its way.
+	It("shows, once everything is Ready, the counts of what is assigned", func() {
+		set, err := manifests.Load(manifests.Options{Kustomizations: []string{samples}})
+		Expect(err).NotTo(HaveOccurred())
+		m := set.Model(ns)
+		want := map[string]int32{}
+		for _, wc := range m.WorkCenters() {
+			want[wc.Name] = m.InEffectAssignments(wc.Name, metav1.Now())
+		}
+		Expect(want).NotTo(BeEmpty())
+		Expect(counts).To(Equal(want), "the WorkCenters' counts when every object was Ready, and those the samples assign")
 	})
 	AfterAll(func() {
 		delete(watched, ns)

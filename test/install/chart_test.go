@@ -120,7 +120,7 @@ func assertNoDrift(t *testing.T, chartObjs, kustomizeObjs []object) {
 func TestChartLints(t *testing.T) {
 	for name, values := range map[string]map[string]any{
 		"defaults":             nil,
-		"everything":           {"prometheus": map[string]any{"enable": true}, "argocd": map[string]any{"enable": true}},
+		"everything":           everythingValues(),
 		"provided certificate": providedCertValues(t, testCA(t)),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -266,62 +266,30 @@ func TestChartCopiesAreCurrent(t *testing.T) {
 	same("files/prometheus/rules.yaml", "prometheus/rules.yaml")
 }
 
-var argoKinds = []string{"Account", "WorkCenter", "WorkCenterRole", "Collaborator"}
-
-// argoHealthScript is the Argo CD health check, one script for the four kinds, in Argo
-// CD's layout: the same health.lua in each kind's directory (test/gitops checks that they
-// are equal); the chart copies the Account's.
-var argoHealthScript = filepath.Join("argocd", "resource_customizations", "access.workcenter.io", "Account", "health.lua")
-
-// The chart ships one copy of the Argo CD health check (files/argocd/health.lua) under
-// each kind's argocd-cm key.
-func TestChartArgoCDHealthChecks(t *testing.T) {
-	want, err := os.ReadFile(filepath.Join(configDir, argoHealthScript))
-	if err != nil {
-		t.Fatal(err)
+// Argo CD reads health checks from its own argocd-cm only, which a chart cannot patch
+// (Argo CD's installation owns it): the chart renders nothing for Argo CD, refuses the
+// argocd values it once had, and its README says how to install the check
+// (config/argocd's kustomize Component, or the argocd-cm patch).
+func TestChartLeavesArgoCDToArgoCD(t *testing.T) {
+	if files, _ := filepath.Glob(filepath.Join(chartDir, "files", "argocd", "*")); len(files) != 0 {
+		t.Errorf("dist/chart/files/argocd holds %v: the chart ships no Argo CD health check", files)
 	}
-	if files, _ := filepath.Glob(filepath.Join(chartDir, "files", "argocd", "*")); len(files) != 1 || filepath.Base(files[0]) != "health.lua" {
-		t.Errorf("dist/chart/files/argocd holds %v, want health.lua alone: run `make helm-chart`", files)
-	}
-	if copy, err := os.ReadFile(filepath.Join(chartDir, "files", "argocd", "health.lua")); err != nil || string(copy) != string(want) {
-		t.Errorf("dist/chart/files/argocd/health.lua differs from config/%s: run `make helm-chart`", argoHealthScript)
-	}
-	if objs := mustHelmTemplate(t, nil); slices.ContainsFunc(objs, func(o object) bool { return o.kind() == "ConfigMap" }) {
-		t.Error("argocd.enable is off by default, yet the chart renders a ConfigMap")
-	}
-	objs := mustHelmTemplate(t, map[string]any{"argocd": map[string]any{"enable": true}})
-	cm := byKey(objs)["/ConfigMap argocd/workcenter-operator-argocd-health"]
-	if cm == nil {
-		t.Fatalf("argocd.enable=true renders no ConfigMap argocd/workcenter-operator-argocd-health; it renders %s", keys(objs))
-	}
-	data, _ := cm["data"].(map[string]any)
-	if len(data) != len(argoKinds) {
-		t.Errorf("the Argo CD ConfigMap has %d keys, want one per kind (%d): %v", len(data), len(argoKinds), slices.Sorted(maps.Keys(data)))
-	}
-	for _, kind := range argoKinds {
-		key := "resource.customizations.health.access.workcenter.io_" + kind
-		if got, _ := data[key].(string); got != string(want) {
-			t.Errorf("the Argo CD ConfigMap's %s is not config/%s:\n%s", key, argoHealthScript, got)
+	for _, o := range mustHelmTemplate(t, nil) {
+		if o.kind() == "ConfigMap" || strings.Contains(fmt.Sprint(o["metadata"]), "argocd") {
+			t.Errorf("the chart renders %s", o.key())
 		}
 	}
-
-	// Its data is what config/argocd's argocd-cm patch adds, key for key.
-	patch := filepath.Join(configDir, "argocd", "argocd-cm-patch.yaml")
-	b, err := os.ReadFile(patch)
-	if os.IsNotExist(err) {
-		t.Skip("config/argocd/argocd-cm-patch.yaml does not exist: nothing more to compare")
+	if _, err := helmTemplate(t, map[string]any{"argocd": map[string]any{"enable": true}}, namespace); err == nil || !strings.Contains(err.Error(), "argocd") {
+		t.Errorf("argocd.enable=true: err = %v, want the schema to refuse argocd", err)
 	}
+	readme, err := os.ReadFile(filepath.Join(chartDir, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cmPatch struct {
-		Data map[string]any `json:"data"`
-	}
-	if err := sigsyaml.Unmarshal(b, &cmPatch); err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(cmPatch.Data, data); d != "" {
-		t.Errorf("the chart's Argo CD ConfigMap data differs from config/argocd/argocd-cm-patch.yaml's (-patch +chart):\n%s", d)
+	for _, want := range []string{"config/argocd", "argocd-cm-patch.yaml", "configs.cm"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("dist/chart/README.md does not say how to install the Argo CD health check: no %q", want)
+		}
 	}
 }
 
@@ -347,7 +315,7 @@ func TestChartValuesAreDocumented(t *testing.T) {
 	var walk func(prefix string, v any)
 	walk = func(prefix string, v any) {
 		if m, ok := v.(map[string]any); ok && len(m) > 0 && prefix != "manager.resources" &&
-			prefix != "manager.podSecurityContext" && prefix != "manager.securityContext" {
+			prefix != "manager.podSecurityContext" && prefix != "manager.securityContext" && prefix != "manager.strategy" {
 			for k, v := range m {
 				walk(strings.TrimPrefix(prefix+"."+k, "."), v)
 			}

@@ -93,8 +93,34 @@ func loadChart(t *testing.T) *chart.Chart {
 	return c
 }
 
-// helmTemplate renders the chart as `helm template --include-crds` does, client-only.
+// helmTemplate renders the chart as `helm template --include-crds` does, client-only:
+// the release's objects, without its hooks.
 func helmTemplate(t *testing.T, values map[string]any, ns string) ([]object, error) {
+	t.Helper()
+	r, err := helmRelease(t, values, ns)
+	if err != nil {
+		return nil, err
+	}
+	return parseYAMLStream(t, "helm template", r.Manifest), nil
+}
+
+// helmHooks renders the chart's hooks (the `helm test` objects), in Helm's order.
+func helmHooks(t *testing.T, values map[string]any) []object {
+	t.Helper()
+	r, err := helmRelease(t, values, namespace)
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	var out []object
+	for _, h := range r.Hooks {
+		out = append(out, parseYAMLStream(t, "hook "+h.Path, h.Manifest)...)
+	}
+	return out
+}
+
+// helmRelease installs the chart client-only (a dry run): values are checked against
+// values.schema.json as `helm install` checks them.
+func helmRelease(t *testing.T, values map[string]any, ns string) (*release.Release, error) {
 	t.Helper()
 	cfg := action.NewConfiguration()
 	cfg.Releases = storage.Init(driver.NewMemory())
@@ -114,7 +140,7 @@ func helmTemplate(t *testing.T, values map[string]any, ns string) ([]object, err
 	if !ok {
 		t.Fatalf("helm returned a %T, not a v1 release", rel)
 	}
-	return parseYAMLStream(t, "helm template", r.Manifest), nil
+	return r, nil
 }
 
 // kubeVersion is the Kubernetes version the chart is rendered for: the control plane

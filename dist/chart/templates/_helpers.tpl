@@ -27,8 +27,14 @@ app.kubernetes.io/name: {{ include "workcenter-operator.name" . }}
 control-plane: controller-manager
 {{- end }}
 
+{{/* The manager's ServiceAccount: serviceAccount.name, or <name>-controller-manager as config/default names it. */}}
 {{- define "workcenter-operator.serviceAccountName" -}}
-{{ include "workcenter-operator.name" . }}-controller-manager
+{{- default (printf "%s-controller-manager" (include "workcenter-operator.name" .)) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* The manager's image, also run by the helm test Pod. */}}
+{{- define "workcenter-operator.image" -}}
+"{{ .Values.manager.image.repository }}:{{ .Values.manager.image.tag | default .Chart.AppVersion }}"
 {{- end }}
 
 {{/* The Secret the manager reads its webhook serving certificate from. */}}
