@@ -63,6 +63,10 @@ test: verify-generated fmt vet envtest ## Run all tests (unit, envtest, and end-
 test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local environment driven through kubectl), verbosely.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/e2e/ -count=1 -timeout 10m -v -args -ginkgo.v
 
+.PHONY: test-installed
+test-installed: envtest ## Only the installed suite (test/installed: the chart and config/default on a real API server, the manager run from the image as the Deployment says; docs/operations.md), verbosely.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/installed/ -count=1 -timeout 10m -v
+
 .PHONY: bench-scale
 bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
