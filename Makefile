@@ -63,6 +63,10 @@ test: verify-generated fmt vet envtest ## Run all tests (unit, envtest, and end-
 test-e2e: envtest ## Run only the end-to-end suite (test/e2e: the run-local environment driven through kubectl), verbosely.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/e2e/ -count=1 -timeout 10m -v -args -ginkgo.v
 
+.PHONY: test-installed
+test-installed: envtest ## Only the installed suite (test/installed: the chart and config/default on a real API server, the manager run from the image as the Deployment says; docs/operations.md), verbosely.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/installed/ -count=1 -timeout 10m -v
+
 .PHONY: bench-scale
 bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
@@ -139,8 +143,10 @@ helm-lint: ## Lint and render the chart (dist/chart) with Helm's Go SDK and fail
 	go test ./test/install/ -run 'TestChart|TestDrift' -count=1 -v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|no drift|drift|differs|only in|helm lint'
 
 .PHONY: image
-image: ## Build the manager's image (what the Dockerfile builds, without a container engine) into dist/image.tar, tagged IMG: an OCI archive that docker/podman load, kind load image-archive and crane push take.
-	go run ./hack/image -o dist/image.tar -tag $(IMG)
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+image: ## Build the manager's image (the Dockerfile's layout, without a container engine) into dist/image.tar, tagged IMG: one OCI index of IMAGE_PLATFORMS with an SPDX SBOM per platform, reproducible (SOURCE_DATE_EPOCH: the last commit's time); docker/podman load, skopeo, oras, crane and kind load image-archive take it.
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) go run ./hack/image -o dist/image.tar -tag $(IMG) -platforms $(IMAGE_PLATFORMS) -revision "$$(git rev-parse HEAD 2>/dev/null)"
 
 .PHONY: deploy
 deploy: build-installer ## Install everything in the cluster in ~/.kube/config (needs cert-manager and the image IMG).

@@ -1,16 +1,21 @@
-// Command image builds the manager's container image without a container engine: the
-// image the Dockerfile describes (a static manager on a distroless-like base, run as
-// the nonroot user 65532), assembled with go-containerregistry and written as one tar
-// file that is both an OCI image layout (index.json, blobs/) and a `docker save`
-// archive (manifest.json), so `docker load`, `podman load`, `skopeo copy oci-archive:`,
-// `crane push` and `kind load image-archive` all take it.
+// Command image builds the manager's container image without a container engine: one
+// OCI image index of linux/amd64 and linux/arm64 (the manager cross-compiled static,
+// CGO_ENABLED=0), on a base equivalent to distroless/static:nonroot built from files
+// (base.go: users, /tmp, the CA bundle, the time zone database), run as the nonroot user
+// 65532, with an SPDX 2.3 SBOM attached to each platform's image as an OCI 1.1 referrer.
+// It writes one tar file that is both an OCI image layout (index.json, blobs/) and a
+// `docker save` archive (manifest.json, of the build machine's platform), so
+// `docker load`, `podman load`, `skopeo copy --all oci-archive:`, `oras cp -r
+// --from-oci-layout`, `crane push` and `kind load image-archive` all take it.
 //
 //	go run ./hack/image -o dist/image.tar -tag workcenter-operator:latest
+//	go run ./hack/image -rootfs /rootfs    # only the base's files, into a directory (the Dockerfile)
 //
-// The image has two layers: the base (/etc/passwd and /etc/group with root, nobody and
-// nonroot, /home/nonroot, /tmp) and the manager at /manager. Files have fixed owners and
-// times, and the config's creation time is SOURCE_DATE_EPOCH (0 by default), so the
-// same binary gives the same image digest.
+// Reproducible: the same sources and toolchain give the same digests. The manager is
+// built with -trimpath and -buildvcs=false (the revision goes into a label instead, so a
+// Dockerfile build without .git compiles the same binary); every tar entry is sorted,
+// with fixed owners and times; every time is SOURCE_DATE_EPOCH (`make image` sets it to
+// the last commit's time; 0 when unset).
 package main
 
 import (
@@ -27,6 +32,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -37,57 +43,96 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// Nonroot is distroless's nonroot user and group, which the Deployment's
-// runAsNonRoot needs as a number.
-const Nonroot = 65532
+// Labels of every image (the Dockerfile sets the same with LABEL).
+var Labels = map[string]string{
+	"org.opencontainers.image.title":  "workcenter-operator",
+	"org.opencontainers.image.source": "https://github.com/workcenter-io/workcenter-operator",
+}
 
 func main() {
 	out := flag.String("o", "dist/image.tar", "the image tar file to write")
 	tag := flag.String("tag", "workcenter-operator:latest", "the image's name and tag (IMG)")
-	binary := flag.String("binary", "", "a manager binary already built (static, linux); empty builds ./cmd")
-	arch := flag.String("arch", runtime.GOARCH, "the image's CPU architecture (GOARCH)")
+	platforms := flag.String("platforms", "linux/amd64,linux/arm64", "comma-separated os/arch list of the index")
+	binary := flag.String("binary", "", "a manager binary already built (static, linux), with one platform only; empty builds ./cmd")
 	version := flag.String("version", "", "the org.opencontainers.image.version label; empty for none")
+	revision := flag.String("revision", "", "the org.opencontainers.image.revision label (the commit); empty for none")
+	rootfs := flag.String("rootfs", "", "write only the base's files into this directory and exit (the Dockerfile's builder stage)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("image: ")
 
+	base, err := BuildBase(goroot())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *rootfs != "" {
+		if err := WriteRootfs(*rootfs, base.Files); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	ref, err := name.NewTag(*tag)
 	if err != nil {
 		log.Fatalf("tag %q: %v", *tag, err)
 	}
-	if *binary == "" {
-		tmp, err := os.MkdirTemp("", "image-")
+	var plats []v1.Platform
+	for _, p := range strings.Split(*platforms, ",") {
+		os, arch, ok := strings.Cut(strings.TrimSpace(p), "/")
+		if !ok || os != "linux" || strings.Contains(arch, "/") {
+			log.Fatalf("platform %q: want linux/<arch>", p)
+		}
+		plats = append(plats, v1.Platform{OS: os, Architecture: arch})
+	}
+	if *binary != "" && len(plats) != 1 {
+		log.Fatalf("-binary needs exactly one platform, not %d", len(plats))
+	}
+	created := sourceDate()
+	b := &Build{Base: base, Created: created, Version: *version, Revision: *revision}
+	tmp, err := os.MkdirTemp("", "image-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, p := range plats {
+		bin := *binary
+		if bin == "" {
+			bin = filepath.Join(tmp, "manager-"+p.Architecture)
+			if err := BuildManager(bin, p.Architecture); err != nil {
+				log.Fatal(err)
+			}
+		}
+		manager, err := os.ReadFile(bin)
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer os.RemoveAll(tmp)
-		*binary = filepath.Join(tmp, "manager")
-		if err := buildManager(*binary, *arch); err != nil {
+		if err := b.Add(p, manager); err != nil {
 			log.Fatal(err)
 		}
 	}
-	manager, err := os.ReadFile(*binary)
-	if err != nil {
+	if err := b.WriteFile(*out, ref); err != nil {
 		log.Fatal(err)
 	}
-	img, err := Build(manager, *arch, *version, sourceDate())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := WriteFile(*out, ref, img); err != nil {
-		log.Fatal(err)
-	}
-	digest, _ := img.Digest()
-	log.Printf("%s: %s %s", *out, ref, digest)
+	idx, _ := b.Index()
+	digest, _ := idx.Digest()
+	log.Printf("%s: %s %s (%s)", *out, ref, digest, *platforms)
 }
 
-// buildManager builds ./cmd as the Dockerfile does: static (no cgo), for linux.
-func buildManager(out, arch string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./cmd")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+func goroot() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		log.Fatalf("go env GOROOT: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// BuildManager builds ./cmd as the Dockerfile does: static (no cgo), for linux/arch,
+// without paths or VCS stamps, so the same sources give the same binary anywhere.
+func BuildManager(out, arch string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, "./cmd")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch, "GOFLAGS=")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build ./cmd: %w", err)
+		return fmt.Errorf("go build ./cmd for linux/%s: %w", arch, err)
 	}
 	return nil
 }
@@ -100,96 +145,124 @@ func sourceDate() time.Time {
 	return time.Unix(0, 0).UTC()
 }
 
-// file is one entry of a layer.
-type file struct {
-	path     string
-	mode     int64
-	uid, gid int
-	dir      bool
-	content  []byte
+// Build collects the platforms' images and their SBOMs.
+type Build struct {
+	Base              *Base
+	Created           time.Time
+	Version, Revision string
+
+	images []platformImage
 }
 
-// baseFiles are what the manager needs of distroless/static:nonroot: the users, a home
-// and /tmp. No shell, no package manager, no CA bundle (the manager only talks to the
-// API server, with the service account's CA).
-func baseFiles() []file {
-	return []file{
-		{path: "etc", mode: 0o755, dir: true},
-		{path: "etc/passwd", mode: 0o644, content: []byte(
-			"root:x:0:0:root:/root:/sbin/nologin\n" +
-				"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n" +
-				"nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")},
-		{path: "etc/group", mode: 0o644, content: []byte("root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n")},
-		{path: "etc/nsswitch.conf", mode: 0o644, content: []byte("hosts: files dns\n")},
-		{path: "home", mode: 0o755, dir: true},
-		{path: "home/nonroot", mode: 0o700, uid: Nonroot, gid: Nonroot, dir: true},
-		{path: "root", mode: 0o700, dir: true},
-		{path: "tmp", mode: 0o1777, dir: true},
-	}
+type platformImage struct {
+	platform v1.Platform
+	image    v1.Image
+	sbom     []byte
 }
 
-// Build assembles the image: the base layer, the manager layer, and a config that runs
-// /manager as nonroot.
-func Build(manager []byte, arch, version string, created time.Time) (v1.Image, error) {
+// Add builds the image of one platform around manager, and its SBOM.
+func (b *Build) Add(p v1.Platform, manager []byte) error {
 	var layers []v1.Layer
-	for _, files := range [][]file{
-		baseFiles(),
-		{{path: "manager", mode: 0o755, content: manager}},
-	} {
-		l, err := layer(files, created)
+	for _, files := range [][]File{b.Base.Files, {{Path: "manager", Mode: 0o755, Content: manager}}} {
+		l, err := layer(files, b.Created)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		layers = append(layers, l)
 	}
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err := mutate.AppendLayers(img, layers...)
+	img, err := mutate.Append(img, mutate.Addendum{Layer: layers[0], History: v1.History{
+		CreatedBy: "base: distroless/static:nonroot equivalent (hack/image/base.go)", Created: v1.Time{Time: b.Created}}},
+		mutate.Addendum{Layer: layers[1], History: v1.History{
+			CreatedBy: "COPY manager /manager", Created: v1.Time{Time: b.Created}}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	cf.Created = v1.Time{Time: created}
+	cf.OS, cf.Architecture, cf.Variant = p.OS, p.Architecture, p.Variant
+	cf.Created = v1.Time{Time: b.Created}
 	cf.Author = "workcenter-operator"
 	cf.Config.Entrypoint = []string{"/manager"}
 	cf.Config.Cmd = nil
 	cf.Config.User = fmt.Sprintf("%d:%d", Nonroot, Nonroot)
 	cf.Config.WorkingDir = "/"
-	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	cf.Config.Labels = map[string]string{
-		"org.opencontainers.image.title":  "workcenter-operator",
-		"org.opencontainers.image.source": "https://github.com/workcenter-io/workcenter-operator",
+	cf.Config.Env = append([]string(nil), Env...)
+	cf.Config.Labels = map[string]string{}
+	for k, v := range Labels {
+		cf.Config.Labels[k] = v
 	}
-	if version != "" {
-		cf.Config.Labels["org.opencontainers.image.version"] = version
+	if b.Version != "" {
+		cf.Config.Labels["org.opencontainers.image.version"] = b.Version
 	}
-	for i := range cf.History {
-		cf.History[i].Created = v1.Time{Time: created}
+	if b.Revision != "" {
+		cf.Config.Labels["org.opencontainers.image.revision"] = b.Revision
 	}
-	return mutate.ConfigFile(img, cf)
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return err
+	}
+	// Annotated like buildx's images, so registries show the creation time and source.
+	img = mutate.Annotations(img, map[string]string{
+		"org.opencontainers.image.created": b.Created.Format(time.RFC3339),
+		"org.opencontainers.image.source":  Labels["org.opencontainers.image.source"],
+	}).(v1.Image)
+	digest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	version := b.Version
+	if version == "" {
+		version = b.Revision
+	}
+	if version == "" {
+		version = "(devel)"
+	}
+	sbom, err := SBOM(manager, p.OS+"/"+p.Architecture, digest.String(), version, b.Base, b.Created)
+	if err != nil {
+		return err
+	}
+	b.images = append(b.images, platformImage{platform: p, image: img, sbom: sbom})
+	return nil
+}
+
+// Index is the OCI image index of the platforms' images, in the order added.
+func (b *Build) Index() (v1.ImageIndex, error) {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, pi := range b.images {
+		p := pi.platform
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: pi.image, Descriptor: v1.Descriptor{
+			MediaType: types.OCIManifestSchema1, Platform: &p,
+		}})
+	}
+	idx = mutate.Annotations(idx, map[string]string{
+		"org.opencontainers.image.created": b.Created.Format(time.RFC3339),
+	}).(v1.ImageIndex)
+	return idx, nil
 }
 
 // layer makes a gzip-compressed OCI layer of files, in order, with fixed times.
-func layer(files []file, mtime time.Time) (v1.Layer, error) {
+func layer(files []File, mtime time.Time) (v1.Layer, error) {
+	files = append([]File(nil), files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
 		h := &tar.Header{
-			Name: f.path, Mode: f.mode, Uid: f.uid, Gid: f.gid, ModTime: mtime,
-			Typeflag: tar.TypeReg, Size: int64(len(f.content)), Format: tar.FormatPAX,
+			Name: f.Path, Mode: f.Mode, Uid: f.UID, Gid: f.GID, ModTime: mtime,
+			Typeflag: tar.TypeReg, Size: int64(len(f.Content)), Format: tar.FormatPAX,
 		}
-		if f.dir {
-			h.Name, h.Typeflag, h.Size = f.path+"/", tar.TypeDir, 0
+		if f.Dir {
+			h.Name, h.Typeflag, h.Size = f.Path+"/", tar.TypeDir, 0
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}
-		if _, err := tw.Write(f.content); err != nil {
+		if _, err := tw.Write(f.Content); err != nil {
 			return nil, err
 		}
 	}
@@ -212,9 +285,9 @@ func containerdName(ref name.Tag) string {
 	return registry + "/" + ref.RepositoryStr() + ":" + ref.TagStr()
 }
 
-// WriteFile writes img to path as one tar holding both an OCI image layout and a
+// WriteFile writes the build to path as one tar holding both an OCI image layout and a
 // `docker save` manifest.json, through a temporary file renamed into place.
-func WriteFile(path string, ref name.Tag, img v1.Image) error {
+func (b *Build) WriteFile(path string, ref name.Tag) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -223,7 +296,7 @@ func WriteFile(path string, ref name.Tag, img v1.Image) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := Write(tmp, ref, img); err != nil {
+	if err := b.Write(tmp, ref); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -237,88 +310,134 @@ func WriteFile(path string, ref name.Tag, img v1.Image) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Write writes img to w as an OCI image layout archive with a docker manifest.json.
-func Write(w io.Writer, ref name.Tag, img v1.Image) error {
+// emptyConfig is the OCI empty descriptor's content, the config of an artifact.
+var emptyConfig = []byte("{}")
+
+// Write writes the build to w: an OCI image layout whose index.json names the image
+// index by the tag and lists each SBOM's referrer manifest (as `oras attach` to an OCI
+// layout does: no name and no platform, so no tool takes it for a runnable image), plus a `docker save` manifest.json of the build machine's platform
+// (or the first).
+func (b *Build) Write(w io.Writer, ref name.Tag) error {
 	blobs := map[string][]byte{} // path -> content
-	blob := func(b []byte) (v1.Hash, string) {
-		h, _, _ := v1.SHA256(bytes.NewReader(b))
+	blob := func(content []byte) (v1.Hash, string) {
+		h, _, _ := v1.SHA256(bytes.NewReader(content))
 		p := "blobs/sha256/" + h.Hex
-		blobs[p] = b
+		blobs[p] = content
 		return h, p
 	}
-	manifest, err := img.RawManifest()
+	idx, err := b.Index()
 	if err != nil {
 		return err
 	}
-	config, err := img.RawConfigFile()
+	rawIndex, err := idx.RawManifest()
 	if err != nil {
 		return err
 	}
-	manifestDigest, _ := blob(manifest)
-	_, configPath := blob(config)
-	layers, err := img.Layers()
-	if err != nil {
-		return err
-	}
-	var layerPaths []string
-	for _, l := range layers {
-		rc, err := l.Compressed()
+	indexDigest, _ := blob(rawIndex)
+	indexMediaType, _ := idx.MediaType()
+	top := []v1.Descriptor{{
+		MediaType: indexMediaType,
+		Size:      int64(len(rawIndex)),
+		Digest:    indexDigest,
+		Annotations: map[string]string{
+			"org.opencontainers.image.ref.name": ref.TagStr(),
+			"io.containerd.image.name":          containerdName(ref),
+		},
+	}}
+	var docker tarball.Manifest
+	for i, pi := range b.images {
+		manifest, err := pi.image.RawManifest()
 		if err != nil {
 			return err
 		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
+		config, err := pi.image.RawConfigFile()
 		if err != nil {
 			return err
 		}
-		_, p := blob(b)
-		layerPaths = append(layerPaths, p)
-	}
+		manifestDigest, _ := blob(manifest)
+		_, configPath := blob(config)
+		layers, err := pi.image.Layers()
+		if err != nil {
+			return err
+		}
+		var layerPaths []string
+		for _, l := range layers {
+			rc, err := l.Compressed()
+			if err != nil {
+				return err
+			}
+			c, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return err
+			}
+			_, p := blob(c)
+			layerPaths = append(layerPaths, p)
+		}
+		if pi.platform.Architecture == runtime.GOARCH || (i == 0 && !b.has(runtime.GOARCH)) {
+			docker = tarball.Manifest{{Config: configPath, RepoTags: []string{ref.String()}, Layers: layerPaths}}
+		}
 
-	index := v1.IndexManifest{
-		SchemaVersion: 2,
-		MediaType:     types.OCIImageIndex,
-		Manifests: []v1.Descriptor{{
-			MediaType: types.OCIManifestSchema1,
-			Size:      int64(len(manifest)),
-			Digest:    manifestDigest,
+		// The SBOM: an OCI 1.1 artifact manifest whose subject is this platform's image.
+		sbomDigest, _ := blob(pi.sbom)
+		emptyDigest, _ := blob(emptyConfig)
+		artifact := v1.Manifest{
+			SchemaVersion: 2,
+			MediaType:     types.OCIManifestSchema1,
+			Config: v1.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Size: int64(len(emptyConfig)),
+				Digest: emptyDigest, Data: emptyConfig},
+			Layers: []v1.Descriptor{{MediaType: SPDXMediaType, Size: int64(len(pi.sbom)), Digest: sbomDigest,
+				Annotations: map[string]string{"org.opencontainers.image.title": "sbom.spdx.json"}}},
+			Subject:      &v1.Descriptor{MediaType: types.OCIManifestSchema1, Size: int64(len(manifest)), Digest: manifestDigest},
+			ArtifactType: SPDXMediaType,
 			Annotations: map[string]string{
-				"org.opencontainers.image.ref.name": ref.TagStr(),
-				"io.containerd.image.name":          containerdName(ref),
+				"org.opencontainers.image.created": b.Created.Format(time.RFC3339),
 			},
-		}},
+		}
+		rawArtifact, err := json.Marshal(artifact)
+		if err != nil {
+			return err
+		}
+		artifactDigest, _ := blob(rawArtifact)
+		top = append(top, v1.Descriptor{
+			MediaType: types.OCIManifestSchema1, Size: int64(len(rawArtifact)), Digest: artifactDigest,
+			ArtifactType: SPDXMediaType,
+			Annotations: map[string]string{
+				"org.opencontainers.image.created": b.Created.Format(time.RFC3339),
+				// Which image it describes, for tools that list index.json without
+				// following subjects.
+				"vnd.workcenter.sbom.subject": manifestDigest.String(),
+			},
+		})
 	}
-	indexJSON, err := json.Marshal(index)
+	layoutIndex, err := json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: top})
 	if err != nil {
 		return err
 	}
-	dockerManifest, err := json.Marshal(tarball.Manifest{{
-		Config:   configPath,
-		RepoTags: []string{ref.String()},
-		Layers:   layerPaths,
-	}})
+	dockerManifest, err := json.Marshal(docker)
 	if err != nil {
 		return err
 	}
 
 	tw := tar.NewWriter(w)
-	put := func(p string, b []byte) error {
-		h := &tar.Header{Name: p, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
+	epoch := time.Unix(0, 0)
+	put := func(p string, content []byte) error {
+		h := &tar.Header{Name: p, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg, ModTime: epoch, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(h); err != nil {
 			return err
 		}
-		_, err := tw.Write(b)
+		_, err := tw.Write(content)
 		return err
 	}
 	for _, d := range []string{"blobs/", "blobs/sha256/"} {
-		if err := tw.WriteHeader(&tar.Header{Name: d, Mode: 0o755, Typeflag: tar.TypeDir, ModTime: time.Unix(0, 0)}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: d, Mode: 0o755, Typeflag: tar.TypeDir, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 			return err
 		}
 	}
 	if err := put("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
 		return err
 	}
-	if err := put("index.json", indexJSON); err != nil {
+	if err := put("index.json", layoutIndex); err != nil {
 		return err
 	}
 	if err := put("manifest.json", dockerManifest); err != nil {
@@ -335,4 +454,13 @@ func Write(w io.Writer, ref name.Tag, img v1.Image) error {
 		}
 	}
 	return tw.Close()
+}
+
+func (b *Build) has(arch string) bool {
+	for _, pi := range b.images {
+		if pi.platform.Architecture == arch {
+			return true
+		}
+	}
+	return false
 }
