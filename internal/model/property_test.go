@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,6 +33,15 @@ func change(t *rapid.T, m *Account) {
 	case 1:
 		wc := fixtures.WorkCenter(ns, name("wc", 3))
 		wc.Spec.Archived = rapid.Bool().Draw(t, "archived")
+		// Selectors and templates (docs/assignments.md): a region label, a template, a
+		// WorkCenter publishing from one (valid or not).
+		if r := rapid.IntRange(0, 2).Draw(t, "region"); r > 0 {
+			wc.Labels = map[string]string{"region": fmt.Sprint(r)}
+		}
+		wc.Spec.Template = rapid.IntRange(0, 3).Draw(t, "template") == 0
+		if rapid.IntRange(0, 3).Draw(t, "publishes") == 0 {
+			wc.Spec.CollaboratorsFrom = v1alpha1.ObjectName(name("wc", 4))
+		}
 		must(m.Set(wc))
 	case 2:
 		r := fixtures.Role(ns, name("role", 5))
@@ -68,6 +79,11 @@ func change(t *rapid.T, m *Account) {
 			c.CreationTimestamp = metav1.NewTime(t0.Add(time.Duration(rapid.IntRange(0, 30).Draw(t, "born")) * time.Second))
 		}
 		c.Spec.Email = name("p", 14) + "@example.com"
+		if rapid.IntRange(0, 3).Draw(t, "selects") == 0 {
+			c.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{
+				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"region": fmt.Sprint(rapid.IntRange(1, 2).Draw(t, "selected"))}},
+				Role:     v1alpha1.ObjectName(name("role", 6))}}
+		}
 		if typ == v1alpha1.Member {
 			c.Spec.AdminRole = rapid.SampledFrom([]v1alpha1.AdminRole{v1alpha1.AdminRoleNone, v1alpha1.AdminRoleNone,
 				v1alpha1.AdminRoleAccountAdministrator, v1alpha1.AdminRoleWorkCenterAdministrator}).Draw(t, "admin")
@@ -89,6 +105,7 @@ func TestInvariants(t *testing.T) {
 }
 
 func checkInvariants(t *rapid.T, m *Account) {
+	checkSources(t, m)
 	now := metav1.NewTime(t0.Add(time.Hour))
 	members := m.Members()
 	var licensed, unlicensed []*v1alpha1.Collaborator
@@ -167,6 +184,70 @@ func checkInvariants(t *rapid.T, m *Account) {
 			// Nobody has access in a Deactivated account, nor an unlicensed Member.
 			if (owner == nil || owner.Spec.State == v1alpha1.AccountDeactivated || (IsMember(c) && !m.Licensed(c))) && len(perms) > 0 {
 				t.Fatalf("%s holds %v with no active account or no license", c.Name, perms)
+			}
+		}
+	}
+}
+
+// oracleAssignments is docs/assignments.md's precedence, computed the slow way: listed
+// entries; then each selector in order over the WorkCenters by name; then each
+// WorkCenter, by name, validly publishing from a template c is assigned to.
+func oracleAssignments(m *Account, c *v1alpha1.Collaborator) []string {
+	var out []string
+	taken := map[string]string{}
+	take := func(wc, role string, src v1alpha1.AssignmentSource) {
+		if _, ok := taken[wc]; ok {
+			return
+		}
+		taken[wc] = role
+		out = append(out, wc+"="+role+"/"+string(src))
+	}
+	for _, as := range c.Spec.WorkCenters {
+		if _, ok := taken[string(as.Name)]; !ok {
+			taken[string(as.Name)] = string(as.Role)
+		}
+		out = append(out, string(as.Name)+"="+string(as.Role)+"/Spec")
+	}
+	wcs := m.WorkCenters()
+	for _, sel := range c.Spec.WorkCenterSelectors {
+		for _, w := range wcs {
+			if w.Labels["region"] != "" && w.Labels["region"] == sel.Selector.MatchLabels["region"] {
+				take(w.Name, string(sel.Role), v1alpha1.SourceSelector)
+			}
+		}
+	}
+	before := maps.Clone(taken)
+	for _, w := range wcs {
+		t := m.WorkCenter(string(w.Spec.CollaboratorsFrom))
+		if w.Spec.CollaboratorsFrom == "" || t == nil || !t.Spec.Template || t.Name == w.Name || t.Spec.CollaboratorsFrom != "" {
+			continue
+		}
+		if role, ok := before[t.Name]; ok {
+			take(w.Name, role, v1alpha1.SourceTemplate)
+		}
+	}
+	return out
+}
+
+func checkSources(t *rapid.T, m *Account) {
+	for _, c := range m.Collaborators() {
+		var got []string
+		for _, as := range m.AssignmentsOf(c) {
+			got = append(got, string(as.Name)+"="+string(as.Role)+"/"+string(as.Source))
+		}
+		if want := oracleAssignments(m, c); !slices.Equal(got, want) {
+			t.Fatalf("%s's assignments %v, want %v", c.Name, got, want)
+		}
+		for _, as := range m.AssignmentsOf(c) {
+			if !slices.ContainsFunc(m.AssignedTo(string(as.Name)), func(x *v1alpha1.Collaborator) bool { return x.Name == c.Name }) {
+				t.Fatalf("%s is assigned to %s but the index does not say so", c.Name, as.Name)
+			}
+		}
+	}
+	for _, w := range m.WorkCenters() {
+		for _, x := range m.AssignedTo(w.Name) {
+			if !slices.ContainsFunc(m.AssignmentsOf(x), func(as Assigned) bool { return string(as.Name) == w.Name }) {
+				t.Fatalf("the index says %s is assigned to %s, but it is not", x.Name, w.Name)
 			}
 		}
 	}
