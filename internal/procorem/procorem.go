@@ -150,7 +150,7 @@ Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 ba
 		}
 		return nil
 	}
-	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.validate(), o.test())
+	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.recipients(), o.validate(), o.test())
 	root.SetHelpFunc(helpWithFormats(root.HelpFunc()))
 	for _, cmd := range root.Commands() {
 		if cmd.Name() != "validate" {
