@@ -67,6 +67,7 @@ func TestGoldenOutputs(t *testing.T) {
 		{"recipients", []string{"recipients", "postDeleted", "--workcenter", "tower-a"}},
 		{"recipients-archived", []string{"recipients", "postCreated", "--workcenter", "hq-fitout"}},
 		{"recipients-json", []string{"recipients", "fileUploaded", "--workcenter", "tower-a", "-o", "json"}},
+		{"recipients-digest", []string{"recipients", "fileUploaded", "--workcenter", "harbor-bridge"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -347,7 +348,7 @@ func TestDocsShowTheRealOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"can-i-yes", "can-i-no", "who-can", "can-i-capability-yes", "can-i-capability-no",
-		"can-i-capability-workcenter", "who-can-capability", "access-admin"} {
+		"can-i-capability-workcenter", "who-can-capability", "access-admin", "recipients"} {
 		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name+".txt"))
 		if err != nil {
 			t.Fatal(err)
