@@ -229,8 +229,8 @@ func (e *UnknownWorkCenterError) Error() string {
 // Recipients answers, for a notification service, who is emailed when an action of
 // option (an emailNotifications field name: fileUploaded, postCreated, ...) happens in the
 // WorkCenter, and who is not and why (docs/email.md). The people asked about are those
-// whose spec assigns them to the WorkCenter, and the Account and WorkCenter
-// Administrators. Each is decided, the first that applies:
+// assigned to the WorkCenter, by any source (listed, a selector, a template:
+// AssignmentsOf), and the Account and WorkCenter Administrators. Each is decided, the first that applies:
 //
 //  1. no Account, or a Deactivated one (effective access's step 1): not emailed;
 //  2. a Collaborator being deleted: not emailed;
@@ -304,12 +304,13 @@ func (a *Account) recipient(c *v1alpha1.Collaborator, option v1alpha1.EmailOptio
 			Short(c.Name), articleOf(string(c.Spec.AdminRole)), c.Spec.AdminRole, Short(workCenter)))
 	}
 	as := acc.Assignment
+	via := a.sourcePhrase(as)
 	switch as.State {
 	case v1alpha1.AssignmentActive:
 	case v1alpha1.AssignmentArchived:
 		return not(RecipientWorkCenterArchived, fmt.Sprintf("WorkCenter %q is archived: nothing that emails can happen there", Short(workCenter)))
 	default:
-		msg := fmt.Sprintf("the assignment of role %q is %s", Short(as.Role), as.State)
+		msg := fmt.Sprintf("the assignment of role %q%s is %s", Short(as.Role), via, as.State)
 		if as.Reason != "" {
 			msg += " (" + as.Reason + ")"
 		}
@@ -320,16 +321,31 @@ func (a *Account) recipient(c *v1alpha1.Collaborator, option v1alpha1.EmailOptio
 	}
 	n, builtIn, _ := a.RoleEmailNotifications(as.Role)
 	if !EmailOptionOn(n, option) {
-		return not(RecipientOptionOffInRole, fmt.Sprintf("role %q has %s off", Short(as.Role), option))
+		return not(RecipientOptionOffInRole, fmt.Sprintf("role %q%s has %s off", Short(as.Role), via, option))
 	}
 	if DisabledByPerson(c, option) {
 		return not(RecipientDisabledByPerson, fmt.Sprintf("%s turned %s off (emailPreferences.disabled)", Short(c.Name), option))
 	}
-	r.Message = fmt.Sprintf("role %q has %s on", Short(as.Role), option)
+	r.Message = fmt.Sprintf("role %q%s has %s on", Short(as.Role), via, option)
 	if builtIn {
 		r.Message += " (built-in role: every option is on)"
 	}
 	return r
+}
+
+// sourcePhrase says where an assignment comes from when it is not listed in the spec:
+// " (by a WorkCenter selector)", " (published from template \"t\")"; "" for a listed one.
+func (a *Account) sourcePhrase(as *v1alpha1.WorkCenterAssignmentStatus) string {
+	switch as.Source {
+	case v1alpha1.SourceSelector:
+		return " (by a WorkCenter selector)"
+	case v1alpha1.SourceTemplate:
+		if wc := a.workCenters[as.Name]; wc != nil {
+			return fmt.Sprintf(" (published from template %q)", Short(string(wc.Spec.CollaboratorsFrom)))
+		}
+		return " (published from a template)"
+	}
+	return ""
 }
 
 // articleOf is "n" before a word starting with a vowel ("an AccountAdministrator").

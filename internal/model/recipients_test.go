@@ -338,3 +338,49 @@ func TestRoleEmailNotifications(t *testing.T) {
 		t.Error("a missing role is found")
 	}
 }
+
+// Assignments by a selector or a template email like listed ones, the role their source
+// gives deciding, and the answer says where the assignment comes from.
+func TestRecipientsBySelectorAndTemplate(t *testing.T) {
+	quiet := newRole("quiet", emailOff("postCreated"))
+	quiet.Namespace = ns
+	sel := selecting(newCollab("sel"), "contributor", map[string]string{"region": "north"})
+	selQuiet := selecting(newCollab("sel-quiet"), "quiet", map[string]string{"region": "north"})
+	tmplPerson := newCollab("tpl", assigned("tmpl=read-only"), prefer(v1alpha1.EmailDigest))
+	listed := selecting(newCollab("listed", assigned("north-1=quiet")), "contributor", map[string]string{"region": "north"})
+	m := sourcesWorld(t, quiet, sel, selQuiet, tmplPerson, listed)
+
+	r, err := m.Recipients("postCreated", "north-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Recipient{}
+	for _, p := range append(r.Emailed, r.NotEmailed...) {
+		got[p.Collaborator.Name] = p
+	}
+	if p := got["sel"]; p.Reason != "" || p.Role != "contributor" || p.Assignment.Source != v1alpha1.SourceSelector {
+		t.Errorf("sel: %+v", p)
+	} else {
+		mustContain(t, "sel's message", p.Message, `role "contributor" (by a WorkCenter selector) has postCreated on`)
+	}
+	if p := got["sel-quiet"]; p.Reason != RecipientOptionOffInRole {
+		t.Errorf("sel-quiet: %+v", p)
+	}
+	// A listed assignment shadows the selector's: its role decides.
+	if p := got["listed"]; p.Reason != RecipientOptionOffInRole || p.Role != "quiet" {
+		t.Errorf("listed: %+v", p)
+	}
+	if _, ok := got["tpl"]; ok {
+		t.Error("tpl is asked about in north-1, where nothing assigns it")
+	}
+
+	r, err = m.Recipients("postCreated", "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Emailed) != 1 || r.Emailed[0].Collaborator.Name != "tpl" || r.Emailed[0].Delivery != v1alpha1.EmailDigest ||
+		r.Emailed[0].Assignment.Source != v1alpha1.SourceTemplate {
+		t.Fatalf("pub emails %+v", r.Emailed)
+	}
+	mustContain(t, "tpl's message", r.Emailed[0].Message, `role "read-only" (published from template "tmpl") has postCreated on`)
+}

@@ -37,6 +37,10 @@ type EmailRecipient struct {
 	Role string `json:"role"`
 	// BuiltInRole reports a built-in role (every option on, fixed).
 	BuiltInRole bool `json:"builtInRole"`
+	// Source is where the assignment comes from when it is not listed in the spec:
+	// Selector or Template; Template is the template it is published from.
+	Source   string `json:"source,omitempty"`
+	Template string `json:"template,omitempty"`
 	// Delivery is Immediate or Digest (spec.emailPreferences.delivery).
 	Delivery string `json:"delivery"`
 	// Why says so in words.
@@ -88,15 +92,16 @@ func (e *Engine) Recipients(option, workCenter string) (RecipientsResult, error)
 		WorkCenter: r.WorkCenter, Archived: r.Archived, Emailed: []EmailRecipient{}, NotEmailed: []NotEmailed{}}
 	for _, p := range sortedRecipients(r.Emailed) {
 		c := p.Collaborator
+		as := e.assignmentOf(*p.Assignment)
 		out.Emailed = append(out.Emailed, EmailRecipient{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c),
-			Role: p.Role, BuiltInRole: p.BuiltInRole, Delivery: string(p.Delivery), Why: p.Message})
+			Role: p.Role, BuiltInRole: p.BuiltInRole, Source: as.Source, Template: as.Template, Delivery: string(p.Delivery), Why: p.Message})
 	}
 	for _, p := range sortedRecipients(r.NotEmailed) {
 		c := p.Collaborator
 		n := NotEmailed{Collaborator: c.Name, Email: c.Spec.Email, Type: typeOf(c), AdminRole: adminRoleOf(c),
 			Role: p.Role, Reason: string(p.Reason), Why: p.Message}
 		if p.Assignment != nil {
-			n.Assignment = assignmentOf(*p.Assignment)
+			n.Assignment = e.assignmentOf(*p.Assignment)
 		}
 		out.NotEmailed = append(out.NotEmailed, n)
 	}

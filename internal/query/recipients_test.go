@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
@@ -145,5 +146,38 @@ func TestRecipientsBadInput(t *testing.T) {
 func TestEmailOptionsAgree(t *testing.T) {
 	if got := model.EmailOptionNames(); !slices.Equal(got, EmailOptions) {
 		t.Errorf("the model's options %v; the matrix's %v", got, EmailOptions)
+	}
+}
+
+// An assignment by a selector or a template says so in the answer: source, template.
+func TestRecipientsSources(t *testing.T) {
+	e := account(t, func(objs []any) []any {
+		north := fixtures.WorkCenter(ns, "north")
+		north.Labels = map[string]string{"region": "north"}
+		tmpl := fixtures.WorkCenter(ns, "tmpl", func(w *v1alpha1.WorkCenter) { w.Spec.Template = true })
+		pub := fixtures.WorkCenter(ns, "pub", func(w *v1alpha1.WorkCenter) { w.Spec.CollaboratorsFrom = "tmpl" })
+		sel := fixtures.Collaborator(ns, "sel", v1alpha1.Guest, "tmpl=read-only")
+		sel.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{
+			Selector: metav1.LabelSelector{MatchLabels: map[string]string{"region": "north"}}, Role: "contributor"}}
+		return append(objs, north, tmpl, pub, sel)
+	})
+	for wc, want := range map[string]EmailRecipient{
+		"north": {Collaborator: "sel", Role: "contributor", Source: "Selector"},
+		"pub":   {Collaborator: "sel", Role: "read-only", Source: "Template", Template: "tmpl"},
+		"tmpl":  {Collaborator: "sel", Role: "read-only"},
+	} {
+		r, err := e.Recipients("fileUploaded", wc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(r.Emailed, func(p EmailRecipient) bool { return p.Collaborator == "sel" })
+		if i < 0 {
+			t.Errorf("%s: sel is not emailed: %+v", wc, r.NotEmailed)
+			continue
+		}
+		p := r.Emailed[i]
+		if p.Role != want.Role || p.Source != want.Source || p.Template != want.Template {
+			t.Errorf("%s: %+v; want role %s source %q template %q", wc, p, want.Role, want.Source, want.Template)
+		}
 	}
 }
