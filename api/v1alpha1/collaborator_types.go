@@ -122,6 +122,56 @@ type CollaboratorSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
 	WorkCenterSelectors []WorkCenterSelector `json:"workCenterSelectors,omitempty"`
+
+	// emailPreferences are the person's own email settings: options turned off and how
+	// emails are delivered. A role's emailNotifications decide which emails the person
+	// may receive; these can only turn some of them off (docs/email.md).
+	// +optional
+	EmailPreferences *EmailPreferences `json:"emailPreferences,omitempty"`
+}
+
+// EmailOption names one of a WorkCenterRole's emailNotifications options: the action in a
+// WorkCenter that sends an email (docs/email.md).
+// +kubebuilder:validation:Enum=fileUploaded;filesFoldersDeleted;fileVersionRestored;fileCommentAdded;filesFoldersCopiedMoved;postCreated;postUpdated;postDeleted;collaboratorRemoved
+type EmailOption string
+
+// The email options, named as the fields of EmailNotifications.
+const (
+	EmailFileUploaded            EmailOption = "fileUploaded"
+	EmailFilesFoldersDeleted     EmailOption = "filesFoldersDeleted"
+	EmailFileVersionRestored     EmailOption = "fileVersionRestored"
+	EmailFileCommentAdded        EmailOption = "fileCommentAdded"
+	EmailFilesFoldersCopiedMoved EmailOption = "filesFoldersCopiedMoved"
+	EmailPostCreated             EmailOption = "postCreated"
+	EmailPostUpdated             EmailOption = "postUpdated"
+	EmailPostDeleted             EmailOption = "postDeleted"
+	EmailCollaboratorRemoved     EmailOption = "collaboratorRemoved"
+)
+
+// EmailDelivery is how a person's emails are delivered.
+// +kubebuilder:validation:Enum=Immediate;Digest
+type EmailDelivery string
+
+const (
+	// EmailImmediate sends each email when its action happens.
+	EmailImmediate EmailDelivery = "Immediate"
+	// EmailDigest gathers the emails into a digest.
+	EmailDigest EmailDelivery = "Digest"
+)
+
+// EmailPreferences are a person's own email settings.
+type EmailPreferences struct {
+	// disabled are the email options the person turned off: no email of those is sent
+	// to them, whatever their roles say.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=9
+	Disabled []EmailOption `json:"disabled,omitempty"`
+
+	// delivery is Immediate (the default) or Digest.
+	// +optional
+	// +kubebuilder:default=Immediate
+	Delivery EmailDelivery `json:"delivery,omitempty"`
 }
 
 // WorkCenterAssignmentStatus is the observed state of one assignment.

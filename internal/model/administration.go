@@ -549,7 +549,7 @@ func (a *Account) MayChangeCollaborator(c, old, obj *v1alpha1.Collaborator) Find
 		}
 	default:
 		if !equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
-			needs = collaboratorUpdateNeeds(old, obj)
+			needs = collaboratorUpdateNeeds(c, old, obj)
 		}
 	}
 	if obj != nil {
@@ -606,7 +606,7 @@ func lifecycleChanges(old, obj metav1.Object) []*field.Path {
 	return out
 }
 
-func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
+func collaboratorUpdateNeeds(c, old, obj *v1alpha1.Collaborator) []need {
 	spec := field.NewPath("spec")
 	var needs []need
 	ask := func(id Capability, path *field.Path) {
@@ -634,6 +634,11 @@ func collaboratorUpdateNeeds(old, obj *v1alpha1.Collaborator) []need {
 	}
 	if old.Spec.DisplayName != obj.Spec.DisplayName {
 		ask(UsersUpdate, spec.Child("displayName"))
+	}
+	if !equality.Semantic.DeepEqual(old.Spec.EmailPreferences, obj.Spec.EmailPreferences) && (c == nil || c.Name != old.Name) {
+		// A person's own email preferences are theirs to change (docs/email.md); another's
+		// are a profile change, as displayName.
+		ask(UsersUpdate, spec.Child("emailPreferences"))
 	}
 	switch {
 	case !IsMember(old) && IsMember(obj):

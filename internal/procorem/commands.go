@@ -706,3 +706,86 @@ func writeCapabilityAccess(w io.Writer, r query.AccessResult) error {
 	}
 	return t.Flush()
 }
+
+func (o *options) recipients() *cobra.Command {
+	var workCenter string
+	cmd := &cobra.Command{
+		Use:   "recipients OPTION --workcenter WC",
+		Short: "Who is emailed when an email option's action happens in a WorkCenter, and who is not, and why",
+		Long: `recipients lists who would be emailed when an action of OPTION happens in the
+WorkCenter (--workcenter), each with the role assigned there that has the option on and
+their delivery (Immediate or Digest); then who would not be, and why: no Account or a
+Deactivated one, a Collaborator being deleted, an administrator not assigned there
+(administrators are emailed only where assigned, by their role there), an assignment not
+in effect (Pending, Rejected), an archived WorkCenter (nobody is emailed), the option off
+in the role, or turned off by the person (spec.emailPreferences.disabled).
+
+OPTION is an email option of a WorkCenterRole, named as its emailNotifications field:
+fileUploaded, filesFoldersDeleted, fileVersionRestored, fileCommentAdded,
+filesFoldersCopiedMoved, postCreated, postUpdated, postDeleted, collaboratorRemoved
+(docs/email.md names the actions of each).`,
+		Example: `  kubectl procorem recipients fileUploaded --workcenter tower-a -n acme
+  kubectl procorem recipients postCreated --workcenter harbor-bridge -f config/samples -o json`,
+		Args: oneArg("OPTION, an email option"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkOutput("text", "json"); err != nil {
+				return err
+			}
+			option, err := query.EmailOption(args[0])
+			if err != nil {
+				return err
+			}
+			if workCenter == "" {
+				return fmt.Errorf("--workcenter WC is required: emails are sent for an action in one WorkCenter")
+			}
+			e, err := o.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := e.Recipients(option, workCenter)
+			if err != nil {
+				return err
+			}
+			if o.output == "json" {
+				return writeJSON(o.stdout, r)
+			}
+			return writeRecipients(o.stdout, r)
+		},
+	}
+	cmd.Flags().StringVar(&workCenter, "workcenter", "", "The WorkCenter where the action happens (required)")
+	return cmd
+}
+
+// writeRecipients prints who is emailed, with the role and delivery, then who is not,
+// with why.
+func writeRecipients(w io.Writer, r query.RecipientsResult) error {
+	where := "WorkCenter " + r.WorkCenter
+	if r.Archived {
+		where += " (archived)"
+	}
+	fmt.Fprintf(w, "%s (%s: %s) in %s: %d collaborators are emailed\n", r.Option, r.Title, strings.Join(r.Actions, "; "), where, len(r.Emailed))
+	t := table(w)
+	if len(r.Emailed) > 0 {
+		fmt.Fprintln(t, "COLLABORATOR\tEMAIL\tROLE\tDELIVERY\tWHY")
+		for _, p := range r.Emailed {
+			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", p.Collaborator, p.Email, p.Role, p.Delivery, p.Why)
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d are not emailed\n", len(r.NotEmailed))
+	if len(r.NotEmailed) == 0 {
+		return nil
+	}
+	t = table(w)
+	fmt.Fprintln(t, "COLLABORATOR\tROLE\tREASON\tWHY")
+	for _, p := range r.NotEmailed {
+		role := p.Role
+		if role == "" {
+			role = "-"
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", p.Collaborator, role, p.Reason, p.Why)
+	}
+	return t.Flush()
+}

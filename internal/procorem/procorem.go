@@ -1,6 +1,7 @@
 // Package procorem is the kubectl plugin `kubectl procorem` (cmd/kubectl-procorem): who
 // has access to what in an account and why (can-i, who-can, matrix, access), for
-// WorkCenter permissions and account-level capabilities alike, offline
+// WorkCenter permissions and account-level capabilities alike, who is emailed when an
+// action happens in a WorkCenter (recipients), offline
 // validation of manifests (validate) and access tests for CI (test). It reads a live
 // cluster the way kubectl does, or manifests with no cluster at all (-f, -k), builds the
 // account model (internal/model) and answers with internal/query: the functions the
@@ -122,7 +123,8 @@ func (o *options) root() *cobra.Command {
 access.workcenter.io kinds) the way the operator decides them, explained step by step,
 from the live cluster or, with -f/-k, from manifests with no cluster at all: WorkCenter
 permissions (docs/rules.md) and the account-level capabilities of delegated
-administration (docs/administration.md: workCenters.delete, users.upgrade, ...).
+administration (docs/administration.md: workCenters.delete, users.upgrade, ...), and
+who is emailed when an action happens in a WorkCenter (recipients, docs/email.md).
 
 Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 bad input.`,
 		SilenceUsage:  true,
@@ -150,7 +152,7 @@ Exit codes: 0 yes / valid / all tests pass; 1 no / invalid / a test failed; 2 ba
 		}
 		return nil
 	}
-	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.validate(), o.test())
+	root.AddCommand(o.canI(), o.whoCan(), o.matrix(), o.access(), o.recipients(), o.validate(), o.test())
 	root.SetHelpFunc(helpWithFormats(root.HelpFunc()))
 	for _, cmd := range root.Commands() {
 		if cmd.Name() != "validate" {

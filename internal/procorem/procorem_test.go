@@ -64,6 +64,10 @@ func TestGoldenOutputs(t *testing.T) {
 		{"access-json", []string{"access", "jane.doe@steelworks-partner.example", "-o", "json"}},
 		{"validate", []string{"validate"}},
 		{"validate-json", []string{"validate", "-o", "json"}},
+		{"recipients", []string{"recipients", "postDeleted", "--workcenter", "tower-a"}},
+		{"recipients-archived", []string{"recipients", "postCreated", "--workcenter", "hq-fitout"}},
+		{"recipients-json", []string{"recipients", "fileUploaded", "--workcenter", "tower-a", "-o", "json"}},
+		{"recipients-digest", []string{"recipients", "fileUploaded", "--workcenter", "harbor-bridge"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,6 +143,13 @@ func TestExitCodes(t *testing.T) {
 		{"tests pass", "", []string{"test", samples + "/tests/access-test.yaml"}, 0, ""},
 		{"a test fails", "", []string{"test", "testdata/failing-test.yaml"}, 1, ""},
 		{"not a test file", "", []string{"test", samples + "/01-account.yaml"}, 2, "not an access test file"},
+		{"recipients", "", []string{"recipients", "fileUploaded", "--workcenter", "tower-a", "-f", samples}, 0, ""},
+		{"recipients of nobody", "", []string{"recipients", "fileUploaded", "--workcenter", "hq-fitout", "-f", samples}, 0, ""},
+		{"unknown email option", "", []string{"recipients", "fileUpload", "--workcenter", "tower-a", "-f", samples}, 2, `unknown email option "fileUpload"; nearest: fileUploaded`},
+		{"an email option as the API spells it", "", []string{"recipients", "FileUploaded", "--workcenter", "tower-a", "-f", samples}, 2, `unknown email option "FileUploaded"; nearest: fileUploaded`},
+		{"recipients needs a WorkCenter", "", []string{"recipients", "fileUploaded", "-f", samples}, 2, "--workcenter WC is required"},
+		{"recipients in an unknown WorkCenter", "", []string{"recipients", "fileUploaded", "--workcenter", "tower-c", "-f", samples}, 2, `unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a`},
+		{"recipients takes one option", "", []string{"recipients", "--workcenter", "tower-a", "-f", samples}, 2, "recipients takes one OPTION, an email option, got 0 arguments"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -337,7 +348,7 @@ func TestDocsShowTheRealOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"can-i-yes", "can-i-no", "who-can", "can-i-capability-yes", "can-i-capability-no",
-		"can-i-capability-workcenter", "who-can-capability", "access-admin"} {
+		"can-i-capability-workcenter", "who-can-capability", "access-admin", "recipients"} {
 		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name+".txt"))
 		if err != nil {
 			t.Fatal(err)

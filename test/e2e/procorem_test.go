@@ -117,6 +117,9 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 		Entry("can-i --list of capabilities", "can-i", "--list", "--as", "daniel-kim", "-o", "json"),
 		Entry("who-can a capability --show-denied", "who-can", "workCenters.edit", "--workcenter", "tower-a", "--show-denied", "-o", "json"),
 		Entry("access with capabilities", "access", "priya-shah"),
+		Entry("recipients", "recipients", "postDeleted", "--workcenter", "tower-a"),
+		Entry("recipients in an archived WorkCenter", "recipients", "postCreated", "--workcenter", "hq-fitout", "-o", "json"),
+		Entry("recipients, a person's digest", "recipients", "fileUploaded", "--workcenter", "tower-a", "-o", "json"),
 	)
 
 	// The account-level capabilities of docs/administration.md, asked of the live cluster:
