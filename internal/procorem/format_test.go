@@ -182,7 +182,7 @@ func TestExpectedAccess(t *testing.T) {
 	first, _ := os.ReadFile(expected)
 	for _, want := range []string{
 		"namespace: acme\ncollaborators:\n",
-		"  riverside-client:\n    workCenters:\n      tower-a: [workCenter.view, files.download]\n    capabilities:\n      workCenters.view: tower-a\n      account.leave: the account\n",
+		"  riverside-client:\n    workCenters:\n      tower-a: [workCenter.view, files.download]\n      tower-b: [workCenter.view, files.download]\n    capabilities:\n      workCenters.view: tower-a, tower-b\n      account.leave: the account\n",
 		"  tom-becker:\n", "  user-142:\n", "  user-1072:\n    capabilities:\n      account.leave: the account\n",
 	} {
 		if !strings.Contains(string(first), want) {

@@ -90,7 +90,7 @@ func TestAValueOutsideTheEnumIsRefused(t *testing.T) {
 	want := `testdata/strict/superuser.yaml:10:3: Collaborator/eve: spec.adminRole: Unsupported value: "Superuser": supported values: "None", "WorkCenterAdministrator", "UserAdministrator", "AccountAdministrator"` + "\n" +
 		"  10 |   adminRole: Superuser\n" +
 		"     |   ^~~~~~~~~\n" +
-		"invalid: 16 objects, 1 problem, 0 warnings\n"
+		"invalid: 17 objects, 1 problem, 0 warnings\n"
 	if code != ExitNo || out != want {
 		t.Errorf("validate: exit %d\n%s\nwant\n%s", code, out, want)
 	}
@@ -102,7 +102,7 @@ func TestAKeyGivenTwiceIsRefused(t *testing.T) {
 			"  10 | spec:\n"+
 			"     | ^~~~\n")
 	code, out, _ := run(t, "", "validate", "-f", samples, "-f", "testdata/strict/twospecs.yaml")
-	if code != ExitNo || !strings.HasSuffix(out, "invalid: 16 objects, 1 problem, 0 warnings\n") {
+	if code != ExitNo || !strings.HasSuffix(out, "invalid: 17 objects, 1 problem, 0 warnings\n") {
 		t.Errorf("validate -f: exit %d\n%s", code, out)
 	}
 	// Through -k, kustomize refuses the file itself: the error shows where.
@@ -269,7 +269,7 @@ func TestTestErrorsAndFailuresNameTheirLine(t *testing.T) {
 testdata/tests/unknown-names.yaml:5:11: test "who is that": unknown collaborator "jane" in namespace acme; nearest: jane-doe, jane.doe@steelworks-partner.example, li-wei
   5 |   - {who: jane, workCenter: tower-a, allow: [files.upload]}
     |           ^~~~
-testdata/tests/unknown-names.yaml:6:33: test "who is that": unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a, hq-fitout, harbor-bridge
+testdata/tests/unknown-names.yaml:6:33: test "who is that": unknown WorkCenter "tower-c" in namespace acme; nearest: tower-a, tower-b, hq-fitout
   6 |   - {who: jane-doe, workCenter: tower-c, allow: [files.upload]}
     |                                 ^~~~~~~
 `
@@ -302,7 +302,7 @@ testdata/tests/unknown-names.yaml:6:33: test "who is that": unknown WorkCenter "
 // the tests on what it would store.
 func TestTestsOfInvalidManifestsAreInputErrors(t *testing.T) {
 	code, out, errOut := run(t, "", "test", "testdata/tests/invalid-manifests.yaml")
-	if code != ExitError || out != "" || !strings.HasPrefix(errOut, "error: testdata/tests/invalid-manifests.yaml: the manifests are invalid: the API server would refuse 1 of their 16 objects (1 problem); fix them, or give --ignore-invalid to test the objects it would store\n"+
+	if code != ExitError || out != "" || !strings.HasPrefix(errOut, "error: testdata/tests/invalid-manifests.yaml: the manifests are invalid: the API server would refuse 1 of their 17 objects (1 problem); fix them, or give --ignore-invalid to test the objects it would store\n"+
 		"testdata/strict/adminrole.yaml:11:3: Collaborator/eve: spec.adminrole: Forbidden: unknown field; nearest: adminRole\n") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}

@@ -171,7 +171,7 @@ var _ = Describe("kubectl procorem on the live cluster", Ordered, func() {
 			code, out, errOut := plugin("can-i", "folders.delete", "--as", "eve", "--workcenter", "tower-a", "-f", samples, "-f", path)
 			Expect(code).To(Equal(procorem.ExitError))
 			Expect(out).To(BeEmpty())
-			Expect(errOut).To(HavePrefix("error: the manifests are invalid: the API server would refuse 1 of their 16 objects"))
+			Expect(errOut).To(HavePrefix("error: the manifests are invalid: the API server would refuse 1 of their 17 objects"))
 			Expect(errOut).To(ContainSubstring(filepath.Join(strict, file) + ":"))
 		}
 

@@ -195,7 +195,15 @@ func TestScale(t *testing.T) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(env.Root, out)
 		}
-		if err := os.WriteFile(path, []byte(render(thisMachine(), results)), 0o644); err != nil {
+		text := render(thisMachine(), results)
+		// What follows keptMarker is written by hand (measurements of other commands,
+		// before/after comparisons) and kept.
+		if old, err := os.ReadFile(path); err == nil {
+			if i := strings.Index(string(old), keptMarker); i >= 0 {
+				text += "\n" + string(old[i:])
+			}
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Error(err)
 		}
 	}
@@ -724,6 +732,9 @@ func orDash(measured bool, s string) string {
 }
 
 // render is docs/performance.md: the method, then one table per shape.
+// keptMarker begins the part of docs/performance.md that make bench-scale keeps.
+const keptMarker = "<!-- Below: written by hand; make bench-scale keeps it. -->"
+
 func render(m machine, results []result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Performance
