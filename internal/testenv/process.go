@@ -30,15 +30,31 @@ type Manager struct {
 	stopOnce sync.Once
 }
 
-// FreePort is a loopback address with a port nothing listens on now.
+// FreePort is a loopback address with a port nothing listens on now, and one this
+// process has not handed out before: the kernel may give the same free port to two
+// calls in a row (each listener is closed before the next call), and a manager given it
+// for both its metrics and its pprof would fail to start.
 func FreePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	freePorts.Lock()
+	defer freePorts.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if !freePorts.given[addr] {
+			freePorts.given[addr] = true
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
 }
+
+var freePorts = struct {
+	sync.Mutex
+	given map[string]bool
+}{given: map[string]bool{}}
 
 // PrepareManager builds the manager binary into dir and writes a kubeconfig for the
 // operator's user (bound only to the generated ClusterRole, see Operator) next to it,

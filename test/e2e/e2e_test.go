@@ -49,7 +49,7 @@ var _ = Describe("GitOps: a whole account applied from one directory", Ordered, 
 	It("lists all four kinds under `kubectl get procorem`, with their printer columns", func() {
 		headers := map[string]string{
 			"Account":        `^NAME\s+DISPLAY NAME\s+STATE\s+MEMBERS\s+GUESTS\s+LICENSES\s+READY\s+AGE$`,
-			"WorkCenter":     `^NAME\s+DISPLAY NAME\s+CATEGORY\s+ARCHIVED\s+COLLABORATORS\s+READY\s+AGE$`,
+			"WorkCenter":     `^NAME\s+DISPLAY NAME\s+CATEGORY\s+ARCHIVED\s+COLLABORATORS\s+SOURCE\s+READY\s+AGE$`,
 			"WorkCenterRole": `^NAME\s+DISPLAY NAME\s+BUILT-IN\s+MEMBER-ONLY\s+ASSIGNMENTS\s+READY\s+AGE$`,
 			"Collaborator":   `^NAME\s+EMAIL\s+TYPE\s+ADMIN\s+WORKCENTERS\s+READY\s+REASON\s+AGE$`,
 		}
