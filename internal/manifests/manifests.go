@@ -27,11 +27,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/manifests/internal/kustomize/krusty"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
