@@ -217,7 +217,7 @@ func Load(opts Options) (*Set, error) {
 		}
 	}
 	for _, dir := range opts.Kustomizations {
-		data, tracked, err := render(dir)
+		objects, tracked, err := render(dir)
 		if err != nil {
 			msg := fmt.Sprintf("kustomization %s: %s", dir, oneLine(err.Error()))
 			if dups := duplicateKeys(dir); len(dups) > 0 {
@@ -226,7 +226,7 @@ func Load(opts Options) (*Set, error) {
 			return nil, errors.New(msg)
 		}
 		s.kustomization = &kustomization{dir: dir, tracked: tracked}
-		err = s.add(dir+" (kustomization)", data, opts.Namespace, false)
+		err = s.addRendered(dir+" (kustomization)", objects, opts.Namespace)
 		s.kustomization = nil
 		if err != nil {
 			return nil, err
@@ -333,7 +333,11 @@ type kustomization struct {
 // render renders the kustomization in dir as kubectl apply -k does, with kustomize's
 // origin annotations (config.kubernetes.io/origin: the file each object came from)
 // unless the kustomization sets its buildMetadata itself; tracked says they were added.
-func render(dir string) (data []byte, tracked bool, err error) {
+// The objects are in kustomize's output order, each as kustomize's own output
+// (Resource.AsYAML, the YAML of its JSON) decodes: its JSON (Resource.MarshalJSON)
+// decoded as sigs.k8s.io/yaml decodes the YAML of it, without printing and parsing that
+// YAML. The objects are converted on every core.
+func render(dir string) (objects []map[string]any, tracked bool, err error) {
 	fs := &originTracking{FileSystem: filesys.MakeFsOnDisk()}
 	if abs, err := filepath.Abs(dir); err == nil {
 		fs.root = abs
@@ -342,8 +346,41 @@ func render(dir string) (data []byte, tracked bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	data, err = resources.AsYaml()
-	return data, fs.tracked, err
+	list := resources.Resources()
+	objects = make([]map[string]any, len(list))
+	errs := make([]error, len(list))
+	parallel(len(list), func(i int) {
+		data, err := list[i].MarshalJSON()
+		if err == nil {
+			err = json.Unmarshal(data, &objects[i])
+		}
+		if err != nil {
+			m, _ := list[i].Map()
+			errs[i] = fmt.Errorf("%#v: %w", m, err)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	return objects, fs.tracked, nil
+}
+
+// parallel calls f(i) for every i below n, on every core.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int, 64)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // originTracking is the disk, but the kustomization file of root asks kustomize for
@@ -554,29 +591,49 @@ func (s *Set) add(source string, data []byte, namespace string, inDir bool) erro
 		if _, isTest := content["tests"]; isTest && content["kind"] == nil && inDir {
 			continue
 		}
-		if items, ok := content["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(content["kind"]), "List") {
-			if strictErr != nil {
-				if dups := doc.Duplicates(doc.Root(), ""); len(dups) > 0 && !strings.HasPrefix(dups[0].Path, "items[") {
-					return fmt.Errorf("%s: %s is given twice (first at line %d)", dups[0].At, dups[0].Path, dups[0].First.Line)
-				}
-			}
-			for i, item := range items {
-				m, ok := item.(map[string]any)
-				if !ok {
-					return fmt.Errorf("%s: item %d is not an object", where, i+1)
-				}
-				src := place{doc: doc, path: fmt.Sprintf("items[%d]", i)}
-				if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace, src, strictErr); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if err := s.addObject(where, content, namespace, place{doc: doc}, strictErr); err != nil {
+		if err := s.addContent(where, content, namespace, doc, strictErr); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addRendered reads the objects a kustomization rendered, each as document N of its
+// output (source (document N)), as add would read that output.
+func (s *Set) addRendered(source string, objects []map[string]any, namespace string) error {
+	for i, content := range objects {
+		if len(content) == 0 {
+			continue
+		}
+		doc := NewDocument(source, i+1, 0, nil)
+		if err := s.addContent(fmt.Sprintf("%s (document %d)", source, doc.Number), content, namespace, doc, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addContent reads the object (or the items of the List) of one document.
+func (s *Set) addContent(where string, content map[string]any, namespace string, doc *Document, strictErr error) error {
+	if items, ok := content["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(content["kind"]), "List") {
+		if strictErr != nil {
+			if dups := doc.Duplicates(doc.Root(), ""); len(dups) > 0 && !strings.HasPrefix(dups[0].Path, "items[") {
+				return fmt.Errorf("%s: %s is given twice (first at line %d)", dups[0].At, dups[0].Path, dups[0].First.Line)
+			}
+		}
+		for i, item := range items {
+			m, ok := item.(map[string]any)
+			if !ok {
+				return fmt.Errorf("%s: item %d is not an object", where, i+1)
+			}
+			src := place{doc: doc, path: fmt.Sprintf("items[%d]", i)}
+			if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace, src, strictErr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.addObject(where, content, namespace, place{doc: doc}, strictErr)
 }
 
 func (s *Set) addObject(where string, content map[string]any, namespace string, src place, strictErr error) error {

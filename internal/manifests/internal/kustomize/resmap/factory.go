@@ -125,12 +125,10 @@ func (rmF *Factory) FromSecretArgs(
 
 func newResMapFromResourceSlice(
 	resources []*resource.Resource) (ResMap, error) {
-	result := New()
-	for _, res := range resources {
-		err := result.Append(res)
-		if err != nil {
-			return nil, err
-		}
+	result := newOne()
+	// Changed in this copy: one pass (appendAll), not Append for each resource.
+	if err := result.appendAll(resources); err != nil {
+		return nil, err
 	}
 	return result, nil
 }

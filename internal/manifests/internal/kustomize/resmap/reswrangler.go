@@ -467,9 +467,50 @@ func (m *resWrangler) AppendAll(other ResMap) error {
 }
 
 // appendAll appends all the resources, error on Id collision.
+//
+// Changed in this copy (workcenter-operator, see ../README.md): the ids of the resources
+// held are computed once, not once per resource appended. Append compares the id of the
+// resource appended with the id of every resource held, recomputing each from its YAML,
+// so appending n resources one by one was quadratic: 20 s of CPU for 5,000 objects. The
+// resources appended, their order, the first collision refused and its message are those
+// of Append called for each in turn: ids are compared by what ResId.Equals compares
+// (group, version, kind, name and effective namespace), and no resource changes while
+// they are appended.
 func (m *resWrangler) appendAll(list []*resource.Resource) error {
+	held := make(map[idKey]struct{}, len(m.rList)+len(list))
+	for _, r := range m.rList {
+		held[keyOf(r.CurId())] = struct{}{}
+	}
 	for _, res := range list {
-		if err := m.Append(res); err != nil {
+		id := res.CurId()
+		k := keyOf(id)
+		if _, dup := held[k]; dup {
+			return fmt.Errorf(
+				"may not add resource with an already registered id: %s", id)
+		}
+		held[k] = struct{}{}
+		m.append(res)
+	}
+	return nil
+}
+
+// idKey is what ResId.Equals compares: ids are Equal exactly when their keys are.
+type idKey struct {
+	group, version, kind, name, namespace string
+}
+
+func keyOf(id resid.ResId) idKey {
+	return idKey{id.Group, id.Version, id.Kind, id.Name, id.EffectiveNamespace()}
+}
+
+// AppendAllResources appends list to m as m.Append would each in turn, in one pass over
+// the resources m holds when m is this package's (added in this copy).
+func AppendAllResources(m ResMap, list []*resource.Resource) error {
+	if w, ok := m.(*resWrangler); ok {
+		return w.appendAll(list)
+	}
+	for _, r := range list {
+		if err := m.Append(r); err != nil {
 			return err
 		}
 	}
