@@ -170,15 +170,14 @@ func (ra *ResAccumulator) FixBackReferences() (err error) {
 
 // Intersection drops the resources which "other" does not have.
 func (ra *ResAccumulator) Intersection(other resmap.ResMap) error {
-	otherIds := other.AllIds() //nolint:revive
+	// Changed in this copy (workcenter-operator, see ../../README.md): the ids of other
+	// in a set, not a scan of them for each id held (quadratic).
+	otherIds := map[resid.ResId]bool{} //nolint:revive
+	for _, id := range other.AllIds() {
+		otherIds[id] = true
+	}
 	for _, curId := range ra.resMap.AllIds() {
-		toDelete := true
-		for _, otherId := range otherIds {
-			if otherId == curId {
-				toDelete = false
-				break
-			}
-		}
+		toDelete := !otherIds[curId]
 		if toDelete {
 			err := ra.resMap.Remove(curId)
 			if err != nil {
