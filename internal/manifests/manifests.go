@@ -334,9 +334,8 @@ type kustomization struct {
 // origin annotations (config.kubernetes.io/origin: the file each object came from)
 // unless the kustomization sets its buildMetadata itself; tracked says they were added.
 // The objects are in kustomize's output order, each as kustomize's own output
-// (Resource.AsYAML, the YAML of its JSON) decodes: its JSON (Resource.MarshalJSON)
-// decoded as sigs.k8s.io/yaml decodes the YAML of it, without printing and parsing that
-// YAML. The objects are converted on every core.
+// (Resource.AsYAML, the YAML of its JSON) decodes (resourceObject), without printing and
+// parsing that YAML. The objects are converted on every core.
 func render(dir string) (objects []map[string]any, tracked bool, err error) {
 	fs := &originTracking{FileSystem: filesys.MakeFsOnDisk()}
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -350,10 +349,8 @@ func render(dir string) (objects []map[string]any, tracked bool, err error) {
 	objects = make([]map[string]any, len(list))
 	errs := make([]error, len(list))
 	parallel(len(list), func(i int) {
-		data, err := list[i].MarshalJSON()
-		if err == nil {
-			err = json.Unmarshal(data, &objects[i])
-		}
+		var err error
+		objects[i], err = resourceObject(&list[i].RNode)
 		if err != nil {
 			m, _ := list[i].Map()
 			errs[i] = fmt.Errorf("%#v: %w", m, err)
@@ -571,19 +568,29 @@ func (s *Set) add(source string, data []byte, namespace string, inDir bool) erro
 	if err != nil {
 		return fmt.Errorf("%s: not YAML: %s", source, oneLine(err.Error()))
 	}
-	for i, c := range chunks {
-		doc := NewDocument(source, i+1, c.line, c.data)
-		where := fmt.Sprintf("%s (document %d)", source, doc.Number)
+	// The documents are decoded on every core, then read in order.
+	type decoded struct {
+		content            map[string]any
+		strictErr, yamlErr error
+	}
+	docs := make([]decoded, len(chunks))
+	parallel(len(chunks), func(i int) {
 		// Strictly first, as the API server decodes with strict field validation: a key
 		// given twice is refused. The lenient decoding (the last one wins, as kubectl's
 		// client-side conversion does) only names the object and finds the rest.
-		var content map[string]any
-		strictErr := yaml.UnmarshalStrict(c.data, &content)
-		if strictErr != nil {
-			content = nil
-			if err := yaml.Unmarshal(c.data, &content); err != nil {
-				return fmt.Errorf("%s: not YAML: %s", where, oneLine(doc.FileLines(err.Error())))
-			}
+		d := &docs[i]
+		d.strictErr = yaml.UnmarshalStrict(chunks[i].data, &d.content)
+		if d.strictErr != nil {
+			d.content = nil
+			d.yamlErr = yaml.Unmarshal(chunks[i].data, &d.content)
+		}
+	})
+	for i, c := range chunks {
+		doc := NewDocument(source, i+1, c.line, c.data)
+		where := fmt.Sprintf("%s (document %d)", source, doc.Number)
+		content, strictErr := docs[i].content, docs[i].strictErr
+		if err := docs[i].yamlErr; err != nil {
+			return fmt.Errorf("%s: not YAML: %s", where, oneLine(doc.FileLines(err.Error())))
 		}
 		if len(content) == 0 {
 			continue
