@@ -39,38 +39,41 @@ func golden(t *testing.T, name, got string) {
 // TestKustomizeRendersAsKubectl: a kustomization with generators (their hashed names and
 // the references to them), a merging generator, replacements, images, replicas, labels
 // (selectors too), namePrefix, a namespace, a JSON patch on a target, a List, a
-// local-config object and values of every YAML type renders the objects kustomize's own
-// output (render.golden, written by sigs.k8s.io/kustomize/api's krusty and its
+// local-config object and values of every YAML type, and the same sorted in kustomize's
+// legacy order (sortOptions), renders the objects kustomize's own output (render.golden
+// and sorted.golden, written by sigs.k8s.io/kustomize/api's krusty and its
 // ResMap.AsYaml, as kubectl kustomize prints it, with buildMetadata: [originAnnotations])
 // decodes to, as each document of it was read before render returned objects.
 func TestKustomizeRendersAsKubectl(t *testing.T) {
-	objects, tracked, err := render(filepath.Join("testdata", "kustomize", "render", "overlay"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !tracked {
-		t.Error("the origin annotations were not asked for")
-	}
-	data, err := os.ReadFile(filepath.Join("testdata", "kustomize", "render.golden"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := splitDocuments(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(objects) != len(chunks) {
-		t.Fatalf("%d objects; kustomize renders %d", len(objects), len(chunks))
-	}
-	for i, c := range chunks {
-		var want map[string]any
-		if err := yaml.UnmarshalStrict(c.data, &want); err != nil {
+	for dir, golden := range map[string]string{"overlay": "render.golden", "sorted": "sorted.golden"} {
+		objects, tracked, err := render(filepath.Join("testdata", "kustomize", "render", dir))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(objects[i], want) {
-			got, _ := json.Marshal(objects[i])
-			w, _ := json.Marshal(want)
-			t.Errorf("object %d is\n%s\nkustomize renders\n%s", i+1, got, w)
+		if !tracked {
+			t.Errorf("%s: the origin annotations were not asked for", dir)
+		}
+		data, err := os.ReadFile(filepath.Join("testdata", "kustomize", golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, err := splitDocuments(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(objects) != len(chunks) {
+			t.Fatalf("%s: %d objects; kustomize renders %d", dir, len(objects), len(chunks))
+		}
+		for i, c := range chunks {
+			var want map[string]any
+			if err := yaml.UnmarshalStrict(c.data, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(objects[i], want) {
+				got, _ := json.Marshal(objects[i])
+				w, _ := json.Marshal(want)
+				t.Errorf("%s: object %d is\n%s\nkustomize renders\n%s", dir, i+1, got, w)
+			}
 		}
 	}
 }
