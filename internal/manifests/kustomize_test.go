@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/kustomize/*.golden from what the code does now")
@@ -142,4 +144,38 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestGeneratedAccountReadsAlike: the generated account (internal/fixtures, the one of
+// make sample-account and the benchmarks) is valid, and its directory read with -f and
+// rendered with -k gives the same objects in the same order.
+func TestGeneratedAccountReadsAlike(t *testing.T) {
+	dir := t.TempDir()
+	shape := fixtures.Shape{Collaborators: 90, WorkCenters: 12, Roles: 10, Assignments: 3}
+	if err := fixtures.WriteGeneratedAccount(dir, "generated", shape); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Load(Options{Files: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kustomized, err := Load(Options{Kustomizations: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + shape.Roles + shape.WorkCenters + shape.Collaborators; len(files.Objects) != want || len(kustomized.Objects) != want {
+		t.Fatalf("%d objects through -f, %d through -k; want %d", len(files.Objects), len(kustomized.Objects), want)
+	}
+	for i, f := range files.Objects {
+		k := kustomized.Objects[i]
+		if f.Refused() || k.Refused() {
+			t.Errorf("%s refused: %+v %+v", f.Name(), f.Problems, k.Problems)
+		}
+		if !reflect.DeepEqual(f.Stored.Object, k.Stored.Object) {
+			t.Errorf("object %d: %v through -f, %v through -k", i, f.Stored.Object, k.Stored.Object)
+		}
+	}
+	if m := files.Model("generated"); len(m.Collaborators()) != shape.Collaborators {
+		t.Errorf("the model holds %d collaborators", len(m.Collaborators()))
+	}
 }
