@@ -8,8 +8,8 @@
 //
 // With -bench it then measures `kubectl procorem` on it instead (make bench-procorem):
 // the plugin is built, and each command (a query and validate, through -f and through -k)
-// is run -runs times; the medians of wall time and CPU time (user + system, the process
-// and its children) are printed as a Markdown table.
+// is run -runs times; the medians of wall time, CPU time (user + system) and peak resident
+// memory are printed as a Markdown table. The environment is passed on (GOGC, GOMAXPROCS).
 package main
 
 import (
@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
@@ -83,10 +84,11 @@ func measure(dir, plugin string, runs int, s fixtures.Shape) error {
 	}
 	fmt.Printf("kubectl procorem on a generated account of %d collaborators, %d WorkCenters, %d roles; %d runs each, medians; %s, GOMAXPROCS %d (%d CPUs)\n\n",
 		s.Collaborators, s.WorkCenters, s.Roles, runs, runtime.Version(), gomaxprocs(), runtime.NumCPU())
-	fmt.Println("| command | wall | CPU (user + system) |")
-	fmt.Println("|---|---|---|")
+	fmt.Println("| command | wall | CPU (user + system) | peak RSS |")
+	fmt.Println("|---|---|---|---|")
 	for _, c := range commands {
 		var walls, cpus []time.Duration
+		var rss []int64
 		for range runs {
 			cmd := exec.Command(plugin, c.args...)
 			var stderr strings.Builder
@@ -99,8 +101,16 @@ func measure(dir, plugin string, runs int, s fixtures.Shape) error {
 			}
 			walls = append(walls, wall)
 			cpus = append(cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				rss = append(rss, u.Maxrss) // KiB on Linux
+			}
 		}
-		fmt.Printf("| `%s` | %s | %s |\n", c.name, seconds(median(walls)), seconds(median(cpus)))
+		peak := "-"
+		if len(rss) > 0 {
+			slices.Sort(rss)
+			peak = fmt.Sprintf("%d MB", rss[len(rss)/2]*1024/1_000_000)
+		}
+		fmt.Printf("| `%s` | %s | %s | %s |\n", c.name, seconds(median(walls)), seconds(median(cpus)), peak)
 	}
 	return nil
 }
