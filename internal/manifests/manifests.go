@@ -194,11 +194,11 @@ type Options struct {
 // not Kubernetes objects, objects of other kinds (a Namespace apart) and unknown
 // access.workcenter.io kinds are errors naming the file and the document.
 func Load(opts Options) (*Set, error) {
-	// Reading allocates about a hundred times the manifests' size, nearly all of it
+	// Reading allocates about four hundred times the manifests' size, nearly all of it
 	// short-lived (YAML nodes, kustomize's copies, the API server's validators), and
-	// with Go's default GOGC the collector took a third of the CPU. Less often, while
-	// reading, unless GOGC says otherwise: the heap peaks higher (about 300 MB instead of
-	// 200 at 5,000 collaborators).
+	// with Go's default GOGC the collector took a quarter of the CPU. It collects half as
+	// often while reading, unless GOGC says otherwise: at 5,000 collaborators, 0.3 s of
+	// CPU less and a peak of about 250 MB instead of 200 (docs/performance.md).
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	}
@@ -248,7 +248,7 @@ func Load(opts Options) (*Set, error) {
 }
 
 // loadGCPercent is the GOGC of Load.
-const loadGCPercent = 400
+const loadGCPercent = 200
 
 // LocatedError is an error about places in files, each shown with its line.
 type LocatedError struct {
