@@ -194,7 +194,7 @@ type Options struct {
 // not Kubernetes objects, objects of other kinds (a Namespace apart) and unknown
 // access.workcenter.io kinds are errors naming the file and the document.
 func Load(opts Options) (*Set, error) {
-	// Reading allocates about four hundred times the manifests' size, nearly all of it
+	// Reading allocates a few hundred times the manifests' size, nearly all of it
 	// short-lived (YAML nodes, kustomize's copies, the API server's validators), and
 	// with Go's default GOGC the collector took a quarter of the CPU. It collects half as
 	// often while reading, unless GOGC says otherwise: at 5,000 collaborators, 0.3 s of
