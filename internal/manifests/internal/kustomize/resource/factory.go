@@ -170,7 +170,8 @@ func (rf *Factory) resourcesFromRNodes(
 }
 
 func (rf *Factory) RNodesFromBytes(b []byte) ([]*yaml.RNode, error) {
-	nodes, err := kio.FromBytes(b)
+	// Changed in this copy: the documents decoded on every core (fromBytes).
+	nodes, err := fromBytes(b)
 	if err != nil {
 		return nil, err
 	}
