@@ -32,7 +32,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"github.com/workcenter-io/workcenter-operator/internal/manifests/internal/kustomize/krusty"
+	"sigs.k8s.io/kustomize/api/krusty"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
@@ -183,8 +183,11 @@ type Options struct {
 	// Recursive); "-" is Stdin.
 	Files     []string
 	Recursive bool
-	// Kustomizations are directories rendered with kustomize, as kubectl -k does.
+	// Kustomizations are directories rendered with kustomize, as kubectl -k does (a
+	// kustomization that only lists resource files is read as its files: plain.go).
 	Kustomizations []string
+	// Render renders every kustomization with kustomize, plain ones too (tests).
+	Render bool
 	// Namespace is given to objects without one (kubectl's -n, or "default").
 	Namespace string
 	Stdin     io.Reader
@@ -226,6 +229,20 @@ func Load(opts Options) (*Set, error) {
 		}
 	}
 	for _, dir := range opts.Kustomizations {
+		if files, ok := plainResources(dir); ok && !opts.Render {
+			objects, namespaces := len(s.Objects), len(s.Namespaces)
+			var err error
+			for _, f := range files {
+				if err = s.addPath(f, opts, true); err != nil {
+					break
+				}
+			}
+			if err == nil && !repeatsAnID(s.Objects[objects:]) {
+				continue
+			}
+			// kustomize says what is wrong in its words (as kubectl -k would).
+			s.Objects, s.Namespaces = s.Objects[:objects], s.Namespaces[:namespaces]
+		}
 		objects, tracked, err := render(dir)
 		if err != nil {
 			msg := fmt.Sprintf("kustomization %s: %s", dir, oneLine(err.Error()))
