@@ -101,6 +101,14 @@ test-properties: ## Property tests (rapid) of the account model, of delegated ad
 bench: ## Run the access-model benchmarks.
 	go test ./internal/... -run '^$$' -bench . -benchmem
 
+.PHONY: sample-account
+sample-account: ## Write a generated account (5,000 collaborators, 200 WorkCenters, 50 roles) as manifests and a kustomization into bin/sample-account (SAMPLE_ACCOUNT_ARGS: -collaborators N -workcenters N -roles N -out DIR).
+	go run ./hack/sample-account -out $(LOCALBIN)/sample-account $(SAMPLE_ACCOUNT_ARGS)
+
+.PHONY: bench-procorem
+bench-procorem: ## kubectl procorem at size (docs/performance.md): the plugin built, a query and validate through -f and -k on the generated account, BENCH_COUNT runs each; prints the medians of wall, CPU and peak memory.
+	go run ./hack/sample-account -out $(LOCALBIN)/sample-account -bench -runs $(BENCH_COUNT) $(SAMPLE_ACCOUNT_ARGS)
+
 ##@ Build
 
 .PHONY: build

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,11 +28,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"sigs.k8s.io/kustomize/api/krusty"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
 )
@@ -182,8 +183,11 @@ type Options struct {
 	// Recursive); "-" is Stdin.
 	Files     []string
 	Recursive bool
-	// Kustomizations are directories rendered with kustomize, as kubectl -k does.
+	// Kustomizations are directories rendered with kustomize, as kubectl -k does (a
+	// kustomization that only lists resource files is read as its files: plain.go).
 	Kustomizations []string
+	// Render renders every kustomization with kustomize, plain ones too (tests).
+	Render bool
 	// Namespace is given to objects without one (kubectl's -n, or "default").
 	Namespace string
 	Stdin     io.Reader
@@ -193,6 +197,14 @@ type Options struct {
 // not Kubernetes objects, objects of other kinds (a Namespace apart) and unknown
 // access.workcenter.io kinds are errors naming the file and the document.
 func Load(opts Options) (*Set, error) {
+	// Reading allocates a few hundred times the manifests' size, nearly all of it
+	// short-lived (YAML nodes, kustomize's copies, the API server's validators), and
+	// with Go's default GOGC the collector took a quarter of the CPU. It collects half as
+	// often while reading, unless GOGC says otherwise: at 5,000 collaborators, 0.3 s of
+	// CPU less and a peak of about 250 MB instead of 200 (docs/performance.md).
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	}
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
@@ -217,7 +229,21 @@ func Load(opts Options) (*Set, error) {
 		}
 	}
 	for _, dir := range opts.Kustomizations {
-		data, tracked, err := render(dir)
+		if files, ok := plainResources(dir); ok && !opts.Render {
+			objects, namespaces := len(s.Objects), len(s.Namespaces)
+			var err error
+			for _, f := range files {
+				if err = s.addPath(f, opts, true); err != nil {
+					break
+				}
+			}
+			if err == nil && !repeatsAnID(s.Objects[objects:]) {
+				continue
+			}
+			// kustomize says what is wrong in its words (as kubectl -k would).
+			s.Objects, s.Namespaces = s.Objects[:objects], s.Namespaces[:namespaces]
+		}
+		objects, tracked, err := render(dir)
 		if err != nil {
 			msg := fmt.Sprintf("kustomization %s: %s", dir, oneLine(err.Error()))
 			if dups := duplicateKeys(dir); len(dups) > 0 {
@@ -226,7 +252,7 @@ func Load(opts Options) (*Set, error) {
 			return nil, errors.New(msg)
 		}
 		s.kustomization = &kustomization{dir: dir, tracked: tracked}
-		err = s.add(dir+" (kustomization)", data, opts.Namespace, false)
+		err = s.addRendered(dir+" (kustomization)", objects, opts.Namespace)
 		s.kustomization = nil
 		if err != nil {
 			return nil, err
@@ -237,6 +263,9 @@ func Load(opts Options) (*Set, error) {
 	}
 	return s, nil
 }
+
+// loadGCPercent is the GOGC of Load.
+const loadGCPercent = 200
 
 // LocatedError is an error about places in files, each shown with its line.
 type LocatedError struct {
@@ -328,12 +357,18 @@ func duplicateKeys(dir string) places {
 type kustomization struct {
 	dir     string
 	tracked bool
+	// origins are the files of the origin annotations read, by annotation: the objects
+	// of one file share one.
+	origins map[string]string
 }
 
 // render renders the kustomization in dir as kubectl apply -k does, with kustomize's
 // origin annotations (config.kubernetes.io/origin: the file each object came from)
 // unless the kustomization sets its buildMetadata itself; tracked says they were added.
-func render(dir string) (data []byte, tracked bool, err error) {
+// The objects are in kustomize's output order, each as kustomize's own output
+// (Resource.AsYAML, the YAML of its JSON) decodes (resourceObject), without printing and
+// parsing that YAML. The objects are converted on every core.
+func render(dir string) (objects []map[string]any, tracked bool, err error) {
 	fs := &originTracking{FileSystem: filesys.MakeFsOnDisk()}
 	if abs, err := filepath.Abs(dir); err == nil {
 		fs.root = abs
@@ -342,8 +377,39 @@ func render(dir string) (data []byte, tracked bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	data, err = resources.AsYaml()
-	return data, fs.tracked, err
+	list := resources.Resources()
+	objects = make([]map[string]any, len(list))
+	errs := make([]error, len(list))
+	parallel(len(list), func(i int) {
+		var err error
+		objects[i], err = resourceObject(&list[i].RNode)
+		if err != nil {
+			m, _ := list[i].Map()
+			errs[i] = fmt.Errorf("%#v: %w", m, err)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	return objects, fs.tracked, nil
+}
+
+// parallel calls f(i) for every i below n, on every core.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int, 64)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // originTracking is the disk, but the kustomization file of root asks kustomize for
@@ -391,14 +457,22 @@ func (k *kustomization) originOf(u *unstructured.Unstructured) string {
 			u.SetAnnotations(annotations)
 		}
 	}
+	if file, ok := k.origins[raw]; ok {
+		return file
+	}
 	var origin struct {
 		Path string `json:"path"`
 		Repo string `json:"repo"`
 	}
-	if err := yaml.Unmarshal([]byte(raw), &origin); err != nil || origin.Path == "" || origin.Repo != "" {
-		return ""
+	file := ""
+	if err := yaml.Unmarshal([]byte(raw), &origin); err == nil && origin.Path != "" && origin.Repo == "" {
+		file = filepath.Join(k.dir, origin.Path)
 	}
-	return filepath.Join(k.dir, origin.Path)
+	if k.origins == nil {
+		k.origins = map[string]string{}
+	}
+	k.origins[raw] = file
+	return file
 }
 
 // documents are the documents of the file at path, read once; none when it cannot be
@@ -534,19 +608,29 @@ func (s *Set) add(source string, data []byte, namespace string, inDir bool) erro
 	if err != nil {
 		return fmt.Errorf("%s: not YAML: %s", source, oneLine(err.Error()))
 	}
-	for i, c := range chunks {
-		doc := NewDocument(source, i+1, c.line, c.data)
-		where := fmt.Sprintf("%s (document %d)", source, doc.Number)
+	// The documents are decoded on every core, then read in order.
+	type decoded struct {
+		content            map[string]any
+		strictErr, yamlErr error
+	}
+	docs := make([]decoded, len(chunks))
+	parallel(len(chunks), func(i int) {
 		// Strictly first, as the API server decodes with strict field validation: a key
 		// given twice is refused. The lenient decoding (the last one wins, as kubectl's
 		// client-side conversion does) only names the object and finds the rest.
-		var content map[string]any
-		strictErr := yaml.UnmarshalStrict(c.data, &content)
-		if strictErr != nil {
-			content = nil
-			if err := yaml.Unmarshal(c.data, &content); err != nil {
-				return fmt.Errorf("%s: not YAML: %s", where, oneLine(doc.FileLines(err.Error())))
-			}
+		d := &docs[i]
+		d.strictErr = yaml.UnmarshalStrict(chunks[i].data, &d.content)
+		if d.strictErr != nil {
+			d.content = nil
+			d.yamlErr = yaml.Unmarshal(chunks[i].data, &d.content)
+		}
+	})
+	for i, c := range chunks {
+		doc := NewDocument(source, i+1, c.line, c.data)
+		where := fmt.Sprintf("%s (document %d)", source, doc.Number)
+		content, strictErr := docs[i].content, docs[i].strictErr
+		if err := docs[i].yamlErr; err != nil {
+			return fmt.Errorf("%s: not YAML: %s", where, oneLine(doc.FileLines(err.Error())))
 		}
 		if len(content) == 0 {
 			continue
@@ -554,29 +638,49 @@ func (s *Set) add(source string, data []byte, namespace string, inDir bool) erro
 		if _, isTest := content["tests"]; isTest && content["kind"] == nil && inDir {
 			continue
 		}
-		if items, ok := content["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(content["kind"]), "List") {
-			if strictErr != nil {
-				if dups := doc.Duplicates(doc.Root(), ""); len(dups) > 0 && !strings.HasPrefix(dups[0].Path, "items[") {
-					return fmt.Errorf("%s: %s is given twice (first at line %d)", dups[0].At, dups[0].Path, dups[0].First.Line)
-				}
-			}
-			for i, item := range items {
-				m, ok := item.(map[string]any)
-				if !ok {
-					return fmt.Errorf("%s: item %d is not an object", where, i+1)
-				}
-				src := place{doc: doc, path: fmt.Sprintf("items[%d]", i)}
-				if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace, src, strictErr); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if err := s.addObject(where, content, namespace, place{doc: doc}, strictErr); err != nil {
+		if err := s.addContent(where, content, namespace, doc, strictErr); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addRendered reads the objects a kustomization rendered, each as document N of its
+// output (source (document N)), as add would read that output.
+func (s *Set) addRendered(source string, objects []map[string]any, namespace string) error {
+	for i, content := range objects {
+		if len(content) == 0 {
+			continue
+		}
+		doc := NewDocument(source, i+1, 0, nil)
+		if err := s.addContent(fmt.Sprintf("%s (document %d)", source, doc.Number), content, namespace, doc, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addContent reads the object (or the items of the List) of one document.
+func (s *Set) addContent(where string, content map[string]any, namespace string, doc *Document, strictErr error) error {
+	if items, ok := content["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(content["kind"]), "List") {
+		if strictErr != nil {
+			if dups := doc.Duplicates(doc.Root(), ""); len(dups) > 0 && !strings.HasPrefix(dups[0].Path, "items[") {
+				return fmt.Errorf("%s: %s is given twice (first at line %d)", dups[0].At, dups[0].Path, dups[0].First.Line)
+			}
+		}
+		for i, item := range items {
+			m, ok := item.(map[string]any)
+			if !ok {
+				return fmt.Errorf("%s: item %d is not an object", where, i+1)
+			}
+			src := place{doc: doc, path: fmt.Sprintf("items[%d]", i)}
+			if err := s.addObject(fmt.Sprintf("%s item %d", where, i+1), m, namespace, src, strictErr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.addObject(where, content, namespace, place{doc: doc}, strictErr)
 }
 
 func (s *Set) addObject(where string, content map[string]any, namespace string, src place, strictErr error) error {
