@@ -136,7 +136,7 @@ var _ = Describe("RBAC", func() {
 			tom := getRBACRole(ns, "tom")(g)
 			g.Expect(rules(tom)).To(Equal([]string{
 				"accounts[acme]: get",
-				"collaborators[tom]: delete,get",
+				"collaborators[tom]: delete,get,patch,update",
 				"workcenters: create",
 				"workcenters[tower-a]: get",
 			}))
@@ -151,7 +151,7 @@ var _ = Describe("RBAC", func() {
 			g.Expect(b.Subjects).To(Equal([]rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "tom@example.com"}}))
 			g.Expect(rules(getRBACRole(ns, "jane")(g))).To(Equal([]string{
 				"accounts[acme]: get",
-				"collaborators[jane]: delete,get",
+				"collaborators[jane]: delete,get,patch,update",
 				"workcenters[tower-a]: get",
 			}))
 			g.Expect(rules(getRBACRole(ns, "maria")(g))).To(Equal([]string{
@@ -220,7 +220,7 @@ var _ = Describe("RBAC", func() {
 		Eventually(func(g Gomega) {
 			g.Expect(rules(getRBACRole(ns, "jane")(g))).To(Equal([]string{
 				"accounts[acme]: get",
-				"collaborators[jane]: delete,get",
+				"collaborators[jane]: delete,get,patch,update",
 				"workcenters[tower-a,tower-b]: get",
 			}))
 		}).Should(Succeed())

@@ -216,8 +216,9 @@ func (a *Account) HoldsEmail(c *v1alpha1.Collaborator) bool {
 // hold its email (HoldsEmail; R5's holder, the oldest, gets the rules). Every verb comes
 // from a decision of the model:
 //
-//   - everyone: `get` on its own Collaborator and on the owning Account; `delete` on its
-//     own Collaborator with account.leave. In a Deactivated Account, reads need
+//   - everyone: `get`, `update` and `patch` on its own Collaborator (its emailPreferences
+//     are its own; admission judges every other field), `get` on the owning Account;
+//     `delete` on its own Collaborator with account.leave. In a Deactivated Account, reads need
 //     account.viewDeactivated (writes are refused by Decide already).
 //   - WorkCenters: `get`, `list`, `watch` on all with workCenters.view, else `get` on the
 //     WorkCenters where effective access gives workCenter.view; `create` with
@@ -327,9 +328,10 @@ func (p *rbacPlanner) rules(c *v1alpha1.Collaborator) []rbacv1.PolicyRule {
 	removes := may(CollaboratorsRemoveAny) || removesSomewhere
 	changes := may(CollaboratorsChangeRole) || changesSomewhere
 
-	// Everyone: its own Collaborator, the Account.
+	// Everyone: its own Collaborator (to read, and to update: one's own emailPreferences
+	// are one's own to change, and admission judges every other field), the Account.
 	if reads {
-		g.on(rCollaborators, c.Name, vGet)
+		g.on(rCollaborators, c.Name, vGet|vWrite)
 		g.on(rAccounts, a.owner.Name, vGet)
 	}
 	if may(AccountLeave) {

@@ -60,13 +60,13 @@ func TestRBACRulesPerMemberType(t *testing.T) {
 		// Guest, contributor in tower-a: itself, the Account, its WorkCenter.
 		"jane": {
 			"accounts[acme]: get",
-			"collaborators[jane]: delete,get",
+			"collaborators[jane]: delete,get,patch,update",
 			"workcenters[tower-a]: get",
 		},
 		// Member, site-engineer in tower-a: and it creates WorkCenters.
 		"tom": {
 			"accounts[acme]: get",
-			"collaborators[tom]: delete,get",
+			"collaborators[tom]: delete,get,patch,update",
 			"workcenters: create",
 			"workcenters[tower-a]: get",
 		},
@@ -150,28 +150,28 @@ func TestRBACRulesEdgeCases(t *testing.T) {
 		// R4: two licenses, held by maria and ana; a Member without one leaves only.
 		"no license, a Member": {newAccount(licenses(2)), base(), "priya", []string{
 			"accounts[acme]: get",
-			"collaborators[priya]: delete,get",
+			"collaborators[priya]: delete,get,patch,update",
 		}},
 		"no license, a WorkCenter Administrator": {newAccount(licenses(2)), base(), "daniel", []string{
 			"accounts[acme]: get",
-			"collaborators[daniel]: delete,get",
+			"collaborators[daniel]: delete,get,patch,update",
 		}},
 		"no license, a Guest needs none": {newAccount(licenses(2)), base(), "jane", []string{
 			"accounts[acme]: get",
-			"collaborators[jane]: delete,get",
+			"collaborators[jane]: delete,get,patch,update",
 			"workcenters[tower-a]: get",
 		}},
 		// An Account Administrator without a license still manages licenses.
 		"no license, an Account Administrator": {newAccount(licenses(0)), base(), "maria", []string{
 			"accounts: get,list,watch",
 			"accounts[acme]: patch,update",
-			"collaborators[maria]: delete,get",
+			"collaborators[maria]: delete,get,patch,update",
 		}},
 		// R7: the last Account Administrator does not leave.
 		"no license, the last Account Administrator": {newAccount(licenses(0)), without(base(), "ana"), "maria", []string{
 			"accounts: get,list,watch",
 			"accounts[acme]: patch,update",
-			"collaborators[maria]: get",
+			"collaborators[maria]: get,patch,update",
 		}},
 		// R5: the newer Collaborator with maria's email is nobody's; maria keeps hers.
 		"a duplicate email": {newAccount(), append(base(), newCollab("maria-2", member(), admin(aa), created(9),
@@ -189,7 +189,7 @@ func TestRBACRulesEdgeCases(t *testing.T) {
 		"assignments not in effect": {newAccount(), append(base(), newCollab("gus", created(9),
 			assigned("tower-b=workcenter-owner", "tower-a=cycle-a", "tower-z=contributor", "old-depot=ghost"))), "gus", []string{
 			"accounts[acme]: get",
-			"collaborators[gus]: delete,get",
+			"collaborators[gus]: delete,get,patch,update",
 		}},
 		// A Collaborator being deleted keeps its rules until it is gone.
 		"being deleted": {newAccount(), append(base(), func() *v1alpha1.Collaborator {
@@ -200,14 +200,14 @@ func TestRBACRulesEdgeCases(t *testing.T) {
 			return c
 		}()), "leo", []string{
 			"accounts[acme]: get",
-			"collaborators[leo]: delete,get",
+			"collaborators[leo]: delete,get,patch,update",
 			"workcenters[tower-b]: get",
 		}},
 		// The same WorkCenter twice in a spec counts once.
 		"a WorkCenter assigned twice": {newAccount(), append(base(), newCollab("twice", created(9),
 			assigned("tower-b=read-only", "tower-b=contributor"))), "twice", []string{
 			"accounts[acme]: get",
-			"collaborators[twice]: delete,get",
+			"collaborators[twice]: delete,get,patch,update",
 			"workcenters[tower-b]: get",
 		}},
 	}
