@@ -32,9 +32,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
-	"sigs.k8s.io/kustomize/api/krusty"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 	"github.com/workcenter-io/workcenter-operator/internal/schema"
+	"sigs.k8s.io/kustomize/api/krusty"
 )
 
 // Kinds are the kinds of access.workcenter.io, in dependency order.
