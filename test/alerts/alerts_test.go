@@ -542,6 +542,16 @@ type serviceMonitor struct {
 					Key  string `json:"key"`
 				} `json:"credentials"`
 			} `json:"authorization"`
+			TLSConfig struct {
+				InsecureSkipVerify bool   `json:"insecureSkipVerify"`
+				ServerName         string `json:"serverName"`
+				CA                 struct {
+					Secret struct {
+						Name string `json:"name"`
+						Key  string `json:"key"`
+					} `json:"secret"`
+				} `json:"ca"`
+			} `json:"tlsConfig"`
 			MetricRelabelings []struct {
 				SourceLabels []string `json:"sourceLabels"`
 				Separator    *string  `json:"separator"`
@@ -672,6 +682,32 @@ func TestServiceMonitorScrapesAsTheAlertsExpect(t *testing.T) {
 	if secret["type"] != "kubernetes.io/service-account-token" || objs["ServiceAccount/"+ns+"/"+sa] == nil {
 		t.Fatalf("Secret %s is a %v for ServiceAccount %q, want a kubernetes.io/service-account-token of a ServiceAccount in the build", e.Authorization.Credentials.Name, secret["type"], sa)
 	}
+	// TLS verified: against the CA of the Certificate whose Secret the manager mounts as
+	// its metrics certificate, for a name the Certificate holds and the metrics Service has.
+	tls := e.TLSConfig
+	if tls.InsecureSkipVerify || tls.CA.Secret.Key != "ca.crt" {
+		t.Errorf("the endpoint's tlsConfig %+v: want the CA of the metrics certificate's Secret, verified", tls)
+	}
+	var certificate map[string]any
+	for key, o := range objs {
+		if spec, _ := o["spec"].(map[string]any); strings.HasPrefix(key, "Certificate/"+ns+"/") && spec["secretName"] == tls.CA.Secret.Name {
+			certificate = o
+		}
+	}
+	if certificate == nil {
+		t.Fatalf("no Certificate in the build writes the Secret %q the ServiceMonitor reads the CA from", tls.CA.Secret.Name)
+	}
+	if names := fmt.Sprint(certificate["spec"].(map[string]any)["dnsNames"]); !strings.Contains(names, tls.ServerName+" ") && !strings.HasSuffix(names, tls.ServerName+"]") {
+		t.Errorf("the ServiceMonitor verifies %q, the Certificate holds %s", tls.ServerName, names)
+	}
+	if svc := strings.Split(tls.ServerName, ".")[0]; objs["Service/"+ns+"/"+svc] == nil {
+		t.Errorf("the ServiceMonitor verifies the name of Service %s/%s, which the build does not have", ns, svc)
+	}
+	deployment := fmt.Sprint(objs)
+	if !strings.Contains(deployment, "secretName:"+tls.CA.Secret.Name) || !strings.Contains(deployment, "--metrics-cert-path=") {
+		t.Errorf("the manager does not serve the Secret %s as its metrics certificate", tls.CA.Secret.Name)
+	}
+
 	// Bound, by name and namespace, to a ClusterRole that lets it get /metrics.
 	bound := false
 	for key, o := range objs {

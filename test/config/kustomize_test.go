@@ -163,12 +163,17 @@ func TestDefaultIsACompleteInstall(t *testing.T) {
 			}
 		case "Certificate":
 			yaml, _ := r.AsYAML()
-			if !strings.Contains(string(yaml), "workcenter-operator-webhook-service.workcenter-operator-system.svc") {
-				t.Errorf("serving certificate does not name the webhook Service:\n%s", yaml)
+			service := "workcenter-operator-webhook-service.workcenter-operator-system.svc"
+			if r.GetName() == "workcenter-operator-metrics-certs" {
+				service = "workcenter-operator-controller-manager-metrics-service.workcenter-operator-system.svc"
+			}
+			if !strings.Contains(string(yaml), service) {
+				t.Errorf("certificate %s does not name its Service %s:\n%s", r.GetName(), service, yaml)
 			}
 		case "Deployment":
 			yaml, _ := r.AsYAML()
 			for _, want := range []string{"--leader-elect", "--metrics-secure", "--webhook-cert-path=", "secretName: webhook-server-cert", "containerPort: 9443",
+				"--metrics-cert-path=/tmp/k8s-metrics-server/metrics-certs", "secretName: metrics-server-cert",
 				"replicas: 2", "--shutdown-delay=5s", "terminationGracePeriodSeconds: 30", "path: /readyz",
 				"topologyKey: kubernetes.io/hostname", "topologyKey: topology.kubernetes.io/zone", "whenUnsatisfiable: ScheduleAnyway"} {
 				if !strings.Contains(string(yaml), want) {

@@ -171,11 +171,32 @@ func TestChartWithProvidedCertificateMatchesKustomize(t *testing.T) {
 				w.(map[string]any)["clientConfig"].(map[string]any)["caBundle"] = base64.StdEncoding.EncodeToString(ca)
 			}
 		case "Deployment":
-			for _, v := range get(o, "spec", "template", "spec", "volumes").([]any) {
-				if v.(map[string]any)["name"] == "webhook-certs" {
+			// Without cert-manager there is no metrics certificate: the manager makes one.
+			spec := get(o, "spec", "template", "spec").(map[string]any)
+			var volumes []any
+			for _, v := range spec["volumes"].([]any) {
+				switch v.(map[string]any)["name"] {
+				case "webhook-certs":
 					v.(map[string]any)["secret"].(map[string]any)["secretName"] = "my-webhook-tls"
+				case "metrics-certs":
+					continue
+				}
+				volumes = append(volumes, v)
+			}
+			spec["volumes"] = volumes
+			c := spec["containers"].([]any)[0].(map[string]any)
+			var mounts, args []any
+			for _, m := range c["volumeMounts"].([]any) {
+				if m.(map[string]any)["name"] != "metrics-certs" {
+					mounts = append(mounts, m)
 				}
 			}
+			for _, a := range c["args"].([]any) {
+				if !strings.HasPrefix(a.(string), "--metrics-cert-path=") {
+					args = append(args, a)
+				}
+			}
+			c["volumeMounts"], c["args"] = mounts, args
 		}
 		want = append(want, o)
 	}
@@ -193,8 +214,12 @@ func TestChartWithoutWebhooks(t *testing.T) {
 	objs := mustHelmTemplate(t, map[string]any{"webhook": map[string]any{"enable": false}})
 	for _, o := range objs {
 		switch o.kind() {
-		case "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "Issuer", "Certificate":
+		case "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration":
 			t.Errorf("webhook.enable=false still renders %s", o.key())
+		case "Certificate":
+			if !strings.HasSuffix(o.key(), "-metrics-certs") { // the metrics server's stays
+				t.Errorf("webhook.enable=false still renders %s", o.key())
+			}
 		case "Service":
 			if strings.HasSuffix(o.key(), "-webhook-service") {
 				t.Errorf("webhook.enable=false still renders %s", o.key())
@@ -204,7 +229,7 @@ func TestChartWithoutWebhooks(t *testing.T) {
 			if !strings.Contains(args, "--enable-webhooks=false") || strings.Contains(args, "--webhook-cert-path") {
 				t.Errorf("webhook.enable=false: manager args %s", args)
 			}
-			if get(o, "spec", "template", "spec", "volumes") != nil {
+			if strings.Contains(fmt.Sprint(get(o, "spec", "template", "spec", "volumes")), "webhook-certs") {
 				t.Errorf("webhook.enable=false still mounts the webhook certificate")
 			}
 		}
@@ -419,4 +444,29 @@ func testCA(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// TestChartServiceMonitorVerifiesTheMetricsCertificate: with cert-manager the
+// ServiceMonitor verifies the metrics server against the metrics Certificate's CA, for
+// the metrics Service's name; without it (the manager makes its own certificate at start)
+// there is nothing to verify against.
+func TestChartServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	monitor := func(values map[string]any) map[string]any {
+		t.Helper()
+		values["prometheus"] = map[string]any{"enable": true}
+		for _, o := range mustHelmTemplate(t, values) {
+			if o.kind() == "ServiceMonitor" {
+				return get(o, "spec", "endpoints", 0, "tlsConfig").(map[string]any)
+			}
+		}
+		t.Fatal("no ServiceMonitor")
+		return nil
+	}
+	tls := monitor(map[string]any{})
+	if got := fmt.Sprint(tls); got != "map[ca:map[secret:map[key:ca.crt name:metrics-server-cert]] serverName:workcenter-operator-controller-manager-metrics-service."+namespace+".svc]" {
+		t.Errorf("with cert-manager: tlsConfig %s", got)
+	}
+	if got := fmt.Sprint(monitor(providedCertValues(t, testCA(t)))); got != "map[insecureSkipVerify:true]" {
+		t.Errorf("without cert-manager: tlsConfig %s", got)
+	}
 }

@@ -213,10 +213,10 @@ func TestChartKnobs(t *testing.T) {
 			"extraVolumeMounts", []any{m("name", "ca", "mountPath", "/etc/ssl/corp", "readOnly", true)},
 		)), func(t *testing.T, objs []object) {
 			spec := podSpec(objs)
-			if got := fmt.Sprint(get(spec, "volumes")); got != "[map[name:webhook-certs secret:map[secretName:webhook-server-cert]] map[configMap:map[name:corp-ca] name:ca]]" {
+			if got := fmt.Sprint(get(spec, "volumes")); got != "[map[name:metrics-certs secret:map[secretName:metrics-server-cert]] map[name:webhook-certs secret:map[secretName:webhook-server-cert]] map[configMap:map[name:corp-ca] name:ca]]" {
 				t.Errorf("volumes %s", got)
 			}
-			if got := fmt.Sprint(get(spec, "containers", 0, "volumeMounts")); got != "[map[mountPath:/tmp/k8s-webhook-server/serving-certs name:webhook-certs readOnly:true] map[mountPath:/etc/ssl/corp name:ca readOnly:true]]" {
+			if got := fmt.Sprint(get(spec, "containers", 0, "volumeMounts")); got != "[map[mountPath:/tmp/k8s-metrics-server/metrics-certs name:metrics-certs readOnly:true] map[mountPath:/tmp/k8s-webhook-server/serving-certs name:webhook-certs readOnly:true] map[mountPath:/etc/ssl/corp name:ca readOnly:true]]" {
 				t.Errorf("volumeMounts %s", got)
 			}
 		}},
@@ -225,7 +225,7 @@ func TestChartKnobs(t *testing.T) {
 			"extraVolumeMounts", []any{m("name", "tmp", "mountPath", "/tmp")},
 		)), func(t *testing.T, objs []object) {
 			spec := podSpec(objs)
-			if got := fmt.Sprint(get(spec, "volumes"), get(spec, "containers", 0, "volumeMounts")); got != "[map[emptyDir:map[] name:tmp]] [map[mountPath:/tmp name:tmp]]" {
+			if got := fmt.Sprint(get(spec, "volumes"), get(spec, "containers", 0, "volumeMounts")); got != "[map[name:metrics-certs secret:map[secretName:metrics-server-cert]] map[emptyDir:map[] name:tmp]] [map[mountPath:/tmp/k8s-metrics-server/metrics-certs name:metrics-certs readOnly:true] map[mountPath:/tmp name:tmp]]" {
 				t.Errorf("volumes and mounts %s", got)
 			}
 		}},

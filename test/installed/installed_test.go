@@ -58,6 +58,7 @@ package installed_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -70,6 +71,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -531,8 +533,32 @@ func checkMetrics(ctx context.Context, t *testing.T, admin *rest.Config, c clien
 	token := serviceAccountToken(ctx, t, admin, p.namespace, "scraper")
 	_, port, _ := net.SplitHostPort(addr)
 	url := "https://127.0.0.1:" + port + "/metrics"
-	// The metrics server's certificate is self-signed by controller-runtime.
-	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	// With --metrics-cert-path the manager serves the metrics Certificate's Secret (as
+	// cert-manager issued it): verified here against its CA, for the Certificate's first
+	// name, as the ServiceMonitor verifies it. Otherwise controller-runtime made one.
+	tlsConfig := &tls.Config{InsecureSkipVerify: true}
+	if p.flag("metrics-cert-path") != "" {
+		var secret, serverName string
+		for _, o := range objs {
+			if o.GetKind() == "Certificate" && strings.HasSuffix(o.GetName(), "metrics-certs") {
+				secret, _, _ = unstructured.NestedString(o.Object, "spec", "secretName")
+				names, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "dnsNames")
+				if len(names) > 0 {
+					serverName = names[0]
+				}
+			}
+		}
+		var s corev1.Secret
+		if err := c.Get(ctx, client.ObjectKey{Namespace: p.namespace, Name: secret}, &s); err != nil {
+			t.Fatalf("the metrics certificate's Secret %q: %v", secret, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(s.Data["ca.crt"]) {
+			t.Fatalf("Secret %s holds no ca.crt", secret)
+		}
+		tlsConfig = &tls.Config{RootCAs: pool, ServerName: serverName}
+	}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig}}
 	get := func(token string) (int, string) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if token != "" {
