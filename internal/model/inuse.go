@@ -29,8 +29,23 @@ type RoleUse struct {
 // Every spec reference counts, whatever its assignment state: a WorkCenter's archival or
 // a rejected assignment does not free the role; so does a selector naming it, whether it
 // matches a WorkCenter now or not (a template's published assignments name the roles
-// held in the template, counted there).
+// held in the template, counted there). An including role counts while it is needed
+// (neededRoles): roles being deleted that only include one another do not hold each
+// other.
 func UseOf(role string, collaborators []*v1alpha1.Collaborator, roles Roles) RoleUse {
+	held := map[string]bool{}
+	for _, c := range collaborators {
+		for _, a := range c.Spec.WorkCenters {
+			held[string(a.Role)] = true
+		}
+		for _, sel := range c.Spec.WorkCenterSelectors {
+			held[string(sel.Role)] = true
+		}
+	}
+	return useOf(role, collaborators, roles, func(r string) bool { return held[r] })
+}
+
+func useOf(role string, collaborators []*v1alpha1.Collaborator, roles Roles, held func(string) bool) RoleUse {
 	var u RoleUse
 	for _, c := range collaborators {
 		n := 0
@@ -50,8 +65,40 @@ func UseOf(role string, collaborators []*v1alpha1.Collaborator, roles Roles) Rol
 		}
 	}
 	slices.Sort(u.Users)
-	u.IncludedBy = slices.DeleteFunc(roles.IncludedBy(role), func(n string) bool { return n == role })
+	needed := neededRoles(roles, held)
+	u.IncludedBy = slices.DeleteFunc(roles.IncludedBy(role), func(n string) bool { return n == role || !needed[n] })
 	return u
+}
+
+// neededRoles are the roles that must stay (R6): those not being deleted, those a
+// Collaborator holds, and, until nothing changes, those a needed role includes. A role
+// being deleted that only roles being deleted and needed by nobody include is not
+// needed, however they include one another.
+func neededRoles(roles Roles, held func(string) bool) map[string]bool {
+	needed := make(map[string]bool, len(roles))
+	terminating := false
+	for n, r := range roles {
+		if r.DeletionTimestamp.IsZero() || held(n) {
+			needed[n] = true
+		} else {
+			terminating = true
+		}
+	}
+	for changed := terminating; changed; {
+		changed = false
+		for n := range roles {
+			if needed[n] {
+				continue
+			}
+			for _, by := range roles.IncludedBy(n) {
+				if by != n && needed[by] {
+					needed[n], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	return needed
 }
 
 // InUse reports whether anything holds the role.
@@ -107,4 +154,6 @@ func (u AccountUse) String() string {
 }
 
 // UseOf is who holds or includes the role in the account (R6), from the indexes.
-func (a *Account) UseOf(role string) RoleUse { return UseOf(role, a.Holding(role), a.roles) }
+func (a *Account) UseOf(role string) RoleUse {
+	return useOf(role, a.Holding(role), a.roles, func(r string) bool { return len(a.byRole[r]) > 0 })
+}

@@ -76,3 +76,43 @@ func TestUseOfAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestRolesDeletedTogetherFreeEachOther: roles being deleted that only include one
+// another (a cycle, a chain) are not in use; a role a needed role includes stays in use,
+// through roles being deleted too.
+func TestRolesDeletedTogetherFreeEachOther(t *testing.T) {
+	now := metav1.Now()
+	deleting := func(r *v1alpha1.WorkCenterRole) *v1alpha1.WorkCenterRole {
+		r.DeletionTimestamp, r.Finalizers = &now, []string{v1alpha1.FinalizerInUseProtection}
+		return r
+	}
+	roles := func(rs ...*v1alpha1.WorkCenterRole) Roles {
+		out := Roles{}
+		for _, r := range rs {
+			out[r.Name] = r
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		roles   Roles
+		holders []*v1alpha1.Collaborator
+		inUse   map[string]bool
+	}{
+		"a cycle being deleted": {roles(deleting(newRole("a", includes("b"))), deleting(newRole("b", includes("a")))), nil,
+			map[string]bool{"a": false, "b": false}},
+		"a chain being deleted": {roles(deleting(newRole("a", includes("b"))), deleting(newRole("b", includes("c"))), deleting(newRole("c"))), nil,
+			map[string]bool{"a": false, "b": false, "c": false}},
+		"a cycle one of whose roles is held": {roles(deleting(newRole("a", includes("b"))), deleting(newRole("b", includes("a")))),
+			[]*v1alpha1.Collaborator{newCollab("ann", assigned("wc=a"))}, map[string]bool{"a": true, "b": true}},
+		"a live role includes a chain being deleted": {roles(newRole("top", includes("a")), deleting(newRole("a", includes("b"))), deleting(newRole("b"))), nil,
+			map[string]bool{"a": true, "b": true, "top": false}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for role, want := range tc.inUse {
+				if got := UseOf(role, tc.holders, tc.roles).InUse(); got != want {
+					t.Errorf("%s in use: %v, want %v (%+v)", role, got, want, UseOf(role, tc.holders, tc.roles))
+				}
+			}
+		})
+	}
+}

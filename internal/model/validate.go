@@ -577,7 +577,7 @@ func isCycle(err error) bool {
 
 // roleInUse says who holds or includes the role (R6), "" when nothing does.
 func (a *Account) roleInUse(role string) string {
-	use := UseOf(role, a.Holding(role), a.roles)
+	use := a.UseOf(role)
 	if !use.InUse() {
 		return ""
 	}
