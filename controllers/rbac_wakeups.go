@@ -19,6 +19,7 @@ import (
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
+	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
 // rbacCoalescing is how long a namespace waits, after a change that can move someone's
@@ -94,7 +95,7 @@ func forCollaborator(old, cur *v1alpha1.Collaborator) bool {
 }
 
 func forWorkCenter(old, cur *v1alpha1.WorkCenter) bool {
-	return old.Spec.Archived != cur.Spec.Archived || workCenterSourcesChanged(old, cur)
+	return old.Spec.Archived != cur.Spec.Archived || model.WorkCenterSourcesChanged(old, cur)
 }
 
 // namespaceRequest is the RBAC controller's request for a namespace.

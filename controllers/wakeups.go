@@ -92,14 +92,6 @@ func roleAccessChanged(old, cur *v1alpha1.WorkCenterRole) bool {
 		!equality.Semantic.DeepEqual(old.Spec.Permissions, cur.Spec.Permissions)
 }
 
-// workCenterSourcesChanged reports whether a WorkCenter update can change who is
-// assigned to it or to others (docs/assignments.md): its labels (selectors), its template
-// flag or its collaboratorsFrom (templates).
-func workCenterSourcesChanged(old, cur *v1alpha1.WorkCenter) bool {
-	return !maps.Equal(old.Labels, cur.Labels) || old.Spec.Template != cur.Spec.Template ||
-		old.Spec.CollaboratorsFrom != cur.Spec.CollaboratorsFrom
-}
-
 // assignedBy are the Collaborators a WorkCenter's event can assign or unassign (old nil on
 // create; on delete, old nil and cur the deleted one): those assigned to it now (from
 // every source), those whose selectors matched its old labels, and, when its template
@@ -107,7 +99,7 @@ func workCenterSourcesChanged(old, cur *v1alpha1.WorkCenter) bool {
 // involved.
 func assignedBy(m *model.Account, old, cur *v1alpha1.WorkCenter) []*v1alpha1.Collaborator {
 	out := m.AssignedTo(cur.Name)
-	if old == nil || workCenterSourcesChanged(old, cur) {
+	if old == nil || model.WorkCenterSourcesChanged(old, cur) {
 		if old != nil {
 			out = append(out, m.SelectedBy(old)...)
 		}

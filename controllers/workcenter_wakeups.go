@@ -74,7 +74,7 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 // changes its template flag or collaboratorsFrom (their readiness and counts), and those
 // its labels assign people to.
 func (r *WorkCenterReconciler) forTemplate(ctx context.Context, old, cur *v1alpha1.WorkCenter) []reconcile.Request {
-	if old != nil && !workCenterSourcesChanged(old, cur) {
+	if old != nil && !model.WorkCenterSourcesChanged(old, cur) {
 		return nil
 	}
 	var wcs []string

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -813,7 +814,7 @@ func (a *Account) workCenterSourceNeeds(old, obj *v1alpha1.WorkCenter) []need {
 		m, err := Selector(sel.Selector)
 		return err == nil && w != nil && m.Matches(labels.Set(w.Labels))
 	}
-	if old == nil || !labelsEqual(old.Labels, obj.Labels) {
+	if old == nil || !maps.Equal(old.Labels, obj.Labels) {
 		for _, c := range a.Collaborators() {
 			for _, sel := range c.Spec.WorkCenterSelectors {
 				now, was := matches(obj, sel), matches(old, sel)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -235,7 +236,7 @@ func (a *Account) unindexAssignments(c *v1alpha1.Collaborator) {
 // collaboratorsFrom or template flag changes or it comes or goes.
 func (a *Account) workCenterChanged(old, cur *v1alpha1.WorkCenter) {
 	comesOrGoes := old == nil || cur == nil
-	labelsChanged := comesOrGoes || !labelsEqual(old.Labels, cur.Labels)
+	labelsChanged := comesOrGoes || !maps.Equal(old.Labels, cur.Labels)
 	var templates []string
 	for _, w := range []*v1alpha1.WorkCenter{old, cur} {
 		if w == nil {
@@ -249,7 +250,7 @@ func (a *Account) workCenterChanged(old, cur *v1alpha1.WorkCenter) {
 		}
 	}
 	sourcesChanged := comesOrGoes || old.Spec.Template != cur.Spec.Template || old.Spec.CollaboratorsFrom != cur.Spec.CollaboratorsFrom
-	if !labelsChanged && !sourcesChanged {
+	if !comesOrGoes && !WorkCenterSourcesChanged(old, cur) {
 		return
 	}
 	a.memo.Lock()
@@ -308,16 +309,12 @@ func (a *Account) rebuildPublishers() {
 	}
 }
 
-func labelsEqual(x, y map[string]string) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for k, v := range x {
-		if w, ok := y[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+// WorkCenterSourcesChanged reports whether a WorkCenter update can change who is
+// assigned to it or to others: its labels (selectors), its template flag or its
+// collaboratorsFrom (templates).
+func WorkCenterSourcesChanged(old, cur *v1alpha1.WorkCenter) bool {
+	return !maps.Equal(old.Labels, cur.Labels) || old.Spec.Template != cur.Spec.Template ||
+		old.Spec.CollaboratorsFrom != cur.Spec.CollaboratorsFrom
 }
 
 // MaxStatusAssignments is status.workCenters' maxItems: a Collaborator assigned to more

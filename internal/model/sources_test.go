@@ -227,4 +227,42 @@ func TestSourcesDelegated(t *testing.T) {
 	}) {
 		t.Errorf("owen added jo to the template, where it holds nothing: %+v", fs)
 	}
+	// A selector removed unassigns everywhere: collaborators.remove in every WorkCenter,
+	// which an owner of some WorkCenters does not hold; an Account Administrator does.
+	dropped := m.Collaborator("lead").DeepCopy()
+	dropped.Spec.WorkCenterSelectors = nil
+	if fs := m.MayChangeCollaborator(m.Collaborator("owen"), m.Collaborator("lead"), dropped); !slices.ContainsFunc(fs, func(f Finding) bool {
+		return strings.Contains(f.Message, "collaborators.remove")
+	}) {
+		t.Errorf("owen removed lead's selector: %+v", fs)
+	}
+	if fs := m.MayChangeCollaborator(m.Collaborator("boss"), m.Collaborator("lead"), dropped); len(fs) != 0 {
+		t.Errorf("an Account Administrator may not remove a selector: %+v", fs)
+	}
+	// Relabelled so that lead's selector stops matching: collaborators.remove there.
+	matched := m.WorkCenter("south-1").DeepCopy()
+	matched.Labels = map[string]string{"team": "x"}
+	must(m.Set(matched))
+	unlabelled := matched.DeepCopy()
+	unlabelled.Labels = nil
+	if fs := m.MayChangeWorkCenter(m.Collaborator("owen"), matched, unlabelled); !slices.ContainsFunc(fs, func(f Finding) bool {
+		return strings.Contains(f.Message, "collaborators.remove")
+	}) {
+		t.Errorf("owen relabelled south-1, where it holds nothing, so that lead leaves it: %+v", fs)
+	}
+	if fs := m.MayChangeWorkCenter(m.Collaborator("boss"), matched, unlabelled); len(fs.Errors()) != 0 { // the audit trail's warning only
+		t.Errorf("an Account Administrator may not relabel: %+v", fs)
+	}
+	// collaboratorsFrom publishes the template's people: collaborators.add there and the
+	// grant of their roles (tina holds workcenter-owner in the template).
+	publishing := m.WorkCenter("south-1").DeepCopy()
+	publishing.Spec.CollaboratorsFrom = "tmpl"
+	if fs := m.MayChangeWorkCenter(m.Collaborator("owen"), m.WorkCenter("south-1"), publishing); !slices.ContainsFunc(fs, func(f Finding) bool {
+		return f.Field != nil && f.Field.String() == "spec.collaboratorsFrom"
+	}) {
+		t.Errorf("owen made south-1, where it holds nothing, publish the template: %+v", fs)
+	}
+	if fs := m.MayChangeWorkCenter(m.Collaborator("boss"), m.WorkCenter("south-1"), publishing); len(fs.Errors()) != 0 {
+		t.Errorf("an Account Administrator may not publish a template: %+v", fs)
+	}
 }

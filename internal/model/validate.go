@@ -335,22 +335,28 @@ func (a *Account) checkAssignments(c, old *v1alpha1.Collaborator) Findings {
 		}
 		// R2 and R3, one assignment at a time so that an update answers only for what it
 		// changes.
-		f := CheckRoleForGuest(c, wcName, roleName, perms)
-		switch {
-		case f == nil:
-		case madeGuest:
-			f.Rule, f.Field = R3, field.NewPath("spec", "type")
-			out = append(out, *f)
-		case isNew:
-			f.Field = path
-			out = append(out, *f)
-		default:
-			f.Field, f.Warning = path, true
-			f.Message = fmt.Sprintf("%s; the assignment stays Rejected (%s)", f.Message, f.Reason)
+		if f := placeGuest(CheckRoleForGuest(c, wcName, roleName, perms), madeGuest, isNew, path); f != nil {
 			out = append(out, *f)
 		}
 	}
 	return append(out, a.checkSelectors(c, old, madeGuest)...)
+}
+
+// placeGuest places R2's finding about one assignment (nil for none): R3 at spec.type
+// for a Member made a Guest, a refusal at path for a new assignment, a warning for one
+// the update leaves as it was (it stays Rejected).
+func placeGuest(f *Finding, madeGuest, isNew bool, path *field.Path) *Finding {
+	switch {
+	case f == nil:
+	case madeGuest:
+		f.Rule, f.Field = R3, field.NewPath("spec", "type")
+	case isNew:
+		f.Field = path
+	default:
+		f.Field, f.Warning = path, true
+		f.Message = fmt.Sprintf("%s; the assignment stays Rejected (%s)", f.Message, f.Reason)
+	}
+	return f
 }
 
 // checkSelectors judges c's WorkCenter selectors (docs/assignments.md) as checkAssignments
@@ -389,17 +395,7 @@ func (a *Account) checkSelectors(c, old *v1alpha1.Collaborator, madeGuest bool) 
 		if err != nil {
 			continue // Rejected or Pending in status, as for a listed entry
 		}
-		f := CheckRoleForGuest(c, "every WorkCenter the selector matches", roleName, perms)
-		switch {
-		case f == nil:
-		case madeGuest:
-			f.Rule, f.Field = R3, field.NewPath("spec", "type")
-			out = append(out, *f)
-		case isNew:
-			f.Field = path
-			out = append(out, *f)
-		default:
-			f.Field, f.Warning = path, true
+		if f := placeGuest(CheckRoleForGuest(c, "every WorkCenter the selector matches", roleName, perms), madeGuest, isNew, path); f != nil {
 			out = append(out, *f)
 		}
 	}
