@@ -181,7 +181,15 @@ func TestWorkCentersWokenByAccountChanges(t *testing.T) {
 	})), "annex", "tower")
 	expectWoken(t, "deletion started", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { now := metav1.Now(); a.DeletionTimestamp = &now })), "annex", "tower")
 	// Which assignments are in effect, so every count, follows the licenses and the state.
-	expectWoken(t, "licenses", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.Licenses = 9 })), "annex", "tower")
+	// Licenses: the WorkCenters of the Members whose license moves. m1-m3 hold the 3
+	// licenses (recorded); with 4, m4 gains one (tower); with 2, m3 loses its (tower).
+	relicensed := func(n int32) []reconcile.Request {
+		cur := with(func(a *v1alpha1.Account) { a.Spec.Licenses = n })
+		r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, append(mappingWorld(), cur)...)}}
+		return r.forAccount(ctx, acct, cur)
+	}
+	expectWoken(t, "one more license", relicensed(4), "tower")
+	expectWoken(t, "one license fewer", relicensed(2), "tower")
 	expectWoken(t, "state", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.State = v1alpha1.AccountDeactivated })), "annex", "tower")
 	expectWoken(t, "name", r.forAccount(ctx, acct, with(func(a *v1alpha1.Account) { a.Spec.DisplayName = "Renamed" })))
 }

@@ -57,17 +57,33 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // forAccount wakes the namespace's WorkCenters when what their status reads of the
-// Account changes: it appears or goes, its workCenterCategories change (R8), or its
-// state or licenses change (which assignments are in effect, so the counts).
+// Account changes: all of them when it appears or goes, its workCenterCategories change
+// (R8) or its state changes (which assignments are in effect, so the counts); when only
+// its licenses change, those of the Members whose license moves (R4).
 func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha1.Account) []reconcile.Request {
-	if old != nil && old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() &&
-		slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) &&
-		old.Spec.State == cur.Spec.State && old.Spec.Licenses == cur.Spec.Licenses {
+	all := old == nil || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero() ||
+		!slices.Equal(old.Spec.Picklists.WorkCenterCategories, cur.Spec.Picklists.WorkCenterCategories) ||
+		old.Spec.State != cur.Spec.State
+	if !all && old.Spec.Licenses == cur.Spec.Licenses {
 		return nil
 	}
-	var wcs []*v1alpha1.WorkCenter
-	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) { wcs = m.WorkCenters() })
-	return requestsFor(wcs)
+	var names []string
+	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) {
+		if all {
+			for _, wc := range m.WorkCenters() {
+				names = append(names, wc.Name)
+			}
+			return
+		}
+		// Only the licenses: the WorkCenters of the Members whose license moves
+		// (staleLicenses, as for their own statuses).
+		for _, c := range staleLicenses(m) {
+			for _, a := range m.AssignmentsOf(c) {
+				names = append(names, string(a.Name))
+			}
+		}
+	})
+	return namedRequests(cur.Namespace, names)
 }
 
 // forTemplate wakes the WorkCenters publishing from a WorkCenter that comes, goes, or
