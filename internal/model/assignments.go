@@ -12,12 +12,37 @@ func CheckRoleNotTerminating(c *v1alpha1.Collaborator, workCenter string, role *
 	if role == nil || role.DeletionTimestamp.IsZero() {
 		return nil
 	}
+	return checkRoleNotTerminating(c, inWorkCenter(workCenter), role)
+}
+
+// checkRoleNotTerminating is R10 for an assignment made at place (inWorkCenter or
+// bySelector).
+func checkRoleNotTerminating(c *v1alpha1.Collaborator, place string, role *v1alpha1.WorkCenterRole) *Finding {
+	if role == nil || role.DeletionTimestamp.IsZero() {
+		return nil
+	}
 	return &Finding{
 		Rule:   "R10",
 		Reason: v1alpha1.ReasonRoleTerminating,
-		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q in WorkCenter %q",
-			Short(role.Name), Short(c.Name), Short(workCenter)),
+		Message: fmt.Sprintf("WorkCenterRole %q is being deleted; it cannot be newly assigned to %q %s",
+			Short(role.Name), Short(c.Name), place),
 	}
+}
+
+// inWorkCenter is where a listed assignment is made, for a rule's message.
+func inWorkCenter(name string) string { return fmt.Sprintf("in WorkCenter %q", Short(name)) }
+
+// maxSelectorText bounds a selector quoted in a message (an Event's note is short).
+const maxSelectorText = 80
+
+// bySelector is where an assignment by a Collaborator's i-th WorkCenter selector is made,
+// for a rule's message: the selector as kubectl writes it, shortened when long.
+func bySelector(i int, sel metav1.LabelSelector) string {
+	text := metav1.FormatLabelSelector(&sel)
+	if len(text) > maxSelectorText {
+		text = text[:maxSelectorText-3] + "..."
+	}
+	return fmt.Sprintf("in the WorkCenters its selector %d (%s) matches", i, text)
 }
 
 // AssignmentInput is everything one assignment's state depends on.

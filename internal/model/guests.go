@@ -14,6 +14,14 @@ func IsMember(c *v1alpha1.Collaborator) bool { return c.Spec.Type == v1alpha1.Me
 // CheckRoleForGuest is R2 (and R3) for one assignment: a Guest never holds a role with
 // member-only permissions. perms is the role's effective set.
 func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms Set) *Finding {
+	if guestMayHold(c, perms) { // before the message's place is written: the authorizer asks this
+		return nil
+	}
+	return checkRoleForGuest(c, inWorkCenter(workCenter), role, perms)
+}
+
+// checkRoleForGuest is R2 for an assignment made at place (inWorkCenter or bySelector).
+func checkRoleForGuest(c *v1alpha1.Collaborator, place, role string, perms Set) *Finding {
 	if guestMayHold(c, perms) {
 		return nil
 	}
@@ -21,8 +29,8 @@ func CheckRoleForGuest(c *v1alpha1.Collaborator, workCenter, role string, perms 
 	return &Finding{
 		Rule:   "R2",
 		Reason: v1alpha1.ReasonRoleRequiresMember,
-		Message: fmt.Sprintf("Guest %q cannot hold role %q in WorkCenter %q: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
-			Short(c.Name), Short(role), Short(workCenter), joinPermissions(mo)),
+		Message: fmt.Sprintf("Guest %q cannot hold role %q %s: the role has member-only permissions (%s); make the collaborator a Member or choose a role without them",
+			Short(c.Name), Short(role), place, joinPermissions(mo)),
 	}
 }
 

@@ -158,9 +158,14 @@ func TestTemplateProblems(t *testing.T) {
 }
 
 // TestSelectorAdmission: an empty or unparsable selector is refused; a Guest's selector
-// with a member-only role is refused (R2) as a listed entry would be.
+// with a member-only role is refused (R2) as a listed entry would be, and a new selector
+// naming a role being deleted (R10); each message names the selector, not a WorkCenter.
 func TestSelectorAdmission(t *testing.T) {
-	m := sourcesWorld(t)
+	leaving := fixtures.Role(ns, "leaving")
+	leaving.Finalizers = []string{v1alpha1.FinalizerInUseProtection}
+	now := metav1.Now()
+	leaving.DeletionTimestamp = &now
+	m := sourcesWorld(t, leaving)
 	empty := fixtures.Collaborator(ns, "e", v1alpha1.Member)
 	empty.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{Role: "read-only"}}
 	bad := fixtures.Collaborator(ns, "b", v1alpha1.Member)
@@ -168,14 +173,17 @@ func TestSelectorAdmission(t *testing.T) {
 		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "region", Operator: "In"}}}}}
 	guest := selecting(fixtures.Collaborator(ns, "g", v1alpha1.Guest), "workcenter-owner", map[string]string{"region": "north"})
 	fine := selecting(fixtures.Collaborator(ns, "f", v1alpha1.Guest), "contributor", map[string]string{"region": "north"})
+	late := selecting(selecting(fixtures.Collaborator(ns, "l", v1alpha1.Member), "contributor", map[string]string{"region": "north"}),
+		"leaving", map[string]string{"region": "south"})
 	for name, tc := range map[string]struct {
 		c    *v1alpha1.Collaborator
 		want string
 	}{
-		"empty":                     {empty, "empty selector"},
-		"does not parse":            {bad, "does not parse"},
-		"a Guest, member-only role": {guest, "member-only"},
-		"a Guest, guest-safe role":  {fine, ""},
+		"empty":                      {empty, "empty selector"},
+		"does not parse":             {bad, "does not parse"},
+		"a Guest, member-only role":  {guest, `Guest "g" cannot hold role "workcenter-owner" in the WorkCenters its selector 0 (region=north) matches: the role has member-only`},
+		"a Guest, guest-safe role":   {fine, ""},
+		"a role being deleted (R10)": {late, `WorkCenterRole "leaving" is being deleted; it cannot be newly assigned to "l" in the WorkCenters its selector 1 (region=south) matches`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			errs := m.ValidateCollaborator(createReq(tc.c)).Errors()

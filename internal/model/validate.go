@@ -386,7 +386,7 @@ func (a *Account) checkSelectors(c, old *v1alpha1.Collaborator, madeGuest bool) 
 			continue
 		}
 		if isNew {
-			if f := CheckRoleNotTerminating(c, "every WorkCenter the selector matches", role); f != nil {
+			if f := checkRoleNotTerminating(c, bySelector(i, sel.Selector), role); f != nil {
 				f.Field = path
 				out = append(out, *f)
 			}
@@ -395,7 +395,7 @@ func (a *Account) checkSelectors(c, old *v1alpha1.Collaborator, madeGuest bool) 
 		if err != nil {
 			continue // Rejected or Pending in status, as for a listed entry
 		}
-		if f := placeGuest(CheckRoleForGuest(c, "every WorkCenter the selector matches", roleName, perms), madeGuest, isNew, path); f != nil {
+		if f := placeGuest(checkRoleForGuest(c, bySelector(i, sel.Selector), roleName, perms), madeGuest, isNew, path); f != nil {
 			out = append(out, *f)
 		}
 	}
