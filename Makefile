@@ -68,7 +68,7 @@ test-installed: envtest ## Only the installed suite (test/installed: the chart a
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/installed/ -count=1 -timeout 10m -v
 
 .PHONY: bench-scale
-bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
+bench-scale: envtest ## Scale benchmark (test/scale): the real manager on accounts of 1,000-10,000 collaborators, one of 10,000 assigning by selector and template, and 200 small ones; prints the table and writes docs/performance.md. SCALE_SIZES, SCALE_ACCOUNTS, SCALE_SELECTORS, SCALE_QUIET, SCALE_CHANGES, SCALE_OUT tune it (README: the others).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -tags scale ./test/scale/ -run TestScale -count=1 -v -timeout 120m
 
 BENCH_COUNT ?= 5

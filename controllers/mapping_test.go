@@ -332,3 +332,102 @@ func TestWorkCentersWokenByRoleChanges(t *testing.T) {
 		o.Spec.Includes = []v1alpha1.ObjectName{"nowhere"}
 	})), "annex", "tower")
 }
+
+// sourcesMappingWorld: WorkCenters north-1, north-2 (region=north), south-1
+// (region=south), a template tmpl published to pub-1 and pub-2; ann listed in north-1
+// (eng) and annex (view); sel selecting region=north (view); any selecting every
+// WorkCenter with a region (eng), which a relabelling between regions does not move.
+func sourcesMappingWorld(extra ...client.Object) []client.Object {
+	labelled := func(name, region string) *v1alpha1.WorkCenter {
+		wc := fixtures.WorkCenter(ns, name)
+		wc.Labels = map[string]string{"region": region}
+		return wc
+	}
+	tmpl := fixtures.WorkCenter(ns, "tmpl")
+	tmpl.Spec.Template = true
+	pub := func(name string) *v1alpha1.WorkCenter {
+		wc := fixtures.WorkCenter(ns, name)
+		wc.Spec.CollaboratorsFrom = "tmpl"
+		return wc
+	}
+	ann := fixtures.Collaborator(ns, "ann", v1alpha1.Member, "north-1=eng", "annex=view")
+	sel := fixtures.Collaborator(ns, "sel", v1alpha1.Member)
+	sel.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{Role: "view",
+		Selector: metav1.LabelSelector{MatchLabels: map[string]string{"region": "north"}}}}
+	anyRegion := fixtures.Collaborator(ns, "any", v1alpha1.Member)
+	anyRegion.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{Role: "eng",
+		Selector: metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "region", Operator: metav1.LabelSelectorOpExists}}}}}
+	objs := []client.Object{fixtures.Account(ns, "acme", 10),
+		fixtures.Role(ns, "eng"), fixtures.Role(ns, "view"),
+		labelled("north-1", "north"), labelled("north-2", "north"), labelled("south-1", "south"),
+		fixtures.WorkCenter(ns, "annex"), tmpl, pub("pub-1"), pub("pub-2"),
+		ann, sel, anyRegion}
+	return append(objs, extra...)
+}
+
+// A relabelled WorkCenter wakes only the people whose selectors match it differently
+// (not those listed in it, nor a selector matching it before and after), and the roles
+// they hold by those selectors; an archived one wakes everyone assigned to it.
+func TestWakeupsOfARelabelledWorkCenter(t *testing.T) {
+	ctx := context.Background()
+	c := newFakeClient(interceptor.Funcs{}, sourcesMappingWorld()...)
+	people := &CollaboratorReconciler{reconciler: reconciler{Client: c}}
+	roles := &WorkCenterRoleReconciler{reconciler{Client: c}}
+	var north v1alpha1.WorkCenter
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "north-1"}, &north); err != nil {
+		t.Fatal(err)
+	}
+	south := north.DeepCopy()
+	south.Labels = map[string]string{"region": "south"}
+	if err := c.Update(ctx, south); err != nil { // the cache holds the new labels
+		t.Fatal(err)
+	}
+	expectWoken(t, "relabelled north to south: people", people.forWorkCenter(ctx, &north, south), "sel")
+	expectWoken(t, "relabelled north to south: roles", roles.forWorkCenter(ctx, &north, south), "view")
+	archived := south.DeepCopy()
+	archived.Spec.Archived = true
+	expectWoken(t, "archived: people", people.forWorkCenter(ctx, south, archived), "ann", "any")
+	expectWoken(t, "archived: roles", roles.forWorkCenter(ctx, south, archived), "eng")
+}
+
+// A Collaborator's change wakes the WorkCenters and roles whose assignment of it changes:
+// joining a template wakes the template, the WorkCenters published from it and the role
+// held there, not the person's other WorkCenters; a change of type wakes all of them; a
+// status write, the WorkCenters whose assignment went in or out of effect.
+func TestWakeupsOfAnAssignmentChange(t *testing.T) {
+	ctx := context.Background()
+	c := newFakeClient(interceptor.Funcs{}, sourcesMappingWorld()...)
+	wcs := &WorkCenterReconciler{reconciler{Client: c}}
+	roles := &WorkCenterRoleReconciler{reconciler{Client: c}}
+	var ann v1alpha1.Collaborator
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "ann"}, &ann); err != nil {
+		t.Fatal(err)
+	}
+	joined := ann.DeepCopy()
+	joined.Spec.WorkCenters = append(joined.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{Name: "tmpl", Role: "eng"})
+	if err := c.Update(ctx, joined); err != nil {
+		t.Fatal(err)
+	}
+	joined.Generation = ann.Generation + 1 // as the API server counts a spec change
+	expectWoken(t, "joined a template: WorkCenters", wcs.forCollaborator(ctx, &ann, joined), "pub-1", "pub-2", "tmpl")
+	expectWoken(t, "joined a template: roles", roles.forCollaborator(ctx, &ann, joined), "eng")
+
+	guest := joined.DeepCopy()
+	guest.Spec.Type = v1alpha1.Guest
+	guest.Generation++
+	expectWoken(t, "made a Guest: WorkCenters", wcs.forCollaborator(ctx, joined, guest), "annex", "north-1", "pub-1", "pub-2", "tmpl")
+	expectWoken(t, "made a Guest: roles", roles.forCollaborator(ctx, joined, guest), "eng", "view")
+
+	prefs := joined.DeepCopy()
+	prefs.Spec.EmailPreferences = &v1alpha1.EmailPreferences{Delivery: v1alpha1.EmailDigest}
+	prefs.Generation++
+	expectWoken(t, "email preferences: WorkCenters", wcs.forCollaborator(ctx, joined, prefs))
+	expectWoken(t, "email preferences: roles", roles.forCollaborator(ctx, joined, prefs))
+
+	written := joined.DeepCopy()
+	written.Status.WorkCenters = []v1alpha1.WorkCenterAssignmentStatus{
+		{Name: "annex", Role: "view", State: v1alpha1.AssignmentActive}, {Name: "north-1", Role: "eng", State: v1alpha1.AssignmentActive}}
+	moved := written.DeepCopy()
+	moved.Status.WorkCenters[0].State = v1alpha1.AssignmentRejected
+	expectWoken(t, "a status write: one assignment leaves effect", wcs.forCollaborator(ctx, written, moved), "annex")
+}

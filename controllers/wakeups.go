@@ -6,6 +6,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -97,7 +99,14 @@ func roleAccessChanged(old, cur *v1alpha1.WorkCenterRole) bool {
 // every source), those whose selectors matched its old labels, and, when its template
 // flag or collaboratorsFrom changes or it comes or goes, the people of the templates
 // involved.
+//
+// A change of its labels alone touches only the people whose selectors match it
+// differently after it (model.Account.ReselectedBy): the people listed in it, or
+// published to it, keep their assignment there as it was.
 func assignedBy(m *model.Account, old, cur *v1alpha1.WorkCenter) []*v1alpha1.Collaborator {
+	if old != nil && relabelledOnly(old, cur) {
+		return m.ReselectedBy(old, cur)
+	}
 	out := m.AssignedTo(cur.Name)
 	if old == nil || model.WorkCenterSourcesChanged(old, cur) {
 		if old != nil {
@@ -108,6 +117,122 @@ func assignedBy(m *model.Account, old, cur *v1alpha1.WorkCenter) []*v1alpha1.Col
 			if w != nil && w.Spec.CollaboratorsFrom != "" {
 				out = append(out, m.AssignedTo(string(w.Spec.CollaboratorsFrom))...)
 			}
+		}
+	}
+	return out
+}
+
+// relabelledOnly reports whether a WorkCenter update changes its labels and nothing else
+// a status reads (its spec, its deletion).
+func relabelledOnly(old, cur *v1alpha1.WorkCenter) bool {
+	return !maps.Equal(old.Labels, cur.Labels) && old.DeletionTimestamp.IsZero() == cur.DeletionTimestamp.IsZero() &&
+		equality.Semantic.DeepEqual(old.Spec, cur.Spec)
+}
+
+// assignmentsOnly reports whether a Collaborator update changes nothing but its
+// assignments (spec.workCenters, spec.workCenterSelectors) or its email preferences,
+// and its status: then only the WorkCenters and roles whose assignments differ are
+// touched (changedWorkCenters, changedRoles). Anything else (a type, an email, an
+// administrator role, a deletion starting) can change the state of every assignment.
+func assignmentsOnly(old, cur *v1alpha1.Collaborator) bool {
+	if old == nil || old.DeletionTimestamp.IsZero() != cur.DeletionTimestamp.IsZero() {
+		return false
+	}
+	a, b := old.Spec, cur.Spec
+	a.WorkCenters, b.WorkCenters = nil, nil
+	a.WorkCenterSelectors, b.WorkCenterSelectors = nil, nil
+	a.EmailPreferences, b.EmailPreferences = nil, nil
+	return equality.Semantic.DeepEqual(a, b)
+}
+
+// assignmentKeys is, per WorkCenter, what of c a WorkCenter's or a role's status can
+// read: its assignment there from every source (role and source), the listed entry, and
+// whether its status shows the assignment in effect.
+func assignmentKeys(m *model.Account, c *v1alpha1.Collaborator) map[string]string {
+	keys := map[string]string{}
+	note := func(wc, what string) { keys[wc] += what + ";" }
+	for _, a := range c.Spec.WorkCenters {
+		note(string(a.Name), "spec="+string(a.Role))
+	}
+	if m != nil {
+		for _, a := range m.AssignmentsOf(c) {
+			note(string(a.Name), string(a.Source)+"="+string(a.Role))
+		}
+	}
+	for _, st := range c.Status.WorkCenters {
+		note(st.Name, fmt.Sprintf("effect=%t", model.InEffect(st.State)))
+	}
+	return keys
+}
+
+// changedWorkCenters are the WorkCenters whose assignment of c an update changes (old
+// nil on create): all of c's, before and after, unless the update changes nothing but
+// assignments and status (assignmentsOnly); then those whose assignment, listed entry or
+// state in effect differs. m may be nil (no model: specs and statuses only).
+func changedWorkCenters(m *model.Account, old, cur *v1alpha1.Collaborator) []string {
+	all := !assignmentsOnly(old, cur)
+	if !all && !assignmentListsChanged(old, cur) {
+		m = nil // the same assignments before and after: only the statuses can differ
+	}
+	before, after := map[string]string{}, assignmentKeys(m, cur)
+	if old != nil {
+		before = assignmentKeys(m, old)
+	}
+	var out []string
+	for wc, k := range after {
+		if all || before[wc] != k {
+			out = append(out, wc)
+		}
+	}
+	for wc := range before {
+		if _, ok := after[wc]; !ok {
+			out = append(out, wc)
+		}
+	}
+	return out
+}
+
+// assignmentListsChanged reports whether an update changes what a Collaborator lists or
+// selects (old nil on create).
+func assignmentListsChanged(old, cur *v1alpha1.Collaborator) bool {
+	return old == nil || !equality.Semantic.DeepEqual(old.Spec.WorkCenters, cur.Spec.WorkCenters) ||
+		!equality.Semantic.DeepEqual(old.Spec.WorkCenterSelectors, cur.Spec.WorkCenterSelectors)
+}
+
+// changedRoles are the roles whose use by c an update changes (old nil on create): all
+// the roles c lists, selects or is assigned by a template, before and after, unless the
+// update changes nothing but assignments (assignmentsOnly); then those whose
+// assignments of c (WorkCenter and source) or selectors differ. m may be nil (no model).
+func changedRoles(m *model.Account, old, cur *v1alpha1.Collaborator) []string {
+	keys := func(c *v1alpha1.Collaborator) map[string]string {
+		out := map[string]string{}
+		if c == nil {
+			return out
+		}
+		for _, a := range c.Spec.WorkCenters {
+			out[string(a.Role)] += "spec=" + string(a.Name) + ";"
+		}
+		for i, sel := range c.Spec.WorkCenterSelectors {
+			out[string(sel.Role)] += fmt.Sprintf("selector%d=%s;", i, metav1.FormatLabelSelector(&sel.Selector))
+		}
+		if m != nil {
+			for _, a := range m.AssignmentsOf(c) {
+				out[string(a.Role)] += string(a.Source) + "=" + string(a.Name) + ";"
+			}
+		}
+		return out
+	}
+	before, after := keys(old), keys(cur)
+	all := !assignmentsOnly(old, cur)
+	var out []string
+	for role, k := range after {
+		if all || before[role] != k {
+			out = append(out, role)
+		}
+	}
+	for role := range before {
+		if _, ok := after[role]; !ok || all {
+			out = append(out, role)
 		}
 	}
 	return out

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -125,37 +124,20 @@ func (r *WorkCenterReconciler) forRole(ctx context.Context, old, cur *v1alpha1.W
 	return namedRequests(cur.Namespace, wcs)
 }
 
-// forCollaborator wakes the WorkCenters named in the old or new spec or status: when the
-// Collaborator appears, goes or its spec changes (the count is decided from specs), and
-// after a status write only when an assignment went in or out of effect.
+// forCollaborator wakes the WorkCenters whose assignment of the Collaborator changes
+// (changedWorkCenters, from every source): all of its WorkCenters when it appears, goes
+// or a spec field other than its assignments changes (the count is decided from specs);
+// those whose assignment differs when only its assignments change; and after a status
+// write, only when an assignment went in or out of effect, those where it did.
 func (r *WorkCenterReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	if old != nil && !specOrDeletionUpdate(old, cur) && equalAssignmentStates(old.Status.WorkCenters, cur.Status.WorkCenters) {
 		return nil
 	}
 	var wcs []string
-	for _, c := range []*v1alpha1.Collaborator{old, cur} {
-		if c == nil {
-			continue
-		}
-		for _, a := range c.Spec.WorkCenters {
-			wcs = append(wcs, string(a.Name))
-		}
-		for _, s := range c.Status.WorkCenters {
-			wcs = append(wcs, s.Name)
-		}
-	}
-	if old == nil || !equality.Semantic.DeepEqual(old.Spec.WorkCenterSelectors, cur.Spec.WorkCenterSelectors) ||
-		!equality.Semantic.DeepEqual(old.Spec.WorkCenters, cur.Spec.WorkCenters) {
-		// What selectors and templates assign, before and after (docs/assignments.md).
-		mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) {
-			for _, c := range []*v1alpha1.Collaborator{old, cur} {
-				if c != nil && (len(c.Spec.WorkCenterSelectors) > 0 || len(m.AssignmentsOf(c)) > len(c.Spec.WorkCenters)) {
-					for _, a := range m.AssignmentsOf(c) {
-						wcs = append(wcs, string(a.Name))
-					}
-				}
-			}
-		})
+	read := false
+	mapFrom(ctx, r.models(), workCenterController, cur, func(m *model.Account) { read, wcs = true, changedWorkCenters(m, old, cur) })
+	if !read { // what the specs and statuses name, at least
+		wcs = changedWorkCenters(nil, old, cur)
 	}
 	return namedRequests(cur.Namespace, wcs)
 }

@@ -34,20 +34,16 @@ func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// forCollaborator wakes the roles the Collaborator's old or new spec assigns (listed,
-// by a selector, or in a template it publishes through).
-func (r *WorkCenterRoleReconciler) forCollaborator(_ context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
+// forCollaborator wakes the roles whose use by the Collaborator changes (changedRoles:
+// listed, by a selector, or in a template it publishes through): all it holds when it
+// appears, goes or a spec field other than its assignments changes; otherwise those whose
+// assignments of it differ.
+func (r *WorkCenterRoleReconciler) forCollaborator(ctx context.Context, old, cur *v1alpha1.Collaborator) []reconcile.Request {
 	var roles []string
-	for _, c := range []*v1alpha1.Collaborator{old, cur} {
-		if c == nil {
-			continue
-		}
-		for _, a := range c.Spec.WorkCenters {
-			roles = append(roles, string(a.Role))
-		}
-		for _, sel := range c.Spec.WorkCenterSelectors {
-			roles = append(roles, string(sel.Role))
-		}
+	read := false
+	mapFrom(ctx, r.models(), roleController, cur, func(m *model.Account) { read, roles = true, changedRoles(m, old, cur) })
+	if !read {
+		roles = changedRoles(nil, old, cur)
 	}
 	return namedRequests(cur.Namespace, roles)
 }

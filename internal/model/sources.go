@@ -199,6 +199,25 @@ func (a *Account) SelectedBy(wc *v1alpha1.WorkCenter) []*v1alpha1.Collaborator {
 	return out
 }
 
+// ReselectedBy are the Collaborators whose selectors match a WorkCenter differently with
+// its old labels than with its new ones (another selector, or none, matches): the only
+// people a relabelling assigns, unassigns or shadows differently there. Sorted.
+func (a *Account) ReselectedBy(old, cur *v1alpha1.WorkCenter) []*v1alpha1.Collaborator {
+	var out []*v1alpha1.Collaborator
+	for n := range a.selecting {
+		c := a.collaborators[n]
+		for _, sel := range c.Spec.WorkCenterSelectors {
+			m, err := Selector(sel.Selector)
+			if err == nil && m.Matches(labels.Set(old.Labels)) != m.Matches(labels.Set(cur.Labels)) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *v1alpha1.Collaborator) int { return strings.Compare(x.Name, y.Name) })
+	return out
+}
+
 // --- Keeping the indexes ---
 
 // indexAssignments indexes c's assignments from every source (byWorkCenter, byRole),

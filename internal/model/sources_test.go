@@ -274,3 +274,28 @@ func TestSourcesDelegated(t *testing.T) {
 		t.Errorf("an Account Administrator may not publish a template: %+v", fs)
 	}
 }
+
+// TestReselectedBy: a relabelling moves only the people whose selectors match the
+// WorkCenter differently before and after.
+func TestReselectedBy(t *testing.T) {
+	north := selecting(fixtures.Collaborator(ns, "n", v1alpha1.Member), "read-only", map[string]string{"region": "north"})
+	south := selecting(fixtures.Collaborator(ns, "s", v1alpha1.Member), "read-only", map[string]string{"region": "south"})
+	both := fixtures.Collaborator(ns, "b", v1alpha1.Member)
+	both.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{Role: "read-only", Selector: metav1.LabelSelector{
+		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "region", Operator: metav1.LabelSelectorOpExists}}}}}
+	listed := fixtures.Collaborator(ns, "l", v1alpha1.Member, "north-1=contributor")
+	m := sourcesWorld(t, north, south, both, listed)
+	old := m.WorkCenter("north-1")
+	cur := old.DeepCopy()
+	cur.Labels = map[string]string{"region": "south"}
+	var got []string
+	for _, c := range m.ReselectedBy(old, cur) {
+		got = append(got, c.Name)
+	}
+	if !slices.Equal(got, []string{"n", "s"}) {
+		t.Errorf("north to south: %v, want [n s]", got)
+	}
+	if len(m.ReselectedBy(old, old.DeepCopy())) != 0 {
+		t.Error("no change of labels moved someone")
+	}
+}

@@ -28,9 +28,11 @@ import (
 )
 
 // Settings, from the environment (make bench-scale passes them through):
-// SCALE_SIZES the collaborators of the one-account shapes (default 1000,5000,10000),
+// SCALE_SIZES the collaborators of the one-account shapes (default 1000,5000,10000; "0"
+// for none),
 // SCALE_ACCOUNTS "namespaces x collaborators" of the many-accounts shape (default
-// 200x50; "0" skips it), SCALE_QUIET the quiet windows (default 30s), SCALE_CHANGES the
+// 200x50; "0" skips it), SCALE_SELECTORS the collaborators of the one-account shape
+// assigning by selector and template (default 10000; "0" skips it), SCALE_QUIET the quiet windows (default 30s), SCALE_CHANGES the
 // single changes timed for latency, idle and under load (default 20, at most 45: each
 // new Member takes one of the 100 spare licenses), SCALE_OUT the table's file (default
 // docs/performance.md; "-" prints only), SCALE_PROFILES a directory for the manager's
@@ -39,11 +41,14 @@ import (
 // where a change's reconciles go, SCALE_MANAGER_ARGS extra arguments for the manager
 // (--zap-log-level=5 logs every reconcile), SCALE_LOGS a directory that keeps the
 // managers' logs, SCALE_TRACE a substring of Kind/namespace/name whose writes are printed.
-func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int, out string) {
+func settings() (sizes []int, accounts [2]int, selectors int, quiet time.Duration, changes int, out string) {
 	sizes = []int{1000, 5000, 10000}
 	if v := os.Getenv("SCALE_SIZES"); v != "" {
 		sizes = nil
 		for _, f := range strings.Split(v, ",") {
+			if v == "0" { // none
+				break
+			}
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil {
 				panic(fmt.Sprintf("SCALE_SIZES: %v", err))
@@ -58,6 +63,13 @@ func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int,
 			if _, err := fmt.Sscanf(v, "%dx%d", &accounts[0], &accounts[1]); err != nil {
 				panic(fmt.Sprintf("SCALE_ACCOUNTS: %v", err))
 			}
+		}
+	}
+	selectors = 10000
+	if v := os.Getenv("SCALE_SELECTORS"); v != "" {
+		var err error
+		if selectors, err = strconv.Atoi(v); err != nil {
+			panic(fmt.Sprintf("SCALE_SELECTORS: %v", err))
 		}
 	}
 	quiet = 30 * time.Second
@@ -75,7 +87,7 @@ func settings() (sizes []int, accounts [2]int, quiet time.Duration, changes int,
 	if out == "" {
 		out = filepath.Join("docs", "performance.md")
 	}
-	return sizes, accounts, quiet, changes, out
+	return sizes, accounts, selectors, quiet, changes, out
 }
 
 // result is one shape's figures.
@@ -142,7 +154,7 @@ type changeCost struct {
 }
 
 func TestScale(t *testing.T) {
-	sizes, accounts, quiet, changes, out := settings()
+	sizes, accounts, selectors, quiet, changes, out := settings()
 	ctx := context.Background()
 	env, err := testenv.Start(testenv.Options{Webhooks: true})
 	if err != nil {
@@ -213,6 +225,16 @@ func TestScale(t *testing.T) {
 		results = append(results, r)
 		t.Log(r.row())
 		write(results) // what is measured so far, should a later shape fail
+	}
+	if selectors > 0 {
+		// Issue 21's shape: a tenth of the people assign by selector over 200 labelled
+		// WorkCenters (20 per region), 20 of them published from 2 templates.
+		s := shape{name: fmt.Sprintf("1 account x %d, selectors and templates", selectors), namespaces: 1, collaborators: selectors,
+			workCenters: 202, roles: 20, assignments: 3, regions: 10, selectorEvery: 10, templates: 2, published: 20}
+		r := run.shape(t, ctx, s, "sources", quiet, changes)
+		results = append(results, r)
+		t.Log(r.row())
+		write(results)
 	}
 	if accounts[0] > 0 {
 		s := shape{name: fmt.Sprintf("%d accounts x %d", accounts[0], accounts[1]), namespaces: accounts[0], collaborators: accounts[1],
@@ -660,6 +682,23 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 		patch(granting, func() { granting.Spec.Permissions = append(granting.Spec.Permissions, "collaborators.changeRole") })
 	}))
 
+	if s.regions > 0 {
+		// Assignments by selector and template: a WorkCenter moved to the next region
+		// (the people selecting either region change), and one person added to a template
+		// (that person and the WorkCenters published from it change).
+		moved := &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: wcName(s.templates + s.published + 3)}}
+		costs = append(costs, measure(fmt.Sprintf("one WorkCenter relabelled (%s to the next region)", moved.Name), func() {
+			patch(moved, func() { moved.Labels["region"] = s.regionOf(s.templates + s.published + 4) })
+		}))
+		joining := &v1alpha1.Collaborator{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: s.collaborator(ns, 7).Name}}
+		costs = append(costs, measure(fmt.Sprintf("one person added to a template (%d published)", s.published/s.templates), func() {
+			patch(joining, func() {
+				joining.Spec.WorkCenters = append(joining.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
+					Name: v1alpha1.ObjectName(wcName(0)), Role: v1alpha1.RoleContributor})
+			})
+		}))
+	}
+
 	// Latency: new Members, one at a time, from create to Ready.
 	var lat []time.Duration
 	for i := range changes {
@@ -817,9 +856,14 @@ binary run on the same machine, the manager as the operator's user with the gene
 ClusterRole, controllers only. The shapes (by default; SCALE_SIZES and SCALE_ACCOUNTS
 change them): one account of 1,000, 5,000 and 10,000 collaborators (50 WorkCenters, 20
 custom roles), and 200 accounts of 50 collaborators (10 WorkCenters, 10 custom roles
-each). In each account a third of the collaborators are guests, each collaborator has 3
-assignments, the custom roles form include chains (half of them member-only), and there
-are licenses for every Member. Durations are wall-clock time on the harness's clock.
+each); and one account of 10,000 collaborators that also assigns by selector and template
+(docs/assignments.md; SCALE_SELECTORS changes its size): 202 WorkCenters, 2 of them
+templates and the other 200 labelled with one of 10 regions, 20 of those published from
+the templates (spec.collaboratorsFrom), and every tenth collaborator also assigns a role
+by a selector on one region (so in 20 WorkCenters more). In each account a third of the
+collaborators are guests, each collaborator has 3 assignments, the custom roles form
+include chains (half of them member-only), and there are licenses for every Member.
+Durations are wall-clock time on the harness's clock.
 
 - **floor**: one status write per object by the harness, 4 at a time (one worker per
   controller), nothing else running: what the API server takes for the writes alone.
@@ -861,7 +905,10 @@ are licenses for every Member. Durations are wall-clock time on the harness's cl
   one change, against the objects whose status (or metadata) was written; then the writes
   to the operator's Roles and RoleBindings (RBAC, docs/administration.md) the change
   caused, the objects written and the Collaborators they are for: one write per person
-  whose rules or binding changed.
+  whose rules or binding changed. The selector and template shape adds two changes: a
+  WorkCenter relabelled to the next region (the people whose selectors matched it before
+  or after change) and one person added to a template (that person, the template and the
+  WorkCenters published from it change).
 - **RBAC**: from the manager's start until every Collaborator has its Role and RoleBinding
   (cold), the writes to them until then against the minimum (a create each), in the quiet
   windows, and the RBAC controller's mean reconcile (one namespace: every person's rules

@@ -21,7 +21,16 @@ type shape struct {
 	workCenters   int // per account
 	roles         int // custom roles per account, half member-only, in include chains of 5
 	assignments   int // per collaborator, to distinct WorkCenters
+	// Assignments by selector and template publish (docs/assignments.md), when regions > 0:
+	// the first templates WorkCenters are templates and the next published are published
+	// from them in turn (spec.collaboratorsFrom); every other WorkCenter is labelled
+	// region=r<i mod regions>; and every selectorEvery-th collaborator (administrators
+	// aside) also assigns a role by a selector on one region.
+	regions, selectorEvery, templates, published int
 }
+
+// regionOf is the region label of WorkCenter i (none for a template).
+func (s shape) regionOf(i int) string { return fmt.Sprintf("r%02d", i%s.regions) }
 
 const admins = 2
 
@@ -49,8 +58,20 @@ func (s shape) objects(ns string) []client.Object {
 		out = append(out, r)
 	}
 	for i := range s.workCenters {
-		out = append(out, &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: wcName(i)},
-			Spec: v1alpha1.WorkCenterSpec{DisplayName: wcName(i), Category: "Residential"}})
+		wc := &v1alpha1.WorkCenter{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: wcName(i)},
+			Spec: v1alpha1.WorkCenterSpec{DisplayName: wcName(i), Category: "Residential"}}
+		if s.regions > 0 {
+			switch {
+			case i < s.templates:
+				wc.Spec.Template = true
+			default:
+				if i < s.templates+s.published {
+					wc.Spec.CollaboratorsFrom = v1alpha1.ObjectName(wcName(i % s.templates))
+				}
+				wc.Labels = map[string]string{"region": s.regionOf(i)}
+			}
+		}
+		out = append(out, wc)
 	}
 	for i := range s.collaborators {
 		out = append(out, s.collaborator(ns, i))
@@ -78,6 +99,15 @@ func (s shape) collaborator(ns string, i int) *v1alpha1.Collaborator {
 		}
 		c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{
 			Name: v1alpha1.ObjectName(wcName((i*s.assignments + a) % s.workCenters)), Role: v1alpha1.ObjectName(roleName(role))})
+	}
+	if s.regions > 0 && i >= admins && i%s.selectorEvery == 0 {
+		role := (i + s.assignments) % s.roles
+		if guest {
+			role = (i + s.assignments) % guestSafe
+		}
+		c.Spec.WorkCenterSelectors = []v1alpha1.WorkCenterSelector{{
+			Selector: metav1.LabelSelector{MatchLabels: map[string]string{"region": s.regionOf(i / s.selectorEvery)}},
+			Role:     v1alpha1.ObjectName(roleName(role))}}
 	}
 	return c
 }
