@@ -167,6 +167,31 @@ func (m *manager) reconciles() map[string]float64 {
 	return out
 }
 
+// busy sums, per controller, the seconds its reconciles took
+// (controller_runtime_reconcile_time_seconds) and the seconds its requests waited in its
+// queue (workqueue_queue_duration_seconds): where the manager's time goes.
+func (m *manager) busy() (reconciling, waiting map[string]float64) {
+	reconciling, waiting = map[string]float64{}, map[string]float64{}
+	fams, err := m.scrape()
+	if err != nil {
+		return reconciling, waiting
+	}
+	sum := func(family, label string, into map[string]float64) {
+		if f := fams[family]; f != nil {
+			for _, metric := range f.Metric {
+				for _, l := range metric.Label {
+					if l.GetName() == label {
+						into[l.GetValue()] += metric.GetHistogram().GetSampleSum()
+					}
+				}
+			}
+		}
+	}
+	sum("controller_runtime_reconcile_time_seconds", "controller", reconciling)
+	sum("workqueue_queue_duration_seconds", "name", waiting)
+	return reconciling, waiting
+}
+
 // queued sums workqueue_depth over the controllers.
 func (m *manager) queued() float64 {
 	fams, err := m.scrape()

@@ -299,6 +299,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	}
 	r.cold = time.Since(start)
 	r.coldCPUManager, r.coldCPUAPIServer = m.cpuSeconds(), apiserverCPU(t, ctx, h.apiserver)-apiCPU0
+	reconciling, waiting := m.busy()
+	t.Logf("%s cold: reconciles %v; seconds reconciling %v; seconds queued %v", s.name, m.reconciles(), rounded(reconciling), rounded(waiting))
 	// The writes of convergence: those until every object converged, and any straggler
 	// within a second after.
 	time.Sleep(time.Second)
@@ -742,6 +744,15 @@ func (r result) row() string {
 		r.shape.name, r.objects, r.coldCPUManager, r.coldCPUAPIServer, r.floor.Round(time.Millisecond), r.cold.Round(time.Millisecond), r.ratio(), r.cold.Seconds()/r.floorStatus.Seconds(), r.floorStatus.Round(time.Millisecond), r.coldEvents.Round(time.Millisecond), r.gitops.Round(time.Millisecond),
 		r.writes, r.minimum, float64(r.writes)/float64(r.minimum), r.events, r.quiet, r.restart,
 		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.heap/1024, r.rss/1024, r.json/1024)
+}
+
+// rounded is v to a tenth.
+func rounded(v map[string]float64) map[string]float64 {
+	out := make(map[string]float64, len(v))
+	for k, x := range v {
+		out[k] = float64(int(x*10+0.5)) / 10
+	}
+	return out
 }
 
 // ms shows a duration to a tenth of a millisecond.
