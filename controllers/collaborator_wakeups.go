@@ -23,7 +23,8 @@ import (
 //     starts being deleted or changes state; the Members whose license R4 moves when
 //     its licenses change;
 //   - a WorkCenter (forWorkCenter): the Collaborators assigned to it, and those its
-//     labels, template flag or collaboratorsFrom assign or unassign (assignedBy);
+//     labels, template flag or collaboratorsFrom assign or unassign (assignedBy); for a
+//     change of its labels alone, only those whose selectors match it differently;
 //   - a WorkCenterRole (forRole): the holders of it and of every role including it
 //     whose assignments' status the change can alter (a resolution, a member-only set
 //     for Guests, a deletion starting), all of them when it appears or goes;

@@ -16,8 +16,8 @@ import (
 //
 //   - the role itself (For, ownChanges): its spec, labels or deletion, our finalizer
 //     stripped (R6), a status this manager did not write;
-//   - a Collaborator (forCollaborator): the roles its old or new spec names, whose
-//     assignments and use (R6) it changes;
+//   - a Collaborator (forCollaborator): the roles whose assignments of it (listed, by a
+//     selector, by a template) and use (R6) its change alters (changedRoles);
 //   - another role (forRole): the roles it includes or included (includedBy), and those
 //     including it, directly or not (effective permissions), when what it grants can
 //     change;
