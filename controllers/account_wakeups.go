@@ -29,7 +29,7 @@ func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	toAccounts := mapHandler(r.models(), r.accountsInNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
-		WithOptions(controller.Options{NewQueue: newFairQueue}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, mapHandler(r.models(), r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).

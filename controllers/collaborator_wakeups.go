@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"iter"
 	"slices"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -63,7 +64,7 @@ func (r *CollaboratorReconciler) forAccount(ctx context.Context, old, cur *v1alp
 		if all {
 			out = m.Collaborators()
 		} else {
-			out = staleLicenses(m)
+			out = staleLicenses(m.MemberLicenses())
 		}
 	})
 	return requestsFor(out)
@@ -116,7 +117,7 @@ func (r *CollaboratorReconciler) forCollaborator(ctx context.Context, old, cur *
 			}
 		}
 		if membersChanged(old, cur) || licenseFlipped(old, cur) {
-			stale = staleLicenses(m)
+			stale = staleLicenses(m.MemberLicensesFrom(cur))
 		}
 	})
 	reqs := append(requestsFor(out), requestsFor(stale)...)
@@ -154,9 +155,15 @@ func licenseFlipped(old, cur *v1alpha1.Collaborator) bool {
 // change writes a license that is stale; that write moves its license, so it is checked
 // again (licenseFlipped) and woken once more. A Member with no license recorded yet is
 // woken too: its first reconcile may be under way.
-func staleLicenses(m *model.Account) []*v1alpha1.Collaborator {
+//
+// members are the Members to look at, in seniority order with the license R4 gives each:
+// all of them (model.Account.MemberLicenses) when the licenses change; from a changed
+// Member's seniority on (MemberLicensesFrom) when a Member comes, goes or changes type,
+// which moves no older Member's license. So a bulk import, each new Member the youngest,
+// does not wake every Member still waiting for its first reconcile once per new Member.
+func staleLicenses(members iter.Seq2[*v1alpha1.Collaborator, bool]) []*v1alpha1.Collaborator {
 	var stale []*v1alpha1.Collaborator
-	for c, licensed := range m.MemberLicenses() {
+	for c, licensed := range members {
 		if c.Status.Licensed == nil || *c.Status.Licensed != licensed {
 			stale = append(stale, c)
 		}

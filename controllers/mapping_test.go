@@ -119,6 +119,19 @@ func TestCollaboratorsWokenByMemberChanges(t *testing.T) {
 	guest := fixtures.Collaborator(ns, "g2", v1alpha1.Guest, "tower=view")
 	expectWoken(t, "a Guest created", world(guest).forCollaborator(ctx, nil, guest))
 
+	// A bulk import: Members not reconciled yet (no license recorded), then one more,
+	// the youngest. R4 moves nobody older than it: only the not yet reconciled Members as
+	// young as it or younger (same second, later name) are woken, not every one waiting.
+	waiting := func(name string, minute int) *v1alpha1.Collaborator {
+		c := member(name, minute, false, "tower=eng")
+		c.Status.Licensed = nil
+		return c
+	}
+	early, sameSecond := waiting("n1", 20), waiting("n9", 30)
+	youngest := waiting("n5", 30)
+	expectWoken(t, "the youngest Member created while others wait for their first reconcile",
+		world(early, sameSecond, youngest).forCollaborator(ctx, nil, youngest), "n9")
+
 	// m4's reconcile read an older cache and wrote licensed true, which R4 does not give
 	// it now: its own write is checked, and wakes it again.
 	staleOld := member("m4", 4, false, "tower=eng")

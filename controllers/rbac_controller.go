@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -74,6 +75,10 @@ type RBACReconciler struct {
 	// manager's last write (contentDigest): its watch event wakes nothing. Deleted UIDs
 	// likewise.
 	written sync.Map
+	// cached records, per Role of the RBAC cache (writtenKey), the digests of the
+	// version the cache holds (keepDigests): its rules are dropped from the cache, being
+	// most of a Role's size and only ever compared.
+	cached sync.Map
 	// waiting records since when a namespace has waited for its built-in roles.
 	waiting sync.Map
 	// writers holds a token per write in flight, rbacWriters at most over all
@@ -176,7 +181,7 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 				made.Store(name, true)
 				return nil
 			})
-		case !roleUpToDate(role, owner, p.c.Name, p.rules):
+		case !r.roleUpToDate(role, owner, p.c.Name, p.rules):
 			roleWrites = append(roleWrites, func(ctx context.Context) error {
 				want, _ := r.Desired(owner, p.c, p.rules)
 				return r.update(ctx, role, want)
@@ -371,35 +376,97 @@ func writtenKey(o client.Object) string {
 func (r *RBACReconciler) ours(o client.Object, deleted bool) bool {
 	if deleted {
 		r.written.Delete(writtenKey(o))
+		r.cached.Delete(writtenKey(o))
 		_, ok := r.written.LoadAndDelete(o.GetUID())
 		return ok
 	}
 	d, ok := r.written.Load(writtenKey(o))
-	return ok && d.(uint64) == contentDigest(o)
+	if !ok {
+		return false
+	}
+	content := contentDigest(o)
+	if role, isRole := o.(*rbacv1.Role); isRole {
+		if cached, ok := r.digestsOf(role); ok {
+			content = cached.content
+		}
+	}
+	return d.(uint64) == content
+}
+
+// roleDigests are the digests of one version of a cached Role (its resourceVersion):
+// of its rules (rulesDigest) and of its content (contentDigest).
+type roleDigests struct {
+	resourceVersion string
+	rules, content  uint64
+}
+
+// keepDigests is the RBAC cache's transform: a Role's digests are recorded (cached) and
+// its rules dropped before the cache stores it. The controller only compares a Role's
+// rules with the rules it computes (roleUpToDate) and its content with what it wrote
+// (ours); an update writes the computed rules whole. A Role already transformed (no
+// rules) is left as it is.
+func (r *RBACReconciler) keepDigests(o any) (any, error) {
+	if role, ok := o.(*rbacv1.Role); ok && role.Rules != nil {
+		r.cached.Store(writtenKey(role), roleDigests{resourceVersion: role.ResourceVersion,
+			rules: rulesDigest(role.Rules), content: contentDigest(role)})
+		role.Rules = nil
+	}
+	return o, nil
+}
+
+// digestsOf are the recorded digests of the cached Role h, when the transform recorded
+// them for the version h is.
+func (r *RBACReconciler) digestsOf(h *rbacv1.Role) (roleDigests, bool) {
+	if h.Rules != nil {
+		return roleDigests{}, false // not transformed: compare the rules themselves
+	}
+	v, ok := r.cached.Load(writtenKey(h))
+	if !ok {
+		return roleDigests{}, false
+	}
+	d := v.(roleDigests)
+	return d, d.resourceVersion == h.ResourceVersion
+}
+
+// digester writes strings and lists of strings into a hash, each with its length.
+type digester struct{ hash.Hash64 }
+
+func (h digester) str(s string) {
+	_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+	_, _ = h.Write([]byte(s))
+}
+
+func (h digester) list(ss []string) {
+	_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(ss))))
+	for _, s := range ss {
+		h.str(s)
+	}
+}
+
+func (h digester) rules(rules []rbacv1.PolicyRule) {
+	for _, r := range rules {
+		for _, l := range [][]string{r.APIGroups, r.Resources, r.ResourceNames, r.Verbs, r.NonResourceURLs} {
+			h.list(l)
+		}
+	}
+}
+
+// rulesDigest is a digest of a Role's rules.
+func rulesDigest(rules []rbacv1.PolicyRule) uint64 {
+	h := digester{fnv.New64a()}
+	h.rules(rules)
+	return h.Sum64()
 }
 
 // contentDigest is a digest of what the operator keeps of a Role or RoleBinding: the
 // rules, or the roleRef and subjects; its labels and annotation; the ownerReferences.
 func contentDigest(o client.Object) uint64 {
-	h := fnv.New64a()
-	str := func(s string) {
-		_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(s))))
-		_, _ = h.Write([]byte(s))
-	}
-	list := func(ss []string) {
-		_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(ss))))
-		for _, s := range ss {
-			str(s)
-		}
-	}
+	h := digester{fnv.New64a()}
+	str, list := h.str, h.list
 	switch o := o.(type) {
 	case *rbacv1.Role:
 		str("Role")
-		for _, r := range o.Rules {
-			for _, l := range [][]string{r.APIGroups, r.Resources, r.ResourceNames, r.Verbs, r.NonResourceURLs} {
-				list(l)
-			}
-		}
+		h.rules(o.Rules)
 	case *rbacv1.RoleBinding:
 		list([]string{"RoleBinding", o.RoleRef.APIGroup, o.RoleRef.Kind, o.RoleRef.Name})
 		for _, s := range o.Subjects {
@@ -456,11 +523,18 @@ func (r *RBACReconciler) Desired(owner *v1alpha1.Account, c *v1alpha1.Collaborat
 }
 
 // roleUpToDate reports whether the cached Role h is what Desired makes for the
-// Collaborator called collaborator, whose rules are rules, in owner's account: its rules,
-// our labels and annotation, its controller. Labels and annotations of others are not
-// ours to keep or remove. It builds nothing: most Roles are up to date.
-func roleUpToDate(h *rbacv1.Role, owner *v1alpha1.Account, collaborator string, rules []rbacv1.PolicyRule) bool {
-	return equalRules(h.Rules, rules) && ourMetadata(h, owner, collaborator)
+// Collaborator called collaborator, whose rules are rules, in owner's account: its rules
+// (by their digest, when the cache dropped them: keepDigests), our labels and annotation,
+// its controller. Labels and annotations of others are not ours to keep or remove. It
+// builds nothing: most Roles are up to date.
+func (r *RBACReconciler) roleUpToDate(h *rbacv1.Role, owner *v1alpha1.Account, collaborator string, rules []rbacv1.PolicyRule) bool {
+	same := false
+	if d, ok := r.digestsOf(h); ok {
+		same = d.rules == rulesDigest(rules)
+	} else {
+		same = equalRules(h.Rules, rules)
+	}
+	return same && ourMetadata(h, owner, collaborator)
 }
 
 // bindingUpToDate is roleUpToDate for the RoleBinding of c: its roleRef and its one

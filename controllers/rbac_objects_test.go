@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestDesiredIsUpToDate(t *testing.T) {
 		if len(role.Name) > 253 || role.Name != binding.Name || role.Name != RBACName(name) {
 			t.Errorf("%s: names %q and %q", name[:3], role.Name, binding.Name)
 		}
-		if !roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
+		if !r.roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
 			t.Fatalf("%s: what Desired makes is not up to date", name[:3])
 		}
 		for what, change := range map[string]func(role *rbacv1.Role, binding *rbacv1.RoleBinding){
@@ -57,7 +58,7 @@ func TestDesiredIsUpToDate(t *testing.T) {
 			role, binding := r.Desired(owner, c, []rbacv1.PolicyRule{*rules[0].DeepCopy()})
 			wantRole, wantBinding := r.Desired(owner, c, rules)
 			change(role, binding)
-			if roleUpToDate(role, owner, name, rules) {
+			if r.roleUpToDate(role, owner, name, rules) {
 				t.Errorf("%s: a Role with another %s is up to date", name[:3], what)
 			}
 			if contentDigest(role) == contentDigest(wantRole) {
@@ -74,7 +75,7 @@ func TestDesiredIsUpToDate(t *testing.T) {
 		role, binding = r.Desired(owner, c, rules)
 		role.Labels["team"], binding.Annotations["note"] = "x", "y"
 		if wantRole, wantBinding := r.Desired(owner, c, rules); contentDigest(role) != contentDigest(wantRole) || contentDigest(binding) != contentDigest(wantBinding) ||
-			!roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
+			!r.roleUpToDate(role, owner, name, rules) || !r.bindingUpToDate(binding, owner, c) {
 			t.Errorf("%s: a label or annotation of someone else's changes ours", name[:3])
 		}
 		_, binding = r.Desired(owner, c, rules)
@@ -90,5 +91,64 @@ func TestDesiredIsUpToDate(t *testing.T) {
 	}
 	if a, b := RBACName(strings.Repeat("z", 240)+"a"), RBACName(strings.Repeat("z", 240)+"b"); a == b {
 		t.Errorf("two long names make one RBAC name %q", a)
+	}
+}
+
+// The RBAC cache keeps Roles without their rules (keepDigests): a cached Role is up to
+// date by its rules' digest, at the version the digest was taken of; other rules, or a
+// newer version not yet seen by the transform, are not; this manager's own write is
+// still told from anyone else's.
+func TestCachedRolesKeepDigests(t *testing.T) {
+	owner := fixtures.Account("acme", "acme", 5)
+	owner.UID = types.UID("uid-acme")
+	r := &RBACReconciler{}
+	rules := []rbacv1.PolicyRule{{APIGroups: []string{"access.workcenter.io"}, Resources: []string{"workcenters"},
+		ResourceNames: []string{"tower"}, Verbs: []string{"get"}}}
+	role, _ := r.Desired(owner, fixtures.Collaborator("acme", "tom", v1alpha1.Member), rules)
+	role.ResourceVersion = "7"
+	r.remember(role) // this manager writes it
+	written := role.DeepCopy()
+	o, err := r.keepDigests(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := o.(*rbacv1.Role)
+	if cached.Rules != nil {
+		t.Fatal("the cache keeps the rules")
+	}
+	if !r.roleUpToDate(cached, owner, "tom", rules) {
+		t.Error("a cached Role with the same rules is not up to date")
+	}
+	other := []rbacv1.PolicyRule{{APIGroups: []string{"access.workcenter.io"}, Resources: []string{"workcenters"},
+		ResourceNames: []string{"annex"}, Verbs: []string{"get"}}}
+	if r.roleUpToDate(cached, owner, "tom", other) {
+		t.Error("a cached Role with other rules is up to date")
+	}
+	if !r.ours(cached, false) {
+		t.Error("this manager's own write, cached, is taken for someone else's")
+	}
+	// Someone edits the rules: the new version's digests are recorded, and it is theirs.
+	edited := written.DeepCopy()
+	edited.ResourceVersion = "8"
+	edited.Rules[0].Verbs = []string{"get", "delete"}
+	editedRules := slices.Clone(edited.Rules)
+	o, _ = r.keepDigests(edited)
+	if r.ours(o.(*rbacv1.Role), false) {
+		t.Error("an edit by someone else is taken for this manager's write")
+	}
+	if r.roleUpToDate(o.(*rbacv1.Role), owner, "tom", rules) {
+		t.Error("an edited Role is up to date")
+	}
+	// A version the transform has not recorded (no rules, another resourceVersion) is
+	// never taken as up to date.
+	unseen := cached.DeepCopy()
+	unseen.ResourceVersion = "9"
+	if r.roleUpToDate(unseen, owner, "tom", editedRules) {
+		t.Error("a version with no digest is up to date")
+	}
+	// Deleted: its digests go.
+	r.ours(unseen, true)
+	if _, ok := r.cached.Load(writtenKey(unseen)); ok {
+		t.Error("a deleted Role's digests are kept")
 	}
 }

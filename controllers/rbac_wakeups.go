@@ -53,7 +53,13 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	c, err := cache.New(mgr.GetConfig(), cache.Options{
 		HTTPClient: mgr.GetHTTPClient(), Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
 		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelCollaboratorRBAC: "true"}),
-		DefaultTransform:     cache.TransformStripManagedFields(),
+		DefaultTransform: func(o any) (any, error) {
+			o, err := cache.TransformStripManagedFields()(o)
+			if err != nil {
+				return o, err
+			}
+			return r.keepDigests(o)
+		},
 	})
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ const (
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
-		WithOptions(controller.Options{NewQueue: newFairQueue}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, coalesced(pairHandler(r.models(), r.forTemplate), specCoalescing, specCoalescing),
@@ -76,7 +76,7 @@ func (r *WorkCenterReconciler) forAccount(ctx context.Context, old, cur *v1alpha
 		}
 		// Only the licenses: the WorkCenters of the Members whose license moves
 		// (staleLicenses, as for their own statuses).
-		for _, c := range staleLicenses(m) {
+		for _, c := range staleLicenses(m.MemberLicenses()) {
 			for _, a := range m.AssignmentsOf(c) {
 				names = append(names, string(a.Name))
 			}

@@ -26,7 +26,7 @@ import (
 func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(roleController).
-		WithOptions(controller.Options{NewQueue: newFairQueue}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).

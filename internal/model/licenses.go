@@ -26,6 +26,22 @@ func CheckLicenseFree(c *v1alpha1.Collaborator, old *v1alpha1.Collaborator, used
 	}
 }
 
+// MemberLicensesFrom is MemberLicenses from c's seniority on (c included when it is a
+// Member of the model): the only Members whose license a change of c can move, since R4
+// gives licenses by seniority. c need not be in the model (one just deleted).
+func (a *Account) MemberLicensesFrom(c *v1alpha1.Collaborator) iter.Seq2[*v1alpha1.Collaborator, bool] {
+	return func(yield func(*v1alpha1.Collaborator, bool) bool) {
+		used := int(a.LicensesUsed())
+		s := seniorityOf(c)
+		from := sort.Search(len(a.members), func(i int) bool { return !a.members[i].before(s) })
+		for i := from; i < len(a.members); i++ {
+			if !yield(a.collaborators[a.members[i].name], i < used) {
+				return
+			}
+		}
+	}
+}
+
 // Members are the Members in seniority order: the first Licenses() of them hold a
 // license.
 func (a *Account) Members() []*v1alpha1.Collaborator {

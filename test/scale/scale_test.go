@@ -18,6 +18,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -124,6 +125,9 @@ type result struct {
 	heapEvents float64
 	rss        float64 // bytes per cached object
 	json       float64 // bytes of JSON per object
+	// jsonAll is the JSON of every object the manager caches (the four kinds, and the
+	// Roles and RoleBindings of the RBAC controller's cache), per object of the four kinds.
+	jsonAll float64
 	// new Member create-to-Ready while another account converges, and how many were
 	// timed while it had not converged yet.
 	loadP50, loadP99 time.Duration
@@ -347,6 +351,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	}
 	r.rss = m.gauge("process_resident_memory_bytes") / float64(r.objects)
 	r.json = jsonSize(t, ctx, c, namespaces)
+	r.jsonAll = r.json + rbacJSON(t, ctx, c, namespaces)/float64(r.objects)
 
 	// Change costs and latency, on the first account.
 	first := prefix + "-000"
@@ -562,6 +567,22 @@ func jsonSize(t *testing.T, ctx context.Context, c client.Client, namespaces map
 		}
 	}
 	return float64(total) / float64(max(count, 1))
+}
+
+// rbacJSON is the JSON of the operator's Roles and RoleBindings in namespaces, as the API
+// server serves them: what the RBAC controller's cache holds.
+func rbacJSON(t *testing.T, ctx context.Context, c client.Client, namespaces map[string]bool) float64 {
+	total := 0
+	for ns := range namespaces {
+		for _, l := range []client.ObjectList{&rbacv1.RoleList{}, &rbacv1.RoleBindingList{}} {
+			if err := c.List(ctx, l, client.InNamespace(ns), client.MatchingLabels{v1alpha1.LabelCollaboratorRBAC: "true"}); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := json.Marshal(l)
+			total += len(data)
+		}
+	}
+	return float64(total)
 }
 
 func metaLen(l client.ObjectList) int {
@@ -816,6 +837,8 @@ on %s with %d cores (GOMAXPROCS %d), %s.
 		row("new Member p50 / p99 under load (timed)", fmt.Sprintf("%s / %s (%d)", ms(r.loadP50), ms(r.loadP99), r.loadTimed))
 		row("heap (before GC) / RSS / JSON per object", fmt.Sprintf("%.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap)",
 			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json))
+		row("heap / JSON of every cached object (RBAC's Roles and RoleBindings too)", orDash(r.jsonAll > 0,
+			fmt.Sprintf("%.1f KiB (%.1fx)", r.jsonAll/1024, r.heap/r.jsonAll)))
 		row("heap without recent Events / JSON", fmt.Sprintf("%.1f KiB (%.1fx)", (r.heap-r.heapEvents)/1024, (r.heap-r.heapEvents)/r.json))
 		row("live objects / JSON; without recent Events", fmt.Sprintf("%.1f KiB (%.1fx); %.1f KiB (%.1fx)",
 			r.live/1024, r.live/r.json, (r.live-r.heapEvents)/1024, (r.live-r.heapEvents)/r.json))
@@ -911,7 +934,9 @@ Durations are wall-clock time on the harness's clock.
   in use also counts the free room of every span that still holds a live object, which
   the garbage of the cold start's burst leaves behind, so it varies between runs of the
   same code (at 5,000 collaborators, from 2.9x to 4.0x the objects' JSON) and the live
-  objects far less (2.0x to 2.1x).
+  objects far less (2.0x to 2.1x). **every cached object**: the JSON of the four kinds and
+  of the Roles and RoleBindings the RBAC controller caches (two per Collaborator), still
+  per object of the four kinds.
 - **change cost**: reconciles of all controllers (controller_runtime_reconcile_total) after
   one change, against the objects whose status (or metadata) was written; then the writes
   to the operator's Roles and RoleBindings (RBAC, docs/administration.md) the change
