@@ -192,6 +192,24 @@ func (m *manager) busy() (reconciling, waiting map[string]float64) {
 	return reconciling, waiting
 }
 
+// reconcileErrors sums controller_runtime_reconcile_errors_total per controller
+// (conflicts among them: a write from a cache behind the API server).
+func (m *manager) reconcileErrors() map[string]float64 {
+	out := map[string]float64{}
+	fams, err := m.scrape()
+	if err != nil || fams["controller_runtime_reconcile_errors_total"] == nil {
+		return out
+	}
+	for _, metric := range fams["controller_runtime_reconcile_errors_total"].Metric {
+		for _, l := range metric.Label {
+			if l.GetName() == "controller" {
+				out[l.GetValue()] += metric.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
+
 // queued sums workqueue_depth over the controllers.
 func (m *manager) queued() float64 {
 	fams, err := m.scrape()

@@ -304,7 +304,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	r.cold = time.Since(start)
 	r.coldCPUManager, r.coldCPUAPIServer = m.cpuSeconds(), apiserverCPU(t, ctx, h.apiserver)-apiCPU0
 	reconciling, waiting := m.busy()
-	t.Logf("%s cold: reconciles %v; seconds reconciling %v; seconds queued %v", s.name, m.reconciles(), rounded(reconciling), rounded(waiting))
+	t.Logf("%s cold: reconciles %v (errors %v); seconds reconciling %v; seconds queued %v", s.name, m.reconciles(), m.reconcileErrors(), rounded(reconciling), rounded(waiting))
 	// The writes of convergence: those until every object converged, and any straggler
 	// within a second after.
 	time.Sleep(time.Second)
