@@ -194,6 +194,11 @@ func (v view) state(shard string) (ShardState, time.Time) {
 	return Live, expires
 }
 
+// The Coordinator labels the Namespaces, and a shard acknowledges a drain on its
+// Namespace. The shards' Leases are in the leader election namespace, which
+// config/rbac/leader_election_role.yaml already covers.
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;patch
+
 // Coordinator assigns the namespaces to the live shards (Next), on the leader only: a
 // manager Runnable that needs leader election. Its client writes the Namespaces' labels
 // and the Leases it takes over; fence it with the leader election Lease
