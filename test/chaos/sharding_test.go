@@ -443,7 +443,7 @@ func (r *shardReplica) admits(t *testing.T, ca []byte, namespace string) {
 		c    *v1alpha1.Collaborator
 		want string // "" to allow
 	}{
-		{fixtures.Collaborator(namespace, "fine", v1alpha1.Member, "tower-a=contributor"), ""},
+		{fixtures.Collaborator(namespace, "fine", v1alpha1.Guest, "tower-a=contributor"), ""},
 		{fixtures.Collaborator(namespace, "guest", v1alpha1.Guest, "tower-a=site-lead"), "member-only"},
 	} {
 		resp := r.review(t, ca, tc.c)
@@ -611,4 +611,29 @@ func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ow
 		sort.SliceStable(chs, func(i, j int) bool { return chs[i].done.Before(chs[j].done) })
 	}
 	return writes, owners
+}
+
+// The audit log's judge of TestShardedAccounts: a write counts as its replica's only
+// from the moment the label naming it was written to the moment the next label was
+// asked for.
+func TestOwnerLogCheck(t *testing.T) {
+	at := func(ms int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	log := ownerLog{"ns": {{owner: "a", received: at(0), done: at(10)}, {owner: "b", received: at(100), done: at(110)}}}
+	for _, tc := range []struct {
+		replica        string
+		received, done int
+		ok             bool
+	}{
+		{"a", 20, 30, true},
+		{"a", 5, 30, false},   // received before the label naming a was written
+		{"a", 90, 105, false}, // done after the move to b was asked
+		{"b", 105, 120, false},
+		{"b", 120, 130, true},
+		{"c", 20, 30, false},
+	} {
+		v := log.check(auditWrite{replica: tc.replica, namespace: "ns", what: "patch x", received: at(tc.received), done: at(tc.done)})
+		if (v == "") != tc.ok {
+			t.Errorf("%s [%d, %d]: %q, want ok %v", tc.replica, tc.received, tc.done, v, tc.ok)
+		}
+	}
 }
