@@ -617,7 +617,9 @@ func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ow
 // from the moment the label naming it was written to the moment the next label was
 // asked for.
 func TestOwnerLogCheck(t *testing.T) {
-	at := func(ms int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) time.Time {
+		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
 	log := ownerLog{"ns": {{owner: "a", received: at(0), done: at(10)}, {owner: "b", received: at(100), done: at(110)}}}
 	for _, tc := range []struct {
 		replica        string
