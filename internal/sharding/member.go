@@ -35,6 +35,10 @@ const (
 	// for its Events, an acknowledgement or a confirmation that failed.
 	recheck    = 50 * time.Millisecond
 	retryAfter = time.Second
+	// handoverWorkers take the namespaces' handover steps (a live read to confirm each
+	// assignment, an acknowledgement): a replica starting among thousands of accounts
+	// confirms them in parallel.
+	handoverWorkers = 4
 )
 
 var ownedNamespaces = prometheus.NewGauge(prometheus.GaugeOpts{
@@ -170,7 +174,9 @@ func (m *Member) Start(ctx context.Context) error {
 	log := logf.FromContext(ctx).WithName("shard").WithValues("shard", m.opts.Name)
 	work, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { m.work(work) })
+	for range handoverWorkers {
+		wg.Go(func() { m.work(work) })
+	}
 	defer func() { m.queue.ShutDown(); stop(); wg.Wait() }()
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock: m.lock, Name: LeaseName(m.opts.Name), ReleaseOnCancel: true,
