@@ -25,6 +25,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -46,8 +47,18 @@ import (
 // and the processes sharing two loaded cores.
 const shardTakeoverBound = leaseDuration + 2*(retryPeriod+retryPeriod*12/10) + time.Second
 
-// shardAccounts is how many account namespaces the suite spreads.
-const shardAccounts = 8
+// shardAccounts is how many account namespaces the suite spreads; shardBurst how many
+// Collaborators a burst (a mass import) creates at once in one of them, for a replica to
+// be in the middle of writing their statuses and RBAC when it is drained or frozen.
+const (
+	shardAccounts = 8
+	shardBurst    = 200
+	// maxInFlight bounds the writes a replica can have admitted and not yet sent at
+	// once: the RBAC controller's 32 writers, the other controllers' workers, the audit
+	// trail's 4 writers. inFlightWindow is how soon after it resumes they are all sent.
+	maxInFlight    = 48
+	inFlightWindow = 500 * time.Millisecond
+)
 
 // TestShardedAccounts runs the real manager binary as replicas with --shard-accounts
 // (internal/sharding, docs/scaling.md) and checks, from the API server's audit log, that
@@ -224,8 +235,14 @@ func TestShardedAccounts(t *testing.T) {
 	t.Logf("%s (the leader) killed: its %d accounts held by %s after %s (bound %s), a change made after the kill reconciled after %s",
 		leader.name, len(lost), survivor.name, took.Round(time.Millisecond), shardTakeoverBound, reconciledAfterKill.Round(time.Millisecond))
 
-	// 3. A third replica joins while the accounts change.
+	// 3. A third replica joins while the accounts change, and while the account it is
+	// to take first is in the middle of a burst (a mass import): its owner drains it
+	// with reconciles and writes in flight.
+	toThird := slices.DeleteFunc(slices.Clone(namespaces), func(ns string) bool {
+		return sharding.Assign(ns, []string{survivor.name, "shard-c"}) != "shard-c"
+	})
 	stop = d.run(ctx)
+	burst(ctx, t, c, toThird[0], "import", shardBurst)
 	joined := time.Now()
 	third := start("shard-c")
 	assigned = waitAssigned(ctx, t, c, namespaces, live(), time.Minute)
@@ -236,9 +253,11 @@ func TestShardedAccounts(t *testing.T) {
 		t.Fatalf("%s took no account: %v", third.name, assigned)
 	}
 	converge("a third replica joined")
-	t.Logf("%s joined: %v, rebalanced %s after it started", third.name, assigned, rebalanced.Round(time.Millisecond))
+	t.Logf("%s joined: %v, rebalanced %s after it started, %s draining an import of %d Collaborators into %s",
+		third.name, assigned, rebalanced.Round(time.Millisecond), survivor.name, shardBurst, toThird[0])
 
-	// 4. The leader frozen past its Lease while the accounts change, then resumed.
+	// 4. The leader frozen past its Lease while the accounts change, in the middle of a
+	// burst of its own, then resumed.
 	leader = leaderAmong(ctx, t, c, replicas)
 	other := third
 	if leader == third {
@@ -246,6 +265,7 @@ func TestShardedAccounts(t *testing.T) {
 	}
 	lost = assigned[leader.name]
 	stop = d.run(ctx)
+	burst(ctx, t, c, lost[0], "burst", shardBurst)
 	if err := leader.m.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -273,16 +293,31 @@ func TestShardedAccounts(t *testing.T) {
 
 	// Who wrote what, and when.
 	time.Sleep(500 * time.Millisecond)
-	writes, owners := readAudit(t, auditLog, namespaces)
+	writes, owners, drains := readAudit(t, auditLog, namespaces)
+	busy := whileDraining(writes, drains)
 	byReplica := map[string]int{}
 	for _, w := range writes {
 		byReplica[w.replica]++
 	}
-	var violations []string
+	// A write the frozen replica had admitted (its Lease renewed recently) and not yet
+	// sent when it was stopped is sent when it resumes: the fence checks before a write,
+	// and no client-side fence can call back a request it let go. Those, at most one per
+	// writer of the replica and all sent at once, are the only writes allowed to land
+	// after the takeover; a replica whose fence let it go on writing would go on.
+	var violations, admittedBeforeTheFreeze []string
 	for _, w := range writes {
-		if v := owners.check(w); v != "" {
+		v := owners.check(w)
+		switch {
+		case v == "":
+		case w.replica == leader.name && !w.received.Before(resumed.Add(-50*time.Millisecond)) && w.received.Before(resumed.Add(inFlightWindow)):
+			admittedBeforeTheFreeze = append(admittedBeforeTheFreeze, v)
+		default:
 			violations = append(violations, v)
 		}
+	}
+	if n := len(admittedBeforeTheFreeze); n > maxInFlight {
+		t.Errorf("%d writes by the frozen %s landed just after it resumed, past its takeover; at most %d were in flight: %v",
+			n, leader.name, maxInFlight, admittedBeforeTheFreeze[:min(n, 5)])
 	}
 	for i, v := range violations {
 		if i == 10 {
@@ -296,10 +331,10 @@ func TestShardedAccounts(t *testing.T) {
 			t.Errorf("no write by %s in the audit log", n)
 		}
 	}
-	summary := fmt.Sprintf("sharding: %d accounts; takeover after SIGKILL %s and after SIGSTOP %s (bound %s: lease %s, renew %s, retry %s); a change after the kill reconciled after %s; a third replica rebalanced in %s; the resumed replica exited after %s; %d writes by the replicas (%v), %d by a replica not owning the account then; %d changes applied, %d refused; %s in all",
+	summary := fmt.Sprintf("sharding: %d accounts; takeover after SIGKILL %s and after SIGSTOP %s (bound %s: lease %s, renew %s, retry %s); a change after the kill reconciled after %s; a third replica rebalanced in %s, draining an import of %d Collaborators (%d writes made while draining); the resumed replica exited after %s; %d writes by the replicas (%v), %d by a replica not owning the account then, %d sent by the frozen one on resuming (admitted before the freeze); %d changes applied, %d refused; %s in all",
 		len(namespaces), took.Round(time.Millisecond), tookFrozen.Round(time.Millisecond), shardTakeoverBound, leaseDuration, renewDeadline, retryPeriod,
-		reconciledAfterKill.Round(time.Millisecond), rebalanced.Round(time.Millisecond), exited.Round(time.Millisecond),
-		len(writes), byReplica, len(violations), d.applied, d.refused, time.Since(began).Round(time.Second))
+		reconciledAfterKill.Round(time.Millisecond), rebalanced.Round(time.Millisecond), shardBurst, busy, exited.Round(time.Millisecond),
+		len(writes), byReplica, len(violations), len(admittedBeforeTheFreeze), d.applied, d.refused, time.Since(began).Round(time.Second))
 	t.Log(summary)
 	if out := os.Getenv("CHAOS_OUT"); out != "" {
 		if f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
@@ -494,6 +529,44 @@ func (r *shardReplica) review(t *testing.T, ca []byte, obj *v1alpha1.Collaborato
 	return out.Response
 }
 
+// burst creates n Guests in namespace at once (8 clients) and returns once their owner
+// is writing their RBAC (20 Roles of them exist), with most of it still to write.
+func burst(ctx context.Context, t *testing.T, c client.Client, namespace, prefix string, n int) time.Time {
+	t.Helper()
+	names := make(chan string, n)
+	for i := range n {
+		names <- fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	close(names)
+	for range 8 {
+		go func() {
+			for name := range names {
+				_ = c.Create(ctx, fixtures.Collaborator(namespace, name, v1alpha1.Guest, "tower-a=contributor"))
+			}
+		}()
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var roles rbacv1.RoleList
+		if err := c.List(ctx, &roles, client.InNamespace(namespace)); err != nil {
+			t.Fatal(err)
+		}
+		started := 0
+		for _, r := range roles.Items {
+			if strings.Contains(r.Name, prefix+"-") {
+				started++
+			}
+		}
+		if started >= 20 {
+			return time.Now()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the burst in %s not written after 1m", namespace)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // --- The audit log ---
 
 // auditEvent is what the suite reads of an audit log line.
@@ -533,6 +606,9 @@ type ownerChange struct {
 // ownerLog is each namespace's owner changes, in order.
 type ownerLog map[string][]ownerChange
 
+// drainLog is when each namespace was labelled to be drained, and by whom.
+type drainLog map[string][]ownerChange
+
 // check returns why w was not made while its replica owned the namespace ("" when it
 // was): it must be received after a change naming the replica was done, and done
 // before the next change was received.
@@ -562,7 +638,7 @@ func (o ownerLog) describe(ns string) string {
 
 // readAudit reads the writes of the replicas (user agents shard-*) into namespaces, and
 // the owner changes of those Namespaces, from the audit log.
-func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ownerLog) {
+func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ownerLog, drainLog) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -574,7 +650,7 @@ func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ow
 		ours[ns] = true
 	}
 	var writes []auditWrite
-	owners := ownerLog{}
+	owners, drains := ownerLog{}, drainLog{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -595,6 +671,9 @@ func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ow
 				}
 				owners[ref.Name] = append(owners[ref.Name], ownerChange{owner: owner, received: ev.Received.Time, done: ev.Done.Time})
 			}
+			if v := ev.RequestObject.Metadata.Labels[sharding.LabelDrain]; v != nil {
+				drains[ref.Name] = append(drains[ref.Name], ownerChange{owner: *v, received: ev.Received.Time, done: ev.Done.Time})
+			}
 		case ours[ref.Namespace] && strings.HasPrefix(ev.UserAgent, "shard-"):
 			what := fmt.Sprintf("%s/%s/%s", ref.Resource, ref.Namespace, ref.Name)
 			if ref.Subresource != "" {
@@ -610,7 +689,22 @@ func readAudit(t *testing.T, path string, namespaces []string) ([]auditWrite, ow
 	for _, chs := range owners {
 		sort.SliceStable(chs, func(i, j int) bool { return chs[i].done.Before(chs[j].done) })
 	}
-	return writes, owners
+	return writes, owners, drains
+}
+
+// whileDraining counts the writes a replica made into a namespace after it was labelled
+// to drain it: the reconciles and writes it had in flight, which the handover waited for.
+func whileDraining(writes []auditWrite, drains drainLog) int {
+	n := 0
+	for _, w := range writes {
+		for _, d := range drains[w.namespace] {
+			if d.owner == w.replica && w.received.After(d.done) && w.received.Before(d.done.Add(time.Minute)) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // The audit log's judge of TestShardedAccounts: a write counts as its replica's only
