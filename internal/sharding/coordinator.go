@@ -76,11 +76,16 @@ func (o *Observer) LeaseHandler() toolscache.ResourceEventHandler {
 		}
 		shard := strings.TrimPrefix(l.Name, LeasePrefix)
 		o.mu.Lock()
-		if prev := o.leases[shard]; prev == nil || prev.lease.ResourceVersion != l.ResourceVersion {
+		prev := o.leases[shard]
+		if prev == nil || prev.lease.ResourceVersion != l.ResourceVersion {
 			o.leases[shard] = &seenLease{lease: l.DeepCopy(), since: o.now()}
 		}
 		o.mu.Unlock()
-		o.poke()
+		// A renewal only pushes the expiry back, which the Coordinator's timer follows; a
+		// new holder (a shard that joins, releases, or is taken over) is a pass now.
+		if prev == nil || holderOf(prev.lease) != holderOf(l) {
+			o.poke()
+		}
 	}
 	return toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    set,
@@ -173,11 +178,7 @@ func (v view) state(shard string) (ShardState, time.Time) {
 		return Unknown, time.Time{}
 	}
 	spec := sl.lease.Spec
-	holder := ""
-	if spec.HolderIdentity != nil {
-		holder = *spec.HolderIdentity
-	}
-	switch holder {
+	switch holderOf(sl.lease) {
 	case TakenOver:
 		return Gone, time.Time{}
 	case "":
@@ -326,6 +327,13 @@ func (c *Coordinator) Pass(ctx context.Context) time.Duration {
 		}
 	}
 	return max(wait, minPass)
+}
+
+func holderOf(l *coordinationv1.Lease) string {
+	if l.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *l.Spec.HolderIdentity
 }
 
 // takeOver writes TakenOver as the holder of an expired or released Lease, provided it
