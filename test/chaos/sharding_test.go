@@ -64,10 +64,10 @@ const (
 // (internal/sharding, docs/scaling.md) and checks, from the API server's audit log, that
 // every write into an account namespace (status, metadata, built-in roles, RBAC Roles and
 // RoleBindings, Events) was made by the replica its Namespace was labelled with at that
-// moment: a write by a replica must be received after the label naming it was written,
-// and must end before the label naming another was asked for. So no two replicas ever
-// write into one account at once. Each replica runs as a binary of its own name, the
-// user agent the audit log records. The story, with random changes of the accounts
+// moment: a write by a replica must be received after the label naming it was asked
+// for, and must end before the label naming another was asked for. So no two replicas
+// ever write into one account at once. Each replica runs as a binary of its own name,
+// the user agent the audit log records. The story, with random changes of the accounts
 // throughout the handovers:
 //
 //  1. two replicas share the accounts (each holds some), converge them, and each answers
@@ -610,13 +610,16 @@ type ownerLog map[string][]ownerChange
 type drainLog map[string][]ownerChange
 
 // check returns why w was not made while its replica owned the namespace ("" when it
-// was): it must be received after a change naming the replica was done, and done
-// before the next change was received.
+// was): it must be received after the request of a change naming the replica was (the
+// change is visible, through a watch or a read, from the moment it is stored, before its
+// request is done), and done before the request of the next change was received. So
+// the writes of two owners never overlap: the old one's all ended before the request
+// moving the namespace arrived, the new one's all arrived after it.
 func (o ownerLog) check(w auditWrite) string {
 	ns := w.namespace
 	changes := o[ns]
 	for i, ch := range changes {
-		if ch.owner != w.replica || w.received.Before(ch.done) {
+		if ch.owner != w.replica || w.received.Before(ch.received) {
 			continue
 		}
 		if i+1 < len(changes) && w.done.After(changes[i+1].received) {
@@ -708,8 +711,7 @@ func whileDraining(writes []auditWrite, drains drainLog) int {
 }
 
 // The audit log's judge of TestShardedAccounts: a write counts as its replica's only
-// from the moment the label naming it was written to the moment the next label was
-// asked for.
+// from the moment the label naming it was asked for to the moment the next label was.
 func TestOwnerLogCheck(t *testing.T) {
 	at := func(ms int) time.Time {
 		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
@@ -721,10 +723,11 @@ func TestOwnerLogCheck(t *testing.T) {
 		ok             bool
 	}{
 		{"a", 20, 30, true},
-		{"a", 5, 30, false},   // received before the label naming a was written
-		{"a", 90, 105, false}, // done after the move to b was asked
-		{"b", 105, 120, false},
-		{"b", 120, 130, true},
+		{"a", 5, 30, true},    // the label stored, its request not done yet
+		{"a", -5, 30, false},  // received before the label naming a was asked for
+		{"a", 90, 105, false}, // done after the move to b was asked for
+		{"b", 95, 120, false},
+		{"b", 105, 130, true},
 		{"c", 20, 30, false},
 	} {
 		v := log.check(auditWrite{replica: tc.replica, namespace: "ns", what: "patch x", received: at(tc.received), done: at(tc.done)})
