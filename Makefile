@@ -79,10 +79,15 @@ bench-authorizer: envtest ## The authorizer's speed (docs/authorization.md, Spee
 
 CHAOS_KILLS ?= 50
 .PHONY: test-chaos
-test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills, every status write judged through a watch, the API server and etcd restarted CHAOS_APISERVER_RESTARTS times; then leader election, the leader killed and frozen CHAOS_FAILOVERS times; and RANDOM_REQUESTS random objects, valid and mangled, through the API server (make test runs 4 kills and 250 requests only). CHAOS_OUT collects the summary lines.
+test-chaos: envtest ## Crash suite (test/chaos): the real manager killed with SIGKILL CHAOS_KILLS times while accounts change, converging to the account model's oracle every CHAOS_CHECK_EVERY kills, every status write judged through a watch, the API server and etcd restarted CHAOS_APISERVER_RESTARTS times; then leader election, the leader killed and frozen CHAOS_FAILOVERS times; RANDOM_REQUESTS random objects, valid and mangled, through the API server (make test runs 4 kills and 250 requests only); and account sharding over replicas (TestShardedAccounts, as make test-sharding). CHAOS_OUT collects the summary lines.
 	CHAOS_KILLS=$(CHAOS_KILLS) CHAOS_CHECK_EVERY=$${CHAOS_CHECK_EVERY:-5} CHAOS_ACCOUNTS=$${CHAOS_ACCOUNTS:-3} CHAOS_COLLABORATORS=$${CHAOS_COLLABORATORS:-60} \
 	CHAOS_APISERVER_RESTARTS=$${CHAOS_APISERVER_RESTARTS:-1} CHAOS_FAILOVERS=$${CHAOS_FAILOVERS:-3} RANDOM_REQUESTS=$${RANDOM_REQUESTS:-3000} \
-		KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run 'TestChaos|TestFailover|TestRandomObjects' -count=1 -v -timeout 90m
+		KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run 'TestChaos|TestFailover|TestRandomObjects|TestShardedAccounts' -count=1 -v -timeout 90m
+
+SHARDING_RUNS ?= 3
+.PHONY: test-sharding
+test-sharding: envtest ## Account sharding (--shard-accounts, docs/scaling.md), SHARDING_RUNS times (make test runs it once): replicas of the real manager share accounts that change at random, the leader is killed, a third replica joins, the leader is frozen past its Lease; every write judged from the API server's audit log (written by the replica owning the account then, never two at once), takeover within the lease duration. CHAOS_OUT collects the summary lines.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/chaos/ -run 'TestShardedAccounts|TestOwnerLogCheck' -count=$(SHARDING_RUNS) -v -timeout 30m
 
 FUZZTIME ?= 1m
 .PHONY: fuzz

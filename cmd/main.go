@@ -5,16 +5,22 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -32,6 +38,7 @@ import (
 	"github.com/workcenter-io/workcenter-operator/internal/authorizer"
 	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/metrics"
+	"github.com/workcenter-io/workcenter-operator/internal/sharding"
 	"github.com/workcenter-io/workcenter-operator/internal/webhook"
 )
 
@@ -74,6 +81,10 @@ func main() {
 	flag.StringVar(&authorizerClientCA, "authorizer-client-ca-file", "", "With --enable-authorizer, a PEM CA bundle: the authorization webhook (/authorize) then answers only callers presenting a client certificate it signed (the API server, with the client certificate of config/authorization's kubeconfig); empty to answer any caller that reaches it.")
 	var metricsCertPath string
 	flag.StringVar(&metricsCertPath, "metrics-cert-path", "", "With --metrics-secure, the directory holding the metrics server's tls.crt and tls.key (reloaded when they change; config/certmanager's metrics certificate, so that Prometheus verifies it); empty for a self-signed certificate made at start.")
+	var shardAccounts bool
+	var shardName string
+	flag.BoolVar(&shardAccounts, "shard-accounts", false, "Spread the accounts over the replicas (docs/scaling.md): each replica holds a Lease of its own (workcenter-shard-<shard name>, in the leader election namespace) and reconciles, and writes into, only the account namespaces the leader assigns to it (the Namespace label shard.workcenter.io/owner), taking over those of a replica that dies once its Lease expires; every replica still answers admission and the authorizer for every account, from a cache of every account. Needs --leader-elect, and the Lease timings are its.")
+	flag.StringVar(&shardName, "shard-name", "", "With --shard-accounts, this replica's shard: unique among the replicas, a DNS label; empty for the host name (in a cluster, the Pod's name).")
 	var shutdownDelay time.Duration
 	flag.DurationVar(&shutdownDelay, "shutdown-delay", 0, "On SIGTERM, how long the manager turns not ready but keeps serving the webhooks and the authorizer before it stops, while the webhook Service's endpoints drop it (like kube-apiserver's --shutdown-delay-duration): a node drain or a rollout then fails no request. Set below the Pod's terminationGracePeriodSeconds; config/ and the chart use 5s.")
 	opts := zap.Options{Development: false}
@@ -100,6 +111,16 @@ func main() {
 	}
 	leaving := &drain{}
 	cfg := ctrl.GetConfigOrDie()
+	// With --shard-accounts, this replica's shard (internal/sharding): its client is
+	// fenced by the shard's ownership instead of by leadership.
+	var member *sharding.Member
+	if shardAccounts {
+		var err error
+		if member, leaseNamespace, err = newShard(cfg, shardName, leaseNamespace, leaderElect, leaseDuration, renewDeadline, retryPeriod); err != nil {
+			log.Error(err, "unable to set up --shard-accounts")
+			os.Exit(1)
+		}
+	}
 	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts, CertDir: metricsCertPath}
 	if secureMetrics {
 		// Only callers the API server authenticates and authorizes for /metrics may scrape.
@@ -124,6 +145,9 @@ func main() {
 			c, err := client.NewWithWatch(config, options)
 			if err != nil {
 				return nil, err
+			}
+			if member != nil {
+				return member.Fence(c), nil
 			}
 			return fencing.Client(c, lock), nil
 		},
@@ -164,6 +188,26 @@ func main() {
 			os.Exit(1)
 		}
 		op.OperatorUsernames = []string{me}
+	}
+	if member != nil {
+		// The coordinator runs on the leader: its writes are fenced by the leader's Lease.
+		coordinator, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+		if err != nil {
+			log.Error(err, "unable to create the shard coordinator's client")
+			os.Exit(1)
+		}
+		if err := sharding.Setup(mgr, member, fencing.Client(coordinator, lock)); err != nil {
+			log.Error(err, "unable to set up account sharding")
+			os.Exit(1)
+		}
+		// Admission's Events are written by the replica that admitted the change, in
+		// whatever account: not fenced by the account's ownership.
+		if op.Events, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+			log.Error(err, "unable to create the admission Events' client")
+			os.Exit(1)
+		}
+		op.Shard = member
+		log.Info("sharding the accounts over the replicas", "shard", member.Name(), "leaseNamespace", leaseNamespace)
 	}
 	if err := operator.Setup(ctx, mgr, op); err != nil {
 		log.Error(err, "unable to set up the operator")
@@ -221,6 +265,46 @@ func flagSet(name string) bool {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// newShard makes this replica's shard (--shard-accounts): called name (the host name
+// when empty), its Lease in leaseNamespace (the manager's own in a cluster when empty,
+// which it returns), with the leader election Lease's timings.
+func newShard(cfg *rest.Config, name, leaseNamespace string, leaderElect bool, leaseDuration, renewDeadline, retryPeriod time.Duration) (*sharding.Member, string, error) {
+	if !leaderElect {
+		return nil, "", errors.New("--shard-accounts needs --leader-elect: the leader assigns the accounts to the shards")
+	}
+	if name == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return nil, "", fmt.Errorf("--shard-name is empty and the host name unknown: %w", err)
+		}
+		name = strings.ToLower(host)
+	}
+	if leaseNamespace == "" {
+		data, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+		if err != nil {
+			return nil, "", fmt.Errorf("--leader-elect-namespace is empty and the manager does not run in a cluster: %w", err)
+		}
+		leaseNamespace = strings.TrimSpace(string(data))
+	}
+	leases, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(cfg), "shard-lease"))
+	if err != nil {
+		return nil, "", err
+	}
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Namespace: leaseNamespace, Name: sharding.LeaseName(name)},
+		Client:     leases.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: sharding.Identity(name)},
+		Labels:     map[string]string{sharding.LabelLease: "true"},
+	}
+	live, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := sharding.NewMember(sharding.Options{Name: name, Namespace: leaseNamespace,
+		LeaseDuration: leaseDuration, RenewDeadline: renewDeadline, RetryPeriod: retryPeriod}, lock, live)
+	return m, leaseNamespace, err
 }
 
 // leaderElectionID names the Lease the managers of one cluster elect their leader with.

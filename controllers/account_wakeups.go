@@ -27,15 +27,14 @@ import (
 //     (R11 counts them).
 func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	toAccounts := mapHandler(r.models(), r.accountsInNamespace)
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
-		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, mapHandler(r.models(), r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Complete(r)
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged()))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.AccountList{}))
 }
 
 // forRole wakes the namespace's Accounts for a built-in role, whatever changed (to

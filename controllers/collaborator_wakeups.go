@@ -34,11 +34,8 @@ import (
 //     the Members whose license R4 moves when the Members change; its own status write
 //     that moved a license is checked again (licenseFlipped).
 func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(collaboratorController).
-		// Collaborators are independent keys and most of an account's objects: several
-		// workers keep the API server's round trips from serializing convergence.
-		WithOptions(controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
@@ -46,8 +43,11 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
 			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return licenseFlipped(e.ObjectOld.(*v1alpha1.Collaborator), e.ObjectNew.(*v1alpha1.Collaborator))
-			}}))).
-		Complete(r)
+			}})))
+	// Collaborators are independent keys and most of an account's objects: several
+	// workers keep the API server's round trips from serializing convergence.
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}, r,
+		r.inNamespace(&v1alpha1.CollaboratorList{}))
 }
 
 // forAccount wakes the Collaborators an Account change affects: all of them when it

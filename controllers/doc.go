@@ -16,4 +16,6 @@
 //	rbac_controller.go    the RBAC controller: each Collaborator's Role and RoleBinding
 //	rbac_wakeups.go       what wakes an account's RBAC, and its cache of the operator's own
 //	setup.go              SetupAll: the reconcilers of one manager, and their Options
+//	sharding.go           with the accounts sharded over replicas (Options.Shard): only
+//	                      the namespaces this replica's shard owns, on every replica
 package controllers

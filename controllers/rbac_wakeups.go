@@ -69,16 +69,18 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.cache, r.writers = c, make(chan struct{}, rbacWriters)
 	b := r.models()
-	return ctrl.NewControllerManagedBy(mgr).
+	bld := ctrl.NewControllerManagedBy(mgr).
 		Named(rbacController).
-		WithOptions(controller.Options{MaxConcurrentReconciles: rbacWorkers, NewQueue: newFairQueue}).
 		Watches(&v1alpha1.Account{}, rbacWake(b, true, forAccount)).
 		Watches(&v1alpha1.Collaborator{}, rbacWake(b, false, forCollaborator)).
 		Watches(&v1alpha1.WorkCenter{}, rbacWake(b, false, forWorkCenter)).
 		Watches(&v1alpha1.WorkCenterRole{}, rbacWake(b, false, func(o, n *v1alpha1.WorkCenterRole) bool { return roleAccessChanged(o, n) })).
 		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.Role{}, r.wakeForeign())).
-		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.RoleBinding{}, r.wakeForeign())).
-		Complete(r)
+		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.RoleBinding{}, r.wakeForeign()))
+	return r.complete(bld, controller.Options{MaxConcurrentReconciles: rbacWorkers, NewQueue: newFairQueue}, r,
+		func(_ context.Context, ns string) []reconcile.Request {
+			return []reconcile.Request{namespaceRequest(ns)}
+		})
 }
 
 // rbacCache runs the RBAC cache with the manager's caches, before leader election, so

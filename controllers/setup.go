@@ -27,6 +27,11 @@ type Options struct {
 	// a Collaborator, which the RBAC controller binds to its Role, is IdentityPrefix +
 	// spec.email. "" (the default) for none.
 	IdentityPrefix string
+	// Shard, when set, shards the accounts over the replicas (--shard-accounts,
+	// internal/sharding): the controllers run on every replica, without leader
+	// election, and reconcile only the namespaces Shard owns. nil (the default): they
+	// run on the leader and reconcile every namespace.
+	Shard Ownership
 }
 
 // SetupAll registers the reconcilers with the manager: one per kind, and the RBAC
@@ -55,13 +60,18 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book, opts ...
 	if err := mgr.Add(trail); err != nil {
 		return err
 	}
+	shard := opt.Shard
+	if shard != nil {
+		// An account is handed over once its Events are written.
+		shard.HoldBack(trail.Pending, trail.Hurry)
+	}
 	rec := trail.Recorder
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own}},
-		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own}},
-		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own}},
-		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own}},
-		&RBACReconciler{reconciler: reconciler{Client: c, book: book}, IdentityPrefix: opt.IdentityPrefix},
+		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own, shard: shard}},
+		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own, shard: shard}},
+		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own, shard: shard}},
+		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own, shard: shard}},
+		&RBACReconciler{reconciler: reconciler{Client: c, book: book, shard: shard}, IdentityPrefix: opt.IdentityPrefix},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err
@@ -82,6 +92,8 @@ type reconciler struct {
 	book *accounts.Book
 	// own records the statuses this manager writes; nil records none (unit tests).
 	own *ownStatuses
+	// shard is the account sharding (Options.Shard); nil reconciles every namespace.
+	shard Ownership
 }
 
 func (r *reconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }

@@ -42,17 +42,16 @@ const (
 //     status shows an assignment going in or out of effect (after statusCoalescing),
 //     which is how a change of a role, a license or the Account reaches the count.
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
-		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, coalesced(pairHandler(r.models(), r.forTemplate), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing)).
-		Complete(r)
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.WorkCenterList{}))
 }
 
 // forAccount wakes the namespace's WorkCenters when what their status reads of the

@@ -24,14 +24,13 @@ import (
 //   - a WorkCenter (forWorkCenter): the roles held there, whose assignedTo shows whether
 //     the WorkCenter is archived.
 func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(roleController).
-		WithOptions(controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}).
 		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own))).
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
-		Complete(r)
+		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged()))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.WorkCenterRoleList{}))
 }
 
 // forCollaborator wakes the roles whose use by the Collaborator changes (changedRoles:

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/workcenter-io/workcenter-operator/controllers"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
@@ -34,6 +35,13 @@ type Options struct {
 	// the same account Book; Setup fills its Accounts and, when empty, its
 	// IdentityPrefix. The webhook server needs its certificate.
 	Authorizer *authorizer.Options
+	// Shard shards the accounts over the replicas (--shard-accounts,
+	// internal/sharding): the controllers reconcile only the namespaces it owns, on
+	// every replica; nil (the default) reconciles every namespace, on the leader.
+	Shard controllers.Ownership
+	// Events writes the admission webhooks' Events (webhook.Options.Events); nil for
+	// the manager's client.
+	Events client.Client
 }
 
 // Setup adds every controller to mgr and, with Options.Webhooks, every admission
@@ -50,12 +58,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := mgr.AddReadyzCheck("accounts", book.SyncedCheck); err != nil {
 		return fmt.Errorf("setting up the account book's readiness check: %w", err)
 	}
-	if err := controllers.SetupAll(ctx, mgr, book, controllers.Options{IdentityPrefix: opts.IdentityPrefix}); err != nil {
+	if err := controllers.SetupAll(ctx, mgr, book, controllers.Options{IdentityPrefix: opts.IdentityPrefix, Shard: opts.Shard}); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	if opts.Webhooks {
 		if err := webhook.Setup(mgr, webhook.Options{OperatorUsernames: opts.OperatorUsernames, Book: book,
-			IdentityPrefix: opts.IdentityPrefix}); err != nil {
+			IdentityPrefix: opts.IdentityPrefix, Events: opts.Events}); err != nil {
 			return fmt.Errorf("setting up the webhooks: %w", err)
 		}
 	}

@@ -44,6 +44,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
 
@@ -131,6 +132,11 @@ type Trail struct {
 	next     int
 	waiting  int // Events in the lanes' queues
 	lanes    []*lane
+	// pending counts, per namespace, the Events recorded and not yet written (or
+	// dropped): those waiting and the one being written. urgent are the namespaces whose
+	// Events are written without holding (Hurry) until none is pending.
+	pending map[string]int
+	urgent  map[string]bool
 }
 
 // lane is one writer's share of the Events: those about the objects that hash to it, in
@@ -162,7 +168,7 @@ func New(c client.Client, scheme *runtime.Scheme) *Trail {
 	host, _ := os.Hostname()
 	t := &Trail{
 		client: c, scheme: scheme, host: host, now: time.Now, retry: retryDelay, maxSeries: maxSeries,
-		window: BurstWindow, maxDelay: MaxDelay,
+		window: BurstWindow, maxDelay: MaxDelay, pending: map[string]int{}, urgent: map[string]bool{},
 	}
 	for range Writers {
 		t.lanes = append(t.lanes, &lane{wake: make(chan struct{}, 1), series: map[digest]*list.Element{}, recent: list.New()})
@@ -247,6 +253,7 @@ func (t *Trail) enqueue(ev *eventsv1.Event) {
 	}
 	l.queue = append(l.queue, ev)
 	t.waiting++
+	t.pending[ev.Namespace]++
 	t.recorded[t.next] = ev.EventTime.Time
 	t.next = (t.next + 1) % BurstEvents
 	queuedEvents.Set(float64(t.waiting))
@@ -262,6 +269,42 @@ func (t *Trail) Waiting() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.waiting
+}
+
+// Pending returns how many Events about objects of namespace are recorded and not yet
+// written or dropped, the one being written included. A replica handing an account over
+// to another (internal/sharding) waits for none to be pending: its Events are written
+// before the new owner writes.
+func (t *Trail) Pending(namespace string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pending[namespace]
+}
+
+// Hurry writes the Events waiting, whatever the burst, until none of namespace's is
+// pending: a handover does not wait up to MaxDelay for them.
+func (t *Trail) Hurry(namespace string) {
+	t.mu.Lock()
+	if t.pending[namespace] > 0 {
+		t.urgent[namespace] = true
+	}
+	t.mu.Unlock()
+	for _, l := range t.lanes {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// done records that ev was written or dropped.
+func (t *Trail) done(ev *eventsv1.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending[ev.Namespace]--; t.pending[ev.Namespace] <= 0 {
+		delete(t.pending, ev.Namespace)
+		delete(t.urgent, ev.Namespace)
+	}
 }
 
 // pop takes the oldest Event waiting in l, or nil.
@@ -316,7 +359,9 @@ func (t *Trail) run(ctx context.Context, l *lane) {
 	for {
 		hold, waiting := t.hold(l)
 		if waiting && hold <= 0 {
-			t.write(ctx, l, t.pop(l))
+			ev := t.pop(l)
+			t.write(ctx, l, ev)
+			t.done(ev)
 			continue
 		}
 		var timer <-chan time.Time
@@ -330,9 +375,10 @@ func (t *Trail) run(ctx context.Context, l *lane) {
 			for ev := t.pop(l); ev != nil; ev = t.pop(l) {
 				if flush.Err() != nil {
 					droppedEvents.WithLabelValues("stopped").Inc()
-					continue
+				} else {
+					t.write(flush, l, ev)
 				}
-				t.write(flush, l, ev)
+				t.done(ev)
 			}
 			return
 		case <-l.wake:
@@ -347,6 +393,9 @@ func (t *Trail) hold(l *lane) (time.Duration, bool) {
 	defer t.mu.Unlock()
 	if l.head == len(l.queue) {
 		return 0, false
+	}
+	if len(t.urgent) > 0 {
+		return 0, true
 	}
 	now := t.now()
 	// The burst lasts while the oldest of the last BurstEvents is within the window.
@@ -403,9 +452,13 @@ func (t *Trail) write(ctx context.Context, l *lane, ev *eventsv1.Event) {
 		}
 		if !transient(err) {
 			droppedEvents.WithLabelValues("refused").Inc()
-			if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			switch {
+			case apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
 				log.V(1).Info("namespace terminating; Event dropped", "regarding", ev.Regarding.Name, "reason", ev.Reason)
-			} else {
+			case errors.Is(err, fencing.ErrNotOwner):
+				log.Info("the account was handed over to another replica before its Event was written; Event dropped",
+					"namespace", ev.Namespace, "regarding", ev.Regarding.Name, "reason", ev.Reason)
+			default:
 				log.Error(err, "the API server refused an Event; dropped", "regarding", ev.Regarding.Name, "reason", ev.Reason, "note", ev.Note)
 			}
 			return
@@ -469,8 +522,12 @@ func digestOf(ev *eventsv1.Event) digest {
 }
 
 // transient tells errors worth another attempt: the API server unreachable, overloaded
-// or timing out. Anything else it said is about the Event and would be said again.
+// or timing out. Anything else it said is about the Event and would be said again; an
+// account another replica reconciles now (fencing.ErrNotOwner) stays its.
 func transient(err error) bool {
+	if errors.Is(err, fencing.ErrNotOwner) {
+		return false
+	}
 	var status apierrors.APIStatus
 	if !errors.As(err, &status) {
 		return true

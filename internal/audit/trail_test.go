@@ -27,6 +27,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
+	"github.com/workcenter-io/workcenter-operator/internal/fencing"
 	"github.com/workcenter-io/workcenter-operator/internal/fixtures"
 	"github.com/workcenter-io/workcenter-operator/internal/model"
 )
@@ -499,4 +500,63 @@ func notes(evs []*eventsv1.Event) []string {
 		out = append(out, ev.Note)
 	}
 	return out
+}
+
+// Pending counts a namespace's Events until each is written; Hurry writes them at once,
+// whatever the burst, so that an account handed over to another replica
+// (internal/sharding) does not wait MaxDelay for its Events.
+func TestPendingAndHurry(t *testing.T) {
+	s := newAPIServer(t)
+	tr := New(s, testScheme())
+	tr.window, tr.maxDelay = time.Hour, time.Hour // everything is held
+	rec := tr.Recorder("collaborator-controller")
+	for i := range 2 * BurstEvents {
+		rec.Eventf(fixtures.Collaborator(ns, fmt.Sprintf("c%d", i), v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+	}
+	rec.Eventf(fixtures.Collaborator("other", "o", v1alpha1.Member), nil, "Normal", "LicenseGranted", "License", "x")
+	stop := run(t, tr)
+	defer stop()
+	time.Sleep(50 * time.Millisecond)
+	if n := len(s.created()); n != 0 {
+		t.Fatalf("%d Events written during the hold", n)
+	}
+	if p, o := tr.Pending(ns), tr.Pending("other"); p != 2*BurstEvents || o != 1 {
+		t.Fatalf("pending %d and %d, want %d and 1", p, o, 2*BurstEvents)
+	}
+	tr.Hurry(ns)
+	waitFor(t, "the hurried namespace's Events", func() bool { return tr.Pending(ns) == 0 })
+	if n := len(s.created()); n < 2*BurstEvents {
+		t.Fatalf("%d Events written once none of %s is pending", n, ns)
+	}
+	if tr.Hurry("nothing-pending"); len(tr.urgent) != 0 {
+		t.Fatalf("urgent namespaces left: %v", tr.urgent)
+	}
+}
+
+// An Event refused because its account is another replica's now (fencing.ErrNotOwner)
+// is dropped at once, not retried for a minute and a half in front of its lane.
+func TestNotOwnerIsNotRetried(t *testing.T) {
+	s := newAPIServer(t)
+	s.fail = func(call int) error {
+		if call == 1 {
+			return fmt.Errorf("creating: %w", fencing.ErrNotOwner)
+		}
+		return nil
+	}
+	tr := New(s, testScheme())
+	tr.retry = time.Hour
+	rec := tr.Recorder("account-controller")
+	acct := fixtures.Account(ns, "acme", 10)
+	rec.Eventf(acct, nil, "Normal", "Restored", "Restore", "handed over")
+	rec.Eventf(acct, nil, "Normal", "Restored", "Restore", "next")
+	before := counter(droppedEvents.WithLabelValues("refused"))
+	stop := run(t, tr)
+	defer stop()
+	waitFor(t, "the next Event", func() bool { return len(s.created()) == 1 })
+	if d := counter(droppedEvents.WithLabelValues("refused")) - before; d != 1 {
+		t.Fatalf("refused counted %v, want 1", d)
+	}
+	if p := tr.Pending(ns); p != 0 {
+		t.Fatalf("%d still pending", p)
+	}
 }

@@ -23,6 +23,11 @@ import (
 // ErrLeaseNotHeld is the error of a write refused because the lease may be lost.
 var ErrLeaseNotHeld = errors.New("not writing: this manager has not renewed its leader election lease recently and may no longer lead")
 
+// ErrNotOwner is the error of a write refused because it goes into an account
+// (namespace) that another replica reconciles: with accounts sharded over replicas
+// (internal/sharding), each replica writes only into the accounts assigned to it.
+var ErrNotOwner = errors.New("not writing: the account (namespace) is not assigned to this replica's shard")
+
 // Lock is a leader election lock that remembers the last time this process held the
 // lease for sure: the start of its last successful acquisition or renewal.
 type Lock struct {

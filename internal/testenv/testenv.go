@@ -56,7 +56,25 @@ type Options struct {
 	// the Env's own, so that StopControlPlane and StartControlPlane restart both on the
 	// same data, ports and certificates: clients and kubeconfigs keep working.
 	Restartable bool
+	// AuditLog, when set, is where the API server writes its audit log (JSON lines, one
+	// per request at ResponseComplete): every write (create, update, patch, delete) with
+	// its user agent and times, at Metadata level, and the Namespaces' writes with their
+	// request body. A suite tells there who wrote what, and when, as the API server saw it.
+	AuditLog string
 }
+
+// auditPolicy is the audit policy of Options.AuditLog.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Request
+  resources: [{group: "", resources: [namespaces]}]
+  verbs: [create, update, patch, delete]
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+`
 
 // Env is a started control plane.
 type Env struct {
@@ -106,6 +124,14 @@ func Start(opts Options) (*Env, error) {
 		// With watches open, the API server stops listening at once but never exits on
 		// its own: it is given this long, then killed.
 		e.ControlPlaneStopTimeout = 2 * time.Second
+	}
+	if opts.AuditLog != "" {
+		policy := opts.AuditLog + ".policy.yaml"
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o644); err != nil {
+			return nil, err
+		}
+		e.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).Set("audit-log-path", opts.AuditLog).Set("audit-log-format", "json")
 	}
 	if opts.Webhooks {
 		e.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: []string{filepath.Join(root, "config", "webhook")}}

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/workcenter-io/workcenter-operator/api/v1alpha1"
 	"github.com/workcenter-io/workcenter-operator/internal/accounts"
@@ -36,6 +37,11 @@ type Options struct {
 	// removed, is a Collaborator's email is judged as that Collaborator (delegated
 	// administration, docs/administration.md). "" for none.
 	IdentityPrefix string
+	// Events writes the audit trail's Events (the manager's client when nil). With the
+	// accounts sharded over the replicas (internal/sharding), the replica that admitted
+	// a change writes its Event, whichever replica reconciles the account: a client not
+	// fenced by the account's ownership.
+	Events client.Client
 }
 
 // Setup registers the validating webhooks of Account, WorkCenter, WorkCenterRole and
@@ -64,7 +70,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	// The audit trail of delegated administration: an administrator's change of a
 	// WorkCenter it is not assigned to is an Event on the WorkCenter, once stored.
-	trail := audit.New(mgr.GetClient(), mgr.GetScheme())
+	events := opts.Events
+	if events == nil {
+		events = mgr.GetClient()
+	}
+	trail := audit.New(events, mgr.GetScheme())
 	if err := mgr.Add(trail); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func TestManagerRoleIsLeastPrivilege(t *testing.T) {
 // collaborators and workcenters only for that), so it needs neither.
 func TestManagerRoleIsExactly(t *testing.T) {
 	want := map[string]string{
-		"/namespaces: get, list, watch":                                                         "a namespace being deleted lets protection finalizers go",
+		"/namespaces: get, list, patch, watch":                                                  "a namespace being deleted lets protection finalizers go; --shard-accounts labels each account's Namespace with its shard (internal/sharding)",
 		"access.workcenter.io/accounts: get, list, patch, update, watch":                        "reconciled; update and patch granted to Account Administrators",
 		"access.workcenter.io/collaborators: create, delete, get, list, patch, update, watch":   "reconciled; create and delete only to grant them (the RBAC controller)",
 		"access.workcenter.io/workcenters: create, delete, get, list, patch, update, watch":     "reconciled; create and delete only to grant them (the RBAC controller)",
