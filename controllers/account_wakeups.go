@@ -34,7 +34,7 @@ func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged()))
-	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.AccountList{}))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.AccountList{}))
 }
 
 // forRole wakes the namespace's Accounts for a built-in role, whatever changed (to

@@ -46,7 +46,7 @@ func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			}})))
 	// Collaborators are independent keys and most of an account's objects: several
 	// workers keep the API server's round trips from serializing convergence.
-	return r.complete(b, controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: newFairQueue}, r,
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: collaboratorWorkers, NewQueue: r.queue}, r,
 		r.inNamespace(&v1alpha1.CollaboratorList{}))
 }
 

@@ -26,6 +26,16 @@ type fairQueue struct {
 	mu sync.Mutex
 	// waiting are the keys of each namespace added and not yet taken by a worker.
 	waiting map[string]map[reconcile.Request]struct{}
+	// backlog, for the status controllers, counts those keys per namespace for the RBAC
+	// controller (nil for the RBAC controller's own queue).
+	backlog *statusBacklog
+}
+
+// queue is the NewQueue of a status controller: a fairQueue counted in the backlog.
+func (r *reconciler) queue(name string, rateLimiter workqueue.TypedRateLimiter[reconcile.Request]) workqueue.TypedRateLimitingInterface[reconcile.Request] {
+	q := newFairQueue(name, rateLimiter).(*fairQueue)
+	q.backlog = r.backlog
+	return q
 }
 
 // newFairQueue is a controller.Options.NewQueue.
@@ -78,6 +88,7 @@ func (q *fairQueue) enter(r reconcile.Request) int {
 	}
 	if _, ok := ns[r]; !ok {
 		ns[r] = struct{}{}
+		q.backlog.queued(account(r))
 	}
 	return -(len(ns) - 1)
 }
@@ -93,6 +104,9 @@ func (q *fairQueue) GetWithPriority() (reconcile.Request, int, bool) {
 	if !shutdown {
 		q.mu.Lock()
 		if ns := q.waiting[account(r)]; ns != nil {
+			if _, ok := ns[r]; ok {
+				q.backlog.taken(account(r))
+			}
 			delete(ns, r)
 			if len(ns) == 0 {
 				delete(q.waiting, account(r))

@@ -79,6 +79,9 @@ type RBACReconciler struct {
 	// version the cache holds (keepDigests): its rules are dropped from the cache, being
 	// most of a Role's size and only ever compared.
 	cached sync.Map
+	// holding records since when a namespace's new grants have waited for its statuses
+	// (holdGrants).
+	holding sync.Map
 	// waiting records since when a namespace has waited for its built-in roles.
 	waiting sync.Map
 	// writers holds a token per write in flight, rbacWriters at most over all
@@ -160,7 +163,7 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	frozen := owner != nil && !owner.DeletionTimestamp.IsZero()
 	// Three rounds: the Roles, then the RoleBindings (each created only once its Role is
 	// ours: in the cache, or created by the first round), then what is no one's any more.
-	var roleWrites, bindingWrites, deletes []func(context.Context) error
+	var roleWrites, bindingWrites, updates, deletes []func(context.Context) error
 	var made sync.Map // Roles the first round created
 	for _, p := range people {
 		name := RBACName(p.c.Name)
@@ -182,7 +185,7 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 				return nil
 			})
 		case !r.roleUpToDate(role, owner, p.c.Name, p.rules):
-			roleWrites = append(roleWrites, func(ctx context.Context) error {
+			updates = append(updates, func(ctx context.Context) error {
 				want, _ := r.Desired(owner, p.c, p.rules)
 				return r.update(ctx, role, want)
 			})
@@ -197,7 +200,7 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 				return r.create(ctx, want)
 			})
 		case !r.bindingUpToDate(binding, owner, p.c):
-			bindingWrites = append(bindingWrites, func(ctx context.Context) error {
+			updates = append(updates, func(ctx context.Context) error {
 				_, want := r.Desired(owner, p.c, p.rules)
 				return r.update(ctx, binding, want)
 			})
@@ -209,11 +212,23 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	for _, o := range bindings {
 		deletes = append(deletes, func(ctx context.Context) error { return r.remove(ctx, o) })
 	}
+	// What takes rights away (a deletion, an update) first and at once; what grants new
+	// ones (the creates) once the namespace's statuses are written (holdGrants).
 	start := time.Now()
-	err := errors.Join(r.run(ctx, roleWrites), r.run(ctx, bindingWrites), r.run(ctx, deletes))
-	if n := len(roleWrites) + len(bindingWrites) + len(deletes); n > 0 {
-		logf.FromContext(ctx).V(1).Info("RBAC written", "people", len(people), "roleWrites", len(roleWrites),
-			"bindingWrites", len(bindingWrites), "deletes", len(deletes), "took", time.Since(start).String(), "error", err)
+	err := errors.Join(r.run(ctx, deletes), r.run(ctx, updates))
+	held := time.Duration(0)
+	if len(roleWrites)+len(bindingWrites) > 0 {
+		held = r.holdGrants(ns)
+	}
+	if held == 0 {
+		err = errors.Join(err, r.run(ctx, roleWrites), r.run(ctx, bindingWrites))
+	}
+	if n := len(roleWrites) + len(bindingWrites) + len(updates) + len(deletes); n > 0 {
+		logf.FromContext(ctx).V(1).Info("RBAC written", "people", len(people), "creates", len(roleWrites)+len(bindingWrites),
+			"updates", len(updates), "deletes", len(deletes), "grantsHeld", held > 0, "took", time.Since(start).String(), "error", err)
+	}
+	if held > 0 && err == nil {
+		return ctrl.Result{RequeueAfter: held}, nil
 	}
 	switch {
 	case isCacheBehind(err):
@@ -223,6 +238,24 @@ func (r *RBACReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{}, err
+}
+
+// holdGrants decides whether a namespace's new Roles and RoleBindings wait: while its
+// status controllers still have requests of it queued (statusBacklog), for grantHold at
+// most from the first time they waited. It returns how long they may still wait (the
+// reconcile comes back then at the latest; the backlog going idle wakes it sooner), or
+// zero to write them now.
+func (r *RBACReconciler) holdGrants(ns string) time.Duration {
+	if r.backlog.pending(ns) == 0 {
+		r.holding.Delete(ns)
+		return 0
+	}
+	since, _ := r.holding.LoadOrStore(ns, time.Now())
+	left := grantHold - time.Since(since.(time.Time))
+	if left <= 0 {
+		return 0
+	}
+	return left
 }
 
 // errOwnerMoved: the Account owning the namespace changed while its people's rules were

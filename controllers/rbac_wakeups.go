@@ -44,7 +44,9 @@ const rbacCoalescing = 200 * time.Millisecond
 //     being deleted (R10), changes (its holders' effective access);
 //   - one of the operator's Roles or RoleBindings (from the RBAC cache, which holds
 //     only those), the initial list's included, unless the event is this manager's own
-//     write: an edit or deletion by anyone else is reverted.
+//     write: an edit or deletion by anyone else is reverted;
+//   - a namespace whose new grants were held (holdGrants) once its statuses are all
+//     written (statusBacklog going idle).
 //
 // Each is coalesced (rbacCoalescing). The Roles and RoleBindings are read from a cache
 // of their own, restricted to the operator's label, whatever the manager's cache
@@ -68,6 +70,9 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	r.cache, r.writers = c, make(chan struct{}, rbacWriters)
+	if r.backlog == nil { // set up alone: no status controller counts into it
+		r.backlog = newStatusBacklog()
+	}
 	b := r.models()
 	bld := ctrl.NewControllerManagedBy(mgr).
 		Named(rbacController).
@@ -76,7 +81,14 @@ func (r *RBACReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.WorkCenter{}, rbacWake(b, false, forWorkCenter)).
 		Watches(&v1alpha1.WorkCenterRole{}, rbacWake(b, false, func(o, n *v1alpha1.WorkCenterRole) bool { return roleAccessChanged(o, n) })).
 		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.Role{}, r.wakeForeign())).
-		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.RoleBinding{}, r.wakeForeign()))
+		WatchesRawSource(source.Kind[client.Object](c, &rbacv1.RoleBinding{}, r.wakeForeign())).
+		// A namespace whose statuses are all written: its new grants wait no more.
+		WatchesRawSource(source.Channel(r.backlog.idle, handler.Funcs{
+			GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				if _, held := r.holding.Load(e.Object.GetNamespace()); held {
+					q.Add(namespaceRequest(e.Object.GetNamespace()))
+				}
+			}}))
 	return r.complete(bld, controller.Options{MaxConcurrentReconciles: rbacWorkers, NewQueue: newFairQueue}, r,
 		func(_ context.Context, ns string) []reconcile.Request {
 			return []reconcile.Request{namespaceRequest(ns)}

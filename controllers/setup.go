@@ -66,12 +66,13 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book, opts ...
 		shard.HoldBack(trail.Pending, trail.Hurry)
 	}
 	rec := trail.Recorder
+	backlog := newStatusBacklog()
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own, shard: shard}},
-		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own, shard: shard}},
-		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own, shard: shard}},
-		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own, shard: shard}},
-		&RBACReconciler{reconciler: reconciler{Client: c, book: book, shard: shard}, IdentityPrefix: opt.IdentityPrefix},
+		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own, shard: shard, backlog: backlog}},
+		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own, shard: shard, backlog: backlog}},
+		&WorkCenterRoleReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("workcenterrole-controller"), book: book, own: own, shard: shard, backlog: backlog}},
+		&CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: live, Recorder: rec("collaborator-controller"), book: book, own: own, shard: shard, backlog: backlog}},
+		&RBACReconciler{reconciler: reconciler{Client: c, book: book, shard: shard, backlog: backlog}, IdentityPrefix: opt.IdentityPrefix},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return err
@@ -94,6 +95,9 @@ type reconciler struct {
 	own *ownStatuses
 	// shard is the account sharding (Options.Shard); nil reconciles every namespace.
 	shard Ownership
+	// backlog counts the statuses still to write per namespace (the status controllers'
+	// queues count into it; the RBAC controller holds new grants while it has some).
+	backlog *statusBacklog
 }
 
 func (r *reconciler) models() *accounts.Book { return accounts.Or(r.book, r.Client) }

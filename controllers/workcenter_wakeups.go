@@ -51,7 +51,7 @@ func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing))
-	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.WorkCenterList{}))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.WorkCenterList{}))
 }
 
 // forAccount wakes the namespace's WorkCenters when what their status reads of the

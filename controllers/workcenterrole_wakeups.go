@@ -30,7 +30,7 @@ func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged()))
-	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: newFairQueue}, r, r.inNamespace(&v1alpha1.WorkCenterRoleList{}))
+	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.WorkCenterRoleList{}))
 }
 
 // forCollaborator wakes the roles whose use by the Collaborator changes (changedRoles:
