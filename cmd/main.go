@@ -200,14 +200,19 @@ func main() {
 			log.Error(err, "unable to set up account sharding")
 			os.Exit(1)
 		}
+		op.Shard = member
+		log.Info("sharding the accounts over the replicas", "shard", member.Name(), "leaseNamespace", leaseNamespace)
+	}
+	if enableWebhooks {
 		// Admission's Events are written by the replica that admitted the change, in
-		// whatever account: not fenced by the account's ownership.
+		// whatever account, leader or not: not fenced by the leader's Lease nor by the
+		// account's ownership (a follower's would otherwise be refused, retried and
+		// dropped).
+		var err error
 		if op.Events, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 			log.Error(err, "unable to create the admission Events' client")
 			os.Exit(1)
 		}
-		op.Shard = member
-		log.Info("sharding the accounts over the replicas", "shard", member.Name(), "leaseNamespace", leaseNamespace)
 	}
 	if err := operator.Setup(ctx, mgr, op); err != nil {
 		log.Error(err, "unable to set up the operator")

@@ -899,8 +899,10 @@ collaborators are guests, each collaborator has 3 assignments, the custom roles 
 include chains (half of them member-only), and there are licenses for every Member.
 Durations are wall-clock time on the harness's clock.
 
-- **floor**: one status write per object by the harness, 4 at a time (one worker per
-  controller), nothing else running: what the API server takes for the writes alone.
+- **floor**: one status write per object by the harness, 4 at a time, nothing else
+  running: what the API server takes for the writes alone. (The manager runs 4 workers in
+  each of its four status controllers, and its RBAC writes wait for the statuses:
+  docs/administration.md.)
 - **cold**: every object created with the manager stopped, then the manager started, until
   every object is Ready at its generation. **cold / floor** is the manager's cost over the
   bare writes.
