@@ -79,10 +79,11 @@ func (r *CollaboratorReconciler) forWorkCenter(ctx context.Context, old, cur *v1
 	return requestsFor(out)
 }
 
-// forRole wakes, for a role created or gone, the holders of it and of every role that
-// includes it; for a change (roleAccessChanged), only those whose assignments' status it
-// can change (model.Account.HoldersReached: a resolution, a member-only set for Guests,
-// a deletion starting): a role gaining permissions that stay guest-safe wakes nobody.
+// forRole wakes, for a role gone, the holders of it and of every role that includes it;
+// for one created, those of them whose status does not show every assignment in effect;
+// for a change (roleAccessChanged), only those whose assignments' status it can change
+// (model.Account.HoldersReached: a resolution, a member-only set for Guests, a deletion
+// starting): a role gaining permissions that stay guest-safe wakes nobody.
 func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1.WorkCenterRole) []reconcile.Request {
 	if !roleAccessChanged(old, cur) {
 		return nil
@@ -91,11 +92,32 @@ func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1
 	mapFrom(ctx, r.models(), collaboratorController, cur, func(m *model.Account) {
 		if old == nil {
 			out = m.HoldersOfDependents(cur.Name)
+			if m.Role(cur.Name) != nil {
+				// Created: while it was missing, every assignment to it or to a role
+				// including it was Pending, so a holder whose status shows all its
+				// assignments in effect was judged with it already (a burst: the built-in
+				// roles made while the people are reconciled). The others are woken.
+				out = slices.DeleteFunc(out, allInEffect)
+			}
 		} else {
 			out = m.HoldersReached(old)
 		}
 	})
 	return requestsFor(out)
+}
+
+// allInEffect reports whether c's recorded status, at its generation, shows every one
+// of its assignments in effect.
+func allInEffect(c *v1alpha1.Collaborator) bool {
+	if c.Status.ObservedGeneration != c.Generation || len(c.Status.WorkCenters) == 0 {
+		return false
+	}
+	for _, st := range c.Status.WorkCenters {
+		if !model.InEffect(st.State) {
+			return false
+		}
+	}
+	return true
 }
 
 // forCollaborator wakes the Collaborators another one's change can affect: those sharing

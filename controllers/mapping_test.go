@@ -160,6 +160,26 @@ func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 	holders := append(slices.Clone(direct), "l") // l holds lead, which includes eng
 
 	expectWoken(t, "created or deleted", woken(nil, eng), holders...)
+	// Created while some holders were already judged with it (a burst): those whose
+	// status shows every assignment in effect need nothing; a Pending one is woken.
+	judged := func(name string, state v1alpha1.AssignmentState) *v1alpha1.Collaborator {
+		c := member(name, 1, true, "tower=eng")
+		c.Generation = 1
+		c.Status.ObservedGeneration = 1
+		c.Status.WorkCenters = []v1alpha1.WorkCenterAssignmentStatus{{Name: "tower", Role: "eng", State: state}}
+		return c
+	}
+	{
+		objs := slices.DeleteFunc(mappingWorld(), func(o client.Object) bool { return o.GetName() == "eng" || o.GetName() == "m1" || o.GetName() == "m2" })
+		objs = append(objs, eng, guest, judged("m1", v1alpha1.AssignmentActive), judged("m2", v1alpha1.AssignmentPending))
+		r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, objs...)}}
+		expectWoken(t, "created, m1 judged with it already", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
+		// Deleted (gone from the cache): every holder, whatever its status says.
+		if err := r.Delete(ctx, eng.DeepCopy()); err != nil {
+			t.Fatal(err)
+		}
+		expectWoken(t, "deleted", r.forRole(ctx, nil, eng), holders...)
+	}
 	// What it grants changes, but no holder's status reads it: nobody.
 	expectWoken(t, "a permission that stays guest-safe", woken(eng, with(func(o *v1alpha1.WorkCenterRole) {
 		o.Spec.Permissions = []v1alpha1.Permission{"files.upload"}
