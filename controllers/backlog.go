@@ -29,6 +29,10 @@ type statusBacklog struct {
 	idle chan event.GenericEvent
 }
 
+// makeBacklog makes SetupAll's backlog; the controllers suite keeps what it makes
+// (export_test.go), to hold a namespace's statuses as a burst would.
+var makeBacklog = newStatusBacklog
+
 func newStatusBacklog() *statusBacklog {
 	return &statusBacklog{n: map[string]int{}, idle: make(chan event.GenericEvent, 1024)}
 }

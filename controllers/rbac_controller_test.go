@@ -243,6 +243,67 @@ var _ = Describe("RBAC", func() {
 		Expect(w.since(before)).To(Equal(map[string]int{"Role/" + rbacName("tom"): 1, "RoleBinding/" + rbacName("tom"): 1}))
 	})
 
+	// A burst's new grants wait for the namespace's statuses (holdGrants); what takes
+	// rights away never waits: a Collaborator deleted loses its RoleBinding, and an
+	// assignment removed its rule, at once while the statuses are still queued.
+	It("writes revocations at once while a namespace's new grants wait for its statuses", func() {
+		create(newAccount(ns, "acme", 5), newWorkCenter(ns, "tower-a"), newWorkCenter(ns, "tower-b"),
+			newCollaborator(ns, "tom", v1alpha1.Member, "tower-a=contributor"),
+			newCollaborator(ns, "ann", v1alpha1.Member, "tower-a=contributor", "tower-b=read-only"))
+		Eventually(getRBACBinding(ns, "tom")).Should(Not(BeNil()))
+		Eventually(func(g Gomega) {
+			g.Expect(rules(getRBACRole(ns, "ann")(g))).To(ContainElement("workcenters[tower-a,tower-b]: get"))
+			g.Expect(getRBACBinding(ns, "ann")(g)).NotTo(BeNil())
+		}).Should(Succeed())
+
+		release := controllers.HoldStatuses(ns)
+		defer func() {
+			if release != nil {
+				release()
+			}
+		}()
+		// A new person's grants are held: status written, no Role or RoleBinding.
+		create(newCollaborator(ns, "lee", v1alpha1.Member, "tower-b=contributor"))
+		Eventually(func(g Gomega) {
+			expectCondition(g, getCollaborator(ns, "lee")(g).Status.Conditions, 1, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled)
+		}).Should(Succeed())
+		Consistently(func() bool {
+			var r rbacv1.Role
+			var b rbacv1.RoleBinding
+			return apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, rbacName("lee")), &r)) &&
+				apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, rbacName("lee")), &b))
+		}, "2s").Should(BeTrue(), "new grants are held while the namespace's statuses are queued")
+
+		// Revocations meanwhile: well inside the hold (a minute).
+		start := time.Now()
+		remove(getCollaborator(ns, "tom")(Default))
+		update(getCollaborator(ns, "ann")(Default), func(c *v1alpha1.Collaborator) {
+			c.Spec.WorkCenters = c.Spec.WorkCenters[:1] // tower-b's assignment removed
+		})
+		Eventually(func(g Gomega) {
+			var b rbacv1.RoleBinding
+			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, rbacName("tom")), &b))).To(BeTrue(), "tom's RoleBinding")
+			var r rbacv1.Role
+			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, rbacName("tom")), &r))).To(BeTrue(), "tom's Role")
+			g.Expect(rules(getRBACRole(ns, "ann")(g))).To(ContainElement("workcenters[tower-a]: get"))
+			g.Expect(rules(getRBACRole(ns, "ann")(g))).NotTo(ContainElement(ContainSubstring("tower-b")))
+		}).WithTimeout(10 * time.Second).Should(Succeed())
+		AddReportEntry("revocations while grants are held", time.Since(start).Round(time.Millisecond).String())
+		Expect(can("tom@example.com", "get", "workcenters", ns, "tower-a")).To(BeFalse(), "tom, deleted")
+		Expect(can("ann@example.com", "get", "workcenters", ns, "tower-b")).To(BeFalse(), "ann, unassigned from tower-b")
+		Expect(can("lee@example.com", "get", "workcenters", ns, "tower-b")).To(BeFalse(), "lee, held")
+
+		// The statuses written (the backlog idle), the held grants are written at once,
+		// not at the end of the hold.
+		release()
+		release = nil
+		start = time.Now()
+		Eventually(func() bool {
+			return can("lee@example.com", "get", "workcenters", ns, "tower-b")
+		}).WithTimeout(10 * time.Second).Should(BeTrue(), "lee's grants after the backlog went idle")
+		AddReportEntry("held grants after the backlog went idle", time.Since(start).Round(time.Millisecond).String())
+	})
+
 	It("binds only the holder of a shared email (R5)", func() {
 		create(newAccount(ns, "acme", 5), newWorkCenter(ns, "tower-a"), newCollaborator(ns, "first", v1alpha1.Guest, "tower-a=read-only"))
 		Eventually(getRBACBinding(ns, "first")).Should(Not(BeNil()))

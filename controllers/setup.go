@@ -66,7 +66,7 @@ func SetupAll(_ context.Context, mgr ctrl.Manager, book *accounts.Book, opts ...
 		shard.HoldBack(trail.Pending, trail.Hurry)
 	}
 	rec := trail.Recorder
-	backlog := newStatusBacklog()
+	backlog := makeBacklog()
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&AccountReconciler{reconciler{Client: c, APIReader: live, Recorder: rec("account-controller"), book: book, own: own, shard: shard, backlog: backlog}},
 		&WorkCenterReconciler{reconciler{Client: c, Recorder: rec("workcenter-controller"), book: book, own: own, shard: shard, backlog: backlog}},
