@@ -300,7 +300,7 @@ var _ = Describe("RBAC", func() {
 		start = time.Now()
 		Eventually(func() bool {
 			return can("lee@example.com", "get", "workcenters", ns, "tower-b")
-		}).WithTimeout(10 * time.Second).Should(BeTrue(), "lee's grants after the backlog went idle")
+		}).WithTimeout(10*time.Second).Should(BeTrue(), "lee's grants after the backlog went idle")
 		AddReportEntry("held grants after the backlog went idle", time.Since(start).Round(time.Millisecond).String())
 	})
 
