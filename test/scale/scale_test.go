@@ -131,6 +131,8 @@ type result struct {
 	// new Member create-to-Ready while another account converges, and how many were
 	// timed while it had not converged yet.
 	loadP50, loadP99 time.Duration
+	// loadCreateP50 and loadCreateP99 are those new Members' create calls alone.
+	loadCreateP50, loadCreateP99 time.Duration
 	loadTimed        int
 	// CPU seconds of the manager and the API server during cold convergence.
 	coldCPUManager, coldCPUAPIServer float64
@@ -360,7 +362,7 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 
 	// Latency of the same single changes while another account of about 1,000 objects
 	// is applied at once.
-	r.loadP50, r.loadP99, r.loadTimed = latencyUnderLoad(t, ctx, c, obs, m, s, first, prefix+"-load", changes)
+	r.loadP50, r.loadP99, r.loadCreateP50, r.loadCreateP99, r.loadTimed = latencyUnderLoad(t, ctx, c, obs, m, s, first, prefix+"-load", changes)
 
 	// Admission: the manager restarted with its webhooks served and the webhook
 	// configurations installed, then dry-run updates of the large account.
@@ -726,7 +728,8 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 	var lat []time.Duration
 	for i := range changes {
 		settle(obs, m)
-		lat = append(lat, newMemberReady(t, ctx, c, obs, s.collaborator(ns, memberIndex(s.collaborators+2000+i*3))))
+		took, _ := newMemberReady(t, ctx, c, obs, s.collaborator(ns, memberIndex(s.collaborators+2000+i*3)))
+		lat = append(lat, took)
 	}
 	slices.Sort(lat)
 	if len(lat) == 0 {
@@ -735,14 +738,16 @@ func changeCosts(t *testing.T, ctx context.Context, c client.Client, obs *observ
 	return costs, lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
 }
 
-// newMemberReady creates col and returns how long it took to be Ready at its generation.
-func newMemberReady(t *testing.T, ctx context.Context, c client.Client, obs *observer, col *v1alpha1.Collaborator) time.Duration {
+// newMemberReady creates col and returns how long it took to be Ready at its generation,
+// and how long of that the create call took (the API server and the admission webhooks).
+func newMemberReady(t *testing.T, ctx context.Context, c client.Client, obs *observer, col *v1alpha1.Collaborator) (ready, created time.Duration) {
 	start := time.Now()
 	mustCreate(t, ctx, c, col)
+	created = time.Since(start)
 	k := key("Collaborator", col)
 	for {
 		if ok, at := obs.isConverged(k); ok {
-			return at.Sub(start)
+			return at.Sub(start), created
 		}
 		if time.Since(start) > 2*time.Minute {
 			t.Fatalf("new Member %s not Ready after 2m", col.Name)
@@ -835,6 +840,7 @@ on %s with %d cores (GOMAXPROCS %d), %s.
 		row("quiet after; after restart", fmt.Sprintf("%d; %d", r.quiet, r.restart))
 		row("new Member p50 / p99", fmt.Sprintf("%s / %s", r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond)))
 		row("new Member p50 / p99 under load (timed)", fmt.Sprintf("%s / %s (%d)", ms(r.loadP50), ms(r.loadP99), r.loadTimed))
+		row("of which the create call, p50 / p99 under load", fmt.Sprintf("%s / %s", ms(r.loadCreateP50), ms(r.loadCreateP99)))
 		row("heap (before GC) / RSS / JSON per object", fmt.Sprintf("%.1f (%.1f) / %.1f / %.1f KiB (%.1fx heap)",
 			r.heap/1024, r.heapBusy/1024, r.rss/1024, r.json/1024, r.heap/r.json))
 		row("heap / JSON of every cached object (RBAC's Roles and RoleBindings too)", orDash(r.jsonAll > 0,
@@ -926,7 +932,9 @@ Durations are wall-clock time on the harness's clock.
 - **quiet**: writes in the window after convergence, and after a manager restart.
 - **new Member**: create-to-Ready of single new Members on the converged account, idle;
   **under load**, while another account of about 1,000 objects is applied at once and
-  converges (timed: how many became Ready before it converged, the only ones counted).
+  converges (timed: how many became Ready before it converged, the only ones counted);
+  of which the create call: the API server and the admission webhooks, before the
+  operator's controllers see the new Member.
 - **memory**: the manager's heap in use right after a garbage collection (in brackets,
   before it, garbage included) and its RSS, per cached object, against the objects' JSON
   as the API server serves it; and that heap without what Events hold (estimated from a
