@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unique"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -75,9 +76,10 @@ type RBACReconciler struct {
 	// manager's last write (contentDigest): its watch event wakes nothing. Deleted UIDs
 	// likewise.
 	written sync.Map
-	// cached records, per Role of the RBAC cache (writtenKey), the digests of the
-	// version the cache holds (keepDigests): its rules are dropped from the cache, being
-	// most of a Role's size and only ever compared.
+	// cached records, per Role and RoleBinding of the RBAC cache (writtenKey), the
+	// digests of the version the cache holds (keepDigests): the cache keeps of each
+	// only its name, version and the labels and annotations of others, the rest being
+	// only ever compared.
 	cached sync.Map
 	// holding records since when a namespace's new grants have waited for its statuses
 	// (holdGrants).
@@ -342,18 +344,23 @@ func (r *RBACReconciler) create(ctx context.Context, o client.Object) error {
 
 // update writes w's content over h (cached), with h's resourceVersion: a cache behind
 // the API server makes it a conflict, never a lost write. A RoleBinding whose roleRef
-// (immutable) is not ours is deleted, and made again next time.
+// (immutable) is not ours is deleted, and made again next time. The cache keeps of h
+// only what update needs (keepDigests): the labels and annotations of others, with ours.
 func (r *RBACReconciler) update(ctx context.Context, h, w client.Object) error {
 	o := h.DeepCopyObject().(client.Object)
 	switch o := o.(type) {
 	case *rbacv1.Role:
 		o.Rules = w.(*rbacv1.Role).Rules
 	case *rbacv1.RoleBinding:
-		wb := w.(*rbacv1.RoleBinding)
-		if o.RoleRef != wb.RoleRef {
+		d, recorded := r.digestsOf(h)
+		if !recorded { // the cache is behind the transform: look again shortly
+			return apierrors.NewConflict(rbacv1.Resource("rolebindings"), h.GetName(), errors.New("not yet in the RBAC cache"))
+		}
+		if !d.roleRefOurs {
 			return r.remove(ctx, h)
 		}
-		o.Subjects = wb.Subjects
+		wb := w.(*rbacv1.RoleBinding)
+		o.RoleRef, o.Subjects = wb.RoleRef, wb.Subjects
 	}
 	labels, annotations := o.GetLabels(), o.GetAnnotations()
 	if labels == nil {
@@ -362,7 +369,7 @@ func (r *RBACReconciler) update(ctx context.Context, h, w client.Object) error {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
+	for _, k := range ourLabels {
 		if v, ok := w.GetLabels()[k]; ok {
 			labels[k] = v
 		} else {
@@ -376,6 +383,9 @@ func (r *RBACReconciler) update(ctx context.Context, h, w client.Object) error {
 	r.remember(o)
 	return r.Update(ctx, o)
 }
+
+// ourLabels are the labels the operator sets on its Roles and RoleBindings (Desired).
+var ourLabels = []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator}
 
 func (r *RBACReconciler) remove(ctx context.Context, h client.Object) error {
 	r.written.Store(h.GetUID(), "")
@@ -409,7 +419,9 @@ func writtenKey(o client.Object) string {
 func (r *RBACReconciler) ours(o client.Object, deleted bool) bool {
 	if deleted {
 		r.written.Delete(writtenKey(o))
-		r.cached.Delete(writtenKey(o))
+		if v, ok := r.cached.Load(writtenKey(o)); ok && v.(rbacDigests).uid == o.GetUID() {
+			r.cached.CompareAndDelete(writtenKey(o), v) // not a newer object's of that name
+		}
 		_, ok := r.written.LoadAndDelete(o.GetUID())
 		return ok
 	}
@@ -417,48 +429,111 @@ func (r *RBACReconciler) ours(o client.Object, deleted bool) bool {
 	if !ok {
 		return false
 	}
-	content := contentDigest(o)
-	if role, isRole := o.(*rbacv1.Role); isRole {
-		if cached, ok := r.digestsOf(role); ok {
-			content = cached.content
-		}
-	}
-	return d.(uint64) == content
+	cached, _ := r.digestsOf(o)
+	return d.(uint64) == cached.content()
 }
 
-// roleDigests are the digests of one version of a cached Role (its resourceVersion):
-// of its rules (rulesDigest) and of its content (contentDigest).
-type roleDigests struct {
+// rbacDigests are what the operator compares of one version of a Role or RoleBinding
+// (its UID and resourceVersion), as digests: what it grants, whether its roleRef is
+// ours, its metadata of ours.
+type rbacDigests struct {
+	uid             types.UID
 	resourceVersion string
-	rules, content  uint64
+	// grants: a Role's rules (rulesDigest), a RoleBinding's subjects (subjectsDigest).
+	grants uint64
+	// roleRefOurs: a RoleBinding's roleRef is the Role of its name (Desired's); always
+	// true of a Role.
+	roleRefOurs bool
+	// meta: our labels, our annotation and the ownerReferences (metaDigest).
+	meta uint64
 }
 
-// keepDigests is the RBAC cache's transform: a Role's digests are recorded (cached) and
-// its rules dropped before the cache stores it. The controller only compares a Role's
-// rules with the rules it computes (roleUpToDate) and its content with what it wrote
-// (ours); an update writes the computed rules whole. A Role already transformed (no
-// rules) is left as it is.
-func (r *RBACReconciler) keepDigests(o any) (any, error) {
-	if role, ok := o.(*rbacv1.Role); ok && role.Rules != nil {
-		r.cached.Store(writtenKey(role), roleDigests{resourceVersion: role.ResourceVersion,
-			rules: rulesDigest(role.Rules), content: contentDigest(role)})
-		role.Rules = nil
+// content is one digest of all of d: what remember records of a write.
+func (d rbacDigests) content() uint64 {
+	h := digester{fnv.New64a()}
+	h.list([]string{strconv.FormatUint(d.grants, 16), strconv.FormatBool(d.roleRefOurs), strconv.FormatUint(d.meta, 16)})
+	return h.Sum64()
+}
+
+// digestsOfObject are the digests of o as it is (the whole object, not a cached one).
+func digestsOfObject(o client.Object) rbacDigests {
+	d := rbacDigests{uid: o.GetUID(), resourceVersion: o.GetResourceVersion(), roleRefOurs: true,
+		meta: metaDigest(o.GetLabels(), o.GetAnnotations()[v1alpha1.AnnotationCollaborator], o.GetOwnerReferences())}
+	switch o := o.(type) {
+	case *rbacv1.Role:
+		d.grants = rulesDigest(o.Rules)
+	case *rbacv1.RoleBinding:
+		d.grants = subjectsDigest(o.Subjects)
+		d.roleRefOurs = o.RoleRef == rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: o.Name}
 	}
+	return d
+}
+
+// contentDigest is the digest of what the operator keeps of a Role or RoleBinding as it
+// is: the rules, or the roleRef and subjects; its labels and annotation; the
+// ownerReferences.
+func contentDigest(o client.Object) uint64 { return digestsOfObject(o).content() }
+
+// keepDigests is the RBAC cache's transform: a Role's or RoleBinding's digests are
+// recorded (cached) and the cache keeps only what update needs. Dropped: the rules, the
+// subjects and roleRef, the ownerReferences, and the labels and annotations when they
+// are only ours (all of them are compared by digest, and update writes ours whole); the
+// namespace is shared. The controller only compares a cached object with what it
+// computes (roleUpToDate, bindingUpToDate) and with what it wrote (ours). An object with
+// no recorded digests (digestsOf) is never up to date, so that at worst it is written
+// again.
+func (r *RBACReconciler) keepDigests(o any) (any, error) {
+	obj, ok := o.(client.Object)
+	if !ok {
+		return o, nil
+	}
+	switch x := obj.(type) {
+	case *rbacv1.Role:
+		if x.Rules == nil && x.OwnerReferences == nil {
+			return o, nil // already kept
+		}
+		r.cached.Store(writtenKey(x), digestsOfObject(x))
+		x.Rules = nil
+	case *rbacv1.RoleBinding:
+		if x.Subjects == nil && x.RoleRef == (rbacv1.RoleRef{}) && x.OwnerReferences == nil {
+			return o, nil
+		}
+		r.cached.Store(writtenKey(x), digestsOfObject(x))
+		x.Subjects, x.RoleRef = nil, rbacv1.RoleRef{}
+	default:
+		return o, nil
+	}
+	obj.SetOwnerReferences(nil)
+	if onlyOurs(obj.GetLabels(), ourLabels...) {
+		obj.SetLabels(nil)
+	}
+	if onlyOurs(obj.GetAnnotations(), v1alpha1.AnnotationCollaborator) {
+		obj.SetAnnotations(nil)
+	}
+	obj.SetNamespace(unique.Make(obj.GetNamespace()).Value())
 	return o, nil
 }
 
-// digestsOf are the recorded digests of the cached Role h, when the transform recorded
-// them for the version h is.
-func (r *RBACReconciler) digestsOf(h *rbacv1.Role) (roleDigests, bool) {
-	if h.Rules != nil {
-		return roleDigests{}, false // not transformed: compare the rules themselves
+// onlyOurs reports whether every key of m is one of keys.
+func onlyOurs(m map[string]string, keys ...string) bool {
+	for k := range m {
+		if !slices.Contains(keys, k) {
+			return false
+		}
 	}
-	v, ok := r.cached.Load(writtenKey(h))
-	if !ok {
-		return roleDigests{}, false
+	return true
+}
+
+// digestsOf are the digests of the cached h, and whether the transform recorded them
+// for its version; if it did not, those of h as it is (a whole object, not from the
+// cache; a cached one's are then those of nothing, never up to date).
+func (r *RBACReconciler) digestsOf(h client.Object) (rbacDigests, bool) {
+	if v, ok := r.cached.Load(writtenKey(h)); ok {
+		if d := v.(rbacDigests); d.uid == h.GetUID() && d.resourceVersion == h.GetResourceVersion() {
+			return d, true
+		}
 	}
-	d := v.(roleDigests)
-	return d, d.resourceVersion == h.ResourceVersion
+	return digestsOfObject(h), false
 }
 
 // digester writes strings and lists of strings into a hash, each with its length.
@@ -484,6 +559,18 @@ func (h digester) rules(rules []rbacv1.PolicyRule) {
 	}
 }
 
+// label writes one of our labels: its key, whether it is there, its value.
+func (h digester) label(k, v string, ok bool) {
+	h.str(k)
+	h.str(strconv.FormatBool(ok))
+	h.str(v)
+}
+
+// ref writes one ownerReference.
+func (h digester) ref(apiVersion, kind, name string, uid types.UID, controller, block bool) {
+	h.list([]string{apiVersion, kind, name, string(uid), strconv.FormatBool(controller), strconv.FormatBool(block)})
+}
+
 // rulesDigest is a digest of a Role's rules.
 func rulesDigest(rules []rbacv1.PolicyRule) uint64 {
 	h := digester{fnv.New64a()}
@@ -491,32 +578,49 @@ func rulesDigest(rules []rbacv1.PolicyRule) uint64 {
 	return h.Sum64()
 }
 
-// contentDigest is a digest of what the operator keeps of a Role or RoleBinding: the
-// rules, or the roleRef and subjects; its labels and annotation; the ownerReferences.
-func contentDigest(o client.Object) uint64 {
+// subjectsDigest is a digest of a RoleBinding's subjects.
+func subjectsDigest(subjects []rbacv1.Subject) uint64 {
 	h := digester{fnv.New64a()}
-	str, list := h.str, h.list
-	switch o := o.(type) {
-	case *rbacv1.Role:
-		str("Role")
-		h.rules(o.Rules)
-	case *rbacv1.RoleBinding:
-		list([]string{"RoleBinding", o.RoleRef.APIGroup, o.RoleRef.Kind, o.RoleRef.Name})
-		for _, s := range o.Subjects {
-			list([]string{s.APIGroup, s.Kind, s.Name, s.Namespace})
-		}
-	}
-	for _, k := range []string{v1alpha1.LabelManagedBy, v1alpha1.LabelCollaboratorRBAC, v1alpha1.LabelCollaborator} {
-		v, ok := o.GetLabels()[k]
-		list([]string{k, strconv.FormatBool(ok), v})
-	}
-	str(o.GetAnnotations()[v1alpha1.AnnotationCollaborator])
-	for _, ref := range o.GetOwnerReferences() {
-		list([]string{ref.APIVersion, ref.Kind, ref.Name, string(ref.UID),
-			strconv.FormatBool(ref.Controller != nil && *ref.Controller), strconv.FormatBool(ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion)})
+	for _, s := range subjects {
+		h.list([]string{s.APIGroup, s.Kind, s.Name, s.Namespace})
 	}
 	return h.Sum64()
 }
+
+// metaDigest is a digest of what the operator keeps of a Role's or RoleBinding's
+// metadata: our labels (each there or not, and its value), our annotation, and every
+// ownerReference. desiredMeta is the same of Desired's, without building it.
+func metaDigest(labels map[string]string, annotation string, refs []metav1.OwnerReference) uint64 {
+	h := digester{fnv.New64a()}
+	for _, k := range ourLabels {
+		v, ok := labels[k]
+		h.label(k, v, ok)
+	}
+	h.str(annotation)
+	for _, ref := range refs {
+		h.ref(ref.APIVersion, ref.Kind, ref.Name, ref.UID, ref.Controller != nil && *ref.Controller, ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion)
+	}
+	return h.Sum64()
+}
+
+// desiredMeta is metaDigest of what Desired makes for the Collaborator called
+// collaborator in owner's account.
+func desiredMeta(owner *v1alpha1.Account, collaborator string) uint64 {
+	h := digester{fnv.New64a()}
+	h.label(v1alpha1.LabelManagedBy, v1alpha1.ManagedBy, true)
+	h.label(v1alpha1.LabelCollaboratorRBAC, "true", true)
+	if len(collaborator) <= 63 {
+		h.label(v1alpha1.LabelCollaborator, collaborator, true)
+	} else {
+		h.label(v1alpha1.LabelCollaborator, "", false)
+	}
+	h.str(collaborator)
+	h.ref(accountAPIVersion, model.KindAccount, owner.Name, owner.UID, true, true)
+	return h.Sum64()
+}
+
+// accountAPIVersion is the apiVersion of an ownerReference to an Account.
+var accountAPIVersion = v1alpha1.GroupVersion.String()
 
 // RBACName is the name of the Role and of the RoleBinding of the Collaborator called
 // collaborator: RBACNamePrefix followed by its name, cut and completed with a digest of
@@ -556,50 +660,19 @@ func (r *RBACReconciler) Desired(owner *v1alpha1.Account, c *v1alpha1.Collaborat
 }
 
 // roleUpToDate reports whether the cached Role h is what Desired makes for the
-// Collaborator called collaborator, whose rules are rules, in owner's account: its rules
-// (by their digest, when the cache dropped them: keepDigests), our labels and annotation,
-// its controller. Labels and annotations of others are not ours to keep or remove. It
-// builds nothing: most Roles are up to date.
+// Collaborator called collaborator, whose rules are rules, in owner's account: its rules,
+// our labels and annotation, its controller, by their digests (keepDigests). Labels and
+// annotations of others are not ours to keep or remove. It builds nothing: most Roles
+// are up to date.
 func (r *RBACReconciler) roleUpToDate(h *rbacv1.Role, owner *v1alpha1.Account, collaborator string, rules []rbacv1.PolicyRule) bool {
-	same := false
-	if d, ok := r.digestsOf(h); ok {
-		same = d.rules == rulesDigest(rules)
-	} else {
-		same = equalRules(h.Rules, rules)
-	}
-	return same && ourMetadata(h, owner, collaborator)
+	d, _ := r.digestsOf(h)
+	return d.grants == rulesDigest(rules) && d.meta == desiredMeta(owner, collaborator)
 }
 
 // bindingUpToDate is roleUpToDate for the RoleBinding of c: its roleRef and its one
 // subject, c's user.
 func (r *RBACReconciler) bindingUpToDate(h *rbacv1.RoleBinding, owner *v1alpha1.Account, c *v1alpha1.Collaborator) bool {
-	return h.RoleRef == rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RBACName(c.Name)} &&
-		len(h.Subjects) == 1 && h.Subjects[0] == rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: r.IdentityPrefix + c.Spec.Email} &&
-		ourMetadata(h, owner, c.Name)
-}
-
-// ourMetadata reports whether h carries the labels, annotation and controller Desired
-// gives the objects of the Collaborator called collaborator.
-func ourMetadata(h client.Object, owner *v1alpha1.Account, collaborator string) bool {
-	labels := h.GetLabels()
-	if labels[v1alpha1.LabelManagedBy] != v1alpha1.ManagedBy || labels[v1alpha1.LabelCollaboratorRBAC] != "true" {
-		return false
-	}
-	if v, ok := labels[v1alpha1.LabelCollaborator]; ok != (len(collaborator) <= 63) || (ok && v != collaborator) {
-		return false
-	}
-	if h.GetAnnotations()[v1alpha1.AnnotationCollaborator] != collaborator {
-		return false
-	}
-	refs := h.GetOwnerReferences()
-	return len(refs) == 1 && refs[0].APIVersion == v1alpha1.GroupVersion.String() && refs[0].Kind == model.KindAccount &&
-		refs[0].Name == owner.Name && refs[0].UID == owner.UID &&
-		refs[0].Controller != nil && *refs[0].Controller && refs[0].BlockOwnerDeletion != nil && *refs[0].BlockOwnerDeletion
-}
-
-func equalRules(a, b []rbacv1.PolicyRule) bool {
-	return slices.EqualFunc(a, b, func(x, y rbacv1.PolicyRule) bool {
-		return slices.Equal(x.Verbs, y.Verbs) && slices.Equal(x.APIGroups, y.APIGroups) && slices.Equal(x.Resources, y.Resources) &&
-			slices.Equal(x.ResourceNames, y.ResourceNames) && slices.Equal(x.NonResourceURLs, y.NonResourceURLs)
-	})
+	d, _ := r.digestsOf(h)
+	subject := [1]rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: r.IdentityPrefix + c.Spec.Email}}
+	return d.roleRefOurs && d.grants == subjectsDigest(subject[:]) && d.meta == desiredMeta(owner, c.Name)
 }

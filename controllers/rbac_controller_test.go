@@ -304,6 +304,40 @@ var _ = Describe("RBAC", func() {
 		AddReportEntry("held grants after the backlog went idle", time.Since(start).Round(time.Millisecond).String())
 	})
 
+	// The RBAC cache keeps only digests of what the operator writes (keepDigests), and
+	// the labels and annotations of others: an update of the operator's keeps them.
+	It("keeps the labels and annotations of others on its Roles and RoleBindings through its updates", func() {
+		create(newAccount(ns, "acme", 5), newWorkCenter(ns, "tower-a"), newWorkCenter(ns, "tower-b"),
+			newCollaborator(ns, "jane", v1alpha1.Guest, "tower-a=read-only"))
+		Eventually(getRBACBinding(ns, "jane")).Should(Not(BeNil()))
+		update(getRBACRole(ns, "jane")(Default), func(r *rbacv1.Role) {
+			r.Labels["team"] = "north"
+			r.Annotations = map[string]string{"note": "audited", v1alpha1.AnnotationCollaborator: "jane"}
+		})
+		update(getRBACBinding(ns, "jane")(Default), func(b *rbacv1.RoleBinding) { b.Labels["team"] = "north" })
+		update(getCollaborator(ns, "jane")(Default), func(c *v1alpha1.Collaborator) {
+			c.Spec.WorkCenters = append(c.Spec.WorkCenters, v1alpha1.WorkCenterAssignment{Name: "tower-b", Role: "read-only"})
+			c.Spec.Email = "jane.doe@example.com"
+		})
+		Eventually(func(g Gomega) {
+			role := getRBACRole(ns, "jane")(g)
+			g.Expect(rules(role)).To(ContainElement("workcenters[tower-a,tower-b]: get"))
+			g.Expect(role.Labels).To(HaveKeyWithValue("team", "north"))
+			g.Expect(role.Labels).To(HaveKeyWithValue(v1alpha1.LabelCollaborator, "jane"))
+			g.Expect(role.Annotations).To(Equal(map[string]string{"note": "audited", v1alpha1.AnnotationCollaborator: "jane"}))
+			b := getRBACBinding(ns, "jane")(g)
+			g.Expect(b.Subjects[0].Name).To(Equal("jane.doe@example.com"))
+			g.Expect(b.Labels).To(HaveKeyWithValue("team", "north"))
+		}).Should(Succeed())
+		// Our label taken off by someone else comes back, theirs staying.
+		update(getRBACRole(ns, "jane")(Default), func(r *rbacv1.Role) { delete(r.Labels, v1alpha1.LabelCollaborator) })
+		Eventually(func(g Gomega) {
+			role := getRBACRole(ns, "jane")(g)
+			g.Expect(role.Labels).To(HaveKeyWithValue(v1alpha1.LabelCollaborator, "jane"))
+			g.Expect(role.Labels).To(HaveKeyWithValue("team", "north"))
+		}).Should(Succeed())
+	})
+
 	It("binds only the holder of a shared email (R5)", func() {
 		create(newAccount(ns, "acme", 5), newWorkCenter(ns, "tower-a"), newCollaborator(ns, "first", v1alpha1.Guest, "tower-a=read-only"))
 		Eventually(getRBACBinding(ns, "first")).Should(Not(BeNil()))

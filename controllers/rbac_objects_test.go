@@ -94,43 +94,70 @@ func TestDesiredIsUpToDate(t *testing.T) {
 	}
 }
 
-// The RBAC cache keeps Roles without their rules (keepDigests): a cached Role is up to
-// date by its rules' digest, at the version the digest was taken of; other rules, or a
-// newer version not yet seen by the transform, are not; this manager's own write is
-// still told from anyone else's.
-func TestCachedRolesKeepDigests(t *testing.T) {
+// The RBAC cache keeps Roles and RoleBindings as digests (keepDigests): a cached object
+// is up to date by its digests, at the version they were taken of; other rules, another
+// subject, another owner, or a newer version not yet seen by the transform, are not;
+// this manager's own write is still told from anyone else's; the labels and annotations
+// of others are kept for update.
+func TestCachedRBACKeepsDigests(t *testing.T) {
 	owner := fixtures.Account("acme", "acme", 5)
 	owner.UID = types.UID("uid-acme")
-	r := &RBACReconciler{}
+	r := &RBACReconciler{IdentityPrefix: "oidc:"}
+	tom := fixtures.Collaborator("acme", "tom", v1alpha1.Member)
 	rules := []rbacv1.PolicyRule{{APIGroups: []string{"access.workcenter.io"}, Resources: []string{"workcenters"},
 		ResourceNames: []string{"tower"}, Verbs: []string{"get"}}}
-	role, _ := r.Desired(owner, fixtures.Collaborator("acme", "tom", v1alpha1.Member), rules)
-	role.ResourceVersion = "7"
-	r.remember(role) // this manager writes it
-	written := role.DeepCopy()
+	role, binding := r.Desired(owner, tom, rules)
+	role.ResourceVersion, binding.ResourceVersion = "7", "7"
+	role.UID, binding.UID = "uid-role", "uid-binding"
+	r.remember(role) // this manager writes them
+	r.remember(binding)
+	written, writtenBinding := role.DeepCopy(), binding.DeepCopy()
 	o, err := r.keepDigests(role)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cached := o.(*rbacv1.Role)
-	if cached.Rules != nil {
-		t.Fatal("the cache keeps the rules")
+	if cached.Rules != nil || cached.OwnerReferences != nil || cached.Labels != nil || cached.Annotations != nil {
+		t.Fatalf("the cache keeps more than it needs: %+v", cached)
 	}
-	if !r.roleUpToDate(cached, owner, "tom", rules) {
-		t.Error("a cached Role with the same rules is not up to date")
+	if cached.Name != role.Name || cached.Namespace != "acme" || cached.ResourceVersion != "7" || cached.UID != "uid-role" {
+		t.Fatalf("the cache lost what update needs: %+v", cached.ObjectMeta)
+	}
+	o, _ = r.keepDigests(binding)
+	cachedBinding := o.(*rbacv1.RoleBinding)
+	if cachedBinding.Subjects != nil || cachedBinding.RoleRef != (rbacv1.RoleRef{}) || cachedBinding.OwnerReferences != nil || cachedBinding.Labels != nil {
+		t.Fatalf("the cache keeps more than it needs: %+v", cachedBinding)
+	}
+	if again, _ := r.keepDigests(cached); !r.roleUpToDate(again.(*rbacv1.Role), owner, "tom", rules) {
+		t.Error("a kept Role, transformed again, lost its digests")
+	}
+	if !r.roleUpToDate(cached, owner, "tom", rules) || !r.bindingUpToDate(cachedBinding, owner, tom) {
+		t.Error("a cached Role or RoleBinding as Desired makes it is not up to date")
 	}
 	other := []rbacv1.PolicyRule{{APIGroups: []string{"access.workcenter.io"}, Resources: []string{"workcenters"},
 		ResourceNames: []string{"annex"}, Verbs: []string{"get"}}}
 	if r.roleUpToDate(cached, owner, "tom", other) {
 		t.Error("a cached Role with other rules is up to date")
 	}
-	if !r.ours(cached, false) {
+	moved := owner.DeepCopy()
+	moved.UID = "uid-other"
+	if r.roleUpToDate(cached, moved, "tom", rules) || r.bindingUpToDate(cachedBinding, moved, tom) {
+		t.Error("a cached Role or RoleBinding of another owner is up to date")
+	}
+	renamed := tom.DeepCopy()
+	renamed.Spec.Email = "thomas@example.com"
+	if r.bindingUpToDate(cachedBinding, owner, renamed) {
+		t.Error("a cached RoleBinding to another user is up to date")
+	}
+	if !r.ours(cached, false) || !r.ours(cachedBinding, false) {
 		t.Error("this manager's own write, cached, is taken for someone else's")
 	}
-	// Someone edits the rules: the new version's digests are recorded, and it is theirs.
+	// Someone edits the rules, the subjects and the roleRef, and labels them: the new
+	// versions' digests are recorded, and they are theirs; their labels are kept.
 	edited := written.DeepCopy()
 	edited.ResourceVersion = "8"
 	edited.Rules[0].Verbs = []string{"get", "delete"}
+	edited.Labels["team"] = "north"
 	editedRules := slices.Clone(edited.Rules)
 	o, _ = r.keepDigests(edited)
 	if r.ours(o.(*rbacv1.Role), false) {
@@ -139,16 +166,40 @@ func TestCachedRolesKeepDigests(t *testing.T) {
 	if r.roleUpToDate(o.(*rbacv1.Role), owner, "tom", rules) {
 		t.Error("an edited Role is up to date")
 	}
-	// A version the transform has not recorded (no rules, another resourceVersion) is
-	// never taken as up to date.
+	if l := o.(*rbacv1.Role).Labels; l["team"] != "north" || l[v1alpha1.LabelCollaborator] != "tom" {
+		t.Errorf("the labels of others, and ours with them, are not kept for update: %v", l)
+	}
+	editedBinding := writtenBinding.DeepCopy()
+	editedBinding.ResourceVersion = "8"
+	editedBinding.Subjects = append(editedBinding.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, Name: "mallory"})
+	o, _ = r.keepDigests(editedBinding)
+	if r.ours(o.(*rbacv1.RoleBinding), false) || r.bindingUpToDate(o.(*rbacv1.RoleBinding), owner, tom) {
+		t.Error("a RoleBinding with a second subject is ours, or up to date")
+	}
+	otherRef := writtenBinding.DeepCopy()
+	otherRef.ResourceVersion = "9"
+	otherRef.RoleRef.Name = "admin"
+	o, _ = r.keepDigests(otherRef)
+	if d, recorded := r.digestsOf(o.(*rbacv1.RoleBinding)); !recorded || d.roleRefOurs || r.bindingUpToDate(o.(*rbacv1.RoleBinding), owner, tom) {
+		t.Error("a RoleBinding to another Role is taken for ours")
+	}
+	// A version the transform has not recorded (nothing kept, another resourceVersion)
+	// is never taken as up to date.
 	unseen := cached.DeepCopy()
-	unseen.ResourceVersion = "9"
-	if r.roleUpToDate(unseen, owner, "tom", editedRules) {
+	unseen.ResourceVersion = "10"
+	if r.roleUpToDate(unseen, owner, "tom", editedRules) || r.roleUpToDate(unseen, owner, "tom", rules) {
 		t.Error("a version with no digest is up to date")
 	}
-	// Deleted: its digests go.
-	r.ours(unseen, true)
-	if _, ok := r.cached.Load(writtenKey(unseen)); ok {
+	// Deleted: its digests go, unless a newer object of that name is recorded already.
+	renewed := written.DeepCopy()
+	renewed.UID, renewed.ResourceVersion = "uid-role-2", "11"
+	_, _ = r.keepDigests(renewed)
+	r.ours(unseen, true) // the old object's deletion, seen after the new one's transform
+	if _, ok := r.cached.Load(writtenKey(unseen)); !ok {
+		t.Error("a deletion dropped the digests of the object made again under that name")
+	}
+	r.ours(renewed, true)
+	if _, ok := r.cached.Load(writtenKey(renewed)); ok {
 		t.Error("a deleted Role's digests are kept")
 	}
 }
