@@ -49,10 +49,32 @@ func (r *CollaboratorReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	r.models().Touch(&c)
 	step := newStatusStep(&c, r.own)
 	step.written = func(before client.Object) { r.recordTransitions(before.(*v1alpha1.Collaborator), &c) }
-	return step.finish(ctx, r.Client, r.reconcile(ctx, &c, step))
+	judged := notJudged
+	res, err := step.finish(ctx, r.Client, r.reconcile(ctx, &c, step, &judged))
+	if err != nil || !res.IsZero() || judged == notJudged || allInEffect(&c) {
+		return res, err
+	}
+	// A role that came while c was judged without it skipped c if its status said all
+	// in effect (forRole): c, written not in effect, is judged again.
+	var appeared uint64
+	if err := r.models().Read(ctx, c.Namespace, func(m *model.Account) error {
+		appeared = m.RolesAppeared()
+		return nil
+	}); err != nil {
+		return ctrl.Result{}, err
+	}
+	if appeared != judged {
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	}
+	return res, nil
 }
 
-func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep) error {
+// notJudged: the reconcile did not judge the Collaborator's assignments.
+const notJudged = ^uint64(0)
+
+// reconcile computes c's status; judged is set to the account model's RolesAppeared
+// when c's assignments are judged.
+func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Collaborator, step *statusStep, judged *uint64) error {
 	if c.DeletionTimestamp.IsZero() {
 		// R7: every AccountAdministrator carries the finalizer, so the last one cannot go.
 		if err := ensureFinalizer(ctx, r.Client, c, v1alpha1.FinalizerLastAdministrator, model.IsAccountAdministrator(c)); err != nil {
@@ -65,6 +87,7 @@ func (r *CollaboratorReconciler) reconcile(ctx context.Context, c *v1alpha1.Coll
 	now := metav1.Now().Rfc3339Copy()
 	if err := r.models().Read(ctx, c.Namespace, func(m *model.Account) error {
 		account, e = m.Owner(), m.Evaluate(c, "", now)
+		*judged = m.RolesAppeared()
 		return nil
 	}); err != nil {
 		return err

@@ -96,8 +96,13 @@ func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1
 				// Created: while it was missing, every assignment to it or to a role
 				// including it was Pending, so a holder whose status shows all its
 				// assignments in effect was judged with it already (a burst: the built-in
-				// roles made while the people are reconciled). The others are woken.
-				out = slices.DeleteFunc(out, allInEffect)
+				// roles made while the people are reconciled). The others are woken: a
+				// status not in effect, or a write of this manager's not yet in the
+				// cache that is not; a reconcile under way when the role came writes,
+				// then judges again (CollaboratorReconciler.Reconcile).
+				out = slices.DeleteFunc(out, func(c *v1alpha1.Collaborator) bool {
+					return allInEffect(c) && r.own.lastInEffect(c)
+				})
 			}
 		} else {
 			out = m.HoldersReached(old)

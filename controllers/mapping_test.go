@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -164,6 +165,7 @@ func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 	// status shows every assignment in effect need nothing; a Pending one is woken.
 	judged := func(name string, state v1alpha1.AssignmentState) *v1alpha1.Collaborator {
 		c := member(name, 1, true, "tower=eng")
+		c.UID = types.UID("uid-" + name)
 		c.Generation = 1
 		c.Status.ObservedGeneration = 1
 		c.Status.WorkCenters = []v1alpha1.WorkCenterAssignmentStatus{{Name: "tower", Role: "eng", State: state}}
@@ -174,6 +176,17 @@ func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 		objs = append(objs, eng, guest, judged("m1", v1alpha1.AssignmentActive), judged("m2", v1alpha1.AssignmentPending))
 		r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, objs...)}}
 		expectWoken(t, "created, m1 judged with it already", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
+		// m1's status in the cache says in effect, but this manager has written since a
+		// status that is not (judged while the role was missing; the cache not there
+		// yet): it is woken.
+		own := &ownStatuses{}
+		pending := judged("m1", v1alpha1.AssignmentPending)
+		own.remember(pending)
+		r.own = own
+		expectWoken(t, "created, m1's last write not in effect", r.forRole(ctx, nil, eng), "ge", "l", "m1", "m2", "m3", "m4", "m5")
+		own.remember(judged("m1", v1alpha1.AssignmentActive))
+		expectWoken(t, "created, m1's last write in effect", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
+		r.own = nil
 		// Deleted (gone from the cache): every holder, whatever its status says.
 		if err := r.Delete(ctx, eng.DeepCopy()); err != nil {
 			t.Fatal(err)

@@ -161,11 +161,17 @@ func conditionsOf(o client.Object) *[]metav1.Condition {
 }
 
 // ownStatuses holds, per object (UID), a digest of the last status this manager wrote
-// or is writing: what a status-only update must carry to be its own (ownChanges). One
-// is shared by the four reconcilers of a manager (SetupAll). A nil *ownStatuses records
-// nothing and finds nothing foreign.
+// or is writing: what a status-only update must carry to be its own (ownChanges); and,
+// of a Collaborator, whether that status showed every assignment in effect
+// (lastInEffect). One is shared by the four reconcilers of a manager (SetupAll). A nil
+// *ownStatuses records nothing and finds nothing foreign.
 type ownStatuses struct {
-	digests sync.Map // UID: uint64
+	digests sync.Map // UID: ownStatus
+}
+
+type ownStatus struct {
+	digest   uint64
+	inEffect bool
 }
 
 // remember records the status about to be written to o as ours. Recorded before the
@@ -173,7 +179,8 @@ type ownStatuses struct {
 // digest only that very status would match, which would be correct anyway.
 func (s *ownStatuses) remember(o client.Object) {
 	if s != nil {
-		s.digests.Store(o.GetUID(), statusDigest(o))
+		c, ok := o.(*v1alpha1.Collaborator)
+		s.digests.Store(o.GetUID(), ownStatus{digest: statusDigest(o), inEffect: ok && allInEffect(c)})
 	}
 }
 
@@ -190,7 +197,18 @@ func (s *ownStatuses) foreign(o, n client.Object) bool {
 		return false
 	}
 	ours, ok := s.digests.Load(n.GetUID())
-	return !ok || ours.(uint64) != statusDigest(n)
+	return !ok || ours.(ownStatus).digest != statusDigest(n)
+}
+
+// lastInEffect reports whether the last status this manager wrote or is writing to c
+// showed every assignment in effect; true when it wrote none (the stored one stands).
+// The cache can still show an earlier status than that write.
+func (s *ownStatuses) lastInEffect(c *v1alpha1.Collaborator) bool {
+	if s == nil {
+		return true
+	}
+	ours, ok := s.digests.Load(c.UID)
+	return !ok || ours.(ownStatus).inEffect
 }
 
 // statusDigest is a digest of an object's status as it is stored (JSON: times to the

@@ -537,3 +537,55 @@ func TestPackNotes(t *testing.T) {
 		})
 	}
 }
+
+// A role that comes while a Collaborator is judged without it: forRole may skip the
+// Collaborator (its status still said all in effect), so the reconcile, having written
+// what it judged, sees the role came and asks to judge again; without a role coming, a
+// status not in effect asks for nothing more.
+func TestCollaboratorJudgedAgainWhenARoleCameMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	roleComes := true
+	c := newFakeClient(interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			if roleComes { // while the status judged without it is written
+				roleComes = false
+				if err := cl.Create(ctx, fixtures.Role(ns, "eng")); err != nil {
+					return err
+				}
+			}
+			return cl.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+	}, fixtures.Account(ns, "acme", 5), fixtures.WorkCenter(ns, "tower"), fixtures.WorkCenter(ns, "annex"),
+		fixtures.Collaborator(ns, "tom", v1alpha1.Member, "tower=eng"),
+		fixtures.Collaborator(ns, "ann", v1alpha1.Member, "annex=nowhere"))
+	r := &CollaboratorReconciler{reconciler: reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(10)}}
+	state := func(name string) v1alpha1.AssignmentState {
+		var got v1alpha1.Collaborator
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Status.WorkCenters) != 1 {
+			t.Fatalf("%s: status %+v", name, got.Status)
+		}
+		return got.Status.WorkCenters[0].State
+	}
+	res, err := r.Reconcile(ctx, request("tom"))
+	if err != nil || res.RequeueAfter == 0 {
+		t.Fatalf("judged without the role that came meanwhile: %+v, %v; want it judged again", res, err)
+	}
+	if s := state("tom"); s != v1alpha1.AssignmentPending {
+		t.Fatalf("written as judged: %s", s)
+	}
+	if res, err = r.Reconcile(ctx, request("tom")); err != nil || !res.IsZero() {
+		t.Fatalf("judged again: %+v, %v", res, err)
+	}
+	if s := state("tom"); !model.InEffect(s) {
+		t.Fatalf("judged again with the role: %s", s)
+	}
+	if res, err = r.Reconcile(ctx, request("ann")); err != nil || !res.IsZero() {
+		t.Fatalf("Pending with no role coming: %+v, %v; want nothing more", res, err)
+	}
+	if s := state("ann"); s != v1alpha1.AssignmentPending {
+		t.Fatalf("ann: %s", s)
+	}
+}

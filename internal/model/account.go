@@ -80,6 +80,8 @@ type Account struct {
 	// collaboratorsGeneration counts the changes to Collaborators, so that a memo made
 	// of names is kept only if none came while it was made.
 	collaboratorsGeneration uint64
+	// rolesAppeared counts the roles that came into the model (RolesAppeared).
+	rolesAppeared uint64
 }
 
 type nameSet map[string]struct{}
@@ -135,6 +137,9 @@ func (a *Account) Set(obj any) error {
 		a.workCenters[o.Name] = o
 		a.workCenterChanged(old, o)
 	case *v1alpha1.WorkCenterRole:
+		if _, ok := a.roles[o.Name]; !ok {
+			a.rolesAppeared++
+		}
 		a.roles[o.Name] = o
 		a.rolesChanged()
 	case *v1alpha1.Collaborator:
@@ -268,6 +273,11 @@ func (a *Account) Roles() Roles { return a.roles }
 
 // Role is the role called name, nil when there is none.
 func (a *Account) Role(name string) *v1alpha1.WorkCenterRole { return a.roles[name] }
+
+// RolesAppeared counts the roles that came into this model (created, or seen for the
+// first time): a person judged at one count and written at another may have been judged
+// without a role that exists now.
+func (a *Account) RolesAppeared() uint64 { return a.rolesAppeared }
 
 // Effective is the role's effective permissions (Roles.Effective), computed once
 // until a role changes. Callers must not change the set.

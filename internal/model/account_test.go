@@ -321,3 +321,33 @@ func TestSetRefusesOtherKinds(t *testing.T) {
 		t.Fatal("Set accepted an object that is none of the four kinds")
 	}
 }
+
+// RolesAppeared counts a role coming into the model, not one changing: a role set again
+// counts nothing, one removed and set again counts once more.
+func TestRolesAppeared(t *testing.T) {
+	a := New("acme")
+	eng := fixtures.Role("acme", "eng")
+	steps := []struct {
+		what string
+		do   func()
+		want uint64
+	}{
+		{"empty", func() {}, 0},
+		{"eng set", func() { _ = a.Set(eng) }, 1},
+		{"eng changed", func() {
+			edited := eng.DeepCopy()
+			edited.Spec.Description = "edited"
+			_ = a.Set(edited)
+		}, 1},
+		{"a Collaborator set", func() { _ = a.Set(fixtures.Collaborator("acme", "tom", v1alpha1.Member, "tower=eng")) }, 1},
+		{"eng removed", func() { a.Remove(KindWorkCenterRole, "eng") }, 1},
+		{"eng set again", func() { _ = a.Set(eng) }, 2},
+		{"view set", func() { _ = a.Set(fixtures.Role("acme", "view")) }, 3},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := a.RolesAppeared(); got != s.want {
+			t.Fatalf("%s: RolesAppeared %d, want %d", s.what, got, s.want)
+		}
+	}
+}
