@@ -94,14 +94,18 @@ func (r *CollaboratorReconciler) forRole(ctx context.Context, old, cur *v1alpha1
 			out = m.HoldersOfDependents(cur.Name)
 			if m.Role(cur.Name) != nil {
 				// Created: while it was missing, every assignment to it or to a role
-				// including it was Pending, so a holder whose status shows all its
-				// assignments in effect was judged with it already (a burst: the built-in
-				// roles made while the people are reconciled). The others are woken: a
-				// status not in effect, or a write of this manager's not yet in the
-				// cache that is not; a reconcile under way when the role came writes,
-				// then judges again (CollaboratorReconciler.Reconcile).
+				// including it was Pending, so a holder judged with all its assignments
+				// in effect was judged with it already, or does not need it (a burst:
+				// the built-in roles made while the people are reconciled). That
+				// judgment is this manager's last status write for the holder's
+				// generation, which the cache may not show yet, or else the status the
+				// cache shows. The others are woken; a reconcile under way when the role
+				// came writes, then judges again (CollaboratorReconciler.Reconcile).
 				out = slices.DeleteFunc(out, func(c *v1alpha1.Collaborator) bool {
-					return allInEffect(c) && r.own.lastInEffect(c)
+					if inEffect, known := r.own.lastJudged(c); known {
+						return inEffect
+					}
+					return allInEffect(c)
 				})
 			}
 		} else {

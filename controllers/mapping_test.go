@@ -176,16 +176,21 @@ func TestCollaboratorsWokenByRoleChanges(t *testing.T) {
 		objs = append(objs, eng, guest, judged("m1", v1alpha1.AssignmentActive), judged("m2", v1alpha1.AssignmentPending))
 		r := &CollaboratorReconciler{reconciler: reconciler{Client: newFakeClient(interceptor.Funcs{}, objs...)}}
 		expectWoken(t, "created, m1 judged with it already", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
-		// m1's status in the cache says in effect, but this manager has written since a
-		// status that is not (judged while the role was missing; the cache not there
-		// yet): it is woken.
+		// This manager's last write for a holder's generation counts before the cache,
+		// which may not show it yet: m1's cached status says in effect, but it has
+		// written since a status that is not (judged while the role was missing): it is
+		// woken; m2's says Pending, but its last write is in effect: it is not.
 		own := &ownStatuses{}
-		pending := judged("m1", v1alpha1.AssignmentPending)
-		own.remember(pending)
 		r.own = own
-		expectWoken(t, "created, m1's last write not in effect", r.forRole(ctx, nil, eng), "ge", "l", "m1", "m2", "m3", "m4", "m5")
+		own.remember(judged("m1", v1alpha1.AssignmentPending))
+		own.remember(judged("m2", v1alpha1.AssignmentActive))
+		expectWoken(t, "created, the last writes not yet cached", r.forRole(ctx, nil, eng), "ge", "l", "m1", "m3", "m4", "m5")
+		// A write of an earlier generation says nothing of this one: the cache decides.
+		earlier := judged("m2", v1alpha1.AssignmentActive)
+		earlier.Generation, earlier.Status.ObservedGeneration = 0, 0
+		own.remember(earlier)
 		own.remember(judged("m1", v1alpha1.AssignmentActive))
-		expectWoken(t, "created, m1's last write in effect", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
+		expectWoken(t, "created, m2's last write of an earlier generation", r.forRole(ctx, nil, eng), "ge", "l", "m2", "m3", "m4", "m5")
 		r.own = nil
 		// Deleted (gone from the cache): every holder, whatever its status says.
 		if err := r.Delete(ctx, eng.DeepCopy()); err != nil {

@@ -170,8 +170,11 @@ type ownStatuses struct {
 }
 
 type ownStatus struct {
-	digest   uint64
-	inEffect bool
+	digest uint64
+	// generation and inEffect: of a Collaborator, the generation the status was judged
+	// at and whether it showed every assignment in effect (lastJudged).
+	generation int64
+	inEffect   bool
 }
 
 // remember records the status about to be written to o as ours. Recorded before the
@@ -179,8 +182,11 @@ type ownStatus struct {
 // digest only that very status would match, which would be correct anyway.
 func (s *ownStatuses) remember(o client.Object) {
 	if s != nil {
-		c, ok := o.(*v1alpha1.Collaborator)
-		s.digests.Store(o.GetUID(), ownStatus{digest: statusDigest(o), inEffect: ok && allInEffect(c)})
+		own := ownStatus{digest: statusDigest(o)}
+		if c, ok := o.(*v1alpha1.Collaborator); ok {
+			own.generation, own.inEffect = c.Status.ObservedGeneration, allInEffect(c)
+		}
+		s.digests.Store(o.GetUID(), own)
 	}
 }
 
@@ -200,15 +206,19 @@ func (s *ownStatuses) foreign(o, n client.Object) bool {
 	return !ok || ours.(ownStatus).digest != statusDigest(n)
 }
 
-// lastInEffect reports whether the last status this manager wrote or is writing to c
-// showed every assignment in effect; true when it wrote none (the stored one stands).
-// The cache can still show an earlier status than that write.
-func (s *ownStatuses) lastInEffect(c *v1alpha1.Collaborator) bool {
+// lastJudged reports whether the last status this manager wrote or is writing to c,
+// judged at c's generation, showed every assignment in effect; known is false when it
+// wrote none at that generation. The cache can still show an earlier status than that
+// write.
+func (s *ownStatuses) lastJudged(c *v1alpha1.Collaborator) (inEffect, known bool) {
 	if s == nil {
-		return true
+		return false, false
 	}
-	ours, ok := s.digests.Load(c.UID)
-	return !ok || ours.(ownStatus).inEffect
+	v, ok := s.digests.Load(c.UID)
+	if !ok || v.(ownStatus).generation != c.Generation {
+		return false, false
+	}
+	return v.(ownStatus).inEffect, true
 }
 
 // statusDigest is a digest of an object's status as it is stored (JSON: times to the
