@@ -26,14 +26,14 @@ import (
 //     restore it (R9), and a custom role appearing, going or starting to be deleted
 //     (R11 counts them).
 func (r *AccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toAccounts := mapHandler(r.models(), r.accountsInNamespace)
+	toAccounts := mapHandler(r.models(), accountController, r.accountsInNamespace)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(accountController).
-		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges(r.own))).
-		Watches(&v1alpha1.Account{}, mapHandler(r.models(), r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
+		For(&v1alpha1.Account{}, builder.WithPredicates(ownChanges(r.own, accountController))).
+		Watches(&v1alpha1.Account{}, mapHandler(r.models(), accountController, r.otherAccounts), builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.Collaborator{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&v1alpha1.WorkCenter{}, toAccounts, builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged()))
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), accountController, r.forRole), builder.WithPredicates(specOrDeletionChanged()))
 	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.AccountList{}))
 }
 

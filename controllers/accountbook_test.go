@@ -86,7 +86,7 @@ func TestPairHandlerTouchesBeforeMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen int32
-	h := pairHandler(b, func(ctx context.Context, _, _ *v1alpha1.Account) []reconcile.Request {
+	h := pairHandler(b, "test", func(ctx context.Context, _, _ *v1alpha1.Account) []reconcile.Request {
 		seen = licensesIn(t, b)
 		return nil
 	})

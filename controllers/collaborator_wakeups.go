@@ -36,11 +36,11 @@ import (
 func (r *CollaboratorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(collaboratorController).
-		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own))).
-		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
+		For(&v1alpha1.Collaborator{}, builder.WithPredicates(ownChanges(r.own, collaboratorController))).
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), collaboratorController, r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), collaboratorController, r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), collaboratorController, r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), collaboratorController, r.forCollaborator), builder.WithPredicates(predicate.Or(specOrDeletionChanged(),
 			predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return licenseFlipped(e.ObjectOld.(*v1alpha1.Collaborator), e.ObjectNew.(*v1alpha1.Collaborator))
 			}})))

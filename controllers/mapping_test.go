@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
@@ -279,7 +280,7 @@ func TestAccountsWokenByAccountChanges(t *testing.T) {
 // Creates of the initial list map to nothing (every object of the controller's kind is
 // queued by its own initial create); later creates, updates and deletes map as usual.
 func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
-	h := mapHandler(accounts.New(nil), func(_ context.Context, o client.Object) []reconcile.Request {
+	h := mapHandler(accounts.New(nil), "test", func(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ns, Name: "woken-by-" + o.GetName()}}}
 	})
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
@@ -295,6 +296,10 @@ func TestMapHandlersSkipOnlyTheInitialList(t *testing.T) {
 	if q.Len() != 3 {
 		t.Fatalf("want a create, an update and a delete mapped, got %d queued", q.Len())
 	}
+	// Counted as the controller's wake-ups by a watch, the initial list's not.
+	if n := testutil.ToFloat64(watchWakeups.WithLabelValues("test", "WorkCenterRole", "watch")); n != 3 {
+		t.Fatalf("watch wake-ups counted: %v, want 3", n)
+	}
 }
 
 // What a Collaborator's events wake of the WorkCenters is queued after a delay (longer
@@ -306,7 +311,7 @@ func TestCollaboratorWakesOfWorkCentersAreCoalesced(t *testing.T) {
 	ctx := context.Background()
 	r := &WorkCenterReconciler{reconciler{Client: newFakeClient(interceptor.Funcs{}, mappingWorld()...)}}
 	const delay = 100 * time.Millisecond
-	h := coalesced(pairHandler(r.models(), r.forCollaborator), delay, 2*delay)
+	h := coalesced(pairHandler(r.models(), workCenterController, r.forCollaborator), delay, 2*delay)
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	defer q.ShutDown()
 	drain := func(what string, want ...string) {

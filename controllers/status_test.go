@@ -369,7 +369,7 @@ func TestOwnChangesWakeOnStrippedFinalizer(t *testing.T) {
 		"spec changed (generation)": {base, func() client.Object { o := base.DeepCopy(); o.Generation = 2; return o }(), true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := ownChanges(own).Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.cur}); got != tc.want {
+			if got := ownChanges(own, "test").Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.cur}); got != tc.want {
 				t.Fatalf("want %v, got %v", tc.want, got)
 			}
 		})

@@ -56,11 +56,18 @@ func statusOnly(old, cur client.Object) bool { return !specOrDeletionUpdate(old,
 // A status this manager did not write wakes the object too (own.foreign): status
 // written by hand (`kubectl edit --subresource=status`), or by an old leader that has not
 // yet learnt it lost its lease, is corrected at once, not at the next spec change.
-func ownChanges(own *ownStatuses) predicate.Predicate {
+//
+// The updates it passes are counted as the controller's wake-ups by its own kind, source
+// "self" (watchWakeups).
+func ownChanges(own *ownStatuses, controller string) predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			return specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) || finalizerOfOursRemoved(e.ObjectOld, e.ObjectNew) ||
+			pass := specOrDeletionUpdate(e.ObjectOld, e.ObjectNew) || finalizerOfOursRemoved(e.ObjectOld, e.ObjectNew) ||
 				own.foreign(e.ObjectOld, e.ObjectNew)
+			if pass {
+				watchWakeups.WithLabelValues(controller, typeName(e.ObjectNew), "self").Inc()
+			}
+			return pass
 		},
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			own.forget(e.Object)
@@ -251,9 +258,12 @@ func changedRoles(m *model.Account, old, cur *v1alpha1.Collaborator) []string {
 //
 // Before mapping, it touches the event's objects in the account book, so that the map
 // function, and every reconcile it queues, reads a model that includes this change.
-func pairHandler[T client.Object](b *accounts.Book, f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
+func pairHandler[T client.Object](b *accounts.Book, controller string, f func(ctx context.Context, old, cur T) []reconcile.Request) handler.EventHandler {
 	var zero T
-	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], reqs []reconcile.Request) {
+	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], about client.Object, reqs []reconcile.Request) {
+		if len(reqs) > 0 {
+			watchWakeups.WithLabelValues(controller, typeName(about), "watch").Add(float64(len(reqs)))
+		}
 		for _, req := range reqs {
 			q.Add(req)
 		}
@@ -262,24 +272,24 @@ func pairHandler[T client.Object](b *accounts.Book, f func(ctx context.Context, 
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			if !e.IsInInitialList {
 				b.Touch(e.Object)
-				add(q, f(ctx, zero, e.Object.(T)))
+				add(q, e.Object, f(ctx, zero, e.Object.(T)))
 			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			b.Touch(e.ObjectNew)
-			add(q, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
+			add(q, e.ObjectNew, f(ctx, e.ObjectOld.(T), e.ObjectNew.(T)))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			b.Touch(e.Object)
-			add(q, f(ctx, zero, e.Object.(T)))
+			add(q, e.Object, f(ctx, zero, e.Object.(T)))
 		},
 	}
 }
 
 // mapHandler is handler.EnqueueRequestsFromMapFunc for a map function that needs only
 // the object, with pairHandler's skipping of the initial list.
-func mapHandler(b *accounts.Book, f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
-	return pairHandler(b, func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
+func mapHandler(b *accounts.Book, controller string, f func(ctx context.Context, o client.Object) []reconcile.Request) handler.EventHandler {
+	return pairHandler(b, controller, func(ctx context.Context, _, cur client.Object) []reconcile.Request { return f(ctx, cur) })
 }
 
 // coalesced wraps a handler so that everything it wakes is queued after a delay: later
@@ -363,7 +373,17 @@ var watchMappingErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Watch map functions that failed to read the objects an event should wake, by controller and kind of the event's object.",
 }, []string{"controller", "kind"})
 
-func init() { metrics.Registry.MustRegister(watchMappingErrors) }
+// watchWakeups counts where each controller's requests come from, after the initial
+// list: source "watch", the requests its map functions queue for a change of an object
+// of kind (the fan-out of a change); "self", its own objects' updates that wake them
+// (a spec, a deletion, a finalizer of ours removed, a status someone else wrote). make
+// bench-scale prints it for each cold start.
+var watchWakeups = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "workcenter_operator_watch_wakeups_total",
+	Help: "Requests queued by the watches after the initial list, by controller, kind of the changed object and source (watch: a map function; self: the object's own update).",
+}, []string{"controller", "kind", "source"})
+
+func init() { metrics.Registry.MustRegister(watchMappingErrors, watchWakeups) }
 
 // mappingFailed reports that controller's map function could not read what a change of
 // o should wake.

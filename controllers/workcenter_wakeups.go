@@ -44,13 +44,13 @@ const (
 func (r *WorkCenterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(workCenterController).
-		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own))).
-		Watches(&v1alpha1.Account{}, pairHandler(r.models(), r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, coalesced(pairHandler(r.models(), r.forTemplate), specCoalescing, specCoalescing),
+		For(&v1alpha1.WorkCenter{}, builder.WithPredicates(ownChanges(r.own, workCenterController))).
+		Watches(&v1alpha1.Account{}, pairHandler(r.models(), workCenterController, r.forAccount), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, coalesced(pairHandler(r.models(), workCenterController, r.forTemplate), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), r.forRole), specCoalescing, specCoalescing),
+		Watches(&v1alpha1.WorkCenterRole{}, coalesced(pairHandler(r.models(), workCenterController, r.forRole), specCoalescing, specCoalescing),
 			builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), r.forCollaborator), specCoalescing, statusCoalescing))
+		Watches(&v1alpha1.Collaborator{}, coalesced(pairHandler(r.models(), workCenterController, r.forCollaborator), specCoalescing, statusCoalescing))
 	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.WorkCenterList{}))
 }
 

@@ -26,10 +26,10 @@ import (
 func (r *WorkCenterRoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(roleController).
-		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own))).
-		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), r.forRole), builder.WithPredicates(specOrDeletionChanged())).
-		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged()))
+		For(&v1alpha1.WorkCenterRole{}, builder.WithPredicates(ownChanges(r.own, roleController))).
+		Watches(&v1alpha1.Collaborator{}, pairHandler(r.models(), roleController, r.forCollaborator), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenterRole{}, pairHandler(r.models(), roleController, r.forRole), builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&v1alpha1.WorkCenter{}, pairHandler(r.models(), roleController, r.forWorkCenter), builder.WithPredicates(specOrDeletionChanged()))
 	return r.complete(b, controller.Options{MaxConcurrentReconciles: kindWorkers, NewQueue: r.queue}, r, r.inNamespace(&v1alpha1.WorkCenterRoleList{}))
 }
 

@@ -210,6 +210,24 @@ func (m *manager) reconcileErrors() map[string]float64 {
 	return out
 }
 
+// wakeups reads workcenter_operator_watch_wakeups_total: the requests queued after the
+// initial list, by "controller<-kind/source" (controllers/wakeups.go).
+func (m *manager) wakeups() map[string]float64 {
+	out := map[string]float64{}
+	fams, err := m.scrape()
+	if err != nil || fams["workcenter_operator_watch_wakeups_total"] == nil {
+		return out
+	}
+	for _, metric := range fams["workcenter_operator_watch_wakeups_total"].Metric {
+		labels := map[string]string{}
+		for _, l := range metric.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		out[labels["controller"]+"<-"+labels["kind"]+"/"+labels["source"]] += metric.GetCounter().GetValue()
+	}
+	return out
+}
+
 // queued sums workqueue_depth over the controllers.
 func (m *manager) queued() float64 {
 	fams, err := m.scrape()

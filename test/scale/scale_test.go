@@ -133,7 +133,7 @@ type result struct {
 	loadP50, loadP99 time.Duration
 	// loadCreateP50 and loadCreateP99 are those new Members' create calls alone.
 	loadCreateP50, loadCreateP99 time.Duration
-	loadTimed        int
+	loadTimed                    int
 	// CPU seconds of the manager and the API server during cold convergence.
 	coldCPUManager, coldCPUAPIServer float64
 	admission                        admissionResult
@@ -306,7 +306,8 @@ func (h harness) shape(t *testing.T, ctx context.Context, s shape, prefix string
 	r.cold = time.Since(start)
 	r.coldCPUManager, r.coldCPUAPIServer = m.cpuSeconds(), apiserverCPU(t, ctx, h.apiserver)-apiCPU0
 	reconciling, waiting := m.busy()
-	t.Logf("%s cold: reconciles %v (errors %v); seconds reconciling %v; seconds queued %v", s.name, m.reconciles(), m.reconcileErrors(), rounded(reconciling), rounded(waiting))
+	t.Logf("%s cold: reconciles %v (errors %v); seconds reconciling %v; seconds queued %v; wake-ups after the initial list %v",
+		s.name, m.reconciles(), m.reconcileErrors(), rounded(reconciling), rounded(waiting), m.wakeups())
 	// The writes of convergence: those until every object converged, and any straggler
 	// within a second after.
 	time.Sleep(time.Second)
