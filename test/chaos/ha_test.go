@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -52,7 +53,8 @@ import (
 //     its shutdown (a grace period that ran out): no graceful end, no lease released.
 //
 // Every request must get its expected answer: zero failed, zero wrongly refused or
-// allowed. Then a replica whose cache cannot sync (its user may not list Collaborators)
+// allowed. Before that, the follower alone in the Service admits an administrator's
+// change and writes its audit Event (followerAudits). Then a replica whose cache cannot sync (its user may not list Collaborators)
 // must stay not ready.
 const (
 	endpointLag   = time.Second
@@ -139,6 +141,7 @@ func TestAdmissionThroughTakeover(t *testing.T) {
 	})
 
 	ms := func() [2]*testenv.Manager { return [2]*testenv.Manager{rs[0].m, rs[1].m} }
+	followerAudits(ctx, t, env, c, svc, rs, ms(), ns)
 	for round, how := range []string{"drained", "killed"} {
 		leader, holder := leaderOf(ctx, t, c, ms())
 		load := startLoad(ctx, c, ns)
@@ -224,6 +227,57 @@ type replica struct {
 	m                    *testenv.Manager
 }
 
+// followerAudits: admission's audit Events are written by the replica that admitted the
+// change, leader or not (docs/administration.md, The audit trail). With only the follower
+// in the Service, a WorkCenter Administrator's change to a WorkCenter it is not assigned
+// to is admitted by the follower, and its AdministratorNotAssigned Event is written: a
+// follower writing through the leader-fenced client would see it refused and dropped.
+func followerAudits(ctx context.Context, t *testing.T, env *testenv.Env, c client.Client, svc *service, rs [2]*replica, ms [2]*testenv.Manager, ns string) {
+	t.Helper()
+	leader, _ := leaderOf(ctx, t, c, ms)
+	follower := rs[1-leader]
+	svc.only(follower)
+	defer svc.all()
+	// A connection being dialled to the leader as it left is reset by the second call.
+	time.Sleep(time.Second)
+	svc.only(follower)
+	daniel := fixtures.Collaborator(ns, "daniel", v1alpha1.Member)
+	daniel.Spec.AdminRole = v1alpha1.AdminRoleWorkCenterAdministrator
+	if err := c.Create(ctx, daniel); err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: daniel.Spec.Email, Groups: []string{"system:masters", "system:authenticated"}}
+	as, err := client.New(cfg, client.Options{Scheme: c.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wc v1alpha1.WorkCenter
+	waitFor(t, time.Minute, "daniel's change to tower-a admitted by the follower "+follower.name, func() bool {
+		if err := as.Get(ctx, client.ObjectKey{Namespace: ns, Name: "tower-a"}, &wc); err != nil {
+			return false
+		}
+		wc.Spec.Description = "changed by daniel through " + follower.name
+		return as.Update(ctx, &wc) == nil
+	})
+	waitFor(t, time.Minute, "AdministratorNotAssigned Event from the follower", func() bool {
+		var list eventsv1.EventList
+		if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			return false
+		}
+		for _, e := range list.Items {
+			if e.Reason == v1alpha1.ReasonAdministratorNotAssigned && e.Regarding.Name == "tower-a" &&
+				strings.Contains(e.Note, "daniel (WorkCenterAdministrator)") {
+				return true
+			}
+		}
+		return false
+	})
+	if leads(follower.m) {
+		t.Fatalf("%s, the follower, became the leader meanwhile: the Event does not show a follower's write", follower.name)
+	}
+}
+
 // service stands in for the webhook Service (see TestAdmissionThroughTakeover).
 type service struct {
 	l        net.Listener
@@ -231,6 +285,8 @@ type service struct {
 	replicas []*replica
 	ready    map[*replica]bool
 	leaving  map[*replica]bool
+	// conns are the API server's connections forwarded to each replica.
+	conns    map[*replica]map[net.Conn]struct{}
 	stopPoll chan struct{}
 }
 
@@ -239,7 +295,8 @@ func newService(addr string) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &service{l: l, ready: map[*replica]bool{}, leaving: map[*replica]bool{}, stopPoll: make(chan struct{})}
+	s := &service{l: l, ready: map[*replica]bool{}, leaving: map[*replica]bool{}, conns: map[*replica]map[net.Conn]struct{}{},
+		stopPoll: make(chan struct{})}
 	go s.serve()
 	go s.poll()
 	return s, nil
@@ -266,6 +323,29 @@ func (s *service) terminate(r *replica, lag time.Duration) {
 		return
 	}
 	time.AfterFunc(lag, out)
+}
+
+// only takes every replica but r out of the endpoints at once and resets the API
+// server's connections to them, so that every call goes to r from now on.
+func (s *service) only(r *replica) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.replicas {
+		if o == r {
+			continue
+		}
+		s.leaving[o] = true
+		for conn := range s.conns[o] {
+			reset(conn)
+		}
+	}
+}
+
+// all puts every replica back into the endpoints.
+func (s *service) all() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.leaving)
 }
 
 func (s *service) endpoints() []*replica {
@@ -319,8 +399,10 @@ func (s *service) forward(in net.Conn) {
 	eps := s.endpoints()
 	var out net.Conn
 	var err error
+	var to *replica
 	if len(eps) > 0 {
-		out, err = net.DialTimeout("tcp", eps[rand.IntN(len(eps))].webhook, time.Second)
+		to = eps[rand.IntN(len(eps))]
+		out, err = net.DialTimeout("tcp", to.webhook, time.Second)
 	}
 	if len(eps) == 0 || err != nil {
 		// Nobody listens there: through kube-proxy the API server's connection would be
@@ -329,6 +411,17 @@ func (s *service) forward(in net.Conn) {
 		in.Close()
 		return
 	}
+	s.mu.Lock()
+	if s.conns[to] == nil {
+		s.conns[to] = map[net.Conn]struct{}{}
+	}
+	s.conns[to][in] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns[to], in)
+		s.mu.Unlock()
+	}()
 	done := make(chan struct{}, 2)
 	go func() { _, _ = io.Copy(out, in); done <- struct{}{} }()
 	go func() { _, _ = io.Copy(in, out); done <- struct{}{} }()
