@@ -163,7 +163,7 @@ func conditionsOf(o client.Object) *[]metav1.Condition {
 // ownStatuses holds, per object (UID), a digest of the last status this manager wrote
 // or is writing: what a status-only update must carry to be its own (ownChanges); and,
 // of a Collaborator, whether that status showed every assignment in effect
-// (lastInEffect). One is shared by the four reconcilers of a manager (SetupAll). A nil
+// (lastJudged). One is shared by the four reconcilers of a manager (SetupAll). A nil
 // *ownStatuses records nothing and finds nothing foreign.
 type ownStatuses struct {
 	digests sync.Map // UID: ownStatus

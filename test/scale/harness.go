@@ -150,19 +150,22 @@ func inUseUnder(p *profile.Profile, prefixes ...string) float64 {
 
 // reconciles sums controller_runtime_reconcile_total per controller.
 func (m *manager) reconciles() map[string]float64 {
-	fams, err := m.scrape()
+	return m.countersBy("controller_runtime_reconcile_total", func(l map[string]string) string { return l["controller"] })
+}
+
+// countersBy sums the counters of family per key, key naming a series by its labels.
+func (m *manager) countersBy(family string, key func(labels map[string]string) string) map[string]float64 {
 	out := map[string]float64{}
-	if err != nil {
+	fams, err := m.scrape()
+	if err != nil || fams[family] == nil {
 		return out
 	}
-	if f := fams["controller_runtime_reconcile_total"]; f != nil {
-		for _, metric := range f.Metric {
-			for _, l := range metric.Label {
-				if l.GetName() == "controller" {
-					out[l.GetValue()] += metric.GetCounter().GetValue()
-				}
-			}
+	for _, metric := range fams[family].Metric {
+		labels := map[string]string{}
+		for _, l := range metric.Label {
+			labels[l.GetName()] = l.GetValue()
 		}
+		out[key(labels)] += metric.GetCounter().GetValue()
 	}
 	return out
 }
@@ -195,37 +198,15 @@ func (m *manager) busy() (reconciling, waiting map[string]float64) {
 // reconcileErrors sums controller_runtime_reconcile_errors_total per controller
 // (conflicts among them: a write from a cache behind the API server).
 func (m *manager) reconcileErrors() map[string]float64 {
-	out := map[string]float64{}
-	fams, err := m.scrape()
-	if err != nil || fams["controller_runtime_reconcile_errors_total"] == nil {
-		return out
-	}
-	for _, metric := range fams["controller_runtime_reconcile_errors_total"].Metric {
-		for _, l := range metric.Label {
-			if l.GetName() == "controller" {
-				out[l.GetValue()] += metric.GetCounter().GetValue()
-			}
-		}
-	}
-	return out
+	return m.countersBy("controller_runtime_reconcile_errors_total", func(l map[string]string) string { return l["controller"] })
 }
 
 // wakeups reads workcenter_operator_watch_wakeups_total: the requests queued after the
 // initial list, by "controller<-kind/source" (controllers/wakeups.go).
 func (m *manager) wakeups() map[string]float64 {
-	out := map[string]float64{}
-	fams, err := m.scrape()
-	if err != nil || fams["workcenter_operator_watch_wakeups_total"] == nil {
-		return out
-	}
-	for _, metric := range fams["workcenter_operator_watch_wakeups_total"].Metric {
-		labels := map[string]string{}
-		for _, l := range metric.Label {
-			labels[l.GetName()] = l.GetValue()
-		}
-		out[labels["controller"]+"<-"+labels["kind"]+"/"+labels["source"]] += metric.GetCounter().GetValue()
-	}
-	return out
+	return m.countersBy("workcenter_operator_watch_wakeups_total", func(l map[string]string) string {
+		return l["controller"] + "<-" + l["kind"] + "/" + l["source"]
+	})
 }
 
 // queued sums workqueue_depth over the controllers.
